@@ -1,0 +1,59 @@
+//! The plugin's HTTP API: one axum `Router` that ServeHTTP feeds, whatever the transport.
+//! Mattermost has already authenticated the caller and strips the `/plugins/<id>` prefix; the
+//! user arrives as the `Mattermost-User-Id` header.
+
+mod auth;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+
+pub use auth::{USER_ID_HEADER, UserId};
+
+use crate::plugin::Core;
+
+/// A JSON error body `{"error": "..."}` with its status.
+pub struct ApiFailure(pub StatusCode, pub String);
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        (self.0, axum::Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+pub fn router(core: Arc<Core>) -> Router {
+    Router::new()
+        .route("/version", get(version))
+        .route("/echo", post(echo))
+        .fallback(not_found)
+        .with_state(core)
+}
+
+/// Which plugin build answers and over which transport: the transport check of every install.
+async fn version(State(core): State<Arc<Core>>) -> Response {
+    axum::Json(json!({
+        "id": crate::PLUGIN_ID,
+        "version": crate::PLUGIN_VERSION,
+        "transport": core.transport().map(|t| t.as_str()).unwrap_or("none"),
+    }))
+    .into_response()
+}
+
+/// Streams the body back unchanged, for transport tests and benchmarks.
+async fn echo(_user: UserId, headers: HeaderMap, body: Body) -> Response {
+    let mut response = Response::new(body);
+    if let Some(ct) = headers.get(header::CONTENT_TYPE) {
+        response.headers_mut().insert(header::CONTENT_TYPE, ct.clone());
+    }
+    response
+}
+
+async fn not_found() -> ApiFailure {
+    ApiFailure(StatusCode::NOT_FOUND, "not found".into())
+}

@@ -1,0 +1,17 @@
+//! Agents for Mattermost, in Rust.
+//!
+//! Layers, outermost first: `transport` (net/rpc, later gRPC) → `host` (the API we call and the
+//! hooks we serve, transport-agnostic) → `plugin` (domain state and behaviour) → `http` (axum
+//! routes served through ServeHTTP). See ARCHITECTURE.md.
+
+pub mod host;
+pub mod http;
+pub mod logging;
+pub mod metrics;
+pub mod plugin;
+pub mod transport;
+
+/// The plugin id from plugin.json.
+pub const PLUGIN_ID: &str = env!("PLUGIN_ID");
+/// The plugin version from plugin.json.
+pub const PLUGIN_VERSION: &str = env!("PLUGIN_VERSION");

@@ -1,0 +1,4 @@
+//! How the server reaches us. Each transport turns its wire into calls on `host::Hooks` and
+//! implements `host::MattermostApi`; nothing above this module sees the wire.
+
+pub mod netrpc;

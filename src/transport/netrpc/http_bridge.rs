@@ -1,0 +1,259 @@
+//! `ServeHTTP` over net/rpc: the request body is pulled from the host on a broker stream, the
+//! response goes back through the host's `http.ResponseWriter` served on another.
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use goplugin::MuxBroker;
+use http_body::Frame;
+use http_body_util::BodyExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+use super::wire::{Empty, GobHttpRequest};
+use crate::host::{HttpBody, HttpRequest, HttpResponse};
+
+/// How much the plugin asks the host for per pull, and the largest `Write` it sends.
+const CHUNK: usize = 64 * 1024;
+
+/// Whether the server offers `Plugin.Flush` (Mattermost added it in late 2025); learnt from the
+/// first refusal and remembered for the life of the process.
+static FLUSH_SUPPORTED: AtomicBool = AtomicBool::new(true);
+
+#[derive(Debug, thiserror::Error)]
+pub enum BridgeError {
+    #[error("request has no URL")]
+    NoUrl,
+    #[error("bad request line: {0}")]
+    BadRequest(String),
+    #[error("response writer: {0}")]
+    Writer(String),
+    #[error("broker: {0}")]
+    Broker(String),
+}
+
+/// Turns the forwarded request into an `http::Request` whose body streams from the host.
+pub async fn build_request(
+    broker: &MuxBroker,
+    req: GobHttpRequest,
+    body_stream: u32,
+) -> Result<HttpRequest, BridgeError> {
+    let url = req.url.ok_or(BridgeError::NoUrl)?;
+    let url = String::from_utf8(url.0).map_err(|_| BridgeError::BadRequest("URL is not UTF-8".into()))?;
+    let uri: http::Uri = url.parse().map_err(|e| BridgeError::BadRequest(format!("{url:?}: {e}")))?;
+    // The server forwards a relative URL; an absolute one keeps only what routing needs.
+    let uri = match uri.path_and_query() {
+        Some(pq) if uri.scheme().is_some() => pq.as_str().parse().unwrap_or(uri),
+        _ => uri,
+    };
+    let method = http::Method::from_bytes(req.method.as_bytes())
+        .map_err(|_| BridgeError::BadRequest(format!("method {:?}", req.method)))?;
+
+    let body = if body_stream == 0 {
+        HttpBody::empty()
+    } else {
+        let stream = broker.dial(body_stream).await.map_err(|e| BridgeError::Broker(e.to_string()))?;
+        HttpBody::new(pull_body(stream))
+    };
+
+    let mut builder = http::Request::builder().method(method).uri(uri).version(match (req.proto_major, req.proto_minor) {
+        (2, _) => http::Version::HTTP_2,
+        (1, 0) => http::Version::HTTP_10,
+        _ => http::Version::HTTP_11,
+    });
+    if let Some(headers) = builder.headers_mut() {
+        for (name, values) in &req.header {
+            let Ok(name) = http::HeaderName::from_bytes(name.as_bytes()) else { continue };
+            for v in values {
+                if let Ok(v) = http::HeaderValue::from_str(v) {
+                    headers.append(name.clone(), v);
+                }
+            }
+        }
+        // Go moves Host out of the header map into its own field.
+        if !req.host.is_empty() && !headers.contains_key(http::header::HOST) {
+            if let Ok(v) = http::HeaderValue::from_str(&req.host) {
+                headers.insert(http::header::HOST, v);
+            }
+        }
+    }
+    builder.body(body).map_err(|e| BridgeError::BadRequest(e.to_string()))
+}
+
+/// The host's pull protocol: the plugin writes a signed varint (Go's `binary.PutVarint`) with
+/// the number of bytes it wants, the host copies up to that many and closes the stream at EOF.
+fn pull_body(mut stream: goplugin::yamux::Stream) -> ChannelBody {
+    let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(1);
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; CHUNK];
+        'outer: loop {
+            let mut varint = [0u8; 10];
+            let n = put_varint(&mut varint, CHUNK as i64);
+            if let Err(e) = stream.write_all(&varint[..n]).await {
+                // The host closes the stream as soon as the body is exhausted.
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    tracing::debug!(error = %e, "request body: asking for more");
+                }
+                break;
+            }
+            let mut got = 0;
+            while got < CHUNK {
+                match stream.read(&mut buf[..CHUNK - got]).await {
+                    Ok(0) => break 'outer,
+                    Ok(k) => {
+                        got += k;
+                        if tx.send(Ok(Bytes::copy_from_slice(&buf[..k]))).await.is_err() {
+                            break 'outer; // the handler dropped the body
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
+                        break 'outer;
+                    }
+                }
+            }
+        }
+        let _ = stream.shutdown().await;
+    });
+    ChannelBody { rx }
+}
+
+/// Go's `binary.PutVarint`: zig-zag, then base-128 little-endian groups.
+pub fn put_varint(buf: &mut [u8; 10], v: i64) -> usize {
+    let mut u = ((v << 1) ^ (v >> 63)) as u64;
+    let mut i = 0;
+    while u >= 0x80 {
+        buf[i] = (u as u8) | 0x80;
+        u >>= 7;
+        i += 1;
+    }
+    buf[i] = u as u8;
+    i + 1
+}
+
+struct ChannelBody {
+    rx: mpsc::Receiver<Result<Bytes, std::io::Error>>,
+}
+
+impl http_body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        self.rx.poll_recv(cx).map(|o| o.map(|r| r.map(Frame::data)))
+    }
+}
+
+/// Sends the response through the host's ResponseWriter: headers, status, then the body in
+/// chunks, flushing whenever the producer pauses so streamed answers reach the user live.
+pub async fn write_response(writer: &go_netrpc::Client, response: HttpResponse) -> Result<(), BridgeError> {
+    let (parts, mut body) = response.into_parts();
+    let mut header: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for (name, value) in &parts.headers {
+        if let Ok(v) = value.to_str() {
+            header.entry(canonical_header(name.as_str())).or_default().push(v.to_owned());
+        }
+    }
+    call(writer, "Plugin.SyncHeader", &header).await?;
+    call(writer, "Plugin.WriteHeader", &i64::from(parts.status.as_u16())).await?;
+
+    let mut flush_ok = FLUSH_SUPPORTED.load(Ordering::Relaxed);
+    loop {
+        let frame = match tokio::time::timeout(Duration::ZERO, body.frame()).await {
+            Ok(f) => f,
+            Err(_) => {
+                // Nothing ready: push what the client already has before waiting.
+                if flush_ok {
+                    flush_ok = flush(writer).await;
+                }
+                body.frame().await
+            }
+        };
+        let Some(frame) = frame else { break };
+        let frame = match frame {
+            Ok(f) => f,
+            Err(e) => {
+                // The handler failed mid-body: what was sent stays sent; the host ends the response.
+                tracing::warn!(error = %e, "response body failed mid-stream");
+                break;
+            }
+        };
+        if let Ok(data) = frame.into_data() {
+            for chunk in data.chunks(CHUNK) {
+                call(writer, "Plugin.Write", &chunk.to_vec()).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn flush(writer: &go_netrpc::Client) -> bool {
+    match writer.call::<_, Empty>("Plugin.Flush", &Empty {}).await {
+        Ok(_) => true,
+        Err(go_netrpc::Error::Server(msg)) if msg.contains("can't find method") => {
+            FLUSH_SUPPORTED.store(false, Ordering::Relaxed);
+            false
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "flush failed");
+            false
+        }
+    }
+}
+
+async fn call<A: gobwire::Encode + Sync + ?Sized>(writer: &go_netrpc::Client, method: &str, arg: &A) -> Result<(), BridgeError> {
+    writer
+        .call::<A, Empty>(method, arg)
+        .await
+        .map(|_| ())
+        .map_err(|e| BridgeError::Writer(format!("{method}: {e}")))
+}
+
+/// Go's `http.CanonicalHeaderKey`, so the host's header map holds the keys Go code expects.
+fn canonical_header(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = true;
+    for c in name.chars() {
+        out.push(if upper { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() });
+        upper = c == '-';
+    }
+    out
+}
+
+/// A plain response for failures before the handler ran.
+pub fn error_response(status: http::StatusCode, message: &str) -> HttpResponse {
+    let mut r = http::Response::new(HttpBody::from(format!("{message}\n")));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varint_matches_go() {
+        // binary.PutVarint(buf, 65536) == [0x80, 0x80, 0x08]; PutVarint(1) == [0x02].
+        let mut b = [0u8; 10];
+        let n = put_varint(&mut b, 65536);
+        assert_eq!(&b[..n], &[0x80, 0x80, 0x08]);
+        let n = put_varint(&mut b, 1);
+        assert_eq!(&b[..n], &[0x02]);
+    }
+
+    #[test]
+    fn canonical_keys() {
+        assert_eq!(canonical_header("content-type"), "Content-Type");
+        assert_eq!(canonical_header("x-request-id"), "X-Request-Id");
+    }
+}
