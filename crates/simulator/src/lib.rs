@@ -1,1 +1,387 @@
-pub fn placeholder() {}
+//! A Mattermost server in miniature for testing the plugin binary end to end.
+//!
+//! It launches the executable exactly as the server does (environment, SHA-256 pin, handshake
+//! within 3 s, `hooks` dispensed, API offered over the broker at OnActivate), keeps users,
+//! teams, channels, posts, KV, configs, license, bots and files in memory, records every API
+//! call, and serves `/plugins/mattermost-ai/*` over real HTTP with the server's rewriting.
+//! The transport sits behind [`connection::PluginConnection`] so gRPC can join net/rpc.
+
+pub mod api_server;
+pub mod connection;
+pub mod http_front;
+pub mod netrpc_host;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use mattermost_ai::host::AppError;
+use mattermost_ai::host::model::*;
+use serde_json::Value;
+use tokio::sync::Notify;
+
+pub use connection::{PluginConnection, SimError};
+pub use store::{Data, LogLine, WsEvent, new_id, now_millis};
+
+/// One API call the plugin made.
+#[derive(Debug, Clone)]
+pub struct ApiCall {
+    pub method: String,
+    /// The decoded arguments, debug-printed.
+    pub args: String,
+}
+
+pub struct SimState {
+    data: Mutex<Data>,
+    calls: Mutex<Vec<ApiCall>>,
+    /// The plugin process's stderr, line by line.
+    pub stderr: Mutex<Vec<String>>,
+    conn: OnceLock<Arc<dyn PluginConnection>>,
+    inflight: AtomicUsize,
+    idle: Notify,
+}
+
+impl SimState {
+    fn new() -> Self {
+        Self {
+            data: Mutex::new(Data::new()),
+            calls: Mutex::new(Vec::new()),
+            stderr: Mutex::new(Vec::new()),
+            conn: OnceLock::new(),
+            inflight: AtomicUsize::new(0),
+            idle: Notify::new(),
+        }
+    }
+
+    pub fn data(&self) -> MutexGuard<'_, Data> {
+        self.data.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn record(&self, method: &str, args: String) {
+        if let Ok(mut c) = self.calls.lock() {
+            c.push(ApiCall { method: method.to_owned(), args });
+        }
+    }
+
+    pub fn session_for_token(&self, token: &str) -> Option<Session> {
+        let d = self.data();
+        let now = now_millis();
+        d.sessions
+            .values()
+            .find(|s| s.token == token && (s.expires_at == 0 || s.expires_at > now))
+            .cloned()
+    }
+
+    /// Runs a hook in the background the way the server does, tracked for [`Simulator::settle`].
+    fn spawn_hook<F>(self: &Arc<Self>, f: impl FnOnce(Arc<dyn PluginConnection>) -> F + Send + 'static)
+    where
+        F: std::future::Future<Output = Result<(), SimError>> + Send + 'static,
+    {
+        let Some(conn) = self.conn.get().cloned() else { return };
+        self.inflight.fetch_add(1, Ordering::SeqCst);
+        let me = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = f(conn).await {
+                tracing::warn!(error = %e, "hook failed");
+            }
+            if me.inflight.fetch_sub(1, Ordering::SeqCst) == 1 {
+                me.idle.notify_waiters();
+            }
+        });
+    }
+
+    /// MessageHasBeenPosted fires for every new post, the plugin's own included.
+    pub fn fire_posted(self: &Arc<Self>, post: Post) {
+        self.spawn_hook(move |c| async move { c.message_has_been_posted(HookContext::default(), post).await });
+    }
+
+    pub fn fire_config_change(self: &Arc<Self>) {
+        self.spawn_hook(|c| async move { c.on_configuration_change().await });
+    }
+
+    /// Creates the bot and its user; with `ensure`, returns the existing one of that username.
+    pub fn create_bot(&self, mut bot: Bot, ensure: bool) -> Result<Bot, AppError> {
+        let mut d = self.data();
+        if let Some(existing) = d.bots.values().find(|b| b.username == bot.username) {
+            if ensure {
+                return Ok(existing.clone());
+            }
+            return Err(store::bad_request(format!("a bot with username {:?} already exists", bot.username)));
+        }
+        if d.users.values().any(|u| u.username == bot.username) {
+            return Err(store::bad_request(format!("username {:?} is taken", bot.username)));
+        }
+        bot.user_id = new_id();
+        bot.create_at = now_millis();
+        bot.update_at = bot.create_at;
+        d.users.insert(
+            bot.user_id.clone(),
+            User {
+                id: bot.user_id.clone(),
+                username: bot.username.clone(),
+                first_name: bot.display_name.clone(),
+                is_bot: true,
+                bot_description: bot.description.clone(),
+                roles: "system_user".into(),
+                create_at: bot.create_at,
+                ..Default::default()
+            },
+        );
+        d.bots.insert(bot.user_id.clone(), bot.clone());
+        Ok(bot)
+    }
+
+    pub fn add_file(&self, channel_id: &str, name: &str, data: Vec<u8>) -> Result<FileInfo, AppError> {
+        let mut d = self.data();
+        if !d.channels.contains_key(channel_id) {
+            return Err(store::not_found("channel", channel_id));
+        }
+        let extension = name.rsplit_once('.').map(|(_, e)| e.to_lowercase()).unwrap_or_default();
+        let info = FileInfo {
+            id: new_id(),
+            channel_id: channel_id.to_owned(),
+            create_at: now_millis(),
+            update_at: now_millis(),
+            name: name.to_owned(),
+            mime_type: match extension.as_str() {
+                "png" => "image/png",
+                "jpg" | "jpeg" => "image/jpeg",
+                "txt" | "vtt" => "text/plain",
+                _ => "application/octet-stream",
+            }
+            .into(),
+            extension,
+            size: data.len() as i64,
+            ..Default::default()
+        };
+        d.files.insert(info.id.clone(), (info.clone(), data));
+        Ok(info)
+    }
+}
+
+/// How to start a [`Simulator`].
+pub struct SimulatorBuilder {
+    binary: PathBuf,
+    env: Vec<(String, String)>,
+    plugin_config: Option<Value>,
+    license: Option<License>,
+    activate: bool,
+}
+
+impl SimulatorBuilder {
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// The saved plugin settings (`PluginSettings.Plugins["mattermost-ai"]`), e.g.
+    /// `{"config": {...}}`.
+    pub fn plugin_config(mut self, config: Value) -> Self {
+        self.plugin_config = Some(config);
+        self
+    }
+
+    pub fn license(mut self, license: License) -> Self {
+        self.license = Some(license);
+        self
+    }
+
+    /// Launch and dispense but do not call OnActivate.
+    pub fn without_activation(mut self) -> Self {
+        self.activate = false;
+        self
+    }
+
+    pub async fn start(self) -> Result<Simulator, SimError> {
+        let state = Arc::new(SimState::new());
+        {
+            let mut d = state.data();
+            if let Some(Value::Object(c)) = self.plugin_config {
+                d.plugin_config = c.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
+            }
+            d.license = self.license;
+        }
+        let started = Instant::now();
+        let conn: Arc<dyn PluginConnection> =
+            Arc::new(netrpc_host::NetRpcPlugin::launch(&self.binary, &self.env, state.clone()).await?);
+        let handshake_time = started.elapsed();
+        let _ = state.conn.set(conn.clone());
+        let implemented = conn.implemented().await?;
+        let (http_addr, http_task) = http_front::listen(state.clone(), conn.clone(), false).await?;
+        let (metrics_addr, metrics_task) = http_front::listen(state.clone(), conn.clone(), true).await?;
+        let sim = Simulator {
+            state,
+            conn,
+            implemented,
+            handshake_time,
+            http_addr,
+            metrics_addr,
+            tasks: vec![http_task, metrics_task],
+        };
+        if self.activate {
+            sim.conn.on_activate().await?;
+        }
+        Ok(sim)
+    }
+}
+
+pub struct Simulator {
+    pub state: Arc<SimState>,
+    pub conn: Arc<dyn PluginConnection>,
+    /// What the plugin answered to `Implemented`.
+    pub implemented: Vec<String>,
+    /// From exec to a connected, handshaken plugin.
+    pub handshake_time: Duration,
+    http_addr: SocketAddr,
+    metrics_addr: SocketAddr,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Simulator {
+    pub fn builder(binary: impl AsRef<Path>) -> SimulatorBuilder {
+        SimulatorBuilder {
+            binary: binary.as_ref().to_owned(),
+            env: Vec::new(),
+            plugin_config: None,
+            license: None,
+            activate: true,
+        }
+    }
+
+    pub fn data(&self) -> MutexGuard<'_, Data> {
+        self.state.data()
+    }
+
+    pub fn calls(&self) -> Vec<ApiCall> {
+        self.state.calls.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    pub fn called(&self, method: &str) -> bool {
+        self.calls().iter().any(|c| c.method == method)
+    }
+
+    pub fn stderr_lines(&self) -> Vec<String> {
+        self.state.stderr.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Waits until every hook the simulator fired in the background has returned.
+    pub async fn settle(&self) {
+        loop {
+            let notified = self.state.idle.notified();
+            if self.state.inflight.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// A user with a session; returns the user and a token for `Authorization: Bearer`.
+    pub fn add_user(&self, username: &str, roles: &str) -> (User, String) {
+        let user = User {
+            id: new_id(),
+            username: username.to_owned(),
+            email: format!("{username}@example.com"),
+            roles: roles.to_owned(),
+            locale: "en".into(),
+            create_at: now_millis(),
+            ..Default::default()
+        };
+        let session = Session {
+            id: new_id(),
+            token: new_id(),
+            user_id: user.id.clone(),
+            create_at: now_millis(),
+            roles: roles.to_owned(),
+            ..Default::default()
+        };
+        let token = session.token.clone();
+        let mut d = self.data();
+        d.users.insert(user.id.clone(), user.clone());
+        d.sessions.insert(session.id.clone(), session);
+        (user, token)
+    }
+
+    pub fn add_team(&self, name: &str) -> Team {
+        let team = Team {
+            id: new_id(),
+            name: name.to_owned(),
+            display_name: name.to_owned(),
+            team_type: "O".into(),
+            create_at: now_millis(),
+            ..Default::default()
+        };
+        self.data().teams.insert(team.id.clone(), team.clone());
+        team
+    }
+
+    pub fn add_channel(&self, team_id: &str, name: &str, channel_type: &str) -> Channel {
+        let channel = Channel {
+            id: new_id(),
+            team_id: team_id.to_owned(),
+            name: name.to_owned(),
+            display_name: name.to_owned(),
+            channel_type: channel_type.to_owned(),
+            create_at: now_millis(),
+            ..Default::default()
+        };
+        self.data().channels.insert(channel.id.clone(), channel.clone());
+        channel
+    }
+
+    pub fn add_member(&self, channel_id: &str, user_id: &str) {
+        let mut d = self.data();
+        let team_id = d.channels.get(channel_id).map(|c| c.team_id.clone()).unwrap_or_default();
+        d.channel_members.insert(
+            (channel_id.to_owned(), user_id.to_owned()),
+            ChannelMember {
+                channel_id: channel_id.to_owned(),
+                user_id: user_id.to_owned(),
+                roles: "channel_user".into(),
+                ..Default::default()
+            },
+        );
+        if !team_id.is_empty() {
+            d.team_members.entry((team_id.clone(), user_id.to_owned())).or_insert(TeamMember {
+                team_id,
+                user_id: user_id.to_owned(),
+                roles: "team_user".into(),
+                ..Default::default()
+            });
+        }
+    }
+
+    /// A user posts: the post is stored and MessageHasBeenPosted runs to completion.
+    pub async fn post_as(&self, user_id: &str, channel_id: &str, message: &str, root_id: &str) -> Result<Post, SimError> {
+        let post = Post {
+            user_id: user_id.to_owned(),
+            channel_id: channel_id.to_owned(),
+            message: message.to_owned(),
+            root_id: root_id.to_owned(),
+            ..Default::default()
+        };
+        let post = self.data().insert_post(post).map_err(|e| SimError::Transport(e.to_string()))?;
+        self.conn.message_has_been_posted(HookContext::default(), post.clone()).await?;
+        Ok(post)
+    }
+
+    /// Saves new plugin settings and delivers OnConfigurationChange, as the System Console does.
+    pub async fn save_plugin_config(&self, config: Value) -> Result<(), SimError> {
+        if let Value::Object(c) = config {
+            self.data().plugin_config = c.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
+        }
+        self.conn.on_configuration_change().await
+    }
+
+    /// Deactivates and stops the plugin; returns whether the process exited by itself.
+    pub async fn shutdown(self) -> Result<bool, SimError> {
+        let deactivated = self.conn.on_deactivate().await;
+        let clean = self.conn.shutdown().await;
+        for t in &self.tasks {
+            t.abort();
+        }
+        deactivated.map(|()| clean)
+    }
+}

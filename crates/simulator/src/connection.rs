@@ -1,0 +1,38 @@
+//! What the simulator needs from a running plugin, whatever the transport: the hooks, called
+//! the way the server calls them. net/rpc implements it now; gRPC joins later.
+
+use async_trait::async_trait;
+use mattermost_ai::host::model::{CommandArgs, CommandResponse, HookContext, Post};
+use mattermost_ai::host::{AppError, HttpRequest, HttpResponse};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("starting the plugin: {0}")]
+    Start(String),
+    #[error("hook {hook} failed: {message}")]
+    Hook { hook: &'static str, message: String },
+    #[error("transport: {0}")]
+    Transport(String),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+#[async_trait]
+pub trait PluginConnection: Send + Sync {
+    async fn implemented(&self) -> Result<Vec<String>, SimError>;
+    /// Offers the API (and, for net/rpc, the database driver) and calls OnActivate.
+    async fn on_activate(&self) -> Result<(), SimError>;
+    async fn on_deactivate(&self) -> Result<(), SimError>;
+    async fn on_configuration_change(&self) -> Result<(), SimError>;
+    async fn message_has_been_posted(&self, ctx: HookContext, post: Post) -> Result<(), SimError>;
+    async fn message_has_been_updated(&self, ctx: HookContext, new: Post, old: Post) -> Result<(), SimError>;
+    async fn message_has_been_deleted(&self, ctx: HookContext, post: Post) -> Result<(), SimError>;
+    async fn execute_command(&self, ctx: HookContext, args: CommandArgs) -> Result<Result<CommandResponse, AppError>, SimError>;
+    /// `request` is already rewritten the way the server rewrites plugin requests.
+    async fn serve_http(&self, ctx: HookContext, request: HttpRequest) -> Result<HttpResponse, SimError>;
+    async fn serve_metrics(&self, ctx: HookContext, request: HttpRequest) -> Result<HttpResponse, SimError>;
+    async fn ping(&self) -> Result<(), SimError>;
+    /// Asks the plugin to quit, waits up to 2 s, then kills it. Returns whether it exited by
+    /// itself.
+    async fn shutdown(&self) -> bool;
+}

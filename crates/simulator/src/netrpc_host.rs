@@ -1,0 +1,389 @@
+//! The plugin launched and driven over go-plugin net/rpc, as a released Mattermost server does:
+//! checksum-pinned exec, 3 s start timeout, `hooks` dispensed, the API offered on the broker.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use go_netrpc::{Server, ServiceError};
+use goplugin::{Client, ClientConfig, MuxBroker, PluginCommand};
+use http_body_util::BodyExt;
+use mattermost_ai::host::model::{CommandArgs, CommandResponse, HookContext, Post};
+use mattermost_ai::host::{AppError, HttpBody, HttpRequest, HttpResponse};
+use mattermost_ai::transport::netrpc::wire::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::SimState;
+use crate::connection::{PluginConnection, SimError};
+
+pub struct NetRpcPlugin {
+    client: Client,
+    hooks: go_netrpc::Client,
+    broker: MuxBroker,
+    sim: Arc<SimState>,
+}
+
+/// Collects the plugin's stderr lines for tests to inspect, and echoes them when asked to.
+struct StderrSink {
+    sim: Arc<SimState>,
+    partial: Vec<u8>,
+}
+
+impl tokio::io::AsyncWrite for StderrSink {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.partial.extend_from_slice(buf);
+        while let Some(pos) = self.partial.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.partial.drain(..=pos).collect();
+            let line = String::from_utf8_lossy(&line[..line.len() - 1]).into_owned();
+            if std::env::var_os("SIM_ECHO_STDERR").is_some() {
+                eprintln!("[plugin] {line}");
+            }
+            if let Ok(mut l) = self.sim.stderr.lock() {
+                l.push(line);
+            }
+        }
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+impl NetRpcPlugin {
+    pub async fn launch(binary: &Path, env: &[(String, String)], sim: Arc<SimState>) -> Result<Self, SimError> {
+        let checksum = goplugin::client::sha256_file(binary)?;
+        let mut config = ClientConfig::new(mattermost_ai::transport::netrpc::handshake());
+        let mut cmd = PluginCommand::new(binary);
+        for (k, v) in env {
+            cmd.env.push((k.into(), v.into()));
+        }
+        config.cmd = Some(cmd);
+        config.checksum = Some(checksum);
+        config.start_timeout = Duration::from_secs(3);
+        config.stderr = Box::new(StderrSink { sim: sim.clone(), partial: Vec::new() });
+        let client = Client::start(config).await.map_err(|e| SimError::Start(e.to_string()))?;
+        let dispensed = client.dispense("hooks").await.map_err(|e| SimError::Start(format!("dispense: {e}")))?;
+        Ok(Self { client, hooks: dispensed.client, broker: dispensed.broker, sim })
+    }
+
+    async fn call<A: gobwire::Encode + Sync, R: gobwire::Decode + Default + Send + 'static>(
+        &self,
+        hook: &'static str,
+        args: &A,
+    ) -> Result<R, SimError> {
+        self.hooks
+            .call(&format!("Plugin.{hook}"), args)
+            .await
+            .map_err(|e| SimError::Hook { hook, message: e.to_string() })
+    }
+
+    async fn error_hook<A: gobwire::Encode + Sync>(&self, hook: &'static str, args: &A) -> Result<(), SimError> {
+        let r: A1<Option<gobwire::Interface>> = self.call(hook, args).await?;
+        match interface_to_error(&r.a) {
+            None => Ok(()),
+            Some(e) => Err(SimError::Hook { hook, message: e.to_string() }),
+        }
+    }
+
+    async fn http_hook(&self, hook: &'static str, ctx: HookContext, request: HttpRequest) -> Result<HttpResponse, SimError> {
+        let (parts, body) = request.into_parts();
+
+        // The ResponseWriter the plugin writes through.
+        let writer_id = self.broker.next_id();
+        let (head_tx, head_rx) = oneshot::channel::<(u16, HashMap<String, Vec<String>>)>();
+        let (body_tx, body_rx) = mpsc::channel::<Bytes>(8);
+        let state = Arc::new(Mutex::new(WriterState {
+            header: HashMap::new(),
+            head: Some(head_tx),
+            body: Some(body_tx),
+        }));
+        let writer = Arc::new(response_writer(state.clone()));
+        let broker = self.broker.clone();
+        tokio::spawn(async move { broker.accept_and_serve(writer_id, writer).await });
+
+        // Like the server, always offer a body stream: its requests always carry a Body.
+        let body_id = self.broker.next_id();
+        let broker = self.broker.clone();
+        tokio::spawn(async move {
+            match broker.accept(body_id).await {
+                Ok(stream) => serve_body(stream, body).await,
+                Err(e) => tracing::debug!(error = %e, "request body stream not dialled"),
+            }
+        });
+
+        let url = parts.uri.to_string();
+        let mut header: HashMap<String, Vec<String>> = HashMap::new();
+        for (k, v) in &parts.headers {
+            if k == http::header::HOST {
+                continue;
+            }
+            if let Ok(v) = v.to_str() {
+                header.entry(canonical(k.as_str())).or_default().push(v.to_owned());
+            }
+        }
+        let host = parts.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_owned();
+        let args = ServeHttpArgs {
+            response_writer_stream: writer_id,
+            request: Some(GobHttpRequest {
+                method: parts.method.to_string(),
+                url: Some(gobwire::BinaryBytes(url.clone().into_bytes())),
+                proto: "HTTP/1.1".into(),
+                proto_major: 1,
+                proto_minor: 1,
+                header,
+                host,
+                remote_addr: "127.0.0.1:50000".into(),
+                request_uri: url,
+            }),
+            context: Some(ctx.to_wire()),
+            request_body_stream: body_id,
+        };
+
+        let hooks = self.hooks.clone();
+        let done_state = state.clone();
+        tokio::spawn(async move {
+            let r = hooks.call::<_, Empty>(&format!("Plugin.{hook}"), &args).await;
+            let mut st = match done_state.lock() {
+                Ok(s) => s,
+                Err(p) => p.into_inner(),
+            };
+            // Like the server: an RPC failure before any output becomes a 500.
+            let status = if r.is_err() { 500 } else { 200 };
+            if let Some(tx) = st.head.take() {
+                let _ = tx.send((status, st.header.clone()));
+            }
+            if let Err(e) = r {
+                tracing::warn!(error = %e, "ServeHTTP call failed");
+            }
+            st.body = None; // ends the response body
+        });
+
+        let (status, header) = head_rx.await.map_err(|_| SimError::Transport("no response head".into()))?;
+        let mut response = http::Response::builder().status(status);
+        for (k, vs) in &header {
+            for v in vs {
+                response = response.header(k, v);
+            }
+        }
+        let stream = ReceiverBody { rx: body_rx };
+        response.body(HttpBody::new(stream)).map_err(|e| SimError::Transport(e.to_string()))
+    }
+}
+
+struct WriterState {
+    header: HashMap<String, Vec<String>>,
+    head: Option<oneshot::Sender<(u16, HashMap<String, Vec<String>>)>>,
+    body: Option<mpsc::Sender<Bytes>>,
+}
+
+/// The host side of `ResponseWriter`: Header, SyncHeader, WriteHeader, Write and Flush.
+fn response_writer(state: Arc<Mutex<WriterState>>) -> Server {
+    let mut s = Server::new();
+    let st = state.clone();
+    s.register("Plugin.Header", move |_: Empty| {
+        let st = st.clone();
+        async move { Ok::<_, ServiceError>(st.lock().map(|s| s.header.clone()).unwrap_or_default()) }
+    });
+    let st = state.clone();
+    s.register("Plugin.SyncHeader", move |h: HashMap<String, Vec<String>>| {
+        let st = st.clone();
+        async move {
+            if let Ok(mut s) = st.lock() {
+                s.header = h;
+            }
+            Ok::<_, ServiceError>(Empty {})
+        }
+    });
+    let st = state.clone();
+    s.register("Plugin.WriteHeader", move |code: i64| {
+        let st = st.clone();
+        async move {
+            if !(100..=999).contains(&code) {
+                return Err(ServiceError(format!("invalid http status code: {code}")));
+            }
+            if let Ok(mut s) = st.lock()
+                && let Some(tx) = s.head.take()
+            {
+                let _ = tx.send((code as u16, s.header.clone()));
+            }
+            Ok(Empty {})
+        }
+    });
+    let st = state.clone();
+    s.register("Plugin.Write", move |data: Vec<u8>| {
+        let st = st.clone();
+        async move {
+            let tx = {
+                let mut s = st.lock().map_err(|_| ServiceError("poisoned".into()))?;
+                if let Some(head) = s.head.take() {
+                    let _ = head.send((200, s.header.clone()));
+                }
+                s.body.clone()
+            };
+            if let Some(tx) = tx {
+                tx.send(Bytes::from(data)).await.map_err(|_| ServiceError("client went away".into()))?;
+            }
+            Ok::<_, ServiceError>(Empty {})
+        }
+    });
+    s.register("Plugin.Flush", |_: Empty| async { Ok::<_, ServiceError>(Empty {}) });
+    s
+}
+
+/// The host side of the body pull protocol: read a signed varint, send up to that many bytes,
+/// close at EOF.
+async fn serve_body(mut stream: goplugin::yamux::Stream, mut body: HttpBody) {
+    let mut pending = Bytes::new();
+    let mut eof = false;
+    loop {
+        let Some(want) = read_varint(&mut stream).await else { break };
+        let mut left = want.max(0) as usize;
+        while left > 0 {
+            if pending.is_empty() {
+                if eof {
+                    break;
+                }
+                match body.frame().await {
+                    Some(Ok(f)) => {
+                        if let Ok(d) = f.into_data() {
+                            pending = d;
+                        }
+                        continue;
+                    }
+                    _ => {
+                        eof = true;
+                        break;
+                    }
+                }
+            }
+            let n = left.min(pending.len());
+            let chunk = pending.split_to(n);
+            if stream.write_all(&chunk).await.is_err() {
+                return;
+            }
+            left -= n;
+        }
+        if left > 0 {
+            break; // short copy: EOF
+        }
+    }
+    let _ = stream.shutdown().await;
+}
+
+async fn read_varint(stream: &mut goplugin::yamux::Stream) -> Option<i64> {
+    let mut x: u64 = 0;
+    for shift in (0..70).step_by(7) {
+        let b = stream.read_u8().await.ok()?;
+        x |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            let v = (x >> 1) as i64;
+            return Some(if x & 1 != 0 { !v } else { v });
+        }
+    }
+    None
+}
+
+fn canonical(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = true;
+    for c in name.chars() {
+        out.push(if upper { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() });
+        upper = c == '-';
+    }
+    out
+}
+
+struct ReceiverBody {
+    rx: mpsc::Receiver<Bytes>,
+}
+
+impl http_body::Body for ReceiverBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        self.rx.poll_recv(cx).map(|o| o.map(|b| Ok(http_body::Frame::data(b))))
+    }
+}
+
+#[async_trait]
+impl PluginConnection for NetRpcPlugin {
+    async fn implemented(&self) -> Result<Vec<String>, SimError> {
+        self.call("Implemented", &Empty {}).await
+    }
+
+    async fn on_activate(&self) -> Result<(), SimError> {
+        let api_id = self.broker.next_id();
+        let api = Arc::new(crate::api_server::api_server(&self.sim));
+        let broker = self.broker.clone();
+        tokio::spawn(async move { broker.accept_and_serve(api_id, api).await });
+        // The database driver is served but unused: the plugin talks to Postgres directly.
+        let driver_id = self.broker.next_id();
+        let broker = self.broker.clone();
+        tokio::spawn(async move { broker.accept_and_serve(driver_id, Arc::new(Server::new())).await });
+        self.error_hook("OnActivate", &OnActivateArgs { api_mux_id: api_id, driver_mux_id: driver_id }).await
+    }
+
+    async fn on_deactivate(&self) -> Result<(), SimError> {
+        self.error_hook("OnDeactivate", &Empty {}).await
+    }
+
+    async fn on_configuration_change(&self) -> Result<(), SimError> {
+        self.error_hook("OnConfigurationChange", &Empty {}).await
+    }
+
+    async fn message_has_been_posted(&self, ctx: HookContext, post: Post) -> Result<(), SimError> {
+        let _: Empty = self.call("MessageHasBeenPosted", &A2 { a: Some(ctx.to_wire()), b: Some(post.to_wire()) }).await?;
+        Ok(())
+    }
+
+    async fn message_has_been_updated(&self, ctx: HookContext, new: Post, old: Post) -> Result<(), SimError> {
+        let args = A3 { a: Some(ctx.to_wire()), b: Some(new.to_wire()), c: Some(old.to_wire()) };
+        let _: Empty = self.call("MessageHasBeenUpdated", &args).await?;
+        Ok(())
+    }
+
+    async fn message_has_been_deleted(&self, ctx: HookContext, post: Post) -> Result<(), SimError> {
+        let _: Empty = self.call("MessageHasBeenDeleted", &A2 { a: Some(ctx.to_wire()), b: Some(post.to_wire()) }).await?;
+        Ok(())
+    }
+
+    async fn execute_command(&self, ctx: HookContext, args: CommandArgs) -> Result<Result<CommandResponse, AppError>, SimError> {
+        let r: A2<Option<GobCommandResponse>, Option<GobAppError>> =
+            self.call("ExecuteCommand", &A2 { a: Some(ctx.to_wire()), b: Some(args.to_wire()) }).await?;
+        Ok(match r.b {
+            Some(e) => Err(AppError::from_wire(e)),
+            None => Ok(r.a.map(CommandResponse::from_wire).unwrap_or_default()),
+        })
+    }
+
+    async fn serve_http(&self, ctx: HookContext, request: HttpRequest) -> Result<HttpResponse, SimError> {
+        self.http_hook("ServeHTTP", ctx, request).await
+    }
+
+    async fn serve_metrics(&self, ctx: HookContext, request: HttpRequest) -> Result<HttpResponse, SimError> {
+        self.http_hook("ServeMetrics", ctx, request).await
+    }
+
+    async fn ping(&self) -> Result<(), SimError> {
+        self.client.ping().await.map_err(|e| SimError::Transport(e.to_string()))
+    }
+
+    async fn shutdown(&self) -> bool {
+        self.client.kill().await;
+        !self.client.force_killed()
+    }
+}
