@@ -103,6 +103,8 @@ pub struct Status {
     pub status: String,
     pub manual: bool,
     pub last_activity_at: i64,
+    /// When Do Not Disturb ends, in seconds.
+    pub dnd_end_time: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -115,8 +117,14 @@ pub struct Team {
     pub display_name: String,
     pub name: String,
     pub description: String,
+    pub email: String,
     #[serde(rename = "type")]
     pub team_type: String,
+    pub company_name: String,
+    pub allowed_domains: String,
+    pub invite_id: String,
+    pub allow_open_invite: bool,
+    pub last_team_icon_update: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -129,6 +137,7 @@ pub struct TeamMember {
     pub scheme_guest: bool,
     pub scheme_user: bool,
     pub scheme_admin: bool,
+    pub explicit_roles: String,
 }
 
 /// Channel types as Mattermost spells them.
@@ -155,7 +164,11 @@ pub struct Channel {
     pub purpose: String,
     pub last_post_at: i64,
     pub total_msg_count: i64,
+    pub total_msg_count_root: i64,
+    pub extra_update_at: i64,
+    pub last_root_post_at: i64,
     pub creator_id: String,
+    pub props: Props,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shared: Option<bool>,
 }
@@ -178,11 +191,15 @@ pub struct ChannelMember {
     pub last_viewed_at: i64,
     pub msg_count: i64,
     pub mention_count: i64,
+    pub mention_count_root: i64,
+    pub urgent_mention_count: i64,
+    pub msg_count_root: i64,
     pub notify_props: StringMap,
     pub last_update_at: i64,
     pub scheme_guest: bool,
     pub scheme_user: bool,
     pub scheme_admin: bool,
+    pub explicit_roles: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -210,8 +227,9 @@ pub struct BotPatch {
     pub description: Option<String>,
 }
 
+/// Has no JSON tags upstream, so its JSON keys are the Go field names.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, rename_all = "PascalCase")]
 pub struct BotGetOptions {
     pub owner_id: String,
     pub include_deleted: bool,
@@ -224,6 +242,7 @@ pub struct BotGetOptions {
 #[serde(default)]
 pub struct FileInfo {
     pub id: String,
+    #[serde(rename = "user_id")]
     pub creator_id: String,
     pub post_id: String,
     pub channel_id: String,
@@ -263,9 +282,9 @@ pub struct WebsocketBroadcast {
     pub omit_connection_id: String,
 }
 
-/// Options of an atomic or expiring KV write.
+/// Options of an atomic or expiring KV write. No JSON tags upstream: Go field names.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, rename_all = "PascalCase")]
 pub struct KvSetOptions {
     pub atomic: bool,
     /// The value the key must hold for an atomic write to happen; `None` means "absent".
@@ -286,6 +305,7 @@ pub struct Session {
     pub roles: String,
     pub is_oauth: bool,
     pub props: StringMap,
+    pub team_members: Vec<TeamMember>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -321,8 +341,35 @@ pub struct License {
     pub sku_short_name: String,
     pub is_trial: bool,
     pub is_gov_sku: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<Customer>,
+    pub features: LicenseFeatures,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Customer {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub company: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LicenseFeatures {
+    /// Licensed seats.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users: Option<i64>,
     /// Feature flags by their JSON name (`ldap`, `cluster`, …); absent means off.
-    pub features: HashMap<String, bool>,
+    #[serde(flatten)]
+    pub flags: HashMap<String, bool>,
+}
+
+impl LicenseFeatures {
+    pub fn has(&self, flag: &str) -> bool {
+        self.flags.get(flag).copied().unwrap_or(false)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

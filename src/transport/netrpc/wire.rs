@@ -64,7 +64,21 @@ macro_rules! identity_wire {
         }
     )*};
 }
-identity_wire!(String, i64, bool, Vec<String>, StringMap, HashMap<String, bool>, Option<String>, Option<bool>);
+identity_wire!(String, i64, bool, StringMap, HashMap<String, bool>, Option<String>, Option<bool>);
+
+/// Slices of model structs (`[]*T` and `[]T` look the same to gob).
+impl<T: Wire + Clone> Wire for Vec<T>
+where
+    T::Repr: gobwire::GobType,
+{
+    type Repr = Vec<T::Repr>;
+    fn to_wire(&self) -> Self::Repr {
+        self.iter().map(Wire::to_wire).collect()
+    }
+    fn from_wire(r: Self::Repr) -> Self {
+        r.into_iter().map(T::from_wire).collect()
+    }
+}
 
 /// `model.StringInterface`.
 impl Wire for Props {
@@ -150,6 +164,7 @@ mirror!(GobStatus <=> Status {
     status: String = "Status",
     manual: bool = "Manual",
     last_activity_at: i64 = "LastActivityAt",
+    dnd_end_time: i64 = "DNDEndTime",
 });
 
 mirror!(GobTeam <=> Team {
@@ -160,7 +175,13 @@ mirror!(GobTeam <=> Team {
     display_name: String = "DisplayName",
     name: String = "Name",
     description: String = "Description",
+    email: String = "Email",
     team_type: String = "Type",
+    company_name: String = "CompanyName",
+    allowed_domains: String = "AllowedDomains",
+    invite_id: String = "InviteId",
+    allow_open_invite: bool = "AllowOpenInvite",
+    last_team_icon_update: i64 = "LastTeamIconUpdate",
 });
 
 mirror!(GobTeamMember <=> TeamMember {
@@ -171,6 +192,7 @@ mirror!(GobTeamMember <=> TeamMember {
     scheme_guest: bool = "SchemeGuest",
     scheme_user: bool = "SchemeUser",
     scheme_admin: bool = "SchemeAdmin",
+    explicit_roles: String = "ExplicitRoles",
 });
 
 mirror!(GobChannel <=> Channel {
@@ -186,7 +208,11 @@ mirror!(GobChannel <=> Channel {
     purpose: String = "Purpose",
     last_post_at: i64 = "LastPostAt",
     total_msg_count: i64 = "TotalMsgCount",
+    total_msg_count_root: i64 = "TotalMsgCountRoot",
+    extra_update_at: i64 = "ExtraUpdateAt",
+    last_root_post_at: i64 = "LastRootPostAt",
     creator_id: String = "CreatorId",
+    props: Props = "Props",
     shared: Option<bool> = "Shared",
 });
 
@@ -197,11 +223,15 @@ mirror!(GobChannelMember <=> ChannelMember {
     last_viewed_at: i64 = "LastViewedAt",
     msg_count: i64 = "MsgCount",
     mention_count: i64 = "MentionCount",
+    mention_count_root: i64 = "MentionCountRoot",
+    urgent_mention_count: i64 = "UrgentMentionCount",
+    msg_count_root: i64 = "MsgCountRoot",
     notify_props: StringMap = "NotifyProps",
     last_update_at: i64 = "LastUpdateAt",
     scheme_guest: bool = "SchemeGuest",
     scheme_user: bool = "SchemeUser",
     scheme_admin: bool = "SchemeAdmin",
+    explicit_roles: String = "ExplicitRoles",
 });
 
 mirror!(GobBot <=> Bot {
@@ -276,6 +306,7 @@ mirror!(GobSession <=> Session {
     roles: String = "Roles",
     is_oauth: bool = "IsOAuth",
     props: StringMap = "Props",
+    team_members: Vec<TeamMember> = "TeamMembers",
 });
 
 mirror!(GobUserAccessToken <=> UserAccessToken {
@@ -444,20 +475,35 @@ macro_rules! features {
             pub users: Option<i64>,
             $( #[gob(name = $go)] pub $field: Option<bool>, )*
         }
-        impl GobFeatures {
-            fn to_map(&self) -> HashMap<String, bool> {
-                let mut m = HashMap::new();
-                $( if let Some(v) = self.$field { m.insert($json.to_owned(), v); } )*
-                m
+        impl Wire for LicenseFeatures {
+            type Repr = GobFeatures;
+            fn to_wire(&self) -> GobFeatures {
+                GobFeatures { users: self.users, $( $field: self.flags.get($json).copied(), )* }
             }
-            fn from_map(m: &HashMap<String, bool>) -> Self {
-                Self { users: None, $( $field: m.get($json).copied(), )* }
+            fn from_wire(w: GobFeatures) -> Self {
+                let mut flags = HashMap::new();
+                $( if let Some(v) = w.$field { flags.insert($json.to_owned(), v); } )*
+                LicenseFeatures { users: w.users, flags }
             }
         }
     };
 }
 features!(
     ldap = "LDAP" / "ldap",
+    ldap_groups = "LDAPGroups" / "ldap_groups",
+    google_oauth = "GoogleOAuth" / "google_oauth",
+    office365_oauth = "Office365OAuth" / "office365_oauth",
+    openid = "OpenId" / "openid",
+    mhpns = "MHPNS" / "mhpns",
+    announcement = "Announcement" / "announcement",
+    theme_management = "ThemeManagement" / "theme_management",
+    email_notification_contents = "EmailNotificationContents" / "email_notification_contents",
+    custom_terms_of_service = "CustomTermsOfService" / "custom_terms_of_service",
+    guest_accounts_permissions = "GuestAccountsPermissions" / "guest_accounts_permissions",
+    id_loaded_push_notifications = "IDLoadedPushNotifications" / "id_loaded",
+    lock_teammate_name_display = "LockTeammateNameDisplay" / "lock_teammate_name_display",
+    remote_cluster_service = "RemoteClusterService" / "remote_cluster_service",
+    outgoing_oauth_connections = "OutgoingOAuthConnections" / "outgoing_oauth_connections",
     mfa = "MFA" / "mfa",
     saml = "SAML" / "saml",
     cluster = "Cluster" / "cluster",
@@ -475,6 +521,13 @@ features!(
     future_features = "FutureFeatures" / "future_features",
 );
 
+mirror!(GobCustomer <=> Customer {
+    id: String = "Id",
+    name: String = "Name",
+    email: String = "Email",
+    company: String = "Company",
+});
+
 #[derive(Gob, Debug, Default, Clone)]
 pub struct GobLicense {
     #[gob(name = "Id")]
@@ -485,6 +538,8 @@ pub struct GobLicense {
     pub starts_at: i64,
     #[gob(name = "ExpiresAt")]
     pub expires_at: i64,
+    #[gob(name = "Customer")]
+    pub customer: Option<GobCustomer>,
     #[gob(name = "Features")]
     pub features: Option<GobFeatures>,
     #[gob(name = "SkuName")]
@@ -505,7 +560,8 @@ impl Wire for License {
             issued_at: self.issued_at,
             starts_at: self.starts_at,
             expires_at: self.expires_at,
-            features: Some(GobFeatures::from_map(&self.features)),
+            customer: self.customer.as_ref().map(Wire::to_wire),
+            features: Some(self.features.to_wire()),
             sku_name: self.sku_name.clone(),
             sku_short_name: self.sku_short_name.clone(),
             is_trial: self.is_trial,
@@ -522,7 +578,8 @@ impl Wire for License {
             sku_short_name: w.sku_short_name,
             is_trial: w.is_trial,
             is_gov_sku: w.is_gov_sku,
-            features: w.features.map(|f| f.to_map()).unwrap_or_default(),
+            customer: w.customer.map(Customer::from_wire),
+            features: w.features.map(LicenseFeatures::from_wire).unwrap_or_default(),
         }
     }
 }
