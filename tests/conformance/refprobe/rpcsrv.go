@@ -1,0 +1,1 @@
+../host/rpcsrv.go
