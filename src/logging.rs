@@ -25,7 +25,9 @@ pub fn init() {
         .with_default(LevelFilter::WARN)
         .with_target("mattermost_ai", ours)
         .with_target("mattermost_simulator", ours);
-    let _ = tracing_subscriber::registry().with(HclogLayer.with_filter(filter)).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(HclogLayer.with_filter(filter))
+        .try_init();
 }
 
 struct HclogLayer;

@@ -10,6 +10,7 @@ use mattermost_ai::transport::netrpc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let parent = std::os::unix::process::parent_id();
     mattermost_ai::logging::init();
     let plugin = match Plugin::new() {
         Ok(p) => Arc::new(p),
@@ -18,9 +19,15 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    tokio::spawn(exit_when_orphaned(parent));
     match netrpc::serve(plugin).await {
-        Ok(ended) => {
-            tracing::debug!(?ended, "plugin stopping");
+        Ok(netrpc::Ended::Disconnected) => {
+            // Without Quit the server died or the stream broke; nothing can be resynchronised.
+            tracing::error!("connection to the Mattermost server lost; exiting");
+            ExitCode::FAILURE
+        }
+        Ok(netrpc::Ended::Quit) => {
+            tracing::debug!("plugin stopping");
             // Let the Quit reply reach the host before the runtime drops the connection.
             tokio::time::sleep(Duration::from_millis(50)).await;
             ExitCode::SUCCESS
@@ -30,6 +37,18 @@ async fn main() -> ExitCode {
         Err(e) => {
             tracing::error!(error = %e, "plugin transport failed");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// The server is our parent. If it dies without a word (killed, crashed) we are re-parented, and
+/// a plugin nobody can reach must not linger.
+async fn exit_when_orphaned(parent: u32) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        if std::os::unix::process::parent_id() != parent {
+            tracing::error!("the Mattermost server process is gone; exiting");
+            std::process::exit(1);
         }
     }
 }

@@ -21,20 +21,29 @@ impl Metrics {
             "Time the plugin started, in seconds since the Unix epoch.",
         ))?;
         let info = GaugeVec::new(
-            Opts::new("agents_system_plugin_info", "The plugin's version and installation."),
+            Opts::new(
+                "agents_system_plugin_info",
+                "The plugin's version and installation.",
+            ),
             &["version", "installation_id"],
         )?;
         registry.register(Box::new(start_time.clone()))?;
         registry.register(Box::new(info.clone()))?;
         #[cfg(target_os = "linux")]
-        registry.register(Box::new(prometheus::process_collector::ProcessCollector::for_self()))?;
+        registry.register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ))?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs_f64())
             .unwrap_or(0.0);
         start_time.set(now);
         info.with_label_values(&[version, ""]).set(1.0);
-        Ok(Self { registry, start_time, info })
+        Ok(Self {
+            registry,
+            start_time,
+            info,
+        })
     }
 
     pub fn set_installation_id(&self, version: &str, installation_id: &str) {

@@ -178,7 +178,10 @@ impl Hooks for Plugin {
     async fn serve_metrics(&self, _ctx: HookContext, _request: HttpRequest) -> HttpResponse {
         match self.core.metrics.render() {
             Ok(body) => http::Response::builder()
-                .header(http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+                .header(
+                    http::header::CONTENT_TYPE,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                )
                 .body(body.into())
                 .unwrap_or_default(),
             Err(e) => {
@@ -190,10 +193,17 @@ impl Hooks for Plugin {
         }
     }
 
-    async fn execute_command(&self, _ctx: HookContext, args: CommandArgs) -> Result<CommandResponse, AppError> {
+    async fn execute_command(
+        &self,
+        _ctx: HookContext,
+        args: CommandArgs,
+    ) -> Result<CommandResponse, AppError> {
         Ok(CommandResponse {
             response_type: "ephemeral".into(),
-            text: format!("Unknown command: {}", args.command.split_whitespace().next().unwrap_or("")),
+            text: format!(
+                "Unknown command: {}",
+                args.command.split_whitespace().next().unwrap_or("")
+            ),
             ..Default::default()
         })
     }

@@ -16,27 +16,65 @@ async fn start() -> Simulator {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn activates_and_reports_version_over_netrpc() {
     let sim = start().await;
-    assert!(sim.handshake_time.as_secs_f64() < 3.0, "handshake took {:?}", sim.handshake_time);
-    for hook in ["OnActivate", "OnDeactivate", "OnConfigurationChange", "MessageHasBeenPosted", "ServeHTTP", "ServeMetrics", "ExecuteCommand"] {
-        assert!(sim.implemented.iter().any(|h| h == hook), "{hook} missing from {:?}", sim.implemented);
+    assert!(
+        sim.handshake_time.as_secs_f64() < 3.0,
+        "handshake took {:?}",
+        sim.handshake_time
+    );
+    for hook in [
+        "OnActivate",
+        "OnDeactivate",
+        "OnConfigurationChange",
+        "MessageHasBeenPosted",
+        "ServeHTTP",
+        "ServeMetrics",
+        "ExecuteCommand",
+    ] {
+        assert!(
+            sim.implemented.iter().any(|h| h == hook),
+            "{hook} missing from {:?}",
+            sim.implemented
+        );
     }
     // Configuration is read before activation, then the server facts.
     let methods: Vec<String> = sim.calls().into_iter().map(|c| c.method).collect();
-    let pos = |m: &str| methods.iter().position(|x| x == m).unwrap_or_else(|| panic!("{m} never called: {methods:?}"));
+    let pos = |m: &str| {
+        methods
+            .iter()
+            .position(|x| x == m)
+            .unwrap_or_else(|| panic!("{m} never called: {methods:?}"))
+    };
     assert!(pos("LoadPluginConfiguration") < pos("GetServerVersion"));
     assert!(sim.called("GetLicense") && sim.called("GetConfig"));
-    assert!(sim.data().logs.iter().any(|l| l.level == "info" && l.message.contains("activated")));
+    assert!(
+        sim.data()
+            .logs
+            .iter()
+            .any(|l| l.level == "info" && l.message.contains("activated"))
+    );
 
-    let body: Value = reqwest::get(sim.plugin_url("/version")).await.unwrap().json().await.unwrap();
-    assert_eq!(body, json!({"id": "mattermost-ai", "version": mattermost_ai::PLUGIN_VERSION, "transport": "netrpc"}));
+    let body: Value = reqwest::get(sim.plugin_url("/version"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        body,
+        json!({"id": "mattermost-ai", "version": mattermost_ai::PLUGIN_VERSION, "transport": "netrpc"})
+    );
 
     // Logs reach the server as hclog JSON.
     let lines = sim.stderr_lines();
     assert!(
-        lines.iter().any(|l| serde_json::from_str::<Value>(l).is_ok_and(|v| v["@level"] == "info" && v["@message"].is_string())),
+        lines.iter().any(|l| serde_json::from_str::<Value>(l)
+            .is_ok_and(|v| v["@level"] == "info" && v["@message"].is_string())),
         "no hclog JSON line in {lines:?}"
     );
-    assert!(sim.shutdown().await.unwrap(), "plugin did not exit by itself after Quit");
+    assert!(
+        sim.shutdown().await.unwrap(),
+        "plugin did not exit by itself after Quit"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -45,13 +83,28 @@ async fn echo_streams_large_bodies_and_requires_a_user() {
     let (_, token) = sim.add_user("alice", "system_user");
     let http = reqwest::Client::new();
 
-    let body: Vec<u8> = (0..(3 * 1024 * 1024 + 17)).map(|i: u32| (i * 31 % 251) as u8).collect();
-    let r = http.post(sim.plugin_url("/echo")).bearer_auth(&token).header("content-type", "application/octet-stream").body(body.clone()).send().await.unwrap();
+    let body: Vec<u8> = (0..(3 * 1024 * 1024 + 17))
+        .map(|i: u32| (i * 31 % 251) as u8)
+        .collect();
+    let r = http
+        .post(sim.plugin_url("/echo"))
+        .bearer_auth(&token)
+        .header("content-type", "application/octet-stream")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/octet-stream");
     assert_eq!(r.bytes().await.unwrap().as_ref(), body.as_slice());
 
-    let r = http.post(sim.plugin_url("/echo")).bearer_auth(&token).body(Vec::new()).send().await.unwrap();
+    let r = http
+        .post(sim.plugin_url("/echo"))
+        .bearer_auth(&token)
+        .body(Vec::new())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.bytes().await.unwrap().is_empty());
 
@@ -59,13 +112,30 @@ async fn echo_streams_large_bodies_and_requires_a_user() {
     let r = http.post(sim.plugin_url("/echo")).body("x").send().await.unwrap();
     assert_eq!(r.status(), 401);
     // A forged identity header is stripped by the server before the plugin sees it.
-    let r = http.post(sim.plugin_url("/echo")).header("Mattermost-User-Id", "someone").body("x").send().await.unwrap();
+    let r = http
+        .post(sim.plugin_url("/echo"))
+        .header("Mattermost-User-Id", "someone")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     // A bad token is no identity either.
-    let r = http.post(sim.plugin_url("/echo")).bearer_auth("nope").body("x").send().await.unwrap();
+    let r = http
+        .post(sim.plugin_url("/echo"))
+        .bearer_auth("nope")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
 
-    let r = http.get(sim.plugin_url("/no/such/route")).bearer_auth(&token).send().await.unwrap();
+    let r = http
+        .get(sim.plugin_url("/no/such/route"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     assert!(sim.shutdown().await.unwrap());
 }
@@ -80,7 +150,13 @@ async fn concurrent_requests_all_succeed() {
         let (http, url, token) = (http.clone(), sim.plugin_url("/echo"), token.clone());
         tasks.push(tokio::spawn(async move {
             let payload = format!("request {i}").repeat(i * 100 + 1);
-            let r = http.post(url).bearer_auth(token).body(payload.clone()).send().await.unwrap();
+            let r = http
+                .post(url)
+                .bearer_auth(token)
+                .body(payload.clone())
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 200);
             assert_eq!(r.text().await.unwrap(), payload);
         }));
@@ -94,9 +170,23 @@ async fn concurrent_requests_all_succeed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_are_served_on_the_metrics_listener() {
     let sim = start().await;
-    let text = reqwest::get(sim.metrics_url()).await.unwrap().text().await.unwrap();
-    assert!(text.contains("agents_system_plugin_start_timestamp_seconds"), "{text}");
-    assert!(text.contains(&format!("agents_system_plugin_info{{installation_id=\"\",version=\"{}\"}} 1", mattermost_ai::PLUGIN_VERSION)), "{text}");
+    let text = reqwest::get(sim.metrics_url())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("agents_system_plugin_start_timestamp_seconds"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "agents_system_plugin_info{{installation_id=\"\",version=\"{}\"}} 1",
+            mattermost_ai::PLUGIN_VERSION
+        )),
+        "{text}"
+    );
     assert!(sim.shutdown().await.unwrap());
 }
 
@@ -111,23 +201,48 @@ async fn message_hooks_with_nested_props_keep_the_plugin_alive() {
     {
         let mut d = sim.data();
         let p = d.posts.get_mut(&root.id).unwrap();
-        p.props.insert("attachments".into(), json!([{"fields": [{"title": "a", "value": 1.5}], "nested": {"deep": [true, null]}}]));
+        p.props.insert(
+            "attachments".into(),
+            json!([{"fields": [{"title": "a", "value": 1.5}], "nested": {"deep": [true, null]}}]),
+        );
     }
     let with_props = sim.data().posts[&root.id].clone();
-    sim.conn.message_has_been_posted(Default::default(), with_props.clone()).await.unwrap();
-    sim.conn.message_has_been_updated(Default::default(), with_props.clone(), root.clone()).await.unwrap();
-    sim.conn.message_has_been_deleted(Default::default(), with_props).await.unwrap();
-    sim.post_as(&user.id, &channel.id, "reply", &root.id).await.unwrap();
+    sim.conn
+        .message_has_been_posted(Default::default(), with_props.clone())
+        .await
+        .unwrap();
+    sim.conn
+        .message_has_been_updated(Default::default(), with_props.clone(), root.clone())
+        .await
+        .unwrap();
+    sim.conn
+        .message_has_been_deleted(Default::default(), with_props)
+        .await
+        .unwrap();
+    sim.post_as(&user.id, &channel.id, "reply", &root.id)
+        .await
+        .unwrap();
 
     let reply = sim
         .conn
-        .execute_command(Default::default(), mattermost_ai::host::model::CommandArgs { command: "/ai nonsense".into(), ..Default::default() })
+        .execute_command(
+            Default::default(),
+            mattermost_ai::host::model::CommandArgs {
+                command: "/ai nonsense".into(),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap()
         .unwrap();
     assert!(reply.text.contains("/ai"), "{reply:?}");
 
-    let r = reqwest::Client::new().get(sim.plugin_url("/version")).bearer_auth(&token).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .get(sim.plugin_url("/version"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     sim.conn.ping().await.unwrap();
     assert!(sim.shutdown().await.unwrap());
@@ -135,10 +250,21 @@ async fn message_hooks_with_nested_props_keep_the_plugin_alive() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn configuration_changes_are_loaded_and_a_bad_one_keeps_the_plugin_running() {
-    let sim = Simulator::builder(BIN).plugin_config(json!({"Config": {"services": [], "bots": []}})).start().await.unwrap();
-    let loads = || sim.calls().iter().filter(|c| c.method == "LoadPluginConfiguration").count();
+    let sim = Simulator::builder(BIN)
+        .plugin_config(json!({"Config": {"services": [], "bots": []}}))
+        .start()
+        .await
+        .unwrap();
+    let loads = || {
+        sim.calls()
+            .iter()
+            .filter(|c| c.method == "LoadPluginConfiguration")
+            .count()
+    };
     let before = loads();
-    sim.save_plugin_config(json!({"config": {"services": "not a list"}})).await.unwrap();
+    sim.save_plugin_config(json!({"config": {"services": "not a list"}}))
+        .await
+        .unwrap();
     assert_eq!(loads(), before + 1);
     let r = reqwest::get(sim.plugin_url("/version")).await.unwrap();
     assert_eq!(r.status(), 200);

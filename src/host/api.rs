@@ -67,10 +67,20 @@ pub trait MattermostApi: Send + Sync {
 
     // Channels
     async fn get_channel(&self, channel_id: &str) -> ApiResult<Channel>;
-    async fn get_channel_by_name(&self, team_id: &str, name: &str, include_deleted: bool) -> ApiResult<Channel>;
+    async fn get_channel_by_name(
+        &self,
+        team_id: &str,
+        name: &str,
+        include_deleted: bool,
+    ) -> ApiResult<Channel>;
     async fn get_direct_channel(&self, user_id_1: &str, user_id_2: &str) -> ApiResult<Channel>;
     async fn get_channel_member(&self, channel_id: &str, user_id: &str) -> ApiResult<ChannelMember>;
-    async fn get_channel_members(&self, channel_id: &str, page: i64, per_page: i64) -> ApiResult<Vec<ChannelMember>>;
+    async fn get_channel_members(
+        &self,
+        channel_id: &str,
+        page: i64,
+        per_page: i64,
+    ) -> ApiResult<Vec<ChannelMember>>;
 
     // Posts
     async fn create_post(&self, post: &Post) -> ApiResult<Post>;
@@ -98,7 +108,12 @@ pub trait MattermostApi: Send + Sync {
     async fn kv_set(&self, key: &str, value: &[u8]) -> ApiResult<()>;
     async fn kv_set_with_expiry(&self, key: &str, value: &[u8], expire_in_seconds: i64) -> ApiResult<()>;
     /// Returns whether the write happened (an atomic write loses when the old value differs).
-    async fn kv_set_with_options(&self, key: &str, value: Option<&[u8]>, options: &KvSetOptions) -> ApiResult<bool>;
+    async fn kv_set_with_options(
+        &self,
+        key: &str,
+        value: Option<&[u8]>,
+        options: &KvSetOptions,
+    ) -> ApiResult<bool>;
     /// `None` when the key is absent.
     async fn kv_get(&self, key: &str) -> ApiResult<Option<Vec<u8>>>;
     async fn kv_delete(&self, key: &str) -> ApiResult<()>;
@@ -115,8 +130,14 @@ pub trait MattermostApi: Send + Sync {
 
     // Permissions
     async fn has_permission_to(&self, user_id: &str, permission: &str) -> ApiResult<bool>;
-    async fn has_permission_to_team(&self, user_id: &str, team_id: &str, permission: &str) -> ApiResult<bool>;
-    async fn has_permission_to_channel(&self, user_id: &str, channel_id: &str, permission: &str) -> ApiResult<bool>;
+    async fn has_permission_to_team(&self, user_id: &str, team_id: &str, permission: &str)
+    -> ApiResult<bool>;
+    async fn has_permission_to_channel(
+        &self,
+        user_id: &str,
+        channel_id: &str,
+        permission: &str,
+    ) -> ApiResult<bool>;
 
     // Files
     async fn get_file_info(&self, file_id: &str) -> ApiResult<FileInfo>;

@@ -21,7 +21,11 @@ impl std::fmt::Display for AppError {
         if !self.where_.is_empty() {
             write!(f, "{}: ", self.where_)?;
         }
-        f.write_str(if self.message.is_empty() { &self.id } else { &self.message })?;
+        f.write_str(if self.message.is_empty() {
+            &self.id
+        } else {
+            &self.message
+        })?;
         if !self.detailed_error.is_empty() {
             write!(f, ", {}", self.detailed_error)?;
         }
@@ -33,7 +37,7 @@ impl std::fmt::Display for AppError {
 pub enum ApiError {
     /// The server answered with an application error.
     #[error("{0}")]
-    App(AppError),
+    App(Box<AppError>),
     /// The server answered with a plain Go error (no id, no status).
     #[error("{0}")]
     Plain(String),
@@ -43,6 +47,12 @@ pub enum ApiError {
     /// This server does not offer the call (an older Mattermost, or the gRPC host lacks it).
     #[error("the Mattermost server does not support {0}")]
     Unsupported(String),
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError::App(Box::new(e))
+    }
 }
 
 impl ApiError {
@@ -65,7 +75,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum HookError {
     #[error("{0}")]
-    App(AppError),
+    App(Box<AppError>),
     #[error("{0}")]
     Plain(String),
 }

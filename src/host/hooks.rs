@@ -61,5 +61,6 @@ pub trait Hooks: Send + Sync + 'static {
     /// A request to the server's metrics listener under `/plugins/<id>/metrics`.
     async fn serve_metrics(&self, ctx: HookContext, request: HttpRequest) -> HttpResponse;
 
-    async fn execute_command(&self, ctx: HookContext, args: CommandArgs) -> Result<CommandResponse, AppError>;
+    async fn execute_command(&self, ctx: HookContext, args: CommandArgs)
+    -> Result<CommandResponse, AppError>;
 }

@@ -22,7 +22,10 @@ struct Probe {
 }
 
 fn arg<T: serde::de::DeserializeOwned + Default>(args: &[Value], i: usize) -> T {
-    args.get(i).cloned().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
+    args.get(i)
+        .cloned()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
 }
 
 fn s(args: &[Value], i: usize) -> String {
@@ -35,7 +38,7 @@ fn bytes(args: &[Value], i: usize) -> Vec<u8> {
 
 fn err_json(e: &ApiError) -> Value {
     match e {
-        ApiError::App(a) => json!(a),
+        ApiError::App(a) => json!(a.as_ref()),
         ApiError::Plain(m) => json!({"Code": 0, "Err": m}),
         other => json!({"transport_error": other.to_string()}),
     }
@@ -69,7 +72,11 @@ async fn call(api: &dyn MattermostApi, method: &str, a: &[Value]) -> Value {
     match method {
         "GetServerVersion" => json!([api.get_server_version().await.unwrap_or_default()]),
         "GetConfig" => json!([api.get_config().await.map(|c| c.0).unwrap_or(Value::Null)]),
-        "GetUnsanitizedConfig" => json!([api.get_unsanitized_config().await.map(|c| c.0).unwrap_or(Value::Null)]),
+        "GetUnsanitizedConfig" => json!([api
+            .get_unsanitized_config()
+            .await
+            .map(|c| c.0)
+            .unwrap_or(Value::Null)]),
         "GetLicense" => json!([api.get_license().await.ok().flatten()]),
         "GetPluginStatus" => pair(api.get_plugin_status(&s(a, 0)).await),
         "GetPluginConfig" => json!([api.get_plugin_config().await.ok()]),
@@ -127,10 +134,19 @@ async fn call(api: &dyn MattermostApi, method: &str, a: &[Value]) -> Value {
         "GetBot" => pair(api.get_bot(&s(a, 0), arg(a, 1)).await),
         "GetBots" => pair(api.get_bots(&arg(a, 0)).await),
         "UpdateBotActive" => pair(api.update_bot_active(&s(a, 0), arg(a, 1)).await),
-        "HasPermissionTo" => json!([api.has_permission_to(&s(a, 0), &perm(a, 1)).await.unwrap_or(false)]),
-        "HasPermissionToTeam" => json!([api.has_permission_to_team(&s(a, 0), &s(a, 1), &perm(a, 2)).await.unwrap_or(false)]),
+        "HasPermissionTo" => json!([api
+            .has_permission_to(&s(a, 0), &perm(a, 1))
+            .await
+            .unwrap_or(false)]),
+        "HasPermissionToTeam" => json!([api
+            .has_permission_to_team(&s(a, 0), &s(a, 1), &perm(a, 2))
+            .await
+            .unwrap_or(false)]),
         "HasPermissionToChannel" => {
-            json!([api.has_permission_to_channel(&s(a, 0), &s(a, 1), &perm(a, 2)).await.unwrap_or(false)])
+            json!([api
+                .has_permission_to_channel(&s(a, 0), &s(a, 1), &perm(a, 2))
+                .await
+                .unwrap_or(false)])
         }
         "GetFileInfo" => pair(api.get_file_info(&s(a, 0)).await),
         "GetFile" => b64_pair(api.get_file(&s(a, 0)).await.map(Some)),
@@ -145,7 +161,11 @@ async fn call(api: &dyn MattermostApi, method: &str, a: &[Value]) -> Value {
 }
 
 fn perm(a: &[Value], i: usize) -> String {
-    a.get(i).and_then(|p| p.get("id")).and_then(Value::as_str).unwrap_or_default().to_owned()
+    a.get(i)
+        .and_then(|p| p.get("id"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[async_trait]
@@ -155,10 +175,16 @@ impl Hooks for Probe {
     }
 
     async fn on_activate(&self) -> Result<(), HookError> {
-        let api = self.api.get().cloned().ok_or_else(|| HookError::Plain("no API".into()))?;
-        let path = std::env::var("MMAI_FIXTURES").map_err(|_| HookError::Plain("MMAI_FIXTURES is not set".into()))?;
+        let api = self
+            .api
+            .get()
+            .cloned()
+            .ok_or_else(|| HookError::Plain("no API".into()))?;
+        let path = std::env::var("MMAI_FIXTURES")
+            .map_err(|_| HookError::Plain("MMAI_FIXTURES is not set".into()))?;
         let text = std::fs::read_to_string(&path).map_err(|e| HookError::Plain(format!("{path}: {e}")))?;
-        let fixtures: Vec<Value> = serde_json::from_str(&text).map_err(|e| HookError::Plain(format!("{path}: {e}")))?;
+        let fixtures: Vec<Value> =
+            serde_json::from_str(&text).map_err(|e| HookError::Plain(format!("{path}: {e}")))?;
         let mut failures = Vec::new();
         for (i, f) in fixtures.iter().enumerate() {
             let method = f["method"].as_str().unwrap_or_default();
@@ -172,7 +198,12 @@ impl Hooks for Probe {
             tracing::info!(count = fixtures.len(), "every fixture matched");
             Ok(())
         } else {
-            Err(HookError::Plain(format!("{} of {} fixtures differ:\n{}", failures.len(), fixtures.len(), failures.join("\n"))))
+            Err(HookError::Plain(format!(
+                "{} of {} fixtures differ:\n{}",
+                failures.len(),
+                fixtures.len(),
+                failures.join("\n")
+            )))
         }
     }
 

@@ -27,11 +27,17 @@ pub trait PluginConnection: Send + Sync {
     async fn message_has_been_posted(&self, ctx: HookContext, post: Post) -> Result<(), SimError>;
     async fn message_has_been_updated(&self, ctx: HookContext, new: Post, old: Post) -> Result<(), SimError>;
     async fn message_has_been_deleted(&self, ctx: HookContext, post: Post) -> Result<(), SimError>;
-    async fn execute_command(&self, ctx: HookContext, args: CommandArgs) -> Result<Result<CommandResponse, AppError>, SimError>;
+    async fn execute_command(
+        &self,
+        ctx: HookContext,
+        args: CommandArgs,
+    ) -> Result<Result<CommandResponse, AppError>, SimError>;
     /// `request` is already rewritten the way the server rewrites plugin requests.
     async fn serve_http(&self, ctx: HookContext, request: HttpRequest) -> Result<HttpResponse, SimError>;
     async fn serve_metrics(&self, ctx: HookContext, request: HttpRequest) -> Result<HttpResponse, SimError>;
     async fn ping(&self) -> Result<(), SimError>;
+    /// The plugin's process id, where the transport launched a process.
+    fn pid(&self) -> Option<u32>;
     /// Asks the plugin to quit, waits up to 2 s, then kills it. Returns whether it exited by
     /// itself.
     async fn shutdown(&self) -> bool;

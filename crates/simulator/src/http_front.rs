@@ -30,7 +30,9 @@ pub async fn listen(
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let app = Router::new().fallback(forward).with_state(Front { sim, conn, metrics });
+    let app = Router::new()
+        .fallback(forward)
+        .with_state(Front { sim, conn, metrics });
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
@@ -40,18 +42,31 @@ pub async fn listen(
 async fn forward(State(front): State<Front>, request: Request) -> Response {
     let prefix = format!("/plugins/{}", mattermost_ai::PLUGIN_ID);
     let path = request.uri().path().to_owned();
-    let Some(rest) = path.strip_prefix(&prefix).filter(|r| r.is_empty() || r.starts_with('/')) else {
+    let Some(rest) = path
+        .strip_prefix(&prefix)
+        .filter(|r| r.is_empty() || r.starts_with('/'))
+    else {
         return (StatusCode::NOT_FOUND, "not a plugin route").into_response();
     };
     if front.metrics && rest != "/metrics" {
-        return (StatusCode::NOT_FOUND, "metrics listener serves /plugins/<id>/metrics only").into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            "metrics listener serves /plugins/<id>/metrics only",
+        )
+            .into_response();
     }
     let (mut parts, body) = request.into_parts();
+    // The server rewrites URL.Path only; RequestURI keeps what the client sent.
+    let original_uri = parts.uri.to_string();
 
     // Credentials, in the order the server looks for them.
     let mut token = None;
     let mut from_cookie = false;
-    if let Some(auth) = parts.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(auth) = parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let auth = auth.trim();
         for scheme in ["Bearer ", "bearer ", "Token ", "token "] {
             if let Some(t) = auth.strip_prefix(scheme) {
@@ -73,7 +88,10 @@ async fn forward(State(front): State<Front>, request: Request) -> Response {
         })
         .unwrap_or_default();
     if token.is_none() {
-        token = query.iter().find(|(k, _)| k == "access_token").map(|(_, v)| v.clone());
+        token = query
+            .iter()
+            .find(|(k, _)| k == "access_token")
+            .map(|(_, v)| v.clone());
     }
     query.retain(|(k, _)| k != "access_token");
     let cookies: Vec<String> = parts
@@ -95,7 +113,10 @@ async fn forward(State(front): State<Front>, request: Request) -> Response {
     parts.headers.remove(http::header::AUTHORIZATION);
     parts.headers.remove(http::header::REFERER);
     parts.headers.remove(http::header::COOKIE);
-    let kept: Vec<&String> = cookies.iter().filter(|c| !c.starts_with("MMAUTHTOKEN=")).collect();
+    let kept: Vec<&String> = cookies
+        .iter()
+        .filter(|c| !c.starts_with("MMAUTHTOKEN="))
+        .collect();
     if !kept.is_empty()
         && let Ok(v) = HeaderValue::from_str(&kept.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; "))
     {
@@ -111,7 +132,10 @@ async fn forward(State(front): State<Front>, request: Request) -> Response {
         // Cookie sessions need the CSRF header on state-changing requests, as on the server.
         let csrf_ok = !from_cookie
             || parts.method == http::Method::GET
-            || parts.headers.get("X-Requested-With").is_some_and(|v| v == "XMLHttpRequest");
+            || parts
+                .headers
+                .get("X-Requested-With")
+                .is_some_and(|v| v == "XMLHttpRequest");
         if csrf_ok && let Ok(v) = HeaderValue::from_str(&session.user_id) {
             parts.headers.insert(USER_ID_HEADER, v);
             ctx.session_id = session.id;
@@ -122,13 +146,25 @@ async fn forward(State(front): State<Front>, request: Request) -> Response {
     let pq = if query.is_empty() {
         new_path.to_owned()
     } else {
-        let q: Vec<String> = query.iter().map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k}={v}") }).collect();
+        let q: Vec<String> = query
+            .iter()
+            .map(|(k, v)| {
+                if v.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{k}={v}")
+                }
+            })
+            .collect();
         format!("{new_path}?{}", q.join("&"))
     };
     parts.uri = match pq.parse() {
         Ok(u) => u,
         Err(_) => return (StatusCode::BAD_REQUEST, "bad path").into_response(),
     };
+    parts
+        .extensions
+        .insert(crate::netrpc_host::RequestUri(original_uri));
     let request = http::Request::from_parts(parts, Body::new(body));
     let result = if front.metrics {
         front.conn.serve_metrics(ctx, request).await
@@ -137,18 +173,31 @@ async fn forward(State(front): State<Front>, request: Request) -> Response {
     };
     match result {
         Ok(r) => r,
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("500 internal server error: {e}")).into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("500 internal server error: {e}"),
+        )
+            .into_response(),
     }
 }
 
 impl Simulator {
     /// `http://127.0.0.1:PORT/plugins/mattermost-ai<path>` on the simulated server.
     pub fn plugin_url(&self, path: &str) -> String {
-        format!("http://{}/plugins/{}{}", self.http_addr, mattermost_ai::PLUGIN_ID, path)
+        format!(
+            "http://{}/plugins/{}{}",
+            self.http_addr,
+            mattermost_ai::PLUGIN_ID,
+            path
+        )
     }
 
     /// The metrics listener's URL, as Mattermost serves plugin metrics on port 8067.
     pub fn metrics_url(&self) -> String {
-        format!("http://{}/plugins/{}/metrics", self.metrics_addr, mattermost_ai::PLUGIN_ID)
+        format!(
+            "http://{}/plugins/{}/metrics",
+            self.metrics_addr,
+            mattermost_ai::PLUGIN_ID
+        )
     }
 }

@@ -6,6 +6,10 @@
 //! call, and serves `/plugins/mattermost-ai/*` over real HTTP with the server's rewriting.
 //! The transport sits behind [`connection::PluginConnection`] so gRPC can join net/rpc.
 
+// Store methods answer with the server's AppError by value, as the API does; the size is fine
+// for a test server.
+#![allow(clippy::result_large_err)]
+
 pub mod api_server;
 pub mod connection;
 pub mod http_front;
@@ -40,6 +44,8 @@ pub struct SimState {
     /// The plugin process's stderr, line by line.
     pub stderr: Mutex<Vec<String>>,
     conn: OnceLock<Arc<dyn PluginConnection>>,
+    /// How long pinning the executable's SHA-256 took (the server does it before exec).
+    pub checksum_time: Mutex<Duration>,
     inflight: AtomicUsize,
     idle: Notify,
 }
@@ -51,6 +57,7 @@ impl SimState {
             calls: Mutex::new(Vec::new()),
             stderr: Mutex::new(Vec::new()),
             conn: OnceLock::new(),
+            checksum_time: Mutex::new(Duration::ZERO),
             inflight: AtomicUsize::new(0),
             idle: Notify::new(),
         }
@@ -62,7 +69,10 @@ impl SimState {
 
     pub fn record(&self, method: &str, args: String) {
         if let Ok(mut c) = self.calls.lock() {
-            c.push(ApiCall { method: method.to_owned(), args });
+            c.push(ApiCall {
+                method: method.to_owned(),
+                args,
+            });
         }
     }
 
@@ -80,7 +90,9 @@ impl SimState {
     where
         F: std::future::Future<Output = Result<(), SimError>> + Send + 'static,
     {
-        let Some(conn) = self.conn.get().cloned() else { return };
+        let Some(conn) = self.conn.get().cloned() else {
+            return;
+        };
         self.inflight.fetch_add(1, Ordering::SeqCst);
         let me = self.clone();
         tokio::spawn(async move {
@@ -95,7 +107,9 @@ impl SimState {
 
     /// MessageHasBeenPosted fires for every new post, the plugin's own included.
     pub fn fire_posted(self: &Arc<Self>, post: Post) {
-        self.spawn_hook(move |c| async move { c.message_has_been_posted(HookContext::default(), post).await });
+        self.spawn_hook(
+            move |c| async move { c.message_has_been_posted(HookContext::default(), post).await },
+        );
     }
 
     pub fn fire_config_change(self: &Arc<Self>) {
@@ -109,10 +123,16 @@ impl SimState {
             if ensure {
                 return Ok(existing.clone());
             }
-            return Err(store::bad_request(format!("a bot with username {:?} already exists", bot.username)));
+            return Err(store::bad_request(format!(
+                "a bot with username {:?} already exists",
+                bot.username
+            )));
         }
         if d.users.values().any(|u| u.username == bot.username) {
-            return Err(store::bad_request(format!("username {:?} is taken", bot.username)));
+            return Err(store::bad_request(format!(
+                "username {:?} is taken",
+                bot.username
+            )));
         }
         bot.user_id = new_id();
         bot.create_at = now_millis();
@@ -139,7 +159,10 @@ impl SimState {
         if !d.channels.contains_key(channel_id) {
             return Err(store::not_found("channel", channel_id));
         }
-        let extension = name.rsplit_once('.').map(|(_, e)| e.to_lowercase()).unwrap_or_default();
+        let extension = name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_lowercase())
+            .unwrap_or_default();
         let info = FileInfo {
             id: new_id(),
             channel_id: channel_id.to_owned(),
@@ -207,7 +230,9 @@ impl SimulatorBuilder {
         let started = Instant::now();
         let conn: Arc<dyn PluginConnection> =
             Arc::new(netrpc_host::NetRpcPlugin::launch(&self.binary, &self.env, state.clone()).await?);
-        let handshake_time = started.elapsed();
+        // The server hashes before exec; the handshake clock starts at exec.
+        let hashed = state.checksum_time.lock().map(|t| *t).unwrap_or_default();
+        let handshake_time = started.elapsed().saturating_sub(hashed * 2);
         let _ = state.conn.set(conn.clone());
         let implemented = conn.implemented().await?;
         let (http_addr, http_task) = http_front::listen(state.clone(), conn.clone(), false).await?;
@@ -333,7 +358,11 @@ impl Simulator {
 
     pub fn add_member(&self, channel_id: &str, user_id: &str) {
         let mut d = self.data();
-        let team_id = d.channels.get(channel_id).map(|c| c.team_id.clone()).unwrap_or_default();
+        let team_id = d
+            .channels
+            .get(channel_id)
+            .map(|c| c.team_id.clone())
+            .unwrap_or_default();
         d.channel_members.insert(
             (channel_id.to_owned(), user_id.to_owned()),
             ChannelMember {
@@ -344,17 +373,25 @@ impl Simulator {
             },
         );
         if !team_id.is_empty() {
-            d.team_members.entry((team_id.clone(), user_id.to_owned())).or_insert(TeamMember {
-                team_id,
-                user_id: user_id.to_owned(),
-                roles: "team_user".into(),
-                ..Default::default()
-            });
+            d.team_members
+                .entry((team_id.clone(), user_id.to_owned()))
+                .or_insert(TeamMember {
+                    team_id,
+                    user_id: user_id.to_owned(),
+                    roles: "team_user".into(),
+                    ..Default::default()
+                });
         }
     }
 
     /// A user posts: the post is stored and MessageHasBeenPosted runs to completion.
-    pub async fn post_as(&self, user_id: &str, channel_id: &str, message: &str, root_id: &str) -> Result<Post, SimError> {
+    pub async fn post_as(
+        &self,
+        user_id: &str,
+        channel_id: &str,
+        message: &str,
+        root_id: &str,
+    ) -> Result<Post, SimError> {
         let post = Post {
             user_id: user_id.to_owned(),
             channel_id: channel_id.to_owned(),
@@ -362,8 +399,13 @@ impl Simulator {
             root_id: root_id.to_owned(),
             ..Default::default()
         };
-        let post = self.data().insert_post(post).map_err(|e| SimError::Transport(e.to_string()))?;
-        self.conn.message_has_been_posted(HookContext::default(), post.clone()).await?;
+        let post = self
+            .data()
+            .insert_post(post)
+            .map_err(|e| SimError::Transport(e.to_string()))?;
+        self.conn
+            .message_has_been_posted(HookContext::default(), post.clone())
+            .await?;
         Ok(post)
     }
 

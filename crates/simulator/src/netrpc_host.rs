@@ -20,6 +20,10 @@ use tokio::sync::{mpsc, oneshot};
 use crate::SimState;
 use crate::connection::{PluginConnection, SimError};
 
+/// The request line's target as the client sent it, when it differs from the rewritten URL.
+#[derive(Clone, Debug)]
+pub struct RequestUri(pub String);
+
 pub struct NetRpcPlugin {
     client: Client,
     hooks: go_netrpc::Client,
@@ -52,17 +56,31 @@ impl tokio::io::AsyncWrite for StderrSink {
         }
         std::task::Poll::Ready(Ok(buf.len()))
     }
-    fn poll_flush(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
         std::task::Poll::Ready(Ok(()))
     }
-    fn poll_shutdown(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
         std::task::Poll::Ready(Ok(()))
     }
 }
 
 impl NetRpcPlugin {
-    pub async fn launch(binary: &Path, env: &[(String, String)], sim: Arc<SimState>) -> Result<Self, SimError> {
+    pub async fn launch(
+        binary: &Path,
+        env: &[(String, String)],
+        sim: Arc<SimState>,
+    ) -> Result<Self, SimError> {
+        let hashing = std::time::Instant::now();
         let checksum = goplugin::client::sha256_file(binary)?;
+        if let Ok(mut t) = sim.checksum_time.lock() {
+            *t = hashing.elapsed();
+        }
         let mut config = ClientConfig::new(mattermost_ai::transport::netrpc::handshake());
         let mut cmd = PluginCommand::new(binary);
         for (k, v) in env {
@@ -71,10 +89,23 @@ impl NetRpcPlugin {
         config.cmd = Some(cmd);
         config.checksum = Some(checksum);
         config.start_timeout = Duration::from_secs(3);
-        config.stderr = Box::new(StderrSink { sim: sim.clone(), partial: Vec::new() });
-        let client = Client::start(config).await.map_err(|e| SimError::Start(e.to_string()))?;
-        let dispensed = client.dispense("hooks").await.map_err(|e| SimError::Start(format!("dispense: {e}")))?;
-        Ok(Self { client, hooks: dispensed.client, broker: dispensed.broker, sim })
+        config.stderr = Box::new(StderrSink {
+            sim: sim.clone(),
+            partial: Vec::new(),
+        });
+        let client = Client::start(config)
+            .await
+            .map_err(|e| SimError::Start(e.to_string()))?;
+        let dispensed = client
+            .dispense("hooks")
+            .await
+            .map_err(|e| SimError::Start(format!("dispense: {e}")))?;
+        Ok(Self {
+            client,
+            hooks: dispensed.client,
+            broker: dispensed.broker,
+            sim,
+        })
     }
 
     async fn call<A: gobwire::Encode + Sync, R: gobwire::Decode + Default + Send + 'static>(
@@ -85,23 +116,38 @@ impl NetRpcPlugin {
         self.hooks
             .call(&format!("Plugin.{hook}"), args)
             .await
-            .map_err(|e| SimError::Hook { hook, message: e.to_string() })
+            .map_err(|e| SimError::Hook {
+                hook,
+                message: e.to_string(),
+            })
     }
 
-    async fn error_hook<A: gobwire::Encode + Sync>(&self, hook: &'static str, args: &A) -> Result<(), SimError> {
+    async fn error_hook<A: gobwire::Encode + Sync>(
+        &self,
+        hook: &'static str,
+        args: &A,
+    ) -> Result<(), SimError> {
         let r: A1<Option<gobwire::Interface>> = self.call(hook, args).await?;
         match interface_to_error(&r.a) {
             None => Ok(()),
-            Some(e) => Err(SimError::Hook { hook, message: e.to_string() }),
+            Some(e) => Err(SimError::Hook {
+                hook,
+                message: e.to_string(),
+            }),
         }
     }
 
-    async fn http_hook(&self, hook: &'static str, ctx: HookContext, request: HttpRequest) -> Result<HttpResponse, SimError> {
+    async fn http_hook(
+        &self,
+        hook: &'static str,
+        ctx: HookContext,
+        request: HttpRequest,
+    ) -> Result<HttpResponse, SimError> {
         let (parts, body) = request.into_parts();
 
         // The ResponseWriter the plugin writes through.
         let writer_id = self.broker.next_id();
-        let (head_tx, head_rx) = oneshot::channel::<(u16, HashMap<String, Vec<String>>)>();
+        let (head_tx, head_rx) = oneshot::channel::<Head>();
         let (body_tx, body_rx) = mpsc::channel::<Bytes>(8);
         let state = Arc::new(Mutex::new(WriterState {
             header: HashMap::new(),
@@ -123,16 +169,29 @@ impl NetRpcPlugin {
         });
 
         let url = parts.uri.to_string();
+        let request_uri = parts
+            .extensions
+            .get::<RequestUri>()
+            .map(|r| r.0.clone())
+            .unwrap_or_else(|| url.clone());
         let mut header: HashMap<String, Vec<String>> = HashMap::new();
         for (k, v) in &parts.headers {
             if k == http::header::HOST {
                 continue;
             }
             if let Ok(v) = v.to_str() {
-                header.entry(canonical(k.as_str())).or_default().push(v.to_owned());
+                header
+                    .entry(canonical(k.as_str()))
+                    .or_default()
+                    .push(v.to_owned());
             }
         }
-        let host = parts.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_owned();
+        let host = parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost")
+            .to_owned();
         let args = ServeHttpArgs {
             response_writer_stream: writer_id,
             request: Some(GobHttpRequest {
@@ -144,7 +203,7 @@ impl NetRpcPlugin {
                 header,
                 host,
                 remote_addr: "127.0.0.1:50000".into(),
-                request_uri: url,
+                request_uri,
             }),
             context: Some(ctx.to_wire()),
             request_body_stream: body_id,
@@ -169,7 +228,9 @@ impl NetRpcPlugin {
             st.body = None; // ends the response body
         });
 
-        let (status, header) = head_rx.await.map_err(|_| SimError::Transport("no response head".into()))?;
+        let (status, header) = head_rx
+            .await
+            .map_err(|_| SimError::Transport("no response head".into()))?;
         let mut response = http::Response::builder().status(status);
         for (k, vs) in &header {
             for v in vs {
@@ -177,13 +238,17 @@ impl NetRpcPlugin {
             }
         }
         let stream = ReceiverBody { rx: body_rx };
-        response.body(HttpBody::new(stream)).map_err(|e| SimError::Transport(e.to_string()))
+        response
+            .body(HttpBody::new(stream))
+            .map_err(|e| SimError::Transport(e.to_string()))
     }
 }
 
+type Head = (u16, HashMap<String, Vec<String>>);
+
 struct WriterState {
     header: HashMap<String, Vec<String>>,
-    head: Option<oneshot::Sender<(u16, HashMap<String, Vec<String>>)>>,
+    head: Option<oneshot::Sender<Head>>,
     body: Option<mpsc::Sender<Bytes>>,
 }
 
@@ -232,12 +297,16 @@ fn response_writer(state: Arc<Mutex<WriterState>>) -> Server {
                 s.body.clone()
             };
             if let Some(tx) = tx {
-                tx.send(Bytes::from(data)).await.map_err(|_| ServiceError("client went away".into()))?;
+                tx.send(Bytes::from(data))
+                    .await
+                    .map_err(|_| ServiceError("client went away".into()))?;
             }
             Ok::<_, ServiceError>(Empty {})
         }
     });
-    s.register("Plugin.Flush", |_: Empty| async { Ok::<_, ServiceError>(Empty {}) });
+    s.register("Plugin.Flush", |_: Empty| async {
+        Ok::<_, ServiceError>(Empty {})
+    });
     s
 }
 
@@ -247,7 +316,9 @@ async fn serve_body(mut stream: goplugin::yamux::Stream, mut body: HttpBody) {
     let mut pending = Bytes::new();
     let mut eof = false;
     loop {
-        let Some(want) = read_varint(&mut stream).await else { break };
+        let Some(want) = read_varint(&mut stream).await else {
+            break;
+        };
         let mut left = want.max(0) as usize;
         while left > 0 {
             if pending.is_empty() {
@@ -298,7 +369,11 @@ fn canonical(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut upper = true;
     for c in name.chars() {
-        out.push(if upper { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() });
+        out.push(if upper {
+            c.to_ascii_uppercase()
+        } else {
+            c.to_ascii_lowercase()
+        });
         upper = c == '-';
     }
     out
@@ -315,7 +390,9 @@ impl http_body::Body for ReceiverBody {
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        self.rx.poll_recv(cx).map(|o| o.map(|b| Ok(http_body::Frame::data(b))))
+        self.rx
+            .poll_recv(cx)
+            .map(|o| o.map(|b| Ok(http_body::Frame::data(b))))
     }
 }
 
@@ -334,7 +411,14 @@ impl PluginConnection for NetRpcPlugin {
         let driver_id = self.broker.next_id();
         let broker = self.broker.clone();
         tokio::spawn(async move { broker.accept_and_serve(driver_id, Arc::new(Server::new())).await });
-        self.error_hook("OnActivate", &OnActivateArgs { api_mux_id: api_id, driver_mux_id: driver_id }).await
+        self.error_hook(
+            "OnActivate",
+            &OnActivateArgs {
+                api_mux_id: api_id,
+                driver_mux_id: driver_id,
+            },
+        )
+        .await
     }
 
     async fn on_deactivate(&self) -> Result<(), SimError> {
@@ -346,24 +430,55 @@ impl PluginConnection for NetRpcPlugin {
     }
 
     async fn message_has_been_posted(&self, ctx: HookContext, post: Post) -> Result<(), SimError> {
-        let _: Empty = self.call("MessageHasBeenPosted", &A2 { a: Some(ctx.to_wire()), b: Some(post.to_wire()) }).await?;
+        let _: Empty = self
+            .call(
+                "MessageHasBeenPosted",
+                &A2 {
+                    a: Some(ctx.to_wire()),
+                    b: Some(post.to_wire()),
+                },
+            )
+            .await?;
         Ok(())
     }
 
     async fn message_has_been_updated(&self, ctx: HookContext, new: Post, old: Post) -> Result<(), SimError> {
-        let args = A3 { a: Some(ctx.to_wire()), b: Some(new.to_wire()), c: Some(old.to_wire()) };
+        let args = A3 {
+            a: Some(ctx.to_wire()),
+            b: Some(new.to_wire()),
+            c: Some(old.to_wire()),
+        };
         let _: Empty = self.call("MessageHasBeenUpdated", &args).await?;
         Ok(())
     }
 
     async fn message_has_been_deleted(&self, ctx: HookContext, post: Post) -> Result<(), SimError> {
-        let _: Empty = self.call("MessageHasBeenDeleted", &A2 { a: Some(ctx.to_wire()), b: Some(post.to_wire()) }).await?;
+        let _: Empty = self
+            .call(
+                "MessageHasBeenDeleted",
+                &A2 {
+                    a: Some(ctx.to_wire()),
+                    b: Some(post.to_wire()),
+                },
+            )
+            .await?;
         Ok(())
     }
 
-    async fn execute_command(&self, ctx: HookContext, args: CommandArgs) -> Result<Result<CommandResponse, AppError>, SimError> {
-        let r: A2<Option<GobCommandResponse>, Option<GobAppError>> =
-            self.call("ExecuteCommand", &A2 { a: Some(ctx.to_wire()), b: Some(args.to_wire()) }).await?;
+    async fn execute_command(
+        &self,
+        ctx: HookContext,
+        args: CommandArgs,
+    ) -> Result<Result<CommandResponse, AppError>, SimError> {
+        let r: A2<Option<GobCommandResponse>, Option<GobAppError>> = self
+            .call(
+                "ExecuteCommand",
+                &A2 {
+                    a: Some(ctx.to_wire()),
+                    b: Some(args.to_wire()),
+                },
+            )
+            .await?;
         Ok(match r.b {
             Some(e) => Err(AppError::from_wire(e)),
             None => Ok(r.a.map(CommandResponse::from_wire).unwrap_or_default()),
@@ -379,7 +494,14 @@ impl PluginConnection for NetRpcPlugin {
     }
 
     async fn ping(&self) -> Result<(), SimError> {
-        self.client.ping().await.map_err(|e| SimError::Transport(e.to_string()))
+        self.client
+            .ping()
+            .await
+            .map_err(|e| SimError::Transport(e.to_string()))
+    }
+
+    fn pid(&self) -> Option<u32> {
+        Some(self.client.reattach_config().pid)
     }
 
     async fn shutdown(&self) -> bool {

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use mattermost_ai::host::model::*;
 use mattermost_ai::host::AppError;
+use mattermost_ai::host::model::*;
 use serde_json::{Map, Value};
 
 pub fn now_millis() -> i64 {
@@ -140,22 +140,27 @@ impl Data {
             self.kv.remove(key);
             return;
         }
-        let expires = (expire_in_seconds > 0)
-            .then(|| Instant::now() + Duration::from_secs(expire_in_seconds as u64));
+        let expires =
+            (expire_in_seconds > 0).then(|| Instant::now() + Duration::from_secs(expire_in_seconds as u64));
         self.kv.insert(key.to_owned(), KvEntry { value, expires });
     }
 
     pub fn has_permission(&self, user_id: &str, scope: &str, permission: &str) -> bool {
         let admin = self.users.get(user_id).is_some_and(User::is_system_admin);
         admin
-            || self.permissions.iter().any(|(u, s, p)| {
-                u == user_id && p == permission && (s.is_empty() || s == scope)
-            })
+            || self
+                .permissions
+                .iter()
+                .any(|(u, s, p)| u == user_id && p == permission && (s.is_empty() || s == scope))
     }
 
     pub fn thread(&self, post_id: &str) -> Option<PostList> {
         let post = self.posts.get(post_id)?;
-        let root = if post.root_id.is_empty() { post.id.clone() } else { post.root_id.clone() };
+        let root = if post.root_id.is_empty() {
+            post.id.clone()
+        } else {
+            post.root_id.clone()
+        };
         let mut list: Vec<&Post> = self
             .posts
             .values()

@@ -64,7 +64,7 @@ impl NetRpcApi {
 
 fn check(e: AppErr) -> ApiResult<()> {
     match e {
-        Some(e) => Err(ApiError::App(AppError::from_wire(e))),
+        Some(e) => Err(AppError::from_wire(e).into()),
         None => Ok(()),
     }
 }
@@ -81,10 +81,15 @@ fn s(v: &str) -> String {
 }
 
 fn permission(id: &str) -> Option<GobPermission> {
-    Some(GobPermission { id: id.to_owned(), ..Default::default() })
+    Some(GobPermission {
+        id: id.to_owned(),
+        ..Default::default()
+    })
 }
 
-fn header_to_wire(h: &std::collections::HashMap<String, Vec<String>>) -> std::collections::HashMap<String, Vec<String>> {
+fn header_to_wire(
+    h: &std::collections::HashMap<String, Vec<String>>,
+) -> std::collections::HashMap<String, Vec<String>> {
     h.clone()
 }
 
@@ -135,7 +140,13 @@ impl MattermostApi for NetRpcApi {
     }
 
     async fn save_plugin_config(&self, config: Map<String, Value>) -> ApiResult<()> {
-        self.call_unit("SavePluginConfig", &A1 { a: map_to_wire(&config) }).await
+        self.call_unit(
+            "SavePluginConfig",
+            &A1 {
+                a: map_to_wire(&config),
+            },
+        )
+        .await
     }
 
     async fn get_user(&self, user_id: &str) -> ApiResult<User> {
@@ -163,7 +174,14 @@ impl MattermostApi for NetRpcApi {
     }
 
     async fn set_profile_image(&self, user_id: &str, data: &[u8]) -> ApiResult<()> {
-        self.call_unit("SetProfileImage", &A2 { a: s(user_id), b: data.to_vec() }).await
+        self.call_unit(
+            "SetProfileImage",
+            &A2 {
+                a: s(user_id),
+                b: data.to_vec(),
+            },
+        )
+        .await
     }
 
     async fn get_team(&self, team_id: &str) -> ApiResult<Team> {
@@ -171,7 +189,14 @@ impl MattermostApi for NetRpcApi {
     }
 
     async fn get_team_member(&self, team_id: &str, user_id: &str) -> ApiResult<TeamMember> {
-        self.call_value("GetTeamMember", &A2 { a: s(team_id), b: s(user_id) }).await
+        self.call_value(
+            "GetTeamMember",
+            &A2 {
+                a: s(team_id),
+                b: s(user_id),
+            },
+        )
+        .await
     }
 
     async fn get_teams_for_user(&self, user_id: &str) -> ApiResult<Vec<Team>> {
@@ -184,33 +209,83 @@ impl MattermostApi for NetRpcApi {
         self.call_value("GetChannel", &A1 { a: s(channel_id) }).await
     }
 
-    async fn get_channel_by_name(&self, team_id: &str, name: &str, include_deleted: bool) -> ApiResult<Channel> {
-        self.call_value("GetChannelByName", &A3 { a: s(team_id), b: s(name), c: include_deleted })
-            .await
+    async fn get_channel_by_name(
+        &self,
+        team_id: &str,
+        name: &str,
+        include_deleted: bool,
+    ) -> ApiResult<Channel> {
+        self.call_value(
+            "GetChannelByName",
+            &A3 {
+                a: s(team_id),
+                b: s(name),
+                c: include_deleted,
+            },
+        )
+        .await
     }
 
     async fn get_direct_channel(&self, user_id_1: &str, user_id_2: &str) -> ApiResult<Channel> {
-        self.call_value("GetDirectChannel", &A2 { a: s(user_id_1), b: s(user_id_2) }).await
+        self.call_value(
+            "GetDirectChannel",
+            &A2 {
+                a: s(user_id_1),
+                b: s(user_id_2),
+            },
+        )
+        .await
     }
 
     async fn get_channel_member(&self, channel_id: &str, user_id: &str) -> ApiResult<ChannelMember> {
-        self.call_value("GetChannelMember", &A2 { a: s(channel_id), b: s(user_id) }).await
+        self.call_value(
+            "GetChannelMember",
+            &A2 {
+                a: s(channel_id),
+                b: s(user_id),
+            },
+        )
+        .await
     }
 
-    async fn get_channel_members(&self, channel_id: &str, page: i64, per_page: i64) -> ApiResult<Vec<ChannelMember>> {
+    async fn get_channel_members(
+        &self,
+        channel_id: &str,
+        page: i64,
+        per_page: i64,
+    ) -> ApiResult<Vec<ChannelMember>> {
         let r: A2<Vec<GobChannelMember>, AppErr> = self
-            .call("GetChannelMembers", &A3 { a: s(channel_id), b: page, c: per_page })
+            .call(
+                "GetChannelMembers",
+                &A3 {
+                    a: s(channel_id),
+                    b: page,
+                    c: per_page,
+                },
+            )
             .await?;
         check(r.b)?;
         Ok(r.a.into_iter().map(ChannelMember::from_wire).collect())
     }
 
     async fn create_post(&self, post: &Post) -> ApiResult<Post> {
-        self.call_value("CreatePost", &A1 { a: Some(post.to_wire()) }).await
+        self.call_value(
+            "CreatePost",
+            &A1 {
+                a: Some(post.to_wire()),
+            },
+        )
+        .await
     }
 
     async fn update_post(&self, post: &Post) -> ApiResult<Post> {
-        self.call_value("UpdatePost", &A1 { a: Some(post.to_wire()) }).await
+        self.call_value(
+            "UpdatePost",
+            &A1 {
+                a: Some(post.to_wire()),
+            },
+        )
+        .await
     }
 
     async fn get_post(&self, post_id: &str) -> ApiResult<Post> {
@@ -226,35 +301,75 @@ impl MattermostApi for NetRpcApi {
     }
 
     async fn get_posts_since(&self, channel_id: &str, since_millis: i64) -> ApiResult<PostList> {
-        self.call_value("GetPostsSince", &A2 { a: s(channel_id), b: since_millis }).await
+        self.call_value(
+            "GetPostsSince",
+            &A2 {
+                a: s(channel_id),
+                b: since_millis,
+            },
+        )
+        .await
     }
 
     async fn get_posts_for_channel(&self, channel_id: &str, page: i64, per_page: i64) -> ApiResult<PostList> {
-        self.call_value("GetPostsForChannel", &A3 { a: s(channel_id), b: page, c: per_page })
-            .await
+        self.call_value(
+            "GetPostsForChannel",
+            &A3 {
+                a: s(channel_id),
+                b: page,
+                c: per_page,
+            },
+        )
+        .await
     }
 
     async fn send_ephemeral_post(&self, user_id: &str, post: &Post) -> ApiResult<Post> {
         let r: A1<Option<GobPost>> = self
-            .call("SendEphemeralPost", &A2 { a: s(user_id), b: Some(post.to_wire()) })
+            .call(
+                "SendEphemeralPost",
+                &A2 {
+                    a: s(user_id),
+                    b: Some(post.to_wire()),
+                },
+            )
             .await?;
         Ok(r.a.map(Post::from_wire).unwrap_or_default())
     }
 
     async fn update_ephemeral_post(&self, user_id: &str, post: &Post) -> ApiResult<Post> {
         let r: A1<Option<GobPost>> = self
-            .call("UpdateEphemeralPost", &A2 { a: s(user_id), b: Some(post.to_wire()) })
+            .call(
+                "UpdateEphemeralPost",
+                &A2 {
+                    a: s(user_id),
+                    b: Some(post.to_wire()),
+                },
+            )
             .await?;
         Ok(r.a.map(Post::from_wire).unwrap_or_default())
     }
 
     async fn delete_ephemeral_post(&self, user_id: &str, post_id: &str) -> ApiResult<()> {
-        let _: Empty = self.call("DeleteEphemeralPost", &A2 { a: s(user_id), b: s(post_id) }).await?;
+        let _: Empty = self
+            .call(
+                "DeleteEphemeralPost",
+                &A2 {
+                    a: s(user_id),
+                    b: s(post_id),
+                },
+            )
+            .await?;
         Ok(())
     }
 
     async fn add_reaction(&self, reaction: &Reaction) -> ApiResult<Reaction> {
-        self.call_value("AddReaction", &A1 { a: Some(reaction.to_wire()) }).await
+        self.call_value(
+            "AddReaction",
+            &A1 {
+                a: Some(reaction.to_wire()),
+            },
+        )
+        .await
     }
 
     async fn publish_websocket_event(
@@ -263,22 +378,49 @@ impl MattermostApi for NetRpcApi {
         payload: Map<String, Value>,
         broadcast: &WebsocketBroadcast,
     ) -> ApiResult<()> {
-        let args = A3 { a: s(event), b: map_to_wire(&payload), c: Some(broadcast.to_wire()) };
+        let args = A3 {
+            a: s(event),
+            b: map_to_wire(&payload),
+            c: Some(broadcast.to_wire()),
+        };
         let _: Empty = self.call("PublishWebSocketEvent", &args).await?;
         Ok(())
     }
 
     async fn kv_set(&self, key: &str, value: &[u8]) -> ApiResult<()> {
-        self.call_unit("KVSet", &A2 { a: s(key), b: value.to_vec() }).await
+        self.call_unit(
+            "KVSet",
+            &A2 {
+                a: s(key),
+                b: value.to_vec(),
+            },
+        )
+        .await
     }
 
     async fn kv_set_with_expiry(&self, key: &str, value: &[u8], expire_in_seconds: i64) -> ApiResult<()> {
-        self.call_unit("KVSetWithExpiry", &A3 { a: s(key), b: value.to_vec(), c: expire_in_seconds })
-            .await
+        self.call_unit(
+            "KVSetWithExpiry",
+            &A3 {
+                a: s(key),
+                b: value.to_vec(),
+                c: expire_in_seconds,
+            },
+        )
+        .await
     }
 
-    async fn kv_set_with_options(&self, key: &str, value: Option<&[u8]>, options: &KvSetOptions) -> ApiResult<bool> {
-        let args = A3 { a: s(key), b: value.map(<[u8]>::to_vec).unwrap_or_default(), c: options.to_wire() };
+    async fn kv_set_with_options(
+        &self,
+        key: &str,
+        value: Option<&[u8]>,
+        options: &KvSetOptions,
+    ) -> ApiResult<bool> {
+        let args = A3 {
+            a: s(key),
+            b: value.map(<[u8]>::to_vec).unwrap_or_default(),
+            c: options.to_wire(),
+        };
         let r: A2<bool, AppErr> = self.call("KVSetWithOptions", &args).await?;
         check(r.b)?;
         Ok(r.a)
@@ -302,47 +444,115 @@ impl MattermostApi for NetRpcApi {
     }
 
     async fn ensure_bot_user(&self, bot: &Bot) -> ApiResult<String> {
-        let r: A2<String, Option<Interface>> =
-            self.call("EnsureBotUser", &A1 { a: Some(bot.to_wire()) }).await?;
+        let r: A2<String, Option<Interface>> = self
+            .call(
+                "EnsureBotUser",
+                &A1 {
+                    a: Some(bot.to_wire()),
+                },
+            )
+            .await?;
         check_error(&r.b)?;
         Ok(r.a)
     }
 
     async fn create_bot(&self, bot: &Bot) -> ApiResult<Bot> {
-        self.call_value("CreateBot", &A1 { a: Some(bot.to_wire()) }).await
+        self.call_value(
+            "CreateBot",
+            &A1 {
+                a: Some(bot.to_wire()),
+            },
+        )
+        .await
     }
 
     async fn patch_bot(&self, bot_user_id: &str, patch: &BotPatch) -> ApiResult<Bot> {
-        self.call_value("PatchBot", &A2 { a: s(bot_user_id), b: Some(patch.to_wire()) }).await
+        self.call_value(
+            "PatchBot",
+            &A2 {
+                a: s(bot_user_id),
+                b: Some(patch.to_wire()),
+            },
+        )
+        .await
     }
 
     async fn get_bot(&self, bot_user_id: &str, include_deleted: bool) -> ApiResult<Bot> {
-        self.call_value("GetBot", &A2 { a: s(bot_user_id), b: include_deleted }).await
+        self.call_value(
+            "GetBot",
+            &A2 {
+                a: s(bot_user_id),
+                b: include_deleted,
+            },
+        )
+        .await
     }
 
     async fn get_bots(&self, options: &BotGetOptions) -> ApiResult<Vec<Bot>> {
-        let r: A2<Vec<GobBot>, AppErr> = self.call("GetBots", &A1 { a: Some(options.to_wire()) }).await?;
+        let r: A2<Vec<GobBot>, AppErr> = self
+            .call(
+                "GetBots",
+                &A1 {
+                    a: Some(options.to_wire()),
+                },
+            )
+            .await?;
         check(r.b)?;
         Ok(r.a.into_iter().map(Bot::from_wire).collect())
     }
 
     async fn update_bot_active(&self, bot_user_id: &str, active: bool) -> ApiResult<Bot> {
-        self.call_value("UpdateBotActive", &A2 { a: s(bot_user_id), b: active }).await
+        self.call_value(
+            "UpdateBotActive",
+            &A2 {
+                a: s(bot_user_id),
+                b: active,
+            },
+        )
+        .await
     }
 
     async fn has_permission_to(&self, user_id: &str, permission_id: &str) -> ApiResult<bool> {
-        self.permission("HasPermissionTo", A2 { a: s(user_id), b: permission(permission_id) }).await
+        self.permission(
+            "HasPermissionTo",
+            A2 {
+                a: s(user_id),
+                b: permission(permission_id),
+            },
+        )
+        .await
     }
 
-    async fn has_permission_to_team(&self, user_id: &str, team_id: &str, permission_id: &str) -> ApiResult<bool> {
-        self.permission("HasPermissionToTeam", A3 { a: s(user_id), b: s(team_id), c: permission(permission_id) })
-            .await
+    async fn has_permission_to_team(
+        &self,
+        user_id: &str,
+        team_id: &str,
+        permission_id: &str,
+    ) -> ApiResult<bool> {
+        self.permission(
+            "HasPermissionToTeam",
+            A3 {
+                a: s(user_id),
+                b: s(team_id),
+                c: permission(permission_id),
+            },
+        )
+        .await
     }
 
-    async fn has_permission_to_channel(&self, user_id: &str, channel_id: &str, permission_id: &str) -> ApiResult<bool> {
+    async fn has_permission_to_channel(
+        &self,
+        user_id: &str,
+        channel_id: &str,
+        permission_id: &str,
+    ) -> ApiResult<bool> {
         self.permission(
             "HasPermissionToChannel",
-            A3 { a: s(user_id), b: s(channel_id), c: permission(permission_id) },
+            A3 {
+                a: s(user_id),
+                b: s(channel_id),
+                c: permission(permission_id),
+            },
         )
         .await
     }
@@ -358,8 +568,15 @@ impl MattermostApi for NetRpcApi {
     }
 
     async fn upload_file(&self, data: &[u8], channel_id: &str, filename: &str) -> ApiResult<FileInfo> {
-        self.call_value("UploadFile", &A3 { a: data.to_vec(), b: s(channel_id), c: s(filename) })
-            .await
+        self.call_value(
+            "UploadFile",
+            &A3 {
+                a: data.to_vec(),
+                b: s(channel_id),
+                c: s(filename),
+            },
+        )
+        .await
     }
 
     async fn get_session(&self, session_id: &str) -> ApiResult<Session> {
@@ -367,15 +584,29 @@ impl MattermostApi for NetRpcApi {
     }
 
     async fn create_user_access_token(&self, token: &UserAccessToken) -> ApiResult<UserAccessToken> {
-        self.call_value("CreateUserAccessToken", &A1 { a: Some(token.to_wire()) }).await
+        self.call_value(
+            "CreateUserAccessToken",
+            &A1 {
+                a: Some(token.to_wire()),
+            },
+        )
+        .await
     }
 
     async fn revoke_user_access_token(&self, token_id: &str) -> ApiResult<()> {
-        self.call_unit("RevokeUserAccessToken", &A1 { a: s(token_id) }).await
+        self.call_unit("RevokeUserAccessToken", &A1 { a: s(token_id) })
+            .await
     }
 
     async fn register_command(&self, command: &Command) -> ApiResult<()> {
-        let r: A1<Option<Interface>> = self.call("RegisterCommand", &A1 { a: Some(command.to_wire()) }).await?;
+        let r: A1<Option<Interface>> = self
+            .call(
+                "RegisterCommand",
+                &A1 {
+                    a: Some(command.to_wire()),
+                },
+            )
+            .await?;
         check_error(&r.a)
     }
 
@@ -420,7 +651,15 @@ impl MattermostApi for NetRpcApi {
             };
             pairs.push(Some(Interface::string(text)));
         }
-        let _: Empty = self.call(method, &A2 { a: s(message), b: pairs }).await?;
+        let _: Empty = self
+            .call(
+                method,
+                &A2 {
+                    a: s(message),
+                    b: pairs,
+                },
+            )
+            .await?;
         Ok(())
     }
 }

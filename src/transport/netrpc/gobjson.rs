@@ -142,12 +142,19 @@ mod tests {
         let v = json!({"nested": {"list": [1, 2.5, "s"]}, "s": "t"});
         let Value::Object(map) = &v else { unreachable!() };
         let h = Holder {
-            a: map.iter().map(|(k, v)| (k.clone(), json_to_interface(v))).collect(),
+            a: map
+                .iter()
+                .map(|(k, v)| (k.clone(), json_to_interface(v)))
+                .collect(),
         };
         let bytes = gobwire::Encoder::new().encode(&h).expect("encode");
         let mut dec = gobwire::StreamDecoder::new(&bytes[..]);
         let back: Holder = dec.decode().expect("decode").expect("one value");
-        let got: Map<String, Value> = back.a.iter().map(|(k, v)| (k.clone(), interface_to_json(v))).collect();
+        let got: Map<String, Value> = back
+            .a
+            .iter()
+            .map(|(k, v)| (k.clone(), interface_to_json(v)))
+            .collect();
         assert_eq!(Value::Object(got), v);
     }
 }

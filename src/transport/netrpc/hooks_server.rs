@@ -23,7 +23,9 @@ fn post(p: Option<GobPost>) -> Post {
 }
 
 fn error_return(r: Result<(), HookError>) -> ErrorReturn {
-    A1 { a: r.err().as_ref().and_then(error_to_interface) }
+    A1 {
+        a: r.err().as_ref().and_then(error_to_interface),
+    }
 }
 
 /// Which hooks an incoming ServeHTTP-shaped call is for.
@@ -40,7 +42,12 @@ pub fn hooks_server(hooks: Hook, broker: MuxBroker) -> Server {
     let mut s = Server::new();
 
     s.register("Plugin.Implemented", |_: Empty| async {
-        Ok::<_, ServiceError>(IMPLEMENTED_HOOKS.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>())
+        Ok::<_, ServiceError>(
+            IMPLEMENTED_HOOKS
+                .iter()
+                .map(|h| (*h).to_owned())
+                .collect::<Vec<_>>(),
+        )
     });
 
     let (h, b) = (hooks.clone(), broker.clone());
@@ -61,7 +68,10 @@ pub fn hooks_server(hooks: Hook, broker: MuxBroker) -> Server {
                     Err(e) => tracing::warn!(error = %e, "dialing the database driver stream"),
                 }
             }
-            hooks.attach_api(Arc::new(NetRpcApi::new(go_netrpc::Client::new(api))), TransportKind::NetRpc);
+            hooks.attach_api(
+                Arc::new(NetRpcApi::new(go_netrpc::Client::new(api))),
+                TransportKind::NetRpc,
+            );
             // Go plugins see their configuration before activation; keep that order.
             if let Err(e) = hooks.on_configuration_change().await {
                 tracing::error!(error = %e, "configuration change before activation failed");
@@ -83,13 +93,16 @@ pub fn hooks_server(hooks: Hook, broker: MuxBroker) -> Server {
     });
 
     let h = hooks.clone();
-    s.register("Plugin.MessageHasBeenPosted", move |args: A2<Option<GobHookContext>, Option<GobPost>>| {
-        let hooks = h.clone();
-        async move {
-            hooks.message_has_been_posted(ctx(args.a), post(args.b)).await;
-            Ok::<_, ServiceError>(Empty {})
-        }
-    });
+    s.register(
+        "Plugin.MessageHasBeenPosted",
+        move |args: A2<Option<GobHookContext>, Option<GobPost>>| {
+            let hooks = h.clone();
+            async move {
+                hooks.message_has_been_posted(ctx(args.a), post(args.b)).await;
+                Ok::<_, ServiceError>(Empty {})
+            }
+        },
+    );
 
     let h = hooks.clone();
     s.register(
@@ -97,20 +110,25 @@ pub fn hooks_server(hooks: Hook, broker: MuxBroker) -> Server {
         move |args: A3<Option<GobHookContext>, Option<GobPost>, Option<GobPost>>| {
             let hooks = h.clone();
             async move {
-                hooks.message_has_been_updated(ctx(args.a), post(args.b), post(args.c)).await;
+                hooks
+                    .message_has_been_updated(ctx(args.a), post(args.b), post(args.c))
+                    .await;
                 Ok::<_, ServiceError>(Empty {})
             }
         },
     );
 
     let h = hooks.clone();
-    s.register("Plugin.MessageHasBeenDeleted", move |args: A2<Option<GobHookContext>, Option<GobPost>>| {
-        let hooks = h.clone();
-        async move {
-            hooks.message_has_been_deleted(ctx(args.a), post(args.b)).await;
-            Ok::<_, ServiceError>(Empty {})
-        }
-    });
+    s.register(
+        "Plugin.MessageHasBeenDeleted",
+        move |args: A2<Option<GobHookContext>, Option<GobPost>>| {
+            let hooks = h.clone();
+            async move {
+                hooks.message_has_been_deleted(ctx(args.a), post(args.b)).await;
+                Ok::<_, ServiceError>(Empty {})
+            }
+        },
+    );
 
     let h = hooks.clone();
     s.register(
@@ -121,15 +139,24 @@ pub fn hooks_server(hooks: Hook, broker: MuxBroker) -> Server {
                 let cmd = args.b.map(CommandArgs::from_wire).unwrap_or_default();
                 let out: A2<Option<GobCommandResponse>, Option<GobAppError>> =
                     match hooks.execute_command(ctx(args.a), cmd).await {
-                        Ok(r) => A2 { a: Some(r.to_wire()), b: None },
-                        Err(e) => A2 { a: None, b: Some(e.to_wire()) },
+                        Ok(r) => A2 {
+                            a: Some(r.to_wire()),
+                            b: None,
+                        },
+                        Err(e) => A2 {
+                            a: None,
+                            b: Some(e.to_wire()),
+                        },
                     };
                 Ok::<_, ServiceError>(out)
             }
         },
     );
 
-    for (method, which) in [("Plugin.ServeHTTP", HttpHook::Http), ("Plugin.ServeMetrics", HttpHook::Metrics)] {
+    for (method, which) in [
+        ("Plugin.ServeHTTP", HttpHook::Http),
+        ("Plugin.ServeMetrics", HttpHook::Metrics),
+    ] {
         let (h, b) = (hooks.clone(), broker.clone());
         s.register(method, move |args: ServeHttpArgs| {
             let (hooks, broker) = (h.clone(), b.clone());
@@ -145,7 +172,12 @@ pub fn hooks_server(hooks: Hook, broker: MuxBroker) -> Server {
     s
 }
 
-async fn serve_http(hooks: Hook, broker: MuxBroker, args: ServeHttpArgs, which: HttpHook) -> Result<(), String> {
+async fn serve_http(
+    hooks: Hook,
+    broker: MuxBroker,
+    args: ServeHttpArgs,
+    which: HttpHook,
+) -> Result<(), String> {
     let writer = broker
         .dial(args.response_writer_stream)
         .await

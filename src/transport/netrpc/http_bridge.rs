@@ -43,7 +43,9 @@ pub async fn build_request(
 ) -> Result<HttpRequest, BridgeError> {
     let url = req.url.ok_or(BridgeError::NoUrl)?;
     let url = String::from_utf8(url.0).map_err(|_| BridgeError::BadRequest("URL is not UTF-8".into()))?;
-    let uri: http::Uri = url.parse().map_err(|e| BridgeError::BadRequest(format!("{url:?}: {e}")))?;
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|e| BridgeError::BadRequest(format!("{url:?}: {e}")))?;
     // The server forwards a relative URL; an absolute one keeps only what routing needs.
     let uri = match uri.path_and_query() {
         Some(pq) if uri.scheme().is_some() => pq.as_str().parse().unwrap_or(uri),
@@ -55,18 +57,27 @@ pub async fn build_request(
     let body = if body_stream == 0 {
         HttpBody::empty()
     } else {
-        let stream = broker.dial(body_stream).await.map_err(|e| BridgeError::Broker(e.to_string()))?;
+        let stream = broker
+            .dial(body_stream)
+            .await
+            .map_err(|e| BridgeError::Broker(e.to_string()))?;
         HttpBody::new(pull_body(stream))
     };
 
-    let mut builder = http::Request::builder().method(method).uri(uri).version(match (req.proto_major, req.proto_minor) {
-        (2, _) => http::Version::HTTP_2,
-        (1, 0) => http::Version::HTTP_10,
-        _ => http::Version::HTTP_11,
-    });
+    let mut builder =
+        http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .version(match (req.proto_major, req.proto_minor) {
+                (2, _) => http::Version::HTTP_2,
+                (1, 0) => http::Version::HTTP_10,
+                _ => http::Version::HTTP_11,
+            });
     if let Some(headers) = builder.headers_mut() {
         for (name, values) in &req.header {
-            let Ok(name) = http::HeaderName::from_bytes(name.as_bytes()) else { continue };
+            let Ok(name) = http::HeaderName::from_bytes(name.as_bytes()) else {
+                continue;
+            };
             for v in values {
                 if let Ok(v) = http::HeaderValue::from_str(v) {
                     headers.append(name.clone(), v);
@@ -74,13 +85,16 @@ pub async fn build_request(
             }
         }
         // Go moves Host out of the header map into its own field.
-        if !req.host.is_empty() && !headers.contains_key(http::header::HOST) {
-            if let Ok(v) = http::HeaderValue::from_str(&req.host) {
-                headers.insert(http::header::HOST, v);
-            }
+        if !req.host.is_empty()
+            && !headers.contains_key(http::header::HOST)
+            && let Ok(v) = http::HeaderValue::from_str(&req.host)
+        {
+            headers.insert(http::header::HOST, v);
         }
     }
-    builder.body(body).map_err(|e| BridgeError::BadRequest(e.to_string()))
+    builder
+        .body(body)
+        .map_err(|e| BridgeError::BadRequest(e.to_string()))
 }
 
 /// The host's pull protocol: the plugin writes a signed varint (Go's `binary.PutVarint`) with
@@ -157,7 +171,10 @@ pub async fn write_response(writer: &go_netrpc::Client, response: HttpResponse) 
     let mut header: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
     for (name, value) in &parts.headers {
         if let Ok(v) = value.to_str() {
-            header.entry(canonical_header(name.as_str())).or_default().push(v.to_owned());
+            header
+                .entry(canonical_header(name.as_str()))
+                .or_default()
+                .push(v.to_owned());
         }
     }
     call(writer, "Plugin.SyncHeader", &header).await?;
@@ -207,7 +224,11 @@ async fn flush(writer: &go_netrpc::Client) -> bool {
     }
 }
 
-async fn call<A: gobwire::Encode + Sync + ?Sized>(writer: &go_netrpc::Client, method: &str, arg: &A) -> Result<(), BridgeError> {
+async fn call<A: gobwire::Encode + Sync + ?Sized>(
+    writer: &go_netrpc::Client,
+    method: &str,
+    arg: &A,
+) -> Result<(), BridgeError> {
     writer
         .call::<A, Empty>(method, arg)
         .await
@@ -220,7 +241,11 @@ fn canonical_header(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut upper = true;
     for c in name.chars() {
-        out.push(if upper { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() });
+        out.push(if upper {
+            c.to_ascii_uppercase()
+        } else {
+            c.to_ascii_lowercase()
+        });
         upper = c == '-';
     }
     out

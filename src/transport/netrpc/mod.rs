@@ -11,6 +11,7 @@ pub mod wire;
 use std::sync::Arc;
 
 use goplugin::{HandshakeConfig, MuxBroker, ServeConfig, ServeError};
+use tokio::io::AsyncReadExt as _;
 use tokio::sync::Notify;
 
 use crate::host::Hooks;
@@ -36,18 +37,29 @@ pub enum Ended {
 /// Serves the plugin until the host asks it to quit or disconnects.
 pub async fn serve(hooks: Arc<dyn Hooks>) -> Result<Ended, ServeError> {
     let lost = Arc::new(Notify::new());
-    let watch = lost.clone();
-    let config = ServeConfig::new(handshake()).plugin("hooks", move |broker: MuxBroker| {
-        let session = broker.session().clone();
-        let watch = watch.clone();
-        tokio::spawn(async move {
-            let reason = session.closed().await;
-            tracing::debug!(reason = %reason, "host connection closed");
-            watch.notify_one();
-        });
+    let mut config = ServeConfig::new(handshake()).plugin("hooks", move |broker: MuxBroker| {
         Ok(hooks_server::hooks_server(hooks.clone(), broker))
     });
+    // The host never writes to the plugin's stdout stream, so a read there returns only when
+    // the connection is gone: the one signal that covers a dead server and a corrupt stream.
+    let watch = lost.clone();
+    config.stdio = Arc::new(move |stdio: goplugin::PluginStdio| {
+        let watch = watch.clone();
+        let mut stdout = stdio.stdout;
+        tokio::spawn(async move {
+            let _keep_stderr_open = stdio.stderr;
+            let mut buf = [0u8; 64];
+            loop {
+                match stdout.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => continue,
+                }
+            }
+            watch.notify_one();
+        });
+    });
     tokio::select! {
+        biased;
         r = goplugin::serve(config) => r.map(|()| Ended::Quit),
         () = lost.notified() => Ok(Ended::Disconnected),
     }

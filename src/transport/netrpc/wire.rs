@@ -84,7 +84,9 @@ where
 impl Wire for Props {
     type Repr = HashMap<String, Option<Interface>>;
     fn to_wire(&self) -> Self::Repr {
-        self.iter().map(|(k, v)| (k.clone(), json_to_interface(v))).collect()
+        self.iter()
+            .map(|(k, v)| (k.clone(), json_to_interface(v)))
+            .collect()
     }
     fn from_wire(r: Self::Repr) -> Self {
         r.iter().map(|(k, v)| (k.clone(), interface_to_json(v))).collect()
@@ -444,7 +446,11 @@ impl Wire for PostList {
     fn to_wire(&self) -> GobPostList {
         GobPostList {
             order: self.order.clone(),
-            posts: self.posts.iter().map(|(k, p)| (k.clone(), Some(p.to_wire()))).collect(),
+            posts: self
+                .posts
+                .iter()
+                .map(|(k, p)| (k.clone(), Some(p.to_wire())))
+                .collect(),
             next_post_id: self.next_post_id.clone(),
             prev_post_id: self.prev_post_id.clone(),
             has_next: self.has_next,
@@ -602,10 +608,13 @@ pub struct GobErrorString {
 /// A Go `error` value as Mattermost encodes it into an interface field.
 pub fn error_to_interface(e: &crate::host::HookError) -> Option<Interface> {
     let made = match e {
-        crate::host::HookError::App(app) => Interface::new(APP_ERROR_NAME, &app.to_wire()),
+        crate::host::HookError::App(app) => Interface::new(APP_ERROR_NAME, &app.as_ref().to_wire()),
         crate::host::HookError::Plain(msg) => Interface::new(
             ERROR_STRING_NAME,
-            &GobErrorString { code: 0, err: msg.clone() },
+            &GobErrorString {
+                code: 0,
+                err: msg.clone(),
+            },
         ),
     };
     match made {
@@ -621,7 +630,7 @@ pub fn interface_to_error(i: &Option<Interface>) -> Option<crate::host::ApiError
     let i = i.as_ref()?;
     Some(match i.name.as_str() {
         APP_ERROR_NAME => match i.downcast::<GobAppError>() {
-            Ok(a) => ApiError::App(AppError::from_wire(a)),
+            Ok(a) => ApiError::App(Box::new(AppError::from_wire(a))),
             Err(e) => ApiError::Transport(format!("undecodable AppError: {e}")),
         },
         ERROR_STRING_NAME => match i.downcast::<GobErrorString>() {

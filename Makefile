@@ -1,0 +1,60 @@
+# Agents for Mattermost, in Rust.
+#   make dist   build the uploadable bundle dist/mattermost-ai-<version>.tar.gz
+#   make test   run every test: Rust (unit, simulator), webapp, Go conformance host
+#   make bench  print transport figures next to a Go net/rpc plugin's
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+PLUGIN_ID := $(shell python3 -c 'import json;print(json.load(open("plugin.json"))["id"])')
+VERSION   := $(shell python3 -c 'import json;print(json.load(open("plugin.json"))["version"])')
+BUNDLE    := dist/$(PLUGIN_ID)-$(VERSION).tar.gz
+# Rust target triple → the server's GOOS-GOARCH key. Drop arm64 with TARGETS=x86_64-unknown-linux-gnu.
+TARGETS   ?= x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu
+goarch     = $(if $(findstring aarch64,$(1)),linux-arm64,linux-amd64)
+GO        := GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$(CURDIR)/target/gocache go
+CARGO_TEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo nextest run --workspace --locked --no-fail-fast" || echo "cargo test --workspace --locked --no-fail-fast")
+
+.PHONY: all dist test lint rust-test webapp webapp-test conformance bench clean
+
+all: dist
+
+webapp/node_modules/.package-lock.json: webapp/package-lock.json
+	cd webapp && npm ci --no-audit --no-fund
+
+webapp: webapp/node_modules/.package-lock.json
+	cd webapp && npm run build
+
+webapp-test: webapp/node_modules/.package-lock.json
+	cd webapp && npm run check && npm test
+
+dist: webapp
+	@for t in $(TARGETS); do cargo build --release --locked --bin mattermost-ai --target $$t; done
+	python3 scripts/bundle.py build $(BUNDLE) \
+	  $(foreach t,$(TARGETS),$(call goarch,$(t))=target/$(t)/release/mattermost-ai)
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+rust-test:
+	$(CARGO_TEST)
+
+target/conformance-host target/refplugin: $(wildcard tests/conformance/*/*.go)
+	$(GO) build -o target/conformance-host ./tests/conformance/host
+	$(GO) build -o target/refplugin ./tests/conformance/refplugin
+
+# The real peer: Debian's go-plugin with Go's own gob and net/rpc, loading our binaries.
+conformance: target/conformance-host target/refplugin
+	cargo build --workspace --locked --bins
+	target/conformance-host lifecycle target/refplugin
+	target/conformance-host all target/debug/mattermost-ai target/debug/api-probe tests/conformance/fixtures.json
+
+test: lint rust-test webapp-test conformance
+
+bench: target/refplugin
+	cargo build --release --locked --workspace --bins
+	target/release/transport-bench target/release/mattermost-ai target/refplugin
+
+clean:
+	cargo clean
+	rm -rf dist webapp/dist webapp/node_modules

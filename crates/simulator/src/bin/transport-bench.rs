@@ -1,0 +1,180 @@
+//! `make bench`: transport figures for our plugin next to a Go net/rpc plugin built from
+//! Debian's go-plugin, both driven by the same simulated server over the same protocol.
+//!
+//! usage: transport-bench <rust-plugin> [<go-plugin>] [--rounds N]
+
+use std::time::{Duration, Instant};
+
+use http_body_util::BodyExt;
+use mattermost_ai::host::HttpBody;
+use mattermost_ai::host::model::HookContext;
+use mattermost_simulator::Simulator;
+
+const SMALL_ROUNDS: usize = 2000;
+const BIG: usize = 10 * 1024 * 1024;
+const STARTS: usize = 5;
+
+struct Figures {
+    handshake_ms: f64,
+    rss_kib: Option<u64>,
+    p50_us: f64,
+    p99_us: f64,
+    echo_mb_s: f64,
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+fn request(method: &str, path: &str, body: Vec<u8>) -> mattermost_ai::host::HttpRequest {
+    http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("Mattermost-User-Id", "benchuser00000000000000000")
+        .body(HttpBody::from(body))
+        .unwrap_or_default()
+}
+
+async fn measure(binary: &str, rounds: usize) -> Result<Figures, String> {
+    let mut handshakes = Vec::new();
+    for _ in 0..STARTS {
+        let sim = Simulator::builder(binary)
+            .start()
+            .await
+            .map_err(|e| e.to_string())?;
+        handshakes.push(sim.handshake_time.as_secs_f64() * 1000.0);
+        sim.shutdown().await.map_err(|e| e.to_string())?;
+    }
+    handshakes.sort_by(f64::total_cmp);
+
+    let sim = Simulator::builder(binary)
+        .start()
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let rss = sim.conn.pid().and_then(rss_kib);
+
+    let mut lat = Vec::with_capacity(rounds);
+    for i in 0..rounds + 100 {
+        let t = Instant::now();
+        let r = sim
+            .conn
+            .serve_http(HookContext::default(), request("GET", "/version", Vec::new()))
+            .await
+            .map_err(|e| e.to_string())?;
+        let body = r
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        if body.is_empty() {
+            return Err("empty /version".into());
+        }
+        if i >= 100 {
+            lat.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+    }
+    lat.sort_by(f64::total_cmp);
+
+    let payload: Vec<u8> = (0..BIG).map(|i| (i % 251) as u8).collect();
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let r = sim
+            .conn
+            .serve_http(HookContext::default(), request("POST", "/echo", payload.clone()))
+            .await
+            .map_err(|e| e.to_string())?;
+        let body = r
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        let secs = t.elapsed().as_secs_f64();
+        if body.len() != BIG {
+            return Err(format!("echo returned {} bytes", body.len()));
+        }
+        best = best.min(secs);
+    }
+    sim.shutdown().await.map_err(|e| e.to_string())?;
+    Ok(Figures {
+        handshake_ms: handshakes[handshakes.len() / 2],
+        rss_kib: rss,
+        p50_us: lat[lat.len() / 2],
+        p99_us: lat[(lat.len() * 99 / 100).min(lat.len() - 1)],
+        echo_mb_s: BIG as f64 / 1e6 / best,
+    })
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut rounds = SMALL_ROUNDS;
+    let mut bins = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--rounds" {
+            rounds = it.next().and_then(|v| v.parse().ok()).unwrap_or(SMALL_ROUNDS);
+        } else {
+            bins.push(a.clone());
+        }
+    }
+    if bins.is_empty() {
+        eprintln!("usage: transport-bench <rust-plugin> [<go-plugin>] [--rounds N]");
+        return std::process::ExitCode::from(2);
+    }
+    let names = ["rust (this plugin)", "go (Debian go-plugin 1.0.1)"];
+    let mut results = Vec::new();
+    for (i, bin) in bins.iter().enumerate() {
+        match measure(bin, rounds).await {
+            Ok(f) => results.push((names.get(i).copied().unwrap_or("plugin"), f)),
+            Err(e) => {
+                eprintln!("{bin}: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+    }
+    println!(
+        "transport benchmark: net/rpc over yamux, simulator host, {rounds} small requests, 10 MiB echo (best of 3)"
+    );
+    println!(
+        "{:<30} {:>14} {:>12} {:>14} {:>14} {:>16}",
+        "plugin", "handshake ms", "RSS MiB", "GET p50 µs", "GET p99 µs", "echo 10MiB MB/s"
+    );
+    for (name, f) in &results {
+        println!(
+            "{:<30} {:>14.1} {:>12} {:>14.0} {:>14.0} {:>16.1}",
+            name,
+            f.handshake_ms,
+            f.rss_kib
+                .map(|k| format!("{:.1}", k as f64 / 1024.0))
+                .unwrap_or_else(|| "n/a".into()),
+            f.p50_us,
+            f.p99_us,
+            f.echo_mb_s
+        );
+    }
+    if let [(_, r), (_, g)] = results.as_slice() {
+        println!(
+            "ratio rust/go: handshake {:.2}x, RSS {}, p50 {:.2}x, p99 {:.2}x, echo throughput {:.2}x",
+            r.handshake_ms / g.handshake_ms,
+            match (r.rss_kib, g.rss_kib) {
+                (Some(a), Some(b)) => format!("{:.2}x", a as f64 / b as f64),
+                _ => "n/a".into(),
+            },
+            r.p50_us / g.p50_us,
+            r.p99_us / g.p99_us,
+            r.echo_mb_s / g.echo_mb_s
+        );
+    }
+    println!(
+        "(echo: the plugin pulls the request body and writes the response concurrently, so the figure covers both directions)"
+    );
+    std::process::ExitCode::SUCCESS
+}
