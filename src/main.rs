@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use goplugin::ServeError;
 use mattermost_ai::plugin::Plugin;
-use mattermost_ai::transport::netrpc;
+use mattermost_ai::transport::{grpc, netrpc};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -20,7 +20,11 @@ async fn main() -> ExitCode {
         }
     };
     tokio::spawn(exit_when_orphaned(parent));
-    match netrpc::serve(plugin).await {
+    let served = match std::env::var(grpc::API_TARGET_ENV) {
+        Ok(target) if !target.is_empty() => grpc::serve(plugin, &target).await,
+        _ => netrpc::serve(plugin).await,
+    };
+    match served {
         Ok(netrpc::Ended::Disconnected) => {
             // Without Quit the server died or the stream broke; nothing can be resynchronised.
             tracing::error!("connection to the Mattermost server lost; exiting");

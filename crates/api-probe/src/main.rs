@@ -155,6 +155,25 @@ async fn call(api: &dyn MattermostApi, method: &str, a: &[Value]) -> Value {
         "CreateUserAccessToken" => pair(api.create_user_access_token(&arg(a, 0)).await),
         "RevokeUserAccessToken" => only_err(api.revoke_user_access_token(&s(a, 0)).await),
         "GetTelemetryId" => json!([api.get_telemetry_id().await.unwrap_or_default()]),
+        "RegisterCommand" => only_err(api.register_command(&arg(a, 0)).await),
+        "PluginHTTP" => {
+            let r = &a.first().cloned().unwrap_or(Value::Null);
+            let request = PluginHttpRequest {
+                method: r["method"].as_str().unwrap_or("GET").to_owned(),
+                url: r["url"].as_str().unwrap_or_default().to_owned(),
+                headers: serde_json::from_value(r["header"].clone()).unwrap_or_default(),
+                body: r["body"]
+                    .as_str()
+                    .and_then(|b| B64.decode(b).ok())
+                    .unwrap_or_default(),
+            };
+            match api.plugin_http(request).await {
+                Ok(resp) => {
+                    json!([{"status_code": resp.status, "header": resp.headers, "body": B64.encode(resp.body)}])
+                }
+                Err(e) => json!([{"error": err_json(&e)}]),
+            }
+        }
         "LoadPluginConfiguration" => json!([api.load_plugin_configuration().await.unwrap_or(Value::Null)]),
         other => json!({"probe_error": format!("the probe does not know {other}")}),
     }

@@ -1,50 +1,47 @@
-//! The Mattermost API the simulator serves back to the plugin over the broker, with the same
-//! `Plugin.<Method>` names and `Z_*` shapes the real server's net/rpc glue uses.
+//! The simulated server's API over net/rpc: `Plugin.<Method>` with the `Z_*` shapes of
+//! Mattermost's generated glue, each answered by the transport-neutral `server_api`.
 
 use std::collections::HashMap;
 use std::fmt::Debug;
+use std::future::Future;
 use std::sync::Arc;
 
 use go_netrpc::{Server, ServiceError};
 use gobwire::{Decode, Encode, Interface};
-use mattermost_ai::host::AppError;
 use mattermost_ai::host::model::*;
+use mattermost_ai::host::{ApiError, ApiResult, LogLevel, MattermostApi, PluginHttpRequest};
+use mattermost_ai::transport::netrpc::gobjson::interface_to_json;
 use mattermost_ai::transport::netrpc::wire::*;
 
 use crate::SimState;
-use crate::store::{bad_request, new_id, not_found, now_millis, post_list};
 
 type AppErr = Option<GobAppError>;
-type WithErr<T> = A2<Option<T>, AppErr>;
 
-fn ok<T: Wire>(v: T) -> WithErr<T::Repr> {
-    A2 {
-        a: Some(v.to_wire()),
-        b: None,
-    }
+fn app(e: ApiError) -> GobAppError {
+    SimState::app_error(e).to_wire()
 }
 
-fn fail<T>(e: AppError) -> WithErr<T> {
-    A2 {
-        a: None,
-        b: Some(e.to_wire()),
-    }
-}
-
-fn result<T: Wire>(r: Result<T, AppError>) -> WithErr<T::Repr> {
+/// `(*T, *model.AppError)`.
+fn value<T: Wire>(r: ApiResult<T>) -> A2<Option<T::Repr>, AppErr> {
     match r {
-        Ok(v) => ok(v),
-        Err(e) => fail(e),
+        Ok(v) => A2 {
+            a: Some(v.to_wire()),
+            b: None,
+        },
+        Err(e) => A2 {
+            a: None,
+            b: Some(app(e)),
+        },
     }
 }
 
-fn unit(r: Result<(), AppError>) -> A1<AppErr> {
-    A1 {
-        a: r.err().map(|e| e.to_wire()),
-    }
+/// A lone `*model.AppError`.
+fn unit(r: ApiResult<()>) -> A1<AppErr> {
+    A1 { a: r.err().map(app) }
 }
 
-fn list<T: Wire>(r: Result<Vec<T>, AppError>) -> A2<Vec<T::Repr>, AppErr> {
+/// `([]*T, *model.AppError)`.
+fn list<T: Wire>(r: ApiResult<Vec<T>>) -> A2<Vec<T::Repr>, AppErr> {
     match r {
         Ok(v) => A2 {
             a: v.iter().map(Wire::to_wire).collect(),
@@ -52,27 +49,45 @@ fn list<T: Wire>(r: Result<Vec<T>, AppError>) -> A2<Vec<T::Repr>, AppErr> {
         },
         Err(e) => A2 {
             a: Vec::new(),
-            b: Some(e.to_wire()),
+            b: Some(app(e)),
         },
     }
 }
 
-fn bytes(r: Result<Vec<u8>, AppError>) -> A2<Vec<u8>, AppErr> {
+/// `([]byte, *model.AppError)`.
+fn bytes(r: ApiResult<Vec<u8>>) -> A2<Vec<u8>, AppErr> {
     match r {
         Ok(v) => A2 { a: v, b: None },
         Err(e) => A2 {
             a: Vec::new(),
-            b: Some(e.to_wire()),
+            b: Some(app(e)),
         },
     }
 }
 
-/// Registers one API method: records the call, then answers from the store.
-fn reg<A, R, F>(s: &mut Server, sim: &Arc<SimState>, name: &'static str, f: F)
+/// A Go `error` result, as `encodableError` sends it.
+fn go_error(r: ApiResult<()>) -> Option<Interface> {
+    match r {
+        Ok(()) => None,
+        Err(ApiError::App(a)) => Interface::new(APP_ERROR_NAME, &a.as_ref().to_wire()).ok(),
+        Err(e) => Interface::new(
+            ERROR_STRING_NAME,
+            &GobErrorString {
+                code: 0,
+                err: e.to_string(),
+            },
+        )
+        .ok(),
+    }
+}
+
+/// Registers one API method: records the call, then answers through `server_api`.
+fn reg<A, R, F, Fut>(s: &mut Server, sim: &Arc<SimState>, name: &'static str, f: F)
 where
     A: Decode + Default + Debug + Send + 'static,
     R: Encode + Send + Sync + 'static,
-    F: Fn(&Arc<SimState>, A) -> R + Send + Sync + 'static,
+    F: Fn(Arc<SimState>, A) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send + 'static,
 {
     let sim = sim.clone();
     let f = Arc::new(f);
@@ -80,700 +95,487 @@ where
         let (sim, f) = (sim.clone(), f.clone());
         async move {
             sim.record(name, format!("{a:?}"));
-            Ok::<_, ServiceError>(f(&sim, a))
+            Ok::<_, ServiceError>(f(sim, a).await)
         }
     });
 }
 
 pub fn api_server(sim: &Arc<SimState>) -> Server {
-    let mut s = Server::new();
+    let mut sv = Server::new();
+    let s_ = &mut sv;
 
-    // --- server -----------------------------------------------------------------------------
-    reg(&mut s, sim, "GetServerVersion", |sim, _: Empty| A1 {
-        a: sim.data().server_version.clone(),
-    });
-    reg(&mut s, sim, "GetTelemetryId", |sim, _: Empty| A1 {
-        a: sim.data().telemetry_id.clone(),
-    });
-    reg(&mut s, sim, "GetDiagnosticId", |sim, _: Empty| A1 {
-        a: sim.data().telemetry_id.clone(),
-    });
-    reg(&mut s, sim, "GetConfig", |sim, _: Empty| A1 {
-        a: Some(config_to_wire(&sim.data().server_config, true)),
-    });
-    reg(&mut s, sim, "GetUnsanitizedConfig", |sim, _: Empty| A1 {
-        a: Some(config_to_wire(&sim.data().server_config, false)),
-    });
-    reg(&mut s, sim, "GetLicense", |sim, _: Empty| A1 {
-        a: sim.data().license.as_ref().map(Wire::to_wire),
-    });
-    reg(&mut s, sim, "GetPluginStatus", |_, a: A1<String>| {
-        if a.a == mattermost_ai::PLUGIN_ID {
-            ok(PluginStatus {
-                plugin_id: a.a,
-                state: 2,
-                name: "Agents".into(),
-                version: mattermost_ai::PLUGIN_VERSION.into(),
-                ..Default::default()
-            })
-        } else {
-            fail(not_found("plugin", &a.a))
-        }
-    });
-
-    // --- plugin configuration -----------------------------------------------------------------
-    reg(&mut s, sim, "LoadPluginConfiguration", |sim, _: Empty| {
-        let d = sim.data();
-        // The server overlays saved values (keys lower-cased) on the manifest's defaults.
-        let mut out = serde_json::Map::new();
-        out.insert("config".into(), serde_json::Value::Null);
-        for (k, v) in &d.plugin_config {
-            out.insert(k.to_lowercase(), v.clone());
-        }
+    // --- server and configuration -----------------------------------------------------------
+    reg(s_, sim, "GetServerVersion", |sim, _: Empty| async move {
         A1 {
-            a: serde_json::to_vec(&out).unwrap_or_default(),
+            a: sim.get_server_version().await.unwrap_or_default(),
         }
     });
-    reg(&mut s, sim, "GetPluginConfig", |sim, _: Empty| A1 {
-        a: map_to_wire(&sim.data().plugin_config),
+    reg(s_, sim, "GetTelemetryId", |sim, _: Empty| async move {
+        A1 {
+            a: sim.get_telemetry_id().await.unwrap_or_default(),
+        }
+    });
+    reg(s_, sim, "GetDiagnosticId", |sim, _: Empty| async move {
+        A1 {
+            a: sim.get_telemetry_id().await.unwrap_or_default(),
+        }
+    });
+    reg(s_, sim, "GetConfig", |sim, _: Empty| async move {
+        A1 {
+            a: sim.get_config().await.ok().map(|c| config_to_wire(&c.0)),
+        }
+    });
+    reg(s_, sim, "GetUnsanitizedConfig", |sim, _: Empty| async move {
+        A1 {
+            a: sim
+                .get_unsanitized_config()
+                .await
+                .ok()
+                .map(|c| config_to_wire(&c.0)),
+        }
+    });
+    reg(s_, sim, "GetLicense", |sim, _: Empty| async move {
+        A1 {
+            a: sim.get_license().await.ok().flatten().as_ref().map(Wire::to_wire),
+        }
+    });
+    reg(s_, sim, "GetPluginStatus", |sim, a: A1<String>| async move {
+        value(sim.get_plugin_status(&a.a).await)
+    });
+    reg(s_, sim, "LoadPluginConfiguration", |sim, _: Empty| async move {
+        let v = sim.load_plugin_configuration().await.unwrap_or_default();
+        A1 {
+            a: serde_json::to_vec(&v).unwrap_or_default(),
+        }
+    });
+    reg(s_, sim, "GetPluginConfig", |sim, _: Empty| async move {
+        A1 {
+            a: map_to_wire(&sim.get_plugin_config().await.unwrap_or_default()),
+        }
     });
     reg(
-        &mut s,
+        s_,
         sim,
         "SavePluginConfig",
-        |sim, a: A1<HashMap<String, Option<Interface>>>| {
-            let config = map_from_wire(a.a);
-            sim.data().plugin_config = config.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
-            sim.fire_config_change();
-            A1 {
-                a: None::<GobAppError>,
-            }
+        |sim, a: A1<HashMap<String, Option<Interface>>>| async move {
+            unit(sim.save_plugin_config(map_from_wire(a.a)).await)
         },
     );
 
-    // --- users ----------------------------------------------------------------------------------
-    reg(&mut s, sim, "GetUser", |sim, a: A1<String>| {
-        result(
-            sim.data()
-                .users
-                .get(&a.a)
-                .cloned()
-                .ok_or_else(|| not_found("user", &a.a)),
-        )
+    // --- users and teams ----------------------------------------------------------------------
+    reg(s_, sim, "GetUser", |sim, a: A1<String>| async move {
+        value(sim.get_user(&a.a).await)
     });
-    reg(&mut s, sim, "GetUserByUsername", |sim, a: A1<String>| {
-        let d = sim.data();
-        result(
-            d.users
-                .values()
-                .find(|u| u.username == a.a)
-                .cloned()
-                .ok_or_else(|| not_found("user", &a.a)),
-        )
+    reg(s_, sim, "GetUserByUsername", |sim, a: A1<String>| async move {
+        value(sim.get_user_by_username(&a.a).await)
     });
-    reg(&mut s, sim, "GetUsersByIds", |sim, a: A1<Vec<String>>| {
-        let d = sim.data();
-        list(Ok(a
-            .a
-            .iter()
-            .filter_map(|id| d.users.get(id).cloned())
-            .collect::<Vec<_>>()))
+    reg(s_, sim, "GetUsersByIds", |sim, a: A1<Vec<String>>| async move {
+        list(sim.get_users_by_ids(&a.a).await)
     });
-    reg(&mut s, sim, "GetUserStatus", |sim, a: A1<String>| {
-        let d = sim.data();
-        if !d.users.contains_key(&a.a) {
-            return fail(not_found("user", &a.a));
-        }
-        ok(d.statuses.get(&a.a).cloned().unwrap_or(Status {
-            user_id: a.a.clone(),
-            status: "online".into(),
-            ..Default::default()
-        }))
+    reg(s_, sim, "GetUserStatus", |sim, a: A1<String>| async move {
+        value(sim.get_user_status(&a.a).await)
     });
-    reg(&mut s, sim, "GetProfileImage", |sim, a: A1<String>| {
-        bytes(
-            sim.data()
-                .profile_images
-                .get(&a.a)
-                .cloned()
-                .ok_or_else(|| not_found("profile image", &a.a)),
-        )
+    reg(s_, sim, "GetProfileImage", |sim, a: A1<String>| async move {
+        bytes(sim.get_profile_image(&a.a).await)
     });
-    reg(&mut s, sim, "SetProfileImage", |sim, a: A2<String, Vec<u8>>| {
-        let mut d = sim.data();
-        if !d.users.contains_key(&a.a) {
-            return unit(Err(not_found("user", &a.a)));
-        }
-        d.profile_images.insert(a.a, a.b);
-        unit(Ok(()))
+    reg(
+        s_,
+        sim,
+        "SetProfileImage",
+        |sim, a: A2<String, Vec<u8>>| async move { unit(sim.set_profile_image(&a.a, &a.b).await) },
+    );
+    reg(s_, sim, "GetTeam", |sim, a: A1<String>| async move {
+        value(sim.get_team(&a.a).await)
     });
-
-    // --- teams ----------------------------------------------------------------------------------
-    reg(&mut s, sim, "GetTeam", |sim, a: A1<String>| {
-        result(
-            sim.data()
-                .teams
-                .get(&a.a)
-                .cloned()
-                .ok_or_else(|| not_found("team", &a.a)),
-        )
-    });
-    reg(&mut s, sim, "GetTeamMember", |sim, a: A2<String, String>| {
-        let key = (a.a.clone(), a.b.clone());
-        result(
-            sim.data()
-                .team_members
-                .get(&key)
-                .cloned()
-                .ok_or_else(|| not_found("team member", &a.b)),
-        )
-    });
-    reg(&mut s, sim, "GetTeamsForUser", |sim, a: A1<String>| {
-        let d = sim.data();
-        list(Ok(d
-            .team_members
-            .values()
-            .filter(|m| m.user_id == a.a && m.delete_at == 0)
-            .filter_map(|m| d.teams.get(&m.team_id).cloned())
-            .collect::<Vec<_>>()))
+    reg(
+        s_,
+        sim,
+        "GetTeamMember",
+        |sim, a: A2<String, String>| async move { value(sim.get_team_member(&a.a, &a.b).await) },
+    );
+    reg(s_, sim, "GetTeamsForUser", |sim, a: A1<String>| async move {
+        list(sim.get_teams_for_user(&a.a).await)
     });
 
     // --- channels -------------------------------------------------------------------------------
-    reg(&mut s, sim, "GetChannel", |sim, a: A1<String>| {
-        result(
-            sim.data()
-                .channels
-                .get(&a.a)
-                .cloned()
-                .ok_or_else(|| not_found("channel", &a.a)),
-        )
+    reg(s_, sim, "GetChannel", |sim, a: A1<String>| async move {
+        value(sim.get_channel(&a.a).await)
     });
     reg(
-        &mut s,
+        s_,
         sim,
         "GetChannelByName",
-        |sim, a: A3<String, String, bool>| {
-            let d = sim.data();
-            result(
-                d.channels
-                    .values()
-                    .find(|c| c.team_id == a.a && c.name == a.b && (a.c || c.delete_at == 0))
-                    .cloned()
-                    .ok_or_else(|| not_found("channel", &a.b)),
-            )
-        },
+        |sim, a: A3<String, String, bool>| async move { value(sim.get_channel_by_name(&a.a, &a.b, a.c).await) },
     );
-    reg(&mut s, sim, "GetDirectChannel", |sim, a: A2<String, String>| {
-        result(sim.data().direct_channel(&a.a, &a.b))
-    });
-    reg(&mut s, sim, "GetChannelMember", |sim, a: A2<String, String>| {
-        let key = (a.a.clone(), a.b.clone());
-        result(
-            sim.data()
-                .channel_members
-                .get(&key)
-                .cloned()
-                .ok_or_else(|| not_found("channel member", &a.b)),
-        )
-    });
     reg(
-        &mut s,
+        s_,
+        sim,
+        "GetDirectChannel",
+        |sim, a: A2<String, String>| async move { value(sim.get_direct_channel(&a.a, &a.b).await) },
+    );
+    reg(
+        s_,
+        sim,
+        "GetChannelMember",
+        |sim, a: A2<String, String>| async move { value(sim.get_channel_member(&a.a, &a.b).await) },
+    );
+    reg(
+        s_,
         sim,
         "GetChannelMembers",
-        |sim, a: A3<String, i64, i64>| {
-            let d = sim.data();
-            let mut members: Vec<ChannelMember> = d
-                .channel_members
-                .values()
-                .filter(|m| m.channel_id == a.a)
-                .cloned()
-                .collect();
-            members.sort_by(|x, y| x.user_id.cmp(&y.user_id));
-            let per_page = a.c.max(1) as usize;
-            list(Ok(members
-                .into_iter()
-                .skip(a.b.max(0) as usize * per_page)
-                .take(per_page)
-                .collect::<Vec<_>>()))
-        },
+        |sim, a: A3<String, i64, i64>| async move { list(sim.get_channel_members(&a.a, a.b, a.c).await) },
     );
 
     // --- posts ----------------------------------------------------------------------------------
-    reg(&mut s, sim, "CreatePost", |sim, a: A1<Option<GobPost>>| {
-        let Some(post) = a.a else {
-            return fail(bad_request("no post"));
-        };
-        let created = sim.data().insert_post(Post::from_wire(post));
-        if let Ok(p) = &created {
-            sim.fire_posted(p.clone());
-        }
-        result(created)
+    reg(s_, sim, "CreatePost", |sim, a: A1<Option<GobPost>>| async move {
+        value(sim.create_post(&Post::from_wire(a.a.unwrap_or_default())).await)
     });
-    reg(&mut s, sim, "UpdatePost", |sim, a: A1<Option<GobPost>>| {
-        let Some(post) = a.a else {
-            return fail(bad_request("no post"));
-        };
-        let post = Post::from_wire(post);
-        let mut d = sim.data();
-        let Some(existing) = d.posts.get_mut(&post.id) else {
-            return fail(not_found("post", &post.id));
-        };
-        if post.message.chars().count() > 16383 {
-            return fail(bad_request("message is longer than 16383 characters"));
-        }
-        // The server keeps identity and placement, and takes the editable fields.
-        existing.message = post.message;
-        existing.props = post.props;
-        existing.file_ids = post.file_ids;
-        existing.is_pinned = post.is_pinned;
-        existing.post_type = post.post_type;
-        existing.update_at = now_millis();
-        ok(existing.clone())
+    reg(s_, sim, "UpdatePost", |sim, a: A1<Option<GobPost>>| async move {
+        value(sim.update_post(&Post::from_wire(a.a.unwrap_or_default())).await)
     });
-    reg(&mut s, sim, "GetPost", |sim, a: A1<String>| {
-        let d = sim.data();
-        result(
-            d.posts
-                .get(&a.a)
-                .filter(|p| p.delete_at == 0)
-                .cloned()
-                .ok_or_else(|| not_found("post", &a.a)),
-        )
+    reg(s_, sim, "GetPost", |sim, a: A1<String>| async move {
+        value(sim.get_post(&a.a).await)
     });
-    reg(&mut s, sim, "DeletePost", |sim, a: A1<String>| {
-        let mut d = sim.data();
-        match d.posts.get_mut(&a.a) {
-            Some(p) => {
-                p.delete_at = now_millis();
-                unit(Ok(()))
-            }
-            None => unit(Err(not_found("post", &a.a))),
-        }
+    reg(s_, sim, "DeletePost", |sim, a: A1<String>| async move {
+        unit(sim.delete_post(&a.a).await)
     });
-    reg(&mut s, sim, "GetPostThread", |sim, a: A1<String>| {
-        result(sim.data().thread(&a.a).ok_or_else(|| not_found("post", &a.a)))
+    reg(s_, sim, "GetPostThread", |sim, a: A1<String>| async move {
+        value(sim.get_post_thread(&a.a).await)
     });
-    reg(&mut s, sim, "GetPostsSince", |sim, a: A2<String, i64>| {
-        let d = sim.data();
-        let mut posts: Vec<&Post> = d
-            .posts
-            .values()
-            .filter(|p| p.channel_id == a.a && p.update_at > a.b)
-            .collect();
-        posts.sort_by_key(|p| std::cmp::Reverse(p.create_at));
-        ok(post_list(posts))
+    reg(s_, sim, "GetPostsSince", |sim, a: A2<String, i64>| async move {
+        value(sim.get_posts_since(&a.a, a.b).await)
     });
     reg(
-        &mut s,
+        s_,
         sim,
         "GetPostsForChannel",
-        |sim, a: A3<String, i64, i64>| {
-            let d = sim.data();
-            let mut posts: Vec<&Post> = d
-                .posts
-                .values()
-                .filter(|p| p.channel_id == a.a && p.delete_at == 0)
-                .collect();
-            posts.sort_by_key(|p| std::cmp::Reverse(p.create_at));
-            let per_page = a.c.max(1) as usize;
-            ok(post_list(
-                posts
-                    .into_iter()
-                    .skip(a.b.max(0) as usize * per_page)
-                    .take(per_page),
-            ))
-        },
+        |sim, a: A3<String, i64, i64>| async move { value(sim.get_posts_for_channel(&a.a, a.b, a.c).await) },
     );
     reg(
-        &mut s,
+        s_,
         sim,
         "SendEphemeralPost",
-        |sim, a: A2<String, Option<GobPost>>| {
-            let mut post = a.b.map(Post::from_wire).unwrap_or_default();
-            post.id = new_id();
-            post.create_at = now_millis();
-            post.post_type = "system_ephemeral".into();
-            sim.data().ephemeral.push((a.a, post.clone()));
+        |sim, a: A2<String, Option<GobPost>>| async move {
+            let post = Post::from_wire(a.b.unwrap_or_default());
             A1 {
-                a: Some(post.to_wire()),
+                a: sim
+                    .send_ephemeral_post(&a.a, &post)
+                    .await
+                    .ok()
+                    .map(|p| p.to_wire()),
             }
         },
     );
     reg(
-        &mut s,
+        s_,
         sim,
         "UpdateEphemeralPost",
-        |sim, a: A2<String, Option<GobPost>>| {
-            let post = a.b.map(Post::from_wire).unwrap_or_default();
-            let mut d = sim.data();
-            if let Some(slot) = d.ephemeral.iter_mut().find(|(u, p)| *u == a.a && p.id == post.id) {
-                slot.1 = post.clone();
-            }
+        |sim, a: A2<String, Option<GobPost>>| async move {
+            let post = Post::from_wire(a.b.unwrap_or_default());
             A1 {
-                a: Some(post.to_wire()),
+                a: sim
+                    .update_ephemeral_post(&a.a, &post)
+                    .await
+                    .ok()
+                    .map(|p| p.to_wire()),
             }
         },
     );
     reg(
-        &mut s,
+        s_,
         sim,
         "DeleteEphemeralPost",
-        |sim, a: A2<String, String>| {
-            sim.data().ephemeral.retain(|(u, p)| !(*u == a.a && p.id == a.b));
+        |sim, a: A2<String, String>| async move {
+            let _ = sim.delete_ephemeral_post(&a.a, &a.b).await;
             Empty {}
         },
     );
-    reg(&mut s, sim, "AddReaction", |sim, a: A1<Option<GobReaction>>| {
-        let mut r = a.a.map(Reaction::from_wire).unwrap_or_default();
-        let mut d = sim.data();
-        let Some(post) = d.posts.get_mut(&r.post_id) else {
-            return fail(not_found("post", &r.post_id));
-        };
-        post.has_reactions = true;
-        r.channel_id = post.channel_id.clone();
-        r.create_at = now_millis();
-        d.reactions.push(r.clone());
-        ok(r)
-    });
-
-    // --- websocket ------------------------------------------------------------------------------
     reg(
-        &mut s,
+        s_,
+        sim,
+        "AddReaction",
+        |sim, a: A1<Option<GobReaction>>| async move {
+            value(
+                sim.add_reaction(&Reaction::from_wire(a.a.unwrap_or_default()))
+                    .await,
+            )
+        },
+    );
+    reg(
+        s_,
         sim,
         "PublishWebSocketEvent",
-        |sim, a: A3<String, HashMap<String, Option<Interface>>, Option<GobWebsocketBroadcast>>| {
-            sim.data().ws_events.push(crate::store::WsEvent {
-                event: a.a,
-                payload: map_from_wire(a.b),
-                broadcast: a.c.map(WebsocketBroadcast::from_wire).unwrap_or_default(),
-            });
+        |sim, a: A3<String, HashMap<String, Option<Interface>>, Option<GobWebsocketBroadcast>>| async move {
+            let broadcast = a.c.map(WebsocketBroadcast::from_wire).unwrap_or_default();
+            let _ = sim
+                .publish_websocket_event(&a.a, map_from_wire(a.b), &broadcast)
+                .await;
             Empty {}
         },
     );
 
     // --- key-value store --------------------------------------------------------------------------
-    reg(&mut s, sim, "KVSet", |sim, a: A2<String, Vec<u8>>| {
-        sim.data().kv_put(&a.a, a.b, 0);
-        unit(Ok(()))
+    reg(s_, sim, "KVSet", |sim, a: A2<String, Vec<u8>>| async move {
+        unit(sim.kv_set(&a.a, &a.b).await)
     });
     reg(
-        &mut s,
+        s_,
         sim,
         "KVSetWithExpiry",
-        |sim, a: A3<String, Vec<u8>, i64>| {
-            sim.data().kv_put(&a.a, a.b, a.c);
-            unit(Ok(()))
-        },
+        |sim, a: A3<String, Vec<u8>, i64>| async move { unit(sim.kv_set_with_expiry(&a.a, &a.b, a.c).await) },
     );
     reg(
-        &mut s,
+        s_,
         sim,
         "KVSetWithOptions",
-        |sim, a: A3<String, Vec<u8>, GobKvSetOptions>| {
-            let opts = KvSetOptions::from_wire(a.c);
-            let mut d = sim.data();
-            if opts.atomic {
-                let current = d.kv_live(&a.a).map(|e| e.value.clone());
-                if current != opts.old_value {
-                    return A2 {
-                        a: false,
-                        b: None::<GobAppError>,
-                    };
-                }
+        |sim, a: A3<String, Vec<u8>, GobKvSetOptions>| async move {
+            match sim
+                .kv_set_with_options(&a.a, Some(&a.b), &KvSetOptions::from_wire(a.c))
+                .await
+            {
+                Ok(done) => A2 { a: done, b: None },
+                Err(e) => A2 {
+                    a: false,
+                    b: Some(app(e)),
+                },
             }
-            d.kv_put(&a.a, a.b, opts.expire_in_seconds);
-            A2 { a: true, b: None }
         },
     );
-    reg(&mut s, sim, "KVGet", |sim, a: A1<String>| {
-        bytes(Ok(sim
-            .data()
-            .kv_live(&a.a)
-            .map(|e| e.value.clone())
-            .unwrap_or_default()))
+    reg(s_, sim, "KVGet", |sim, a: A1<String>| async move {
+        bytes(sim.kv_get(&a.a).await.map(Option::unwrap_or_default))
     });
-    reg(&mut s, sim, "KVDelete", |sim, a: A1<String>| {
-        sim.data().kv.remove(&a.a);
-        unit(Ok(()))
+    reg(s_, sim, "KVDelete", |sim, a: A1<String>| async move {
+        unit(sim.kv_delete(&a.a).await)
     });
-    reg(&mut s, sim, "KVList", |sim, a: A2<i64, i64>| {
-        let mut d = sim.data();
-        let keys: Vec<String> = d.kv.keys().cloned().collect();
-        let mut live: Vec<String> = keys.into_iter().filter(|k| d.kv_live(k).is_some()).collect();
-        live.sort();
-        let per_page = a.b.max(1) as usize;
-        A2 {
-            a: live
-                .into_iter()
-                .skip(a.a.max(0) as usize * per_page)
-                .take(per_page)
-                .collect::<Vec<_>>(),
-            b: None::<GobAppError>,
+    reg(s_, sim, "KVList", |sim, a: A2<i64, i64>| async move {
+        match sim.kv_list(a.a, a.b).await {
+            Ok(keys) => A2 {
+                a: keys,
+                b: None::<GobAppError>,
+            },
+            Err(e) => A2 {
+                a: Vec::new(),
+                b: Some(app(e)),
+            },
         }
     });
 
     // --- bots -----------------------------------------------------------------------------------
-    reg(&mut s, sim, "EnsureBotUser", |sim, a: A1<Option<GobBot>>| {
-        let bot = a.a.map(Bot::from_wire).unwrap_or_default();
-        match sim.create_bot(bot, true) {
-            Ok(b) => A2 {
-                a: b.user_id,
-                b: None::<Interface>,
-            },
-            Err(e) => A2 {
-                a: String::new(),
-                b: Interface::new(APP_ERROR_NAME, &e.to_wire()).ok(),
-            },
-        }
-    });
-    reg(&mut s, sim, "CreateBot", |sim, a: A1<Option<GobBot>>| {
-        result(sim.create_bot(a.a.map(Bot::from_wire).unwrap_or_default(), false))
-    });
     reg(
-        &mut s,
+        s_,
         sim,
-        "PatchBot",
-        |sim, a: A2<String, Option<GobBotPatch>>| {
-            let patch = a.b.map(BotPatch::from_wire).unwrap_or_default();
-            let mut d = sim.data();
-            let Some(bot) = d.bots.get_mut(&a.a) else {
-                return fail(not_found("bot", &a.a));
-            };
-            if let Some(v) = patch.username {
-                bot.username = v;
+        "EnsureBotUser",
+        |sim, a: A1<Option<GobBot>>| async move {
+            match sim
+                .ensure_bot_user(&Bot::from_wire(a.a.unwrap_or_default()))
+                .await
+            {
+                Ok(id) => A2 { a: id, b: None },
+                Err(e) => A2 {
+                    a: String::new(),
+                    b: go_error(Err(e)),
+                },
             }
-            if let Some(v) = patch.display_name {
-                bot.display_name = v;
-            }
-            if let Some(v) = patch.description {
-                bot.description = v;
-            }
-            bot.update_at = now_millis();
-            let bot = bot.clone();
-            if let Some(u) = d.users.get_mut(&a.a) {
-                u.username = bot.username.clone();
-                u.first_name = bot.display_name.clone();
-                u.bot_description = bot.description.clone();
-            }
-            ok(bot)
         },
     );
-    reg(&mut s, sim, "GetBot", |sim, a: A2<String, bool>| {
-        let d = sim.data();
-        result(
-            d.bots
-                .get(&a.a)
-                .filter(|b| a.b || b.delete_at == 0)
-                .cloned()
-                .ok_or_else(|| not_found("bot", &a.a)),
-        )
+    reg(s_, sim, "CreateBot", |sim, a: A1<Option<GobBot>>| async move {
+        value(sim.create_bot(&Bot::from_wire(a.a.unwrap_or_default())).await)
     });
-    reg(&mut s, sim, "GetBots", |sim, a: A1<Option<GobBotGetOptions>>| {
-        let o = a.a.map(BotGetOptions::from_wire).unwrap_or_default();
-        let d = sim.data();
-        let mut bots: Vec<Bot> = d
-            .bots
-            .values()
-            .filter(|b| {
-                (o.owner_id.is_empty() || b.owner_id == o.owner_id) && (o.include_deleted || b.delete_at == 0)
-            })
-            .cloned()
-            .collect();
-        bots.sort_by(|x, y| x.username.cmp(&y.username));
-        let per_page = if o.per_page <= 0 { 60 } else { o.per_page as usize };
-        list(Ok(bots
-            .into_iter()
-            .skip(o.page.max(0) as usize * per_page)
-            .take(per_page)
-            .collect::<Vec<_>>()))
+    reg(
+        s_,
+        sim,
+        "PatchBot",
+        |sim, a: A2<String, Option<GobBotPatch>>| async move {
+            value(
+                sim.patch_bot(&a.a, &BotPatch::from_wire(a.b.unwrap_or_default()))
+                    .await,
+            )
+        },
+    );
+    reg(s_, sim, "GetBot", |sim, a: A2<String, bool>| async move {
+        value(sim.get_bot(&a.a, a.b).await)
     });
-    reg(&mut s, sim, "UpdateBotActive", |sim, a: A2<String, bool>| {
-        let mut d = sim.data();
-        let Some(bot) = d.bots.get_mut(&a.a) else {
-            return fail(not_found("bot", &a.a));
-        };
-        bot.delete_at = if a.b { 0 } else { now_millis() };
-        let bot = bot.clone();
-        if let Some(u) = d.users.get_mut(&a.a) {
-            u.delete_at = bot.delete_at;
-        }
-        ok(bot)
-    });
+    reg(
+        s_,
+        sim,
+        "GetBots",
+        |sim, a: A1<Option<GobBotGetOptions>>| async move {
+            list(
+                sim.get_bots(&BotGetOptions::from_wire(a.a.unwrap_or_default()))
+                    .await,
+            )
+        },
+    );
+    reg(
+        s_,
+        sim,
+        "UpdateBotActive",
+        |sim, a: A2<String, bool>| async move { value(sim.update_bot_active(&a.a, a.b).await) },
+    );
 
     // --- permissions ------------------------------------------------------------------------------
     reg(
-        &mut s,
+        s_,
         sim,
         "HasPermissionTo",
-        |sim, a: A2<String, Option<GobPermission>>| {
+        |sim, a: A2<String, Option<GobPermission>>| async move {
             let p = a.b.map(|p| p.id).unwrap_or_default();
             A1 {
-                a: sim.data().has_permission(&a.a, "", &p),
+                a: sim.has_permission_to(&a.a, &p).await.unwrap_or(false),
             }
         },
     );
     reg(
-        &mut s,
+        s_,
         sim,
         "HasPermissionToTeam",
-        |sim, a: A3<String, String, Option<GobPermission>>| {
+        |sim, a: A3<String, String, Option<GobPermission>>| async move {
             let p = a.c.map(|p| p.id).unwrap_or_default();
             A1 {
-                a: sim.data().has_permission(&a.a, &a.b, &p),
+                a: sim.has_permission_to_team(&a.a, &a.b, &p).await.unwrap_or(false),
             }
         },
     );
     reg(
-        &mut s,
+        s_,
         sim,
         "HasPermissionToChannel",
-        |sim, a: A3<String, String, Option<GobPermission>>| {
+        |sim, a: A3<String, String, Option<GobPermission>>| async move {
             let p = a.c.map(|p| p.id).unwrap_or_default();
-            let d = sim.data();
-            // Channel members can read their channel, as Mattermost's default roles allow.
-            let member = d.channel_members.contains_key(&(a.b.clone(), a.a.clone()));
-            let implied = member
-                && matches!(
-                    p.as_str(),
-                    "read_channel" | "create_post" | "read_channel_content"
-                );
             A1 {
-                a: implied || d.has_permission(&a.a, &a.b, &p),
+                a: sim
+                    .has_permission_to_channel(&a.a, &a.b, &p)
+                    .await
+                    .unwrap_or(false),
             }
         },
     );
 
-    // --- files ----------------------------------------------------------------------------------
-    reg(&mut s, sim, "GetFileInfo", |sim, a: A1<String>| {
-        result(
-            sim.data()
-                .files
-                .get(&a.a)
-                .map(|f| f.0.clone())
-                .ok_or_else(|| not_found("file", &a.a)),
-        )
+    // --- files, sessions, tokens, commands, inter-plugin HTTP -------------------------------------
+    reg(s_, sim, "GetFileInfo", |sim, a: A1<String>| async move {
+        value(sim.get_file_info(&a.a).await)
     });
-    reg(&mut s, sim, "GetFile", |sim, a: A1<String>| {
-        bytes(
-            sim.data()
-                .files
-                .get(&a.a)
-                .map(|f| f.1.clone())
-                .ok_or_else(|| not_found("file", &a.a)),
-        )
+    reg(s_, sim, "GetFile", |sim, a: A1<String>| async move {
+        bytes(sim.get_file(&a.a).await)
     });
     reg(
-        &mut s,
+        s_,
         sim,
         "UploadFile",
-        |sim, a: A3<Vec<u8>, String, String>| result(sim.add_file(&a.b, &a.c, a.a)),
+        |sim, a: A3<Vec<u8>, String, String>| async move { value(sim.upload_file(&a.a, &a.b, &a.c).await) },
     );
-
-    // --- sessions, tokens, commands -----------------------------------------------------------------
-    reg(&mut s, sim, "GetSession", |sim, a: A1<String>| {
-        result(
-            sim.data()
-                .sessions
-                .get(&a.a)
-                .cloned()
-                .ok_or_else(|| not_found("session", &a.a)),
-        )
+    reg(s_, sim, "GetSession", |sim, a: A1<String>| async move {
+        value(sim.get_session(&a.a).await)
     });
     reg(
-        &mut s,
+        s_,
         sim,
         "CreateUserAccessToken",
-        |sim, a: A1<Option<GobUserAccessToken>>| {
-            let mut t = a.a.map(UserAccessToken::from_wire).unwrap_or_default();
-            let mut d = sim.data();
-            if !d.users.contains_key(&t.user_id) {
-                return fail(not_found("user", &t.user_id));
-            }
-            t.id = new_id();
-            t.token = new_id();
-            t.is_active = true;
-            d.tokens.insert(t.id.clone(), t.clone());
-            ok(t)
+        |sim, a: A1<Option<GobUserAccessToken>>| async move {
+            value(
+                sim.create_user_access_token(&UserAccessToken::from_wire(a.a.unwrap_or_default()))
+                    .await,
+            )
         },
     );
-    reg(&mut s, sim, "RevokeUserAccessToken", |sim, a: A1<String>| {
-        unit(
-            sim.data()
-                .tokens
-                .remove(&a.a)
-                .map(|_| ())
-                .ok_or_else(|| not_found("token", &a.a)),
-        )
-    });
     reg(
-        &mut s,
+        s_,
+        sim,
+        "RevokeUserAccessToken",
+        |sim, a: A1<String>| async move { unit(sim.revoke_user_access_token(&a.a).await) },
+    );
+    reg(
+        s_,
         sim,
         "RegisterCommand",
-        |sim, a: A1<Option<GobCommand>>| {
-            sim.data()
-                .commands
-                .push(a.a.map(Command::from_wire).unwrap_or_default());
-            A1 { a: None::<Interface> }
+        |sim, a: A1<Option<GobCommand>>| async move {
+            A1 {
+                a: go_error(
+                    sim.register_command(&Command::from_wire(a.a.unwrap_or_default()))
+                        .await,
+                ),
+            }
         },
     );
+    reg(s_, sim, "PluginHTTP", |sim, a: PluginHttpArgs| async move {
+        let req = a.request.unwrap_or_default();
+        let request = PluginHttpRequest {
+            method: req.method,
+            url: req
+                .url
+                .map(|u| String::from_utf8_lossy(&u.0).into_owned())
+                .unwrap_or_default(),
+            headers: req.header,
+            body: a.request_body,
+        };
+        match sim.plugin_http(request).await {
+            Ok(r) => PluginHttpReturns {
+                response: Some(GobHttpResponse {
+                    status: format!(
+                        "{} {}",
+                        r.status,
+                        http::StatusCode::from_u16(r.status)
+                            .map(|c| c.canonical_reason().unwrap_or(""))
+                            .unwrap_or("")
+                    ),
+                    status_code: i64::from(r.status),
+                    header: r.headers,
+                }),
+                response_body: r.body,
+            },
+            Err(_) => PluginHttpReturns::default(),
+        }
+    });
 
     // --- logging --------------------------------------------------------------------------------
     for (method, level) in [
-        ("LogDebug", "debug"),
-        ("LogInfo", "info"),
-        ("LogWarn", "warn"),
-        ("LogError", "error"),
+        ("LogDebug", LogLevel::Debug),
+        ("LogInfo", LogLevel::Info),
+        ("LogWarn", LogLevel::Warn),
+        ("LogError", LogLevel::Error),
     ] {
         reg(
-            &mut s,
+            s_,
             sim,
             method,
-            move |sim, a: A2<String, Vec<Option<Interface>>>| {
-                let fields =
-                    a.b.iter()
-                        .map(
-                            |i| match mattermost_ai::transport::netrpc::gobjson::interface_to_json(i) {
-                                serde_json::Value::String(s) => s,
-                                other => other.to_string(),
-                            },
-                        )
-                        .collect();
-                sim.data().logs.push(crate::store::LogLine {
-                    level: level.into(),
-                    message: a.a,
-                    fields,
-                });
+            move |sim, a: A2<String, Vec<Option<Interface>>>| async move {
+                // The glue sends key, value, key, value…, already stringified.
+                let flat: Vec<serde_json::Value> = a.b.iter().map(interface_to_json).collect();
+                let pairs: Vec<(String, serde_json::Value)> = flat
+                    .chunks(2)
+                    .map(|kv| {
+                        let k = match &kv[0] {
+                            serde_json::Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        (k, kv.get(1).cloned().unwrap_or(serde_json::Value::Null))
+                    })
+                    .collect();
+                let fields: Vec<(&str, serde_json::Value)> =
+                    pairs.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                let _ = sim.log(level, &a.a, &fields).await;
                 Empty {}
             },
         );
     }
-    s
+    sv
 }
 
-/// `*model.Config` as the server sends it: nested settings structs with Go field names.
-/// The sanitized form blanks secrets, as `GetConfig` does.
-fn config_to_wire(config: &serde_json::Value, sanitized: bool) -> GobConfig {
-    let text = |section: &str, key: &str| {
-        config
-            .get(section)
-            .and_then(|s| s.get(key))
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-    };
+/// `*model.Config` as the server sends it: nested settings structs with Go field names. The
+/// settings the plugin reads are mirrored; gob skips the rest on the plugin side anyway.
+fn config_to_wire(config: &serde_json::Value) -> GobConfig {
+    let text = |path: &str| config.pointer(path).and_then(|v| v.as_str()).map(str::to_owned);
     GobConfig {
         service_settings: GobServiceSettings {
-            site_url: text("ServiceSettings", "SiteURL"),
+            site_url: text("/ServiceSettings/SiteURL"),
         },
         sql_settings: GobSqlSettings {
-            driver_name: text("SqlSettings", "DriverName"),
-            data_source: if sanitized {
-                Some("********************************".into())
-            } else {
-                text("SqlSettings", "DataSource")
-            },
+            driver_name: text("/SqlSettings/DriverName"),
+            data_source: text("/SqlSettings/DataSource"),
         },
         log_settings: GobLogSettings {
-            console_level: text("LogSettings", "ConsoleLevel"),
+            console_level: text("/LogSettings/ConsoleLevel"),
+            file_level: text("/LogSettings/FileLevel"),
         },
         plugin_settings: GobPluginSettings {
             enable: config.pointer("/PluginSettings/Enable").and_then(|v| v.as_bool()),
@@ -812,6 +614,8 @@ struct GobSqlSettings {
 struct GobLogSettings {
     #[gob(name = "ConsoleLevel")]
     console_level: Option<String>,
+    #[gob(name = "FileLevel")]
+    file_level: Option<String>,
 }
 
 #[derive(gobwire::Gob, Debug, Default, Clone)]

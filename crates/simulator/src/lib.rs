@@ -14,6 +14,7 @@ pub mod api_server;
 pub mod connection;
 pub mod http_front;
 pub mod netrpc_host;
+pub mod server_api;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -44,6 +45,8 @@ pub struct SimState {
     /// The plugin process's stderr, line by line.
     pub stderr: Mutex<Vec<String>>,
     conn: OnceLock<Arc<dyn PluginConnection>>,
+    /// Lets `&self` methods spawn hook tasks that outlive the call.
+    me: std::sync::Weak<SimState>,
     /// How long pinning the executable's SHA-256 took (the server does it before exec).
     pub checksum_time: Mutex<Duration>,
     inflight: AtomicUsize,
@@ -51,8 +54,9 @@ pub struct SimState {
 }
 
 impl SimState {
-    fn new() -> Self {
-        Self {
+    fn new() -> Arc<Self> {
+        Arc::new_cyclic(|me| Self {
+            me: me.clone(),
             data: Mutex::new(Data::new()),
             calls: Mutex::new(Vec::new()),
             stderr: Mutex::new(Vec::new()),
@@ -60,7 +64,7 @@ impl SimState {
             checksum_time: Mutex::new(Duration::ZERO),
             inflight: AtomicUsize::new(0),
             idle: Notify::new(),
-        }
+        })
     }
 
     pub fn data(&self) -> MutexGuard<'_, Data> {
@@ -86,15 +90,17 @@ impl SimState {
     }
 
     /// Runs a hook in the background the way the server does, tracked for [`Simulator::settle`].
-    fn spawn_hook<F>(self: &Arc<Self>, f: impl FnOnce(Arc<dyn PluginConnection>) -> F + Send + 'static)
+    fn spawn_hook<F>(&self, f: impl FnOnce(Arc<dyn PluginConnection>) -> F + Send + 'static)
     where
         F: std::future::Future<Output = Result<(), SimError>> + Send + 'static,
     {
         let Some(conn) = self.conn.get().cloned() else {
             return;
         };
+        let Some(me) = self.me.upgrade() else {
+            return;
+        };
         self.inflight.fetch_add(1, Ordering::SeqCst);
-        let me = self.clone();
         tokio::spawn(async move {
             if let Err(e) = f(conn).await {
                 tracing::warn!(error = %e, "hook failed");
@@ -106,18 +112,18 @@ impl SimState {
     }
 
     /// MessageHasBeenPosted fires for every new post, the plugin's own included.
-    pub fn fire_posted(self: &Arc<Self>, post: Post) {
+    pub fn fire_posted(&self, post: Post) {
         self.spawn_hook(
             move |c| async move { c.message_has_been_posted(HookContext::default(), post).await },
         );
     }
 
-    pub fn fire_config_change(self: &Arc<Self>) {
+    pub fn fire_config_change(&self) {
         self.spawn_hook(|c| async move { c.on_configuration_change().await });
     }
 
     /// Creates the bot and its user; with `ensure`, returns the existing one of that username.
-    pub fn create_bot(&self, mut bot: Bot, ensure: bool) -> Result<Bot, AppError> {
+    pub fn insert_bot(&self, mut bot: Bot, ensure: bool) -> Result<Bot, AppError> {
         let mut d = self.data();
         if let Some(existing) = d.bots.values().find(|b| b.username == bot.username) {
             if ensure {
@@ -219,7 +225,7 @@ impl SimulatorBuilder {
     }
 
     pub async fn start(self) -> Result<Simulator, SimError> {
-        let state = Arc::new(SimState::new());
+        let state = SimState::new();
         {
             let mut d = state.data();
             if let Some(Value::Object(c)) = self.plugin_config {

@@ -1,20 +1,16 @@
 //! `ServeHTTP` over net/rpc: the request body is pulled from the host on a broker stream, the
 //! response goes back through the host's `http.ResponseWriter` served on another.
 
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
-use std::time::Duration;
 
 use bytes::Bytes;
 use goplugin::MuxBroker;
-use http_body::Frame;
-use http_body_util::BodyExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 use super::wire::{Empty, GobHttpRequest};
 use crate::host::{HttpBody, HttpRequest, HttpResponse};
+use crate::transport::body::{BodyEvent, BodySink, canonical_header, channel_body, drive_body};
 
 /// How much the plugin asks the host for per pull, and the largest `Write` it sends.
 const CHUNK: usize = 64 * 1024;
@@ -61,7 +57,7 @@ pub async fn build_request(
             .dial(body_stream)
             .await
             .map_err(|e| BridgeError::Broker(e.to_string()))?;
-        HttpBody::new(pull_body(stream))
+        pull_body(stream)
     };
 
     let mut builder =
@@ -99,7 +95,7 @@ pub async fn build_request(
 
 /// The host's pull protocol: the plugin writes a signed varint (Go's `binary.PutVarint`) with
 /// the number of bytes it wants, the host copies up to that many and closes the stream at EOF.
-fn pull_body(mut stream: goplugin::yamux::Stream) -> ChannelBody {
+fn pull_body(mut stream: goplugin::yamux::Stream) -> HttpBody {
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(1);
     tokio::spawn(async move {
         let mut buf = vec![0u8; CHUNK];
@@ -132,7 +128,7 @@ fn pull_body(mut stream: goplugin::yamux::Stream) -> ChannelBody {
         }
         let _ = stream.shutdown().await;
     });
-    ChannelBody { rx }
+    channel_body(rx)
 }
 
 /// Go's `binary.PutVarint`: zig-zag, then base-128 little-endian groups.
@@ -148,26 +144,10 @@ pub fn put_varint(buf: &mut [u8; 10], v: i64) -> usize {
     i + 1
 }
 
-struct ChannelBody {
-    rx: mpsc::Receiver<Result<Bytes, std::io::Error>>,
-}
-
-impl http_body::Body for ChannelBody {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
-        self.rx.poll_recv(cx).map(|o| o.map(|r| r.map(Frame::data)))
-    }
-}
-
 /// Sends the response through the host's ResponseWriter: headers, status, then the body in
 /// chunks, flushing whenever the producer pauses so streamed answers reach the user live.
 pub async fn write_response(writer: &go_netrpc::Client, response: HttpResponse) -> Result<(), BridgeError> {
-    let (parts, mut body) = response.into_parts();
+    let (parts, body) = response.into_parts();
     let mut header: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
     for (name, value) in &parts.headers {
         if let Ok(v) = value.to_str() {
@@ -179,35 +159,33 @@ pub async fn write_response(writer: &go_netrpc::Client, response: HttpResponse) 
     }
     call(writer, "Plugin.SyncHeader", &header).await?;
     call(writer, "Plugin.WriteHeader", &i64::from(parts.status.as_u16())).await?;
+    let mut sink = WriterSink {
+        writer,
+        flush_ok: FLUSH_SUPPORTED.load(Ordering::Relaxed),
+    };
+    drive_body(body, CHUNK, &mut sink).await
+}
 
-    let mut flush_ok = FLUSH_SUPPORTED.load(Ordering::Relaxed);
-    loop {
-        let frame = match tokio::time::timeout(Duration::ZERO, body.frame()).await {
-            Ok(f) => f,
-            Err(_) => {
-                // Nothing ready: push what the client already has before waiting.
-                if flush_ok {
-                    flush_ok = flush(writer).await;
+struct WriterSink<'a> {
+    writer: &'a go_netrpc::Client,
+    flush_ok: bool,
+}
+
+#[async_trait::async_trait]
+impl BodySink for WriterSink<'_> {
+    type Error = BridgeError;
+
+    async fn send(&mut self, event: BodyEvent) -> Result<(), BridgeError> {
+        match event {
+            BodyEvent::Data(d) => call(self.writer, "Plugin.Write", &d.to_vec()).await,
+            BodyEvent::Flush => {
+                if self.flush_ok {
+                    self.flush_ok = flush(self.writer).await;
                 }
-                body.frame().await
-            }
-        };
-        let Some(frame) = frame else { break };
-        let frame = match frame {
-            Ok(f) => f,
-            Err(e) => {
-                // The handler failed mid-body: what was sent stays sent; the host ends the response.
-                tracing::warn!(error = %e, "response body failed mid-stream");
-                break;
-            }
-        };
-        if let Ok(data) = frame.into_data() {
-            for chunk in data.chunks(CHUNK) {
-                call(writer, "Plugin.Write", &chunk.to_vec()).await?;
+                Ok(())
             }
         }
     }
-    Ok(())
 }
 
 async fn flush(writer: &go_netrpc::Client) -> bool {
@@ -236,21 +214,6 @@ async fn call<A: gobwire::Encode + Sync + ?Sized>(
         .map_err(|e| BridgeError::Writer(format!("{method}: {e}")))
 }
 
-/// Go's `http.CanonicalHeaderKey`, so the host's header map holds the keys Go code expects.
-fn canonical_header(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut upper = true;
-    for c in name.chars() {
-        out.push(if upper {
-            c.to_ascii_uppercase()
-        } else {
-            c.to_ascii_lowercase()
-        });
-        upper = c == '-';
-    }
-    out
-}
-
 /// A plain response for failures before the handler ran.
 pub fn error_response(status: http::StatusCode, message: &str) -> HttpResponse {
     let mut r = http::Response::new(HttpBody::from(format!("{message}\n")));
@@ -274,11 +237,5 @@ mod tests {
         assert_eq!(&b[..n], &[0x80, 0x80, 0x08]);
         let n = put_varint(&mut b, 1);
         assert_eq!(&b[..n], &[0x02]);
-    }
-
-    #[test]
-    fn canonical_keys() {
-        assert_eq!(canonical_header("content-type"), "Content-Type");
-        assert_eq!(canonical_header("x-request-id"), "X-Request-Id");
     }
 }
