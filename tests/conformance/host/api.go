@@ -107,8 +107,8 @@ func runAPI(rep *reporter, probePath, fixturesPath string) {
 			bad++
 			continue
 		}
-		if len(f.Args) != sg.argType().NumField() {
-			rep.fail(fmt.Sprintf("fixture #%d %s is servable", i+1, f.Method), "%d args, method takes %d", len(f.Args), sg.argType().NumField())
+		if n := fixtureArity(sg.argType()); len(f.Args) != n {
+			rep.fail(fmt.Sprintf("fixture #%d %s is servable", i+1, f.Method), "%d args, method takes %d", len(f.Args), n)
 			bad++
 			continue
 		}

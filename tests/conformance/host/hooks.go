@@ -17,7 +17,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/rpc"
-	"net/url"
 	"os"
 	"os/exec"
 	"sync"
@@ -83,18 +82,7 @@ type Z_ExecuteCommandReturns struct {
 	B *model.AppError
 }
 
-// HTTPRequestSubset mirrors plugin.HTTPRequestSubset; Body is never sent.
-type HTTPRequestSubset struct {
-	Method     string
-	URL        *url.URL
-	Proto      string
-	ProtoMajor int
-	ProtoMinor int
-	Header     http.Header
-	Host       string
-	RemoteAddr string
-	RequestURI string
-}
+// HTTPRequestSubset (plugin.HTTPRequestSubset) is declared in pluginhttp.go.
 
 type Z_ServeHTTPArgs struct {
 	ResponseWriterStream uint32

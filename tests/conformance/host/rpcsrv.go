@@ -96,7 +96,12 @@ func (t *rpcTable) unknown() []string {
 	return out
 }
 
+// argsToJSON renders a Z_ struct (or a pointer to one) as its fixture values:
+// one JSON value per field, or the struct's own fixtureForm (pluginhttp.go).
 func argsToJSON(v reflect.Value) []json.RawMessage {
+	if ff, ok := asFixtureForm(v); ok {
+		return ff.toFixture()
+	}
 	v = reflect.Indirect(v)
 	out := make([]json.RawMessage, v.NumField())
 	for i := 0; i < v.NumField(); i++ {
@@ -188,7 +193,11 @@ func (t *rpcTable) serveConn(conn io.ReadWriteCloser) {
 // fillReturns sets the reply struct fields from JSON values (Mattermost's JSON forms).
 // A JSON null leaves the zero value. A value for an `error` field becomes a
 // *model.AppError, or a *plugin.ErrorString when the object has an "Err" key.
+// A struct with a fixtureForm (pluginhttp.go) fills itself.
 func fillReturns(rets reflect.Value, values []json.RawMessage) error {
+	if ff, ok := asFixtureForm(rets); ok {
+		return ff.fromFixture(values)
+	}
 	v := reflect.Indirect(rets)
 	if len(values) != v.NumField() {
 		return fmt.Errorf("fixture has %d return values, method has %d", len(values), v.NumField())

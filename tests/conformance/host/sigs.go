@@ -60,6 +60,18 @@ type Z_GetServerVersionReturns struct {
 	A string
 }
 
+type Z_GetDiagnosticIdArgs struct{}
+
+type Z_GetDiagnosticIdReturns struct {
+	A string
+}
+
+type Z_GetTelemetryIdArgs struct{}
+
+type Z_GetTelemetryIdReturns struct {
+	A string
+}
+
 type Z_GetPluginStatusArgs struct {
 	A string
 }
@@ -196,6 +208,15 @@ type Z_GetTeamMemberReturns struct {
 	B *model.AppError
 }
 
+type Z_GetTeamsForUserArgs struct {
+	A string
+}
+
+type Z_GetTeamsForUserReturns struct {
+	A []*model.Team
+	B *model.AppError
+}
+
 type Z_GetChannelArgs struct {
 	A string
 }
@@ -301,6 +322,17 @@ type Z_GetPostsSinceReturns struct {
 	B *model.AppError
 }
 
+type Z_GetPostsForChannelArgs struct {
+	A string
+	B int
+	C int
+}
+
+type Z_GetPostsForChannelReturns struct {
+	A *model.PostList
+	B *model.AppError
+}
+
 type Z_SendEphemeralPostArgs struct {
 	A string
 	B *model.Post
@@ -309,6 +341,22 @@ type Z_SendEphemeralPostArgs struct {
 type Z_SendEphemeralPostReturns struct {
 	A *model.Post
 }
+
+type Z_UpdateEphemeralPostArgs struct {
+	A string
+	B *model.Post
+}
+
+type Z_UpdateEphemeralPostReturns struct {
+	A *model.Post
+}
+
+type Z_DeleteEphemeralPostArgs struct {
+	A string
+	B string
+}
+
+type Z_DeleteEphemeralPostReturns struct{}
 
 type Z_AddReactionArgs struct {
 	A *model.Reaction
@@ -499,6 +547,14 @@ type Z_UploadFileReturns struct {
 	B *model.AppError
 }
 
+type Z_RegisterCommandArgs struct {
+	A *model.Command
+}
+
+type Z_RegisterCommandReturns struct {
+	A error
+}
+
 // apiSigs is every API method the host knows how to serve.
 var apiSigs = map[string]sig{
 	"LoadPluginConfiguration": {reflect.TypeOf(Z_LoadPluginConfigurationArgsArgs{}), reflect.TypeOf(Z_LoadPluginConfigurationArgsReturns{})},
@@ -508,6 +564,8 @@ var apiSigs = map[string]sig{
 	"SavePluginConfig":        {reflect.TypeOf(Z_SavePluginConfigArgs{}), reflect.TypeOf(Z_SavePluginConfigReturns{})},
 	"GetLicense":              {reflect.TypeOf(Z_GetLicenseArgs{}), reflect.TypeOf(Z_GetLicenseReturns{})},
 	"GetServerVersion":        {reflect.TypeOf(Z_GetServerVersionArgs{}), reflect.TypeOf(Z_GetServerVersionReturns{})},
+	"GetDiagnosticId":         {reflect.TypeOf(Z_GetDiagnosticIdArgs{}), reflect.TypeOf(Z_GetDiagnosticIdReturns{})},
+	"GetTelemetryId":          {reflect.TypeOf(Z_GetTelemetryIdArgs{}), reflect.TypeOf(Z_GetTelemetryIdReturns{})},
 	"GetPluginStatus":         {reflect.TypeOf(Z_GetPluginStatusArgs{}), reflect.TypeOf(Z_GetPluginStatusReturns{})},
 	"LogDebug":                {reflect.TypeOf(Z_LogDebugArgs{}), reflect.TypeOf(Z_LogDebugReturns{})},
 	"LogInfo":                 {reflect.TypeOf(Z_LogInfoArgs{}), reflect.TypeOf(Z_LogInfoReturns{})},
@@ -524,6 +582,7 @@ var apiSigs = map[string]sig{
 	"SetProfileImage":         {reflect.TypeOf(Z_SetProfileImageArgs{}), reflect.TypeOf(Z_SetProfileImageReturns{})},
 	"GetTeam":                 {reflect.TypeOf(Z_GetTeamArgs{}), reflect.TypeOf(Z_GetTeamReturns{})},
 	"GetTeamMember":           {reflect.TypeOf(Z_GetTeamMemberArgs{}), reflect.TypeOf(Z_GetTeamMemberReturns{})},
+	"GetTeamsForUser":         {reflect.TypeOf(Z_GetTeamsForUserArgs{}), reflect.TypeOf(Z_GetTeamsForUserReturns{})},
 	"GetChannel":              {reflect.TypeOf(Z_GetChannelArgs{}), reflect.TypeOf(Z_GetChannelReturns{})},
 	"GetChannelByName":        {reflect.TypeOf(Z_GetChannelByNameArgs{}), reflect.TypeOf(Z_GetChannelByNameReturns{})},
 	"GetDirectChannel":        {reflect.TypeOf(Z_GetDirectChannelArgs{}), reflect.TypeOf(Z_GetDirectChannelReturns{})},
@@ -535,7 +594,10 @@ var apiSigs = map[string]sig{
 	"DeletePost":              {reflect.TypeOf(Z_DeletePostArgs{}), reflect.TypeOf(Z_DeletePostReturns{})},
 	"GetPostThread":           {reflect.TypeOf(Z_GetPostThreadArgs{}), reflect.TypeOf(Z_GetPostThreadReturns{})},
 	"GetPostsSince":           {reflect.TypeOf(Z_GetPostsSinceArgs{}), reflect.TypeOf(Z_GetPostsSinceReturns{})},
+	"GetPostsForChannel":      {reflect.TypeOf(Z_GetPostsForChannelArgs{}), reflect.TypeOf(Z_GetPostsForChannelReturns{})},
 	"SendEphemeralPost":       {reflect.TypeOf(Z_SendEphemeralPostArgs{}), reflect.TypeOf(Z_SendEphemeralPostReturns{})},
+	"UpdateEphemeralPost":     {reflect.TypeOf(Z_UpdateEphemeralPostArgs{}), reflect.TypeOf(Z_UpdateEphemeralPostReturns{})},
+	"DeleteEphemeralPost":     {reflect.TypeOf(Z_DeleteEphemeralPostArgs{}), reflect.TypeOf(Z_DeleteEphemeralPostReturns{})},
 	"AddReaction":             {reflect.TypeOf(Z_AddReactionArgs{}), reflect.TypeOf(Z_AddReactionReturns{})},
 	"PublishWebSocketEvent":   {reflect.TypeOf(Z_PublishWebSocketEventArgs{}), reflect.TypeOf(Z_PublishWebSocketEventReturns{})},
 	"KVSet":                   {reflect.TypeOf(Z_KVSetArgs{}), reflect.TypeOf(Z_KVSetReturns{})},
@@ -556,6 +618,8 @@ var apiSigs = map[string]sig{
 	"GetFileInfo":             {reflect.TypeOf(Z_GetFileInfoArgs{}), reflect.TypeOf(Z_GetFileInfoReturns{})},
 	"GetFile":                 {reflect.TypeOf(Z_GetFileArgs{}), reflect.TypeOf(Z_GetFileReturns{})},
 	"UploadFile":              {reflect.TypeOf(Z_UploadFileArgs{}), reflect.TypeOf(Z_UploadFileReturns{})},
+	"RegisterCommand":         {reflect.TypeOf(Z_RegisterCommandArgs{}), reflect.TypeOf(Z_RegisterCommandReturns{})},
+	"PluginHTTP":              {reflect.TypeOf(Z_PluginHTTPArgs{}), reflect.TypeOf(Z_PluginHTTPReturns{})},
 }
 
 // subsetSigs returns the entries of apiSigs named in names.

@@ -356,6 +356,30 @@ type CommandResponse struct {
 	SkipSlackParsing bool            `json:"skip_slack_parsing"`
 }
 
+// Command mirrors model.Command (AutocompleteData, whose argument values are
+// interfaces, is left out; gob skips the field when a plugin sends it).
+type Command struct {
+	Id                   string `json:"id"`
+	Token                string `json:"token"`
+	CreateAt             int64  `json:"create_at"`
+	UpdateAt             int64  `json:"update_at"`
+	DeleteAt             int64  `json:"delete_at"`
+	CreatorId            string `json:"creator_id"`
+	TeamId               string `json:"team_id"`
+	Trigger              string `json:"trigger"`
+	Method               string `json:"method"`
+	Username             string `json:"username"`
+	IconURL              string `json:"icon_url"`
+	AutoComplete         bool   `json:"auto_complete"`
+	AutoCompleteDesc     string `json:"auto_complete_desc"`
+	AutoCompleteHint     string `json:"auto_complete_hint"`
+	DisplayName          string `json:"display_name"`
+	Description          string `json:"description"`
+	URL                  string `json:"url"`
+	PluginId             string `json:"plugin_id"`
+	AutocompleteIconData string `json:"autocomplete_icon_data,omitempty"`
+}
+
 type Customer struct {
 	Id      string `json:"id"`
 	Name    string `json:"name"`
