@@ -1,42 +1,77 @@
-//! The plugin binary under the simulator, over the real net/rpc transport: lifecycle, API
-//! calls back to the server, ServeHTTP streaming both ways, hooks and shutdown.
+//! The plugin binary under the simulator, over both real transports (net/rpc as released
+//! servers speak it, gRPC as the multi-language host does): lifecycle, API calls back to the
+//! server, ServeHTTP streaming both ways, hooks and shutdown. Every test runs once per
+//! transport, so a feature cannot work on one and silently fail on the other.
 
-use mattermost_simulator::Simulator;
+use mattermost_simulator::{Simulator, Transport};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
 
-async fn start() -> Simulator {
-    match Simulator::builder(BIN).start().await {
+async fn start(t: Transport) -> Simulator {
+    match Simulator::builder(BIN).transport(t).start().await {
         Ok(s) => s,
-        Err(e) => panic!("simulator failed to start the plugin: {e}"),
+        Err(e) => panic!("simulator ({t:?}) failed to start the plugin: {e}"),
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn activates_and_reports_version_over_netrpc() {
-    let sim = start().await;
+fn transport_name(t: Transport) -> &'static str {
+    match t {
+        Transport::NetRpc => "netrpc",
+        Transport::Grpc => "grpc",
+    }
+}
+
+/// Runs each listed test body under net/rpc and under gRPC.
+macro_rules! both_transports {
+    ($($name:ident),* $(,)?) => {
+        mod netrpc {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(super::Transport::NetRpc).await } )*
+        }
+        mod grpc {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(super::Transport::Grpc).await } )*
+        }
+    };
+}
+
+both_transports!(
+    activates_and_reports_version,
+    echo_streams_large_bodies_and_requires_a_user,
+    concurrent_requests_all_succeed,
+    metrics_reach_operators,
+    message_hooks_with_nested_props_keep_the_plugin_alive,
+    configuration_changes_are_loaded_and_a_bad_one_keeps_the_plugin_running,
+);
+
+async fn activates_and_reports_version(t: Transport) {
+    let sim = start(t).await;
     assert!(
         sim.handshake_time.as_secs_f64() < 3.0,
         "handshake took {:?}",
         sim.handshake_time
     );
-    for hook in [
+    let mut expected = vec![
         "OnActivate",
         "OnDeactivate",
         "OnConfigurationChange",
         "MessageHasBeenPosted",
         "ServeHTTP",
-        "ServeMetrics",
         "ExecuteCommand",
-    ] {
+    ];
+    if t == Transport::NetRpc {
+        expected.push("ServeMetrics");
+    }
+    for hook in expected {
         assert!(
             sim.implemented.iter().any(|h| h == hook),
             "{hook} missing from {:?}",
             sim.implemented
         );
     }
-    // Configuration is read before activation, then the server facts.
+    // Configuration is read before activation (the gRPC host sends no OnConfigurationChange
+    // first, so the plugin loads it itself), then the server facts.
     let methods: Vec<String> = sim.calls().into_iter().map(|c| c.method).collect();
     let pos = |m: &str| {
         methods
@@ -61,7 +96,7 @@ async fn activates_and_reports_version_over_netrpc() {
         .unwrap();
     assert_eq!(
         body,
-        json!({"id": "mattermost-ai", "version": mattermost_ai::PLUGIN_VERSION, "transport": "netrpc"})
+        json!({"id": "mattermost-ai", "version": mattermost_ai::PLUGIN_VERSION, "transport": transport_name(t)})
     );
 
     // Logs reach the server as hclog JSON.
@@ -73,13 +108,12 @@ async fn activates_and_reports_version_over_netrpc() {
     );
     assert!(
         sim.shutdown().await.unwrap(),
-        "plugin did not exit by itself after Quit"
+        "plugin did not exit by itself when asked to stop"
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn echo_streams_large_bodies_and_requires_a_user() {
-    let sim = start().await;
+async fn echo_streams_large_bodies_and_requires_a_user(t: Transport) {
+    let sim = start(t).await;
     let (_, token) = sim.add_user("alice", "system_user");
     let http = reqwest::Client::new();
 
@@ -140,9 +174,8 @@ async fn echo_streams_large_bodies_and_requires_a_user() {
     assert!(sim.shutdown().await.unwrap());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_requests_all_succeed() {
-    let sim = start().await;
+async fn concurrent_requests_all_succeed(t: Transport) {
+    let sim = start(t).await;
     let (_, token) = sim.add_user("bob", "system_user");
     let http = reqwest::Client::new();
     let mut tasks = Vec::new();
@@ -161,38 +194,62 @@ async fn concurrent_requests_all_succeed() {
             assert_eq!(r.text().await.unwrap(), payload);
         }));
     }
-    for t in tasks {
-        t.await.unwrap();
+    for task in tasks {
+        task.await.unwrap();
     }
     assert!(sim.shutdown().await.unwrap());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_are_served_on_the_metrics_listener() {
-    let sim = start().await;
-    let text = reqwest::get(sim.metrics_url())
-        .await
-        .unwrap()
-        .text()
+async fn metrics_reach_operators(t: Transport) {
+    let sim = start(t).await;
+    let info = format!(
+        "agents_system_plugin_info{{installation_id=\"\",version=\"{}\"}} 1",
+        mattermost_ai::PLUGIN_VERSION
+    );
+    if t == Transport::NetRpc {
+        // Released servers expose ServeMetrics on their metrics listener.
+        let text = reqwest::get(sim.metrics_url())
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            text.contains("agents_system_plugin_start_timestamp_seconds"),
+            "{text}"
+        );
+        assert!(text.contains(&info), "{text}");
+    }
+    // Everywhere, system admins can read the same text over the plugin's HTTP API.
+    let (_, admin) = sim.add_user("root", "system_user system_admin");
+    let (_, user) = sim.add_user("dave", "system_user");
+    let http = reqwest::Client::new();
+    let r = http
+        .get(sim.plugin_url("/metrics"))
+        .bearer_auth(&admin)
+        .send()
         .await
         .unwrap();
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
     assert!(
-        text.contains("agents_system_plugin_start_timestamp_seconds"),
+        text.contains("agents_system_plugin_start_timestamp_seconds") && text.contains(&info),
         "{text}"
     );
-    assert!(
-        text.contains(&format!(
-            "agents_system_plugin_info{{installation_id=\"\",version=\"{}\"}} 1",
-            mattermost_ai::PLUGIN_VERSION
-        )),
-        "{text}"
-    );
+    let r = http
+        .get(sim.plugin_url("/metrics"))
+        .bearer_auth(&user)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = http.get(sim.plugin_url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
     assert!(sim.shutdown().await.unwrap());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn message_hooks_with_nested_props_keep_the_plugin_alive() {
-    let sim = start().await;
+async fn message_hooks_with_nested_props_keep_the_plugin_alive(t: Transport) {
+    let sim = start(t).await;
     let (user, token) = sim.add_user("carol", "system_user");
     let team = sim.add_team("t");
     let channel = sim.add_channel(&team.id, "town-square", "O");
@@ -248,9 +305,9 @@ async fn message_hooks_with_nested_props_keep_the_plugin_alive() {
     assert!(sim.shutdown().await.unwrap());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn configuration_changes_are_loaded_and_a_bad_one_keeps_the_plugin_running() {
+async fn configuration_changes_are_loaded_and_a_bad_one_keeps_the_plugin_running(t: Transport) {
     let sim = Simulator::builder(BIN)
+        .transport(t)
         .plugin_config(json!({"Config": {"services": [], "bots": []}}))
         .start()
         .await

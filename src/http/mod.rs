@@ -31,6 +31,7 @@ pub fn router(core: Arc<Core>) -> Router {
     Router::new()
         .route("/version", get(version))
         .route("/echo", post(echo))
+        .route("/metrics", get(metrics))
         .fallback(not_found)
         .with_state(core)
 }
@@ -52,6 +53,41 @@ async fn echo(_user: UserId, headers: HeaderMap, body: Body) -> Response {
         response.headers_mut().insert(header::CONTENT_TYPE, ct.clone());
     }
     response
+}
+
+/// The Prometheus text for system admins, for hosts without a metrics listener (the gRPC host
+/// has no ServeMetrics hook).
+async fn metrics(State(core): State<Arc<Core>>, UserId(user): UserId) -> Response {
+    let Some(api) = core.api() else {
+        return ApiFailure(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not connected to the server".into(),
+        )
+        .into_response();
+    };
+    match api.has_permission_to(&user, "manage_system").await {
+        Ok(true) => {}
+        Ok(false) => return ApiFailure(StatusCode::FORBIDDEN, "system admins only".into()).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "permission check failed");
+            return ApiFailure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "permission check failed".into(),
+            )
+            .into_response();
+        }
+    }
+    match core.metrics.render() {
+        Ok(body) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "rendering metrics");
+            ApiFailure(StatusCode::INTERNAL_SERVER_ERROR, "metrics unavailable".into()).into_response()
+        }
+    }
 }
 
 async fn not_found() -> ApiFailure {

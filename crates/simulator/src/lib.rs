@@ -12,6 +12,8 @@
 
 pub mod api_server;
 pub mod connection;
+pub mod grpc_api;
+pub mod grpc_host;
 pub mod http_front;
 pub mod netrpc_host;
 pub mod server_api;
@@ -191,8 +193,18 @@ impl SimState {
     }
 }
 
+/// Which protocol the simulated server speaks to the plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// go-plugin net/rpc, as released Mattermost servers.
+    NetRpc,
+    /// gRPC, as Mattermost's multi-language plugin host.
+    Grpc,
+}
+
 /// How to start a [`Simulator`].
 pub struct SimulatorBuilder {
+    transport: Transport,
     binary: PathBuf,
     env: Vec<(String, String)>,
     plugin_config: Option<Value>,
@@ -201,6 +213,11 @@ pub struct SimulatorBuilder {
 }
 
 impl SimulatorBuilder {
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.env.push((key.into(), value.into()));
         self
@@ -234,11 +251,19 @@ impl SimulatorBuilder {
             d.license = self.license;
         }
         let started = Instant::now();
-        let conn: Arc<dyn PluginConnection> =
-            Arc::new(netrpc_host::NetRpcPlugin::launch(&self.binary, &self.env, state.clone()).await?);
+        let conn: Arc<dyn PluginConnection> = match self.transport {
+            Transport::NetRpc => {
+                Arc::new(netrpc_host::NetRpcPlugin::launch(&self.binary, &self.env, state.clone()).await?)
+            }
+            Transport::Grpc => {
+                Arc::new(grpc_host::GrpcPlugin::launch(&self.binary, &self.env, state.clone()).await?)
+            }
+        };
         // The server hashes before exec; the handshake clock starts at exec.
         let hashed = state.checksum_time.lock().map(|t| *t).unwrap_or_default();
-        let handshake_time = started.elapsed().saturating_sub(hashed * 2);
+        // goplugin's client hashes once more before exec; the gRPC launcher hashes once.
+        let hashes = if self.transport == Transport::NetRpc { 2 } else { 1 };
+        let handshake_time = started.elapsed().saturating_sub(hashed * hashes);
         let _ = state.conn.set(conn.clone());
         let implemented = conn.implemented().await?;
         let (http_addr, http_task) = http_front::listen(state.clone(), conn.clone(), false).await?;
@@ -274,6 +299,7 @@ pub struct Simulator {
 impl Simulator {
     pub fn builder(binary: impl AsRef<Path>) -> SimulatorBuilder {
         SimulatorBuilder {
+            transport: Transport::NetRpc,
             binary: binary.as_ref().to_owned(),
             env: Vec::new(),
             plugin_config: None,

@@ -544,16 +544,13 @@ impl MattermostApi for SimState {
     }
 
     async fn register_command(&self, command: &Command) -> ApiResult<()> {
-        let mut d = self.data();
-        if d.commands
-            .iter()
-            .any(|c| c.trigger == command.trigger && c.team_id == command.team_id)
-        {
-            return Err(ApiError::Plain(format!(
-                "command trigger {} already registered",
-                command.trigger
-            )));
+        if command.trigger.trim().is_empty() {
+            return Err(ApiError::Plain("invalid command".into()));
         }
+        // Registering a trigger again replaces the command, as on the server.
+        let mut d = self.data();
+        d.commands
+            .retain(|c| !(c.trigger == command.trigger && c.team_id == command.team_id));
         d.commands.push(command.clone());
         Ok(())
     }
