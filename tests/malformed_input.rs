@@ -175,3 +175,71 @@ async fn a_plugin_whose_server_died_exits_by_itself() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+#[tokio::test]
+async fn grpc_mode_run_by_hand_explains_and_exits_1() {
+    let out = Command::new(BIN)
+        .env("MATTERMOST_PLUGIN_API_TARGET", "127.0.0.1:1")
+        .output()
+        .await
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("This binary is a plugin"));
+    assert!(
+        out.stdout.is_empty(),
+        "nothing may reach stdout before a handshake"
+    );
+}
+
+#[tokio::test]
+async fn garbage_on_the_grpc_port_does_not_disturb_the_plugin() {
+    let mut child = Command::new(BIN)
+        .env("MATTERMOST_PLUGIN", "Securely message teams, anywhere.")
+        .env("PLUGIN_PROTOCOL_VERSIONS", "1")
+        .env("MATTERMOST_PLUGIN_API_TARGET", "127.0.0.1:1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    tokio::time::timeout(Duration::from_secs(3), stdout.read_line(&mut line))
+        .await
+        .expect("handshake")
+        .expect("read");
+    let parts: Vec<&str> = line.trim().split('|').collect();
+    assert_eq!((parts[2], parts[4]), ("tcp", "grpc"), "{line:?}");
+    let addr = parts[3].to_owned();
+    for junk in [
+        &b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+        b"\x00\x00\x05\x04\x00garbage",
+        b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\xff\xff\xff",
+    ] {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+        let _ = s.write_all(junk).await;
+        let _ = s.shutdown().await;
+    }
+    // Still serving: the health check the host runs every 30 s passes.
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .expect("connect");
+    let r = tonic_health::pb::health_client::HealthClient::new(channel)
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "plugin".into(),
+        })
+        .await
+        .expect("health");
+    assert_eq!(
+        r.into_inner().status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+    child.kill().await.ok();
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut err).await;
+    }
+    assert!(!err.contains("panicked"), "{err}");
+}

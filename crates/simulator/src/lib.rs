@@ -56,7 +56,8 @@ pub struct SimState {
 }
 
 impl SimState {
-    fn new() -> Arc<Self> {
+    /// An empty server, for tests that drive the API adapters without a plugin.
+    pub fn new() -> Arc<Self> {
         Arc::new_cyclic(|me| Self {
             me: me.clone(),
             data: Mutex::new(Data::new()),
