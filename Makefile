@@ -43,11 +43,15 @@ target/conformance-host target/refplugin: $(wildcard tests/conformance/*/*.go)
 	$(GO) build -o target/conformance-host ./tests/conformance/host
 	$(GO) build -o target/refplugin ./tests/conformance/refplugin
 
-# The real peer: Debian's go-plugin with Go's own gob and net/rpc, loading our binaries.
+# The real peers: Debian's go-plugin with Go's own gob and net/rpc, and with grpc-go and Go
+# stubs generated from our protos, each proven first against a Go reference plugin.
 conformance: target/conformance-host target/refplugin
 	cargo build --workspace --locked --bins
 	target/conformance-host lifecycle target/refplugin
 	target/conformance-host all target/debug/mattermost-ai target/debug/api-probe tests/conformance/fixtures.json
+	tests/conformance-grpc/build.sh
+	target/conformance-grpc-host lifecycle target/refplugin-grpc
+	target/conformance-grpc-host lifecycle target/debug/mattermost-ai
 
 test: lint rust-test webapp-test conformance
 

@@ -26,7 +26,7 @@ async fn clients(sim: &Arc<SimState>) -> (NetRpcApi, GrpcApi) {
     tokio::spawn(async move {
         tonic::transport::Server::builder()
             .add_service(svc)
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
+            .serve_with_incoming(mattermost_ai::transport::grpc::nodelay(listener))
             .await
     });
     (netrpc, GrpcApi::connect_lazy(&addr.to_string()).unwrap())

@@ -70,7 +70,7 @@ impl GrpcPlugin {
         .max_decoding_message_size(MAX_MESSAGE)
         .max_encoding_message_size(MAX_MESSAGE);
         let api_task = tokio::spawn(async move {
-            let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+            let incoming = mattermost_ai::transport::grpc::nodelay(listener);
             if let Err(e) = tonic::transport::Server::builder()
                 .add_service(api)
                 .serve_with_incoming(incoming)

@@ -148,7 +148,7 @@ impl NetRpcPlugin {
         // The ResponseWriter the plugin writes through.
         let writer_id = self.broker.next_id();
         let (head_tx, head_rx) = oneshot::channel::<Head>();
-        let (body_tx, body_rx) = mpsc::channel::<Bytes>(8);
+        let (body_tx, body_rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
         let state = Arc::new(Mutex::new(WriterState {
             header: HashMap::new(),
             head: Some(head_tx),
@@ -181,7 +181,7 @@ impl NetRpcPlugin {
             }
             if let Ok(v) = v.to_str() {
                 header
-                    .entry(canonical(k.as_str()))
+                    .entry(mattermost_ai::transport::body::canonical_header(k.as_str()))
                     .or_default()
                     .push(v.to_owned());
             }
@@ -237,9 +237,8 @@ impl NetRpcPlugin {
                 response = response.header(k, v);
             }
         }
-        let stream = ReceiverBody { rx: body_rx };
         response
-            .body(HttpBody::new(stream))
+            .body(mattermost_ai::transport::body::channel_body(body_rx))
             .map_err(|e| SimError::Transport(e.to_string()))
     }
 }
@@ -249,7 +248,7 @@ type Head = (u16, HashMap<String, Vec<String>>);
 struct WriterState {
     header: HashMap<String, Vec<String>>,
     head: Option<oneshot::Sender<Head>>,
-    body: Option<mpsc::Sender<Bytes>>,
+    body: Option<mpsc::Sender<Result<Bytes, std::io::Error>>>,
 }
 
 /// The host side of `ResponseWriter`: Header, SyncHeader, WriteHeader, Write and Flush.
@@ -297,7 +296,7 @@ fn response_writer(state: Arc<Mutex<WriterState>>) -> Server {
                 s.body.clone()
             };
             if let Some(tx) = tx {
-                tx.send(Bytes::from(data))
+                tx.send(Ok(Bytes::from(data)))
                     .await
                     .map_err(|_| ServiceError("client went away".into()))?;
             }
@@ -363,37 +362,6 @@ async fn read_varint(stream: &mut goplugin::yamux::Stream) -> Option<i64> {
         }
     }
     None
-}
-
-fn canonical(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut upper = true;
-    for c in name.chars() {
-        out.push(if upper {
-            c.to_ascii_uppercase()
-        } else {
-            c.to_ascii_lowercase()
-        });
-        upper = c == '-';
-    }
-    out
-}
-
-struct ReceiverBody {
-    rx: mpsc::Receiver<Bytes>,
-}
-
-impl http_body::Body for ReceiverBody {
-    type Data = Bytes;
-    type Error = std::convert::Infallible;
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        self.rx
-            .poll_recv(cx)
-            .map(|o| o.map(|b| Ok(http_body::Frame::data(b))))
-    }
 }
 
 #[async_trait]

@@ -80,15 +80,26 @@ pub async fn serve(hooks: Arc<dyn Hooks>, api_target: &str) -> Result<Ended, Ser
         .add_service(health)
         .add_service(hooks_server)
         .add_service(controller)
-        .serve_with_incoming_shutdown(
-            tokio_stream::wrappers::TcpListenerStream::new(listener),
-            async move {
-                stop.notified().await;
-            },
-        )
+        .serve_with_incoming_shutdown(nodelay(listener), async move {
+            stop.notified().await;
+        })
         .await
         .map_err(|e| ServeError::Io(std::io::Error::other(e)))?;
     Ok(Ended::Quit)
+}
+
+/// Accepted connections with Nagle off: small request/response exchanges would otherwise wait
+/// for delayed ACKs (about 40 ms each).
+pub fn nodelay(
+    listener: tokio::net::TcpListener,
+) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use tokio_stream::StreamExt as _;
+    tokio_stream::wrappers::TcpListenerStream::new(listener).map(|conn| {
+        if let Ok(c) = &conn {
+            let _ = c.set_nodelay(true);
+        }
+        conn
+    })
 }
 
 /// go-plugin's TCP listener: the first free port in [PLUGIN_MIN_PORT, PLUGIN_MAX_PORT] on

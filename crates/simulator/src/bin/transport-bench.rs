@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use http_body_util::BodyExt;
 use mattermost_ai::host::HttpBody;
 use mattermost_ai::host::model::HookContext;
-use mattermost_simulator::Simulator;
+use mattermost_simulator::{Simulator, Transport};
 
 const SMALL_ROUNDS: usize = 2000;
 const BIG: usize = 10 * 1024 * 1024;
@@ -39,10 +39,11 @@ fn request(method: &str, path: &str, body: Vec<u8>) -> mattermost_ai::host::Http
         .unwrap_or_default()
 }
 
-async fn measure(binary: &str, rounds: usize) -> Result<Figures, String> {
+async fn measure(binary: &str, transport: Transport, rounds: usize) -> Result<Figures, String> {
     let mut handshakes = Vec::new();
     for _ in 0..STARTS {
         let sim = Simulator::builder(binary)
+            .transport(transport)
             .start()
             .await
             .map_err(|e| e.to_string())?;
@@ -52,6 +53,7 @@ async fn measure(binary: &str, rounds: usize) -> Result<Figures, String> {
     handshakes.sort_by(f64::total_cmp);
 
     let sim = Simulator::builder(binary)
+        .transport(transport)
         .start()
         .await
         .map_err(|e| e.to_string())?;
@@ -129,27 +131,33 @@ async fn main() -> std::process::ExitCode {
         eprintln!("usage: transport-bench <rust-plugin> [<go-plugin>] [--rounds N]");
         return std::process::ExitCode::from(2);
     }
-    let names = ["rust (this plugin)", "go (Debian go-plugin 1.0.1)"];
+    let mut runs = vec![
+        ("rust, net/rpc", bins[0].clone(), Transport::NetRpc),
+        ("rust, gRPC", bins[0].clone(), Transport::Grpc),
+    ];
+    if let Some(go) = bins.get(1) {
+        runs.push(("go (Debian go-plugin), net/rpc", go.clone(), Transport::NetRpc));
+    }
     let mut results = Vec::new();
-    for (i, bin) in bins.iter().enumerate() {
-        match measure(bin, rounds).await {
-            Ok(f) => results.push((names.get(i).copied().unwrap_or("plugin"), f)),
+    for (name, bin, transport) in runs {
+        match measure(&bin, transport, rounds).await {
+            Ok(f) => results.push((name, f)),
             Err(e) => {
-                eprintln!("{bin}: {e}");
+                eprintln!("{name} ({bin}): {e}");
                 return std::process::ExitCode::FAILURE;
             }
         }
     }
     println!(
-        "transport benchmark: net/rpc over yamux, simulator host, {rounds} small requests, 10 MiB echo (best of 3)"
+        "transport benchmark: simulator host over each transport, {rounds} small requests, 10 MiB echo (best of 3)"
     );
     println!(
-        "{:<30} {:>14} {:>12} {:>14} {:>14} {:>16}",
+        "{:<32} {:>14} {:>12} {:>14} {:>14} {:>16}",
         "plugin", "handshake ms", "RSS MiB", "GET p50 µs", "GET p99 µs", "echo 10MiB MB/s"
     );
     for (name, f) in &results {
         println!(
-            "{:<30} {:>14.1} {:>12} {:>14.0} {:>14.0} {:>16.1}",
+            "{:<32} {:>14.1} {:>12} {:>14.0} {:>14.0} {:>16.1}",
             name,
             f.handshake_ms,
             f.rss_kib
@@ -160,9 +168,9 @@ async fn main() -> std::process::ExitCode {
             f.echo_mb_s
         );
     }
-    if let [(_, r), (_, g)] = results.as_slice() {
+    if let [(_, r), _, (_, g)] = results.as_slice() {
         println!(
-            "ratio rust/go: handshake {:.2}x, RSS {}, p50 {:.2}x, p99 {:.2}x, echo throughput {:.2}x",
+            "ratio rust net/rpc / go net/rpc: handshake {:.2}x, RSS {}, p50 {:.2}x, p99 {:.2}x, echo throughput {:.2}x",
             r.handshake_ms / g.handshake_ms,
             match (r.rss_kib, g.rss_kib) {
                 (Some(a), Some(b)) => format!("{:.2}x", a as f64 / b as f64),
