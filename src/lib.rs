@@ -4,6 +4,7 @@
 //! hooks we serve, transport-agnostic) → `plugin` (domain state and behaviour) → `http` (axum
 //! routes served through ServeHTTP). See ARCHITECTURE.md.
 
+pub mod config;
 pub mod host;
 pub mod http;
 pub mod logging;

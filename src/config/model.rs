@@ -1,0 +1,278 @@
+//! The configuration JSON exactly as the System Console stores it under
+//! `PluginSettings.Plugins["mattermost-ai"].config`. Field names are the webapp's spelling;
+//! `normalize` maps any other casing (Go matches keys case-insensitively) onto them before
+//! decoding. Keys we do not know are kept in `extra` so a save never loses them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Config {
+    pub services: Vec<ServiceConfig>,
+    pub bots: Vec<BotConfig>,
+    pub default_bot_name: String,
+    pub transcript_backend: String,
+    #[serde(rename = "enableLLMTrace")]
+    pub enable_llm_trace: bool,
+    pub enable_token_usage_logging: bool,
+    pub allowed_upstream_hostnames: String,
+    pub allow_unsafe_links: bool,
+    pub embedding_search_config: EmbeddingSearchConfig,
+    pub mcp: McpConfig,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Service types the admin guide lists, by their config spelling.
+pub mod service_type {
+    pub const OPENAI: &str = "openai";
+    pub const OPENAI_COMPATIBLE: &str = "openaicompatible";
+    pub const AZURE: &str = "azure";
+    pub const ANTHROPIC: &str = "anthropic";
+    pub const BEDROCK: &str = "bedrock";
+    pub const COHERE: &str = "cohere";
+    pub const MISTRAL: &str = "mistral";
+    pub const ASK_SAGE: &str = "asage";
+    pub const ALL: &[&str] = &[
+        OPENAI,
+        OPENAI_COMPATIBLE,
+        AZURE,
+        ANTHROPIC,
+        BEDROCK,
+        COHERE,
+        MISTRAL,
+        ASK_SAGE,
+    ];
+
+    /// The name users see, e.g. in a bot's "Powered by …" description.
+    pub fn display_name(t: &str) -> &str {
+        match t {
+            OPENAI => "OpenAI",
+            OPENAI_COMPATIBLE => "OpenAI Compatible",
+            AZURE => "Azure OpenAI",
+            ANTHROPIC => "Anthropic",
+            BEDROCK => "AWS Bedrock",
+            COHERE => "Cohere",
+            MISTRAL => "Mistral",
+            ASK_SAGE => "Ask Sage",
+            other => other,
+        }
+    }
+}
+
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServiceConfig {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub service_type: String,
+    pub api_key: String,
+    pub org_id: String,
+    #[serde(rename = "apiURL")]
+    pub api_url: String,
+    pub default_model: String,
+    pub region: String,
+    #[serde(rename = "awsAccessKeyID")]
+    pub aws_access_key_id: String,
+    pub aws_secret_access_key: String,
+    /// Input token limit (the historical name); 0 means the provider's default.
+    pub token_limit: i64,
+    pub output_token_limit: i64,
+    pub streaming_timeout_seconds: i64,
+    pub send_user_id: bool,
+    #[serde(rename = "useResponsesAPI")]
+    pub use_responses_api: bool,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Secrets stay out of logs and debug output.
+impl std::fmt::Debug for ServiceConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = |s: &str| if s.is_empty() { "" } else { "<redacted>" };
+        f.debug_struct("ServiceConfig")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("type", &self.service_type)
+            .field("api_key", &secret(&self.api_key))
+            .field("api_url", &self.api_url)
+            .field("default_model", &self.default_model)
+            .field("region", &self.region)
+            .field("aws_access_key_id", &secret(&self.aws_access_key_id))
+            .field("aws_secret_access_key", &secret(&self.aws_secret_access_key))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Who may use an agent, and where (`channelAccessLevel` / `userAccessLevel`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AccessLevel {
+    #[default]
+    All,
+    Allow,
+    Block,
+    None,
+}
+
+impl AccessLevel {
+    pub fn from_i64(v: i64) -> Option<Self> {
+        Some(match v {
+            0 => AccessLevel::All,
+            1 => AccessLevel::Allow,
+            2 => AccessLevel::Block,
+            3 => AccessLevel::None,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct BotConfig {
+    pub id: String,
+    pub name: String,
+    pub display_name: String,
+    #[serde(rename = "serviceID")]
+    pub service_id: String,
+    pub model: String,
+    pub custom_instructions: String,
+    pub enable_vision: bool,
+    pub disable_tools: bool,
+    pub channel_access_level: i64,
+    #[serde(rename = "channelIDs")]
+    pub channel_ids: Vec<String>,
+    pub user_access_level: i64,
+    #[serde(rename = "userIDs")]
+    pub user_ids: Vec<String>,
+    #[serde(rename = "teamIDs")]
+    pub team_ids: Vec<String>,
+    /// Bytes read from a text attachment; 0 means the 5 MiB default.
+    pub max_file_size: i64,
+    pub enabled_native_tools: Vec<String>,
+    pub reasoning_enabled: bool,
+    pub reasoning_effort: String,
+    pub thinking_budget: i64,
+    /// Generation 1 embedded the service in the bot; migration moves it out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<ServiceConfig>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Default for BotConfig {
+    /// The webapp's defaults for a new agent.
+    fn default() -> Self {
+        BotConfig {
+            id: String::new(),
+            name: String::new(),
+            display_name: String::new(),
+            service_id: String::new(),
+            model: String::new(),
+            custom_instructions: String::new(),
+            enable_vision: true,
+            disable_tools: false,
+            channel_access_level: 0,
+            channel_ids: Vec::new(),
+            user_access_level: 0,
+            user_ids: Vec::new(),
+            team_ids: Vec::new(),
+            max_file_size: 0,
+            enabled_native_tools: Vec::new(),
+            reasoning_enabled: true,
+            reasoning_effort: "medium".into(),
+            thinking_budget: 0,
+            service: None,
+            extra: Map::new(),
+        }
+    }
+}
+
+impl BotConfig {
+    pub fn user_access(&self) -> AccessLevel {
+        AccessLevel::from_i64(self.user_access_level).unwrap_or(AccessLevel::None)
+    }
+    pub fn channel_access(&self) -> AccessLevel {
+        AccessLevel::from_i64(self.channel_access_level).unwrap_or(AccessLevel::None)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct EmbeddingSearchConfig {
+    #[serde(rename = "type")]
+    pub search_type: String,
+    pub dimensions: i64,
+    pub vector_store: TypedParameters,
+    pub embedding_provider: TypedParameters,
+    pub parameters: Map<String, Value>,
+    pub chunking_options: ChunkingOptions,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl EmbeddingSearchConfig {
+    /// The webapp's initial `"disabled"` means off too (upstream treated it as an error).
+    pub fn enabled(&self) -> bool {
+        !matches!(self.search_type.as_str(), "" | "disabled")
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TypedParameters {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub parameters: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ChunkingOptions {
+    pub chunk_size: i64,
+    pub chunk_overlap: i64,
+    pub min_chunk_size: f64,
+    pub chunking_strategy: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct McpConfig {
+    pub enabled: bool,
+    pub enable_plugin_server: bool,
+    pub idle_timeout_minutes: i64,
+    pub embedded_server: EmbeddedServer,
+    pub servers: Vec<McpServer>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EmbeddedServer {
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct McpServer {
+    pub name: String,
+    pub enabled: bool,
+    #[serde(rename = "baseURL")]
+    pub base_url: String,
+    pub headers: BTreeMap<String, String>,
+}
+
+impl Default for McpServer {
+    fn default() -> Self {
+        McpServer {
+            name: String::new(),
+            enabled: true,
+            base_url: String::new(),
+            headers: BTreeMap::new(),
+        }
+    }
+}
