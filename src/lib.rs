@@ -4,9 +4,12 @@
 //! hooks we serve, transport-agnostic) → `plugin` (domain state and behaviour) → `http` (axum
 //! routes served through ServeHTTP). See ARCHITECTURE.md.
 
+pub mod agents;
+pub mod cluster;
 pub mod config;
 pub mod host;
 pub mod http;
+pub mod license;
 pub mod logging;
 pub mod metrics;
 pub mod plugin;

@@ -4,13 +4,17 @@
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
-use serde_json::{Value, json};
+use serde_json::json;
 use tower::ServiceExt as _;
 
-use crate::host::model::{CommandArgs, CommandResponse, HookContext, License, Post};
+use std::collections::HashMap;
+
+use crate::config::{self, Effective};
+use crate::host::model::{CommandArgs, CommandResponse, HookContext, License, Post, ServerConfig};
 use crate::host::{
     AppError, HookError, Hooks, HttpRequest, HttpResponse, LogLevel, MattermostApi, TransportKind,
 };
+use crate::license::Entitlements;
 use crate::metrics::Metrics;
 
 /// What the server told us at activation.
@@ -19,15 +23,46 @@ pub struct ServerFacts {
     pub version: String,
     pub site_url: String,
     pub license: Option<License>,
+    pub config: ServerConfig,
+}
+
+/// The configuration the plugin runs on, swapped whole on every change.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub effective: Arc<Effective>,
+    pub entitlements: Entitlements,
+    /// Why the last configuration could not be used, if it could not (the previous one stays).
+    pub load_error: Option<String>,
+    /// username → bot user id of the agents' bot accounts.
+    pub bot_ids: HashMap<String, String>,
+}
+
+impl Snapshot {
+    fn empty() -> Self {
+        Snapshot {
+            effective: Arc::new(Effective::default()),
+            entitlements: crate::license::entitlements(None, &ServerConfig::default()),
+            load_error: None,
+            bot_ids: HashMap::new(),
+        }
+    }
+
+    /// The agents users can reach: valid ones, only the first without a multi-agent license.
+    pub fn agents(&self) -> impl Iterator<Item = &crate::config::BotConfig> {
+        let limit = if self.entitlements.multiple_agents {
+            usize::MAX
+        } else {
+            1
+        };
+        self.effective.bots().take(limit)
+    }
 }
 
 /// State shared by hooks and HTTP handlers.
 pub struct Core {
     api: RwLock<Option<Arc<dyn MattermostApi>>>,
     transport: RwLock<Option<TransportKind>>,
-    /// The last configuration the server gave us (`{"config": …}`), kept as JSON until the
-    /// configuration model lands; a failed reload keeps the previous one.
-    raw_config: RwLock<Arc<Value>>,
+    snapshot: RwLock<Arc<Snapshot>>,
     server: RwLock<ServerFacts>,
     pub metrics: Metrics,
 }
@@ -41,8 +76,17 @@ impl Core {
         self.transport.read().ok().and_then(|g| *g)
     }
 
-    pub fn raw_config(&self) -> Arc<Value> {
-        self.raw_config.read().map(|g| g.clone()).unwrap_or_default()
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot
+            .read()
+            .map(|g| g.clone())
+            .unwrap_or_else(|_| Arc::new(Snapshot::empty()))
+    }
+
+    fn set_snapshot(&self, s: Snapshot) {
+        if let Ok(mut g) = self.snapshot.write() {
+            *g = Arc::new(s);
+        }
     }
 
     pub fn server(&self) -> ServerFacts {
@@ -66,7 +110,7 @@ impl Plugin {
         let core = Arc::new(Core {
             api: RwLock::new(None),
             transport: RwLock::new(None),
-            raw_config: RwLock::new(Arc::new(Value::Null)),
+            snapshot: RwLock::new(Arc::new(Snapshot::empty())),
             server: RwLock::new(ServerFacts::default()),
             metrics: Metrics::new(crate::PLUGIN_VERSION)?,
         });
@@ -82,6 +126,126 @@ impl Plugin {
         self.core
             .api()
             .ok_or_else(|| HookError::Plain("the plugin API is not connected yet".into()))
+    }
+}
+
+impl Plugin {
+    /// Loads, migrates and validates the configuration, swaps it in and syncs the bots. Never
+    /// fails: a configuration that cannot be used leaves the previous one in force.
+    async fn reload_configuration(&self, api: &dyn MattermostApi) {
+        let settings = match api.load_plugin_configuration().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "could not load the plugin configuration; keeping the previous one");
+                return;
+            }
+        };
+        let previous = self.core.snapshot();
+        let loaded = match config::load(&settings) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(error = %e, "the plugin configuration cannot be used; keeping the previous one");
+                let mut s = (*previous).clone();
+                s.load_error = Some(e.to_string());
+                self.core.set_snapshot(s);
+                return;
+            }
+        };
+        let cfg = if loaded.migrated.is_empty() {
+            loaded.config
+        } else {
+            self.save_migrated(api, loaded).await
+        };
+
+        // The license can change without a restart; read it with every configuration.
+        let mut facts = self.core.server();
+        match api.get_license().await {
+            Ok(l) => facts.license = l,
+            Err(e) => tracing::warn!(error = %e, "could not read the license"),
+        }
+        let entitlements = crate::license::entitlements(facts.license.as_ref(), &facts.config);
+        if let Ok(mut g) = self.core.server.write() {
+            *g = facts;
+        }
+
+        let effective = Arc::new(Effective::new(cfg));
+        // Report problems when they change, not on every save.
+        if effective.problems != previous.effective.problems {
+            for p in &effective.problems {
+                tracing::warn!(path = %p.path, "configuration problem: {}", p.message);
+            }
+        }
+        let usable = effective.bots.len();
+        if usable > 1 && !entitlements.multiple_agents {
+            tracing::warn!(
+                agents = usable,
+                "{usable} agents are configured but only the first is active: multiple agents need an Entry, Enterprise or Enterprise Advanced license"
+            );
+        }
+        let mut snapshot = Snapshot {
+            effective: effective.clone(),
+            entitlements,
+            load_error: None,
+            bot_ids: previous.bot_ids.clone(),
+        };
+        match crate::agents::sync::sync_bots(api, &effective, !entitlements.multiple_agents).await {
+            Ok(report) => {
+                for (name, why) in &report.failed {
+                    tracing::error!(agent = %name, "agent bot not ready: {why}");
+                }
+                if !(report.created.is_empty()
+                    && report.updated.is_empty()
+                    && report.deactivated.is_empty()
+                    && report.reactivated.is_empty())
+                {
+                    tracing::info!(
+                        created = ?report.created,
+                        updated = ?report.updated,
+                        reactivated = ?report.reactivated,
+                        deactivated = ?report.deactivated,
+                        "agent bots synced"
+                    );
+                }
+                snapshot.bot_ids = report.ids;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not sync the agents' bots; will retry on the next configuration change")
+            }
+        }
+        self.core.set_snapshot(snapshot);
+    }
+
+    /// Saves a migrated configuration back, once per cluster: under the lock, re-read and
+    /// re-migrate, so two nodes starting together do not both write.
+    async fn save_migrated(&self, api: &dyn MattermostApi, loaded: config::Loaded) -> config::Config {
+        let lock = match crate::cluster::lock(api, "ai_all_migrations", std::time::Duration::from_secs(10))
+            .await
+        {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not take the migration lock; running on the migrated configuration without saving it");
+                return loaded.config;
+            }
+        };
+        let fresh = match api
+            .load_plugin_configuration()
+            .await
+            .ok()
+            .and_then(|s| config::load(&s).ok())
+        {
+            Some(f) => f,
+            None => loaded,
+        };
+        if !fresh.migrated.is_empty() {
+            for note in &fresh.migrated {
+                tracing::info!("configuration migrated: {note}");
+            }
+            if let Err(e) = api.save_plugin_config(config::to_settings(&fresh.config)).await {
+                tracing::error!(error = %e, "could not save the migrated configuration; it is used in memory");
+            }
+        }
+        lock.unlock().await;
+        fresh.config
     }
 }
 
@@ -106,7 +270,10 @@ impl Hooks for Plugin {
             Err(e) => tracing::warn!(error = %e, "could not read the server version"),
         }
         match api.get_config().await {
-            Ok(c) => facts.site_url = c.site_url().unwrap_or_default().to_owned(),
+            Ok(c) => {
+                facts.site_url = c.site_url().unwrap_or_default().to_owned();
+                facts.config = c;
+            }
             Err(e) => tracing::warn!(error = %e, "could not read the server configuration"),
         }
         match api.get_license().await {
@@ -140,20 +307,8 @@ impl Hooks for Plugin {
 
     async fn on_configuration_change(&self) -> Result<(), HookError> {
         let api = self.api()?;
-        match api.load_plugin_configuration().await {
-            Ok(config) => {
-                if let Ok(mut g) = self.core.raw_config.write() {
-                    *g = Arc::new(config);
-                }
-                tracing::debug!("configuration loaded");
-                Ok(())
-            }
-            Err(e) => {
-                // Keep running on the previous configuration; the admin sees why in the log.
-                tracing::error!(error = %e, "could not load the plugin configuration; keeping the previous one");
-                Ok(())
-            }
-        }
+        self.reload_configuration(api.as_ref()).await;
+        Ok(())
     }
 
     async fn message_has_been_posted(&self, _ctx: HookContext, post: Post) {

@@ -34,6 +34,8 @@ const (
 var ambient = map[string]bool{
 	"LoadPluginConfiguration": true, "GetServerVersion": true, "GetConfig": true, "GetLicense": true,
 	"LogDebug": true, "LogInfo": true, "LogWarn": true, "LogError": true,
+	// agent bot sync: the cluster lock (atomic KV set, delete) and the plugin's bot list
+	"KVSetWithOptions": true, "KVDelete": true, "GetBots": true,
 }
 
 type apiCall struct {
@@ -143,6 +145,20 @@ func (a *apiServer) GetServerVersion(context.Context, *pb.GetServerVersionReques
 
 func (a *apiServer) GetConfig(context.Context, *pb.GetConfigRequest) (*pb.GetConfigResponse, error) {
 	return &pb.GetConfigResponse{ConfigJson: []byte(serverConfig)}, nil
+}
+
+// KVSetWithOptions: the cluster lock is free.
+func (a *apiServer) KVSetWithOptions(context.Context, *pb.KVSetWithOptionsRequest) (*pb.KVSetWithOptionsResponse, error) {
+	return &pb.KVSetWithOptionsResponse{Success: true}, nil
+}
+
+func (a *apiServer) KVDelete(context.Context, *pb.KVDeleteRequest) (*pb.KVDeleteResponse, error) {
+	return &pb.KVDeleteResponse{}, nil
+}
+
+// GetBots: a fresh server has no bots of ours.
+func (a *apiServer) GetBots(context.Context, *pb.GetBotsRequest) (*pb.GetBotsResponse, error) {
+	return &pb.GetBotsResponse{}, nil
 }
 
 // GetLicense: no license, so empty license_json.

@@ -1,0 +1,73 @@
+//! Who may use an agent, and where: the one check every entry point calls (DMs, mentions,
+//! AI actions, `/ai_bots`). Restrictions an admin configured are enforced whatever the license:
+//! losing a license must never widen access.
+
+use crate::config::{AccessLevel, BotConfig};
+use crate::host::MattermostApi;
+use crate::host::model::Channel;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("you are not allowed to use {0}")]
+    User(String),
+    #[error("{0} is not available in this channel")]
+    Channel(String),
+}
+
+async fn in_any_team(api: &dyn MattermostApi, user_id: &str, teams: &[String]) -> bool {
+    for t in teams {
+        if let Ok(m) = api.get_team_member(t, user_id).await
+            && m.delete_at == 0
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether `user_id` may use `bot` at all.
+pub async fn check_user(api: &dyn MattermostApi, bot: &BotConfig, user_id: &str) -> Result<(), Denied> {
+    let listed = || bot.user_ids.iter().any(|u| u == user_id);
+    let ok = match bot.user_access() {
+        AccessLevel::All => true,
+        AccessLevel::None => false,
+        AccessLevel::Allow => listed() || in_any_team(api, user_id, &bot.team_ids).await,
+        AccessLevel::Block => !(listed() || in_any_team(api, user_id, &bot.team_ids).await),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Denied::User(bot.display_name.clone()))
+    }
+}
+
+/// Whether `bot` may answer in `channel`. The agent's own DMs are always allowed: the user check
+/// already decided those.
+pub fn check_channel(bot: &BotConfig, channel: &Channel) -> Result<(), Denied> {
+    if channel.is_direct() {
+        return Ok(());
+    }
+    let listed = bot.channel_ids.iter().any(|c| *c == channel.id);
+    let ok = match bot.channel_access() {
+        AccessLevel::All => true,
+        AccessLevel::None => false,
+        AccessLevel::Allow => listed,
+        AccessLevel::Block => !listed,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Denied::Channel(bot.display_name.clone()))
+    }
+}
+
+/// Both checks, as an entry point in a channel needs them.
+pub async fn check(
+    api: &dyn MattermostApi,
+    bot: &BotConfig,
+    user_id: &str,
+    channel: &Channel,
+) -> Result<(), Denied> {
+    check_user(api, bot, user_id).await?;
+    check_channel(bot, channel)
+}

@@ -1,0 +1,53 @@
+//! A mutex shared by every node of a Mattermost cluster, built on the plugin KV store's atomic
+//! set-with-expiry: only one node migrates the configuration or syncs bots at a time, and a
+//! node that dies holding the lock releases it when the key expires.
+
+use std::time::Duration;
+
+use crate::host::model::KvSetOptions;
+use crate::host::{ApiError, MattermostApi};
+
+/// Held until `unlock` (or expiry).
+pub struct ClusterLock<'a> {
+    api: &'a dyn MattermostApi,
+    key: String,
+}
+
+const EXPIRY_SECONDS: i64 = 15;
+
+/// Waits up to `wait` for the lock named `name` (KV key `mutex_<name>`, the key Mattermost's
+/// own plugin cluster mutex uses, so nodes running upstream's plugin respect it too).
+pub async fn lock<'a>(
+    api: &'a dyn MattermostApi,
+    name: &str,
+    wait: Duration,
+) -> Result<ClusterLock<'a>, ApiError> {
+    let key = format!("mutex_{name}");
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut backoff = Duration::from_millis(20);
+    loop {
+        let opts = KvSetOptions {
+            atomic: true,
+            old_value: None,
+            expire_in_seconds: EXPIRY_SECONDS,
+        };
+        if api.kv_set_with_options(&key, Some(&[1]), &opts).await? {
+            return Ok(ClusterLock { api, key });
+        }
+        if tokio::time::Instant::now() + backoff > deadline {
+            return Err(ApiError::Plain(format!(
+                "another node holds the cluster lock {name:?}"
+            )));
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_millis(500));
+    }
+}
+
+impl ClusterLock<'_> {
+    pub async fn unlock(self) {
+        if let Err(e) = self.api.kv_delete(&self.key).await {
+            tracing::warn!(error = %e, key = %self.key, "could not release a cluster lock; it expires by itself");
+        }
+    }
+}
