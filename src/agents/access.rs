@@ -47,7 +47,7 @@ pub fn check_channel(bot: &BotConfig, channel: &Channel) -> Result<(), Denied> {
     if channel.is_direct() {
         return Ok(());
     }
-    let listed = bot.channel_ids.iter().any(|c| *c == channel.id);
+    let listed = bot.channel_ids.contains(&channel.id);
     let ok = match bot.channel_access() {
         AccessLevel::All => true,
         AccessLevel::None => false,

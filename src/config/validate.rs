@@ -71,8 +71,8 @@ pub fn service_problems(s: &ServiceConfig, path: &str) -> Vec<Problem> {
             format!("{} needs an API URL", service_type::display_name(t)),
         ));
     }
-    if !s.api_url.trim().is_empty()
-        && !(s.api_url.starts_with("http://") || s.api_url.starts_with("https://"))
+    let url = s.api_url.trim();
+    if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://"))
     {
         out.push(problem(
             at("apiURL"),
