@@ -3,6 +3,9 @@
 //! server, ServeHTTP streaming both ways, hooks and shutdown. Every test runs once per
 //! transport, so a feature cannot work on one and silently fail on the other.
 
+#[macro_use]
+mod common;
+
 use mattermost_simulator::{Simulator, Transport};
 use serde_json::{Value, json};
 
@@ -20,20 +23,6 @@ fn transport_name(t: Transport) -> &'static str {
         Transport::NetRpc => "netrpc",
         Transport::Grpc => "grpc",
     }
-}
-
-/// Runs each listed test body under net/rpc and under gRPC.
-macro_rules! both_transports {
-    ($($name:ident),* $(,)?) => {
-        mod netrpc {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name(super::Transport::NetRpc).await } )*
-        }
-        mod grpc {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name(super::Transport::Grpc).await } )*
-        }
-    };
 }
 
 both_transports!(

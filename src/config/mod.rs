@@ -90,18 +90,25 @@ pub struct Effective {
 
 impl Effective {
     pub fn new(config: Config) -> Self {
-        let problems = validate::validate(&config);
-        let bad = |prefix: String| problems.iter().any(|p| p.path.starts_with(&prefix));
+        let mut problems = validate::validate(&config);
+        let bad = |problems: &[Problem], prefix: String| problems.iter().any(|p| p.path.starts_with(&prefix));
         let services: Vec<usize> = (0..config.services.len())
-            .filter(|i| !bad(format!("services[{i}].")))
+            .filter(|i| !bad(&problems, format!("services[{i}].")))
             .collect();
-        let bots = (0..config.bots.len())
-            .filter(|i| !bad(format!("bots[{i}].")))
-            .filter(|i| {
-                let sid = &config.bots[*i].service_id;
-                services.iter().any(|s| &config.services[*s].id == sid)
-            })
-            .collect();
+        let mut bots = Vec::new();
+        for (i, b) in config.bots.iter().enumerate() {
+            if bad(&problems, format!("bots[{i}].")) {
+                continue;
+            }
+            if services.iter().any(|s| config.services[*s].id == b.service_id) {
+                bots.push(i);
+            } else if let Some(si) = config.services.iter().position(|s| s.id == b.service_id) {
+                problems.push(Problem {
+                    path: format!("bots[{i}].serviceID"),
+                    message: format!("the agent's service has problems (see services[{si}]); the agent is off until they are fixed"),
+                });
+            }
+        }
         Effective {
             config,
             problems,

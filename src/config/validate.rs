@@ -72,8 +72,7 @@ pub fn service_problems(s: &ServiceConfig, path: &str) -> Vec<Problem> {
         ));
     }
     let url = s.api_url.trim();
-    if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://"))
-    {
+    if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
         out.push(problem(
             at("apiURL"),
             "the API URL must start with http:// or https://",

@@ -2,6 +2,7 @@
 //! Mattermost has already authenticated the caller and strips the `/plugins/<id>` prefix; the
 //! user arrives as the `Mattermost-User-Id` header.
 
+mod agents;
 mod auth;
 
 use std::sync::Arc;
@@ -32,6 +33,8 @@ pub fn router(core: Arc<Core>) -> Router {
         .route("/version", get(version))
         .route("/echo", post(echo))
         .route("/metrics", get(metrics))
+        .route("/ai_bots", get(agents::ai_bots))
+        .route("/admin/config/check", get(agents::config_check))
         .fallback(not_found)
         .with_state(core)
 }
@@ -58,24 +61,8 @@ async fn echo(_user: UserId, headers: HeaderMap, body: Body) -> Response {
 /// The Prometheus text for system admins, for hosts without a metrics listener (the gRPC host
 /// has no ServeMetrics hook).
 async fn metrics(State(core): State<Arc<Core>>, UserId(user): UserId) -> Response {
-    let Some(api) = core.api() else {
-        return ApiFailure(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not connected to the server".into(),
-        )
-        .into_response();
-    };
-    match api.has_permission_to(&user, "manage_system").await {
-        Ok(true) => {}
-        Ok(false) => return ApiFailure(StatusCode::FORBIDDEN, "system admins only".into()).into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "permission check failed");
-            return ApiFailure(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "permission check failed".into(),
-            )
-            .into_response();
-        }
+    if let Err(denied) = require_admin(&core, &user).await {
+        return denied.into_response();
     }
     match core.metrics.render() {
         Ok(body) => (
@@ -86,6 +73,27 @@ async fn metrics(State(core): State<Arc<Core>>, UserId(user): UserId) -> Respons
         Err(e) => {
             tracing::error!(error = %e, "rendering metrics");
             ApiFailure(StatusCode::INTERNAL_SERVER_ERROR, "metrics unavailable".into()).into_response()
+        }
+    }
+}
+
+/// System admins only (`manage_system`).
+pub async fn require_admin(core: &Core, user: &str) -> Result<(), ApiFailure> {
+    let Some(api) = core.api() else {
+        return Err(ApiFailure(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not connected to the server".into(),
+        ));
+    };
+    match api.has_permission_to(user, "manage_system").await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(ApiFailure(StatusCode::FORBIDDEN, "system admins only".into())),
+        Err(e) => {
+            tracing::warn!(error = %e, "permission check failed");
+            Err(ApiFailure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "permission check failed".into(),
+            ))
         }
     }
 }
