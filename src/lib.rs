@@ -10,8 +10,10 @@ pub mod config;
 pub mod host;
 pub mod http;
 pub mod license;
+pub mod llm;
 pub mod logging;
 pub mod metrics;
+pub mod outbound;
 pub mod plugin;
 pub mod transport;
 

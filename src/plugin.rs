@@ -65,6 +65,9 @@ pub struct Core {
     snapshot: RwLock<Arc<Snapshot>>,
     server: RwLock<ServerFacts>,
     pub metrics: Metrics,
+    /// Every request that leaves the server goes through this client (allowlist, SSRF guard,
+    /// timeouts).
+    pub outbound: crate::outbound::OutboundClient,
 }
 
 impl Core {
@@ -103,6 +106,8 @@ pub struct Plugin {
 pub enum StartError {
     #[error(transparent)]
     Metrics(#[from] crate::metrics::MetricsError),
+    #[error("outbound HTTP client: {0}")]
+    Outbound(#[from] crate::outbound::OutboundError),
 }
 
 impl Plugin {
@@ -113,6 +118,7 @@ impl Plugin {
             snapshot: RwLock::new(Arc::new(Snapshot::empty())),
             server: RwLock::new(ServerFacts::default()),
             metrics: Metrics::new(crate::PLUGIN_VERSION)?,
+            outbound: crate::outbound::OutboundClient::new(crate::outbound::OutboundSettings::default())?,
         });
         let router = crate::http::router(core.clone());
         Ok(Self { core, router })
@@ -168,6 +174,10 @@ impl Plugin {
             *g = facts;
         }
 
+        // A bad allowlist is reported with the other problems and the previous one stays.
+        if let Ok(list) = crate::outbound::HostAllowlist::parse(&cfg.allowed_upstream_hostnames) {
+            self.core.outbound.set_allowlist(list);
+        }
         let effective = Arc::new(Effective::new(cfg));
         // Report problems when they change, not on every save.
         if effective.problems != previous.effective.problems {

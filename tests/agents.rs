@@ -275,7 +275,15 @@ async fn a_taken_username_is_refused_clearly(t: Transport) {
         .unwrap();
     assert!(bot(&sim, "helper").is_none());
     assert!(bot(&sim, "ai").is_some(), "the other agents still work");
-    let log = sim.stderr_lines().join("\n");
+    // The plugin's stderr reaches the host asynchronously; give the line a moment.
+    let mut log = String::new();
+    for _ in 0..50 {
+        log = sim.stderr_lines().join("\n");
+        if log.contains("@helper") && log.contains("taken") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert!(log.contains("@helper") && log.contains("taken"), "{log}");
     assert!(sim.shutdown().await.unwrap());
 }

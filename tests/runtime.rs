@@ -88,13 +88,21 @@ async fn activates_and_reports_version(t: Transport) {
         json!({"id": "mattermost-ai", "version": mattermost_ai::PLUGIN_VERSION, "transport": transport_name(t)})
     );
 
-    // Logs reach the server as hclog JSON.
-    let lines = sim.stderr_lines();
-    assert!(
-        lines.iter().any(|l| serde_json::from_str::<Value>(l)
-            .is_ok_and(|v| v["@level"] == "info" && v["@message"].is_string())),
-        "no hclog JSON line in {lines:?}"
-    );
+    // Logs reach the server as hclog JSON (the stderr pipe is read asynchronously).
+    let hclog = |lines: &[String]| {
+        lines.iter().any(|l| {
+            serde_json::from_str::<Value>(l).is_ok_and(|v| v["@level"] == "info" && v["@message"].is_string())
+        })
+    };
+    let mut lines = sim.stderr_lines();
+    for _ in 0..50 {
+        if hclog(&lines) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        lines = sim.stderr_lines();
+    }
+    assert!(hclog(&lines), "no hclog JSON line in {lines:?}");
     assert!(
         sim.shutdown().await.unwrap(),
         "plugin did not exit by itself when asked to stop"

@@ -194,6 +194,9 @@ pub fn validate(c: &Config) -> Vec<Problem> {
             ),
         ));
     }
+    if let Err(e) = crate::outbound::HostAllowlist::parse(&c.allowed_upstream_hostnames) {
+        out.push(problem("allowedUpstreamHostnames".into(), e.to_string()));
+    }
     for (i, s) in c.mcp.servers.iter().enumerate() {
         if s.enabled && !(s.base_url.starts_with("http://") || s.base_url.starts_with("https://")) {
             out.push(problem(

@@ -1,0 +1,96 @@
+//! Provider failures, classified so users get a short safe message and admins the detail.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    Authentication,
+    Permission,
+    RateLimited,
+    ModelNotFound,
+    ContextTooLong,
+    Timeout,
+    Unavailable,
+    Malformed,
+    BadRequest,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{class:?}: {detail}")]
+pub struct LlmError {
+    pub class: ErrorClass,
+    /// For the admin's log: what the provider said (never the API key).
+    pub detail: String,
+    pub retry_after: Option<Duration>,
+}
+
+impl LlmError {
+    pub fn new(class: ErrorClass, detail: impl Into<String>) -> Self {
+        LlmError {
+            class,
+            detail: detail.into(),
+            retry_after: None,
+        }
+    }
+
+    /// What a chat user is told.
+    pub fn user_message(&self) -> String {
+        match self.class {
+            ErrorClass::Authentication => "The AI service rejected the plugin's credentials. Ask your system admin to check the service's API key.".into(),
+            ErrorClass::Permission => "The AI service refused this request (permission denied). Ask your system admin to check the service's access.".into(),
+            ErrorClass::RateLimited => match self.retry_after {
+                Some(d) => format!("The AI service is rate limiting requests. Try again in {} seconds.", d.as_secs().max(1)),
+                None => "The AI service is rate limiting requests or is out of quota. Try again later.".into(),
+            },
+            ErrorClass::ModelNotFound => "The AI service does not know the configured model. Ask your system admin to check the agent's model.".into(),
+            ErrorClass::ContextTooLong => "The conversation is too long for the model. Start a new thread or shorten the request.".into(),
+            ErrorClass::Timeout => "The AI service took too long to answer.".into(),
+            ErrorClass::Unavailable => "The AI service is unavailable right now. Try again later.".into(),
+            ErrorClass::Malformed => "The AI service sent a response the plugin could not read.".into(),
+            ErrorClass::BadRequest => "The AI service rejected the request.".into(),
+        }
+    }
+
+    /// Classifies an HTTP failure from its status and body.
+    pub fn from_status(status: u16, body: &str, retry_after: Option<Duration>) -> Self {
+        let lower = body.to_ascii_lowercase();
+        let class = match status {
+            401 => ErrorClass::Authentication,
+            403 => ErrorClass::Permission,
+            404 if lower.contains("model") || lower.contains("deployment") => ErrorClass::ModelNotFound,
+            404 => ErrorClass::Unavailable,
+            408 => ErrorClass::Timeout,
+            413 => ErrorClass::ContextTooLong,
+            429 => ErrorClass::RateLimited,
+            400 | 422
+                if lower.contains("context_length")
+                    || lower.contains("context length")
+                    || lower.contains("too many tokens")
+                    || lower.contains("maximum context")
+                    || lower.contains("prompt is too long") =>
+            {
+                ErrorClass::ContextTooLong
+            }
+            400 | 422
+                if lower.contains("model")
+                    && (lower.contains("not found") || lower.contains("does not exist")) =>
+            {
+                ErrorClass::ModelNotFound
+            }
+            400 | 422 => ErrorClass::BadRequest,
+            500..=599 => ErrorClass::Unavailable,
+            _ => ErrorClass::Malformed,
+        };
+        let mut detail: String = body.chars().take(2000).collect();
+        if detail.is_empty() {
+            detail = format!("HTTP {status}");
+        } else {
+            detail = format!("HTTP {status}: {detail}");
+        }
+        LlmError {
+            class,
+            detail,
+            retry_after,
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! Talking to language models: one provider-neutral request and event stream, and one
+//! implementation per wire format. Providers never see Mattermost types; conversations never
+//! see a wire format.
+
+pub mod error;
+pub mod openai;
+pub mod sse;
+pub mod tokens;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+pub use error::{ErrorClass, LlmError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+    Tool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    Text(String),
+    Image { mime: String, data: Vec<u8> },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ToolCall {
+    pub id: String,
+    pub name: String,
+    /// The arguments as the model wrote them (a JSON object, as text).
+    pub arguments: String,
+}
+
+/// One turn of a conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub role: Role,
+    pub parts: Vec<Part>,
+    /// Calls an assistant turn made.
+    pub tool_calls: Vec<ToolCall>,
+    /// For a tool turn: which call this is the result of.
+    pub tool_call_id: Option<String>,
+}
+
+impl Message {
+    pub fn text(role: Role, text: impl Into<String>) -> Self {
+        Message {
+            role,
+            parts: vec![Part::Text(text.into())],
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+        }
+    }
+
+    pub fn tool_result(call_id: impl Into<String>, result: impl Into<String>) -> Self {
+        Message {
+            role: Role::Tool,
+            parts: vec![Part::Text(result.into())],
+            tool_calls: Vec::new(),
+            tool_call_id: Some(call_id.into()),
+        }
+    }
+
+    /// The turn's text, parts joined.
+    pub fn joined_text(&self) -> String {
+        self.parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Text(t) => Some(t.as_str()),
+                Part::Image { .. } => None,
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolSpec {
+    pub name: String,
+    pub description: String,
+    /// JSON Schema of the arguments.
+    pub parameters: Value,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Request {
+    pub messages: Vec<Message>,
+    /// Empty means the service's default model.
+    pub model: String,
+    pub max_output_tokens: Option<u32>,
+    pub tools: Vec<ToolSpec>,
+    /// Sent as the provider's end-user identifier when the service has "send user ID" on.
+    pub user_id: Option<String>,
+    /// Ask for JSON matching this schema.
+    pub json_schema: Option<Value>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Usage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinishReason {
+    Stop,
+    /// The answer hit the output token limit.
+    Length,
+    /// The model wants tools run before it continues.
+    ToolCalls,
+    ContentFilter,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Text(String),
+    Reasoning(String),
+    ToolCalls(Vec<ToolCall>),
+    Usage(Usage),
+    /// The last event of a successful stream.
+    End(FinishReason),
+    /// The last event of a failed stream; text already delivered stays valid.
+    Error(LlmError),
+}
+
+/// A stream of events; dropping it cancels the upstream request.
+pub type EventStream = mpsc::Receiver<Event>;
+
+#[async_trait::async_trait]
+pub trait LanguageModel: Send + Sync {
+    /// Starts a streamed completion. Failures before the first byte come back here; later ones
+    /// arrive as a final `Event::Error`.
+    async fn stream(&self, request: Request) -> Result<EventStream, LlmError>;
+}
+
+/// Collects a whole answer, for callers that do not stream (titles, tests).
+pub async fn collect(
+    mut s: EventStream,
+) -> (
+    String,
+    Vec<ToolCall>,
+    Option<Usage>,
+    Result<FinishReason, LlmError>,
+) {
+    let (mut text, mut calls, mut usage) = (String::new(), Vec::new(), None);
+    while let Some(ev) = s.recv().await {
+        match ev {
+            Event::Text(t) => text.push_str(&t),
+            Event::Reasoning(_) => {}
+            Event::ToolCalls(c) => calls.extend(c),
+            Event::Usage(u) => usage = Some(u),
+            Event::End(r) => return (text, calls, usage, Ok(r)),
+            Event::Error(e) => return (text, calls, usage, Err(e)),
+        }
+    }
+    (
+        text,
+        calls,
+        usage,
+        Err(LlmError::new(
+            ErrorClass::Malformed,
+            "the stream ended without an end event",
+        )),
+    )
+}

@@ -1,0 +1,133 @@
+//! Server-sent events, incrementally: bytes in as they arrive, whole events out. Handles `\n`,
+//! `\r\n` and `\r` line ends, multi-line `data:`, comments and events split across chunks.
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SseEvent {
+    /// The `event:` field; empty means "message".
+    pub event: String,
+    pub data: String,
+}
+
+#[derive(Default)]
+pub struct SseParser {
+    buf: Vec<u8>,
+    event: String,
+    data: String,
+    has_data: bool,
+}
+
+impl SseParser {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds a chunk; returns the events it completed.
+    pub fn push(&mut self, chunk: &[u8]) -> Vec<SseEvent> {
+        self.buf.extend_from_slice(chunk);
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut i = 0;
+        while i < self.buf.len() {
+            let b = self.buf[i];
+            if b == b'\n' || b == b'\r' {
+                // A lone '\r' at the end may be the first half of "\r\n": wait for more.
+                if b == b'\r' && i + 1 == self.buf.len() {
+                    break;
+                }
+                let line = String::from_utf8_lossy(&self.buf[start..i]).into_owned();
+                let skip = if b == b'\r' && self.buf.get(i + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
+                i += skip;
+                start = i;
+                if let Some(ev) = self.line(&line) {
+                    out.push(ev);
+                }
+                continue;
+            }
+            i += 1;
+        }
+        self.buf.drain(..start);
+        out
+    }
+
+    fn line(&mut self, line: &str) -> Option<SseEvent> {
+        if line.is_empty() {
+            if !self.has_data {
+                self.event.clear();
+                return None;
+            }
+            let ev = SseEvent {
+                event: std::mem::take(&mut self.event),
+                data: std::mem::take(&mut self.data),
+            };
+            self.has_data = false;
+            return Some(ev);
+        }
+        if line.starts_with(':') {
+            return None;
+        }
+        let (field, value) = match line.split_once(':') {
+            Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
+            None => (line, ""),
+        };
+        match field {
+            "event" => self.event = value.to_owned(),
+            "data" => {
+                if self.has_data {
+                    self.data.push('\n');
+                }
+                self.data.push_str(value);
+                self.has_data = true;
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// The event left unterminated when the stream ends (servers sometimes omit the last blank
+    /// line).
+    pub fn finish(&mut self) -> Option<SseEvent> {
+        if !self.buf.is_empty() {
+            let rest = String::from_utf8_lossy(&std::mem::take(&mut self.buf)).into_owned();
+            let _ = self.line(rest.trim_end_matches(['\r', '\n']));
+        }
+        self.line("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_split_anywhere_come_out_whole() {
+        let text = "event: a\r\ndata: one\r\ndata: two\r\n\r\n: comment\n\ndata:{\"x\":1}\n\ndata: tail";
+        for split in 0..text.len() {
+            let mut p = SseParser::new();
+            let mut got = p.push(&text.as_bytes()[..split]);
+            got.extend(p.push(&text.as_bytes()[split..]));
+            got.extend(p.finish());
+            assert_eq!(
+                got,
+                vec![
+                    SseEvent {
+                        event: "a".into(),
+                        data: "one\ntwo".into()
+                    },
+                    SseEvent {
+                        event: String::new(),
+                        data: "{\"x\":1}".into()
+                    },
+                    SseEvent {
+                        event: String::new(),
+                        data: "tail".into()
+                    },
+                ],
+                "split at {split}"
+            );
+        }
+    }
+}
