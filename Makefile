@@ -58,6 +58,7 @@ test: lint rust-test webapp-test conformance
 bench: target/refplugin
 	cargo build --release --locked --workspace --bins
 	target/release/transport-bench target/release/mattermost-ai target/refplugin
+	target/release/sse-bench
 
 clean:
 	cargo clean

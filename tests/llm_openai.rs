@@ -215,6 +215,7 @@ async fn tool_calls_arrive_whole_from_fragments() {
         parts: vec![],
         tool_calls: calls.clone(),
         tool_call_id: None,
+        thinking: None,
     };
     let body = client(&service("openai", &url)).body(
         &mattermost_ai::llm::Request {

@@ -2,6 +2,7 @@
 //! implementation per wire format. Providers never see Mattermost types; conversations never
 //! see a wire format.
 
+pub mod anthropic;
 pub mod error;
 pub mod openai;
 pub mod sse;
@@ -45,6 +46,16 @@ pub struct Message {
     pub tool_calls: Vec<ToolCall>,
     /// For a tool turn: which call this is the result of.
     pub tool_call_id: Option<String>,
+    /// The model's signed reasoning from an earlier assistant turn, replayed verbatim where the
+    /// provider requires it (Anthropic, before tool use).
+    pub thinking: Option<Thinking>,
+}
+
+/// A reasoning block as the provider returned it, signature included.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Thinking {
+    pub text: String,
+    pub signature: String,
 }
 
 impl Message {
@@ -54,6 +65,7 @@ impl Message {
             parts: vec![Part::Text(text.into())],
             tool_calls: Vec::new(),
             tool_call_id: None,
+            thinking: None,
         }
     }
 
@@ -63,6 +75,7 @@ impl Message {
             parts: vec![Part::Text(result.into())],
             tool_calls: Vec::new(),
             tool_call_id: Some(call_id.into()),
+            thinking: None,
         }
     }
 
@@ -87,6 +100,13 @@ pub struct ToolSpec {
     pub parameters: Value,
 }
 
+/// Extended reasoning, where the provider and model offer it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReasoningOptions {
+    /// Anthropic's thinking budget in tokens (0 = a quarter of the output limit, capped 8192).
+    pub budget_tokens: u32,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Request {
     pub messages: Vec<Message>,
@@ -98,6 +118,7 @@ pub struct Request {
     pub user_id: Option<String>,
     /// Ask for JSON matching this schema.
     pub json_schema: Option<Value>,
+    pub reasoning: Option<ReasoningOptions>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -120,6 +141,8 @@ pub enum FinishReason {
 pub enum Event {
     Text(String),
     Reasoning(String),
+    /// A finished reasoning block, to store with the answer and replay on the next turn.
+    Thinking(Thinking),
     ToolCalls(Vec<ToolCall>),
     Usage(Usage),
     /// The last event of a successful stream.
@@ -151,7 +174,7 @@ pub async fn collect(
     while let Some(ev) = s.recv().await {
         match ev {
             Event::Text(t) => text.push_str(&t),
-            Event::Reasoning(_) => {}
+            Event::Reasoning(_) | Event::Thinking(_) => {}
             Event::ToolCalls(c) => calls.extend(c),
             Event::Usage(u) => usage = Some(u),
             Event::End(r) => return (text, calls, usage, Ok(r)),

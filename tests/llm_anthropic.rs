@@ -1,0 +1,329 @@
+//! The Anthropic Messages provider against a fake Anthropic server on 127.0.0.1: request shape,
+//! streamed text, tool use, images, extended thinking with its signature replayed, usage and
+//! faults. Nothing here talks to the internet.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use bytes::Bytes;
+use mattermost_ai::config::ServiceConfig;
+use mattermost_ai::llm::anthropic::Messages;
+use mattermost_ai::llm::{
+    ErrorClass, Event, FinishReason, LanguageModel, Message, Part, ReasoningOptions, Role, Thinking,
+    ToolCall, ToolSpec, collect,
+};
+use mattermost_ai::outbound::{OutboundClient, OutboundSettings};
+use serde_json::{Value, json};
+
+#[derive(Clone, Default)]
+struct Fake {
+    status: u16,
+    events: Vec<(u64, String)>,
+    seen: Arc<Mutex<Vec<(http::HeaderMap, Value)>>>,
+}
+
+async fn serve(State(f): State<Fake>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 24).await.unwrap_or_default();
+    f.seen.lock().unwrap().push((
+        parts.headers,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    ));
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    let events = f.events.clone();
+    tokio::spawn(async move {
+        for (delay, e) in events {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+            if tx.send(Ok(Bytes::from(e))).await.is_err() {
+                return;
+            }
+        }
+    });
+    Response::builder()
+        .status(f.status)
+        .header("content-type", "text/event-stream")
+        .body(Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)))
+        .unwrap()
+}
+
+async fn start(status: u16, events: Vec<(u64, String)>) -> (Messages, Fake) {
+    let f = Fake {
+        status,
+        events,
+        seen: Arc::default(),
+    };
+    let app = axum::Router::new().fallback(serve).with_state(f.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let svc = ServiceConfig {
+        service_type: "anthropic".into(),
+        api_key: "ak-test".into(),
+        api_url: format!("http://{addr}"),
+        default_model: "claude-sonnet-4".into(),
+        send_user_id: true,
+        ..Default::default()
+    };
+    let m = Messages::from_service(&svc, OutboundClient::new(OutboundSettings::default()).unwrap())
+        .with_timeouts(Duration::from_secs(5), Duration::from_millis(400));
+    (m, f)
+}
+
+fn ev(kind: &str, v: Value) -> (u64, String) {
+    (0, format!("event: {kind}\ndata: {v}\n\n"))
+}
+
+fn conversation() -> Vec<(u64, String)> {
+    vec![
+        ev(
+            "message_start",
+            json!({"type": "message_start", "message": {"usage": {"input_tokens": 25, "output_tokens": 1}}}),
+        ),
+        ev(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": ""}}),
+        ),
+        ev(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "Let me think."}}),
+        ),
+        ev(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "signature_delta", "signature": "sig-abc"}}),
+        ),
+        ev(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": 0}),
+        ),
+        ev(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}}),
+        ),
+        ev("ping", json!({"type": "ping"})),
+        ev(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 1, "delta": {"type": "text_delta", "text": "Checking "}}),
+        ),
+        ev(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 1, "delta": {"type": "text_delta", "text": "now."}}),
+        ),
+        ev(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": 1}),
+        ),
+        ev(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 2, "content_block": {"type": "tool_use", "id": "toolu_1", "name": "lookup_user", "input": {}}}),
+        ),
+        ev(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 2, "delta": {"type": "input_json_delta", "partial_json": "{\"username\":"}}),
+        ),
+        ev(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 2, "delta": {"type": "input_json_delta", "partial_json": "\"al\"}"}}),
+        ),
+        ev(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": 2}),
+        ),
+        ev(
+            "message_delta",
+            json!({"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {"output_tokens": 40}}),
+        ),
+        ev("message_stop", json!({"type": "message_stop"})),
+    ]
+}
+
+#[tokio::test]
+async fn streams_thinking_text_and_tool_use_with_the_documented_request() {
+    let (m, f) = start(200, conversation()).await;
+    let req = mattermost_ai::llm::Request {
+        messages: vec![
+            Message::text(Role::System, "Be brief."),
+            Message {
+                parts: vec![
+                    Part::Text("Who is al?".into()),
+                    Part::Image {
+                        mime: "image/png".into(),
+                        data: vec![9],
+                    },
+                ],
+                ..Message::text(Role::User, "")
+            },
+        ],
+        tools: vec![ToolSpec {
+            name: "lookup_user".into(),
+            description: "Find".into(),
+            parameters: json!({"type": "object"}),
+        }],
+        reasoning: Some(ReasoningOptions { budget_tokens: 0 }),
+        user_id: Some("u1".into()),
+        ..Default::default()
+    };
+    let mut s = m.stream(req).await.unwrap();
+    let mut events = Vec::new();
+    while let Some(e) = s.recv().await {
+        events.push(e);
+    }
+    assert!(events.contains(&Event::Reasoning("Let me think.".into())));
+    assert!(events.contains(&Event::Thinking(Thinking {
+        text: "Let me think.".into(),
+        signature: "sig-abc".into()
+    })));
+    assert!(events.contains(&Event::ToolCalls(vec![ToolCall {
+        id: "toolu_1".into(),
+        name: "lookup_user".into(),
+        arguments: "{\"username\":\"al\"}".into()
+    }])));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Usage(u) if u.input_tokens == 25 && u.output_tokens == 40))
+    );
+    assert_eq!(events.last(), Some(&Event::End(FinishReason::ToolCalls)));
+    let text: String = events
+        .iter()
+        .filter_map(|e| {
+            if let Event::Text(t) = e {
+                Some(t.as_str())
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(text, "Checking now.");
+
+    let (headers, body) = f.seen.lock().unwrap()[0].clone();
+    assert_eq!(headers["x-api-key"], "ak-test");
+    assert_eq!(headers["anthropic-version"], "2023-06-01");
+    assert_eq!(body["model"], "claude-sonnet-4");
+    assert_eq!(body["max_tokens"], 8192);
+    assert_eq!(body["system"], "Be brief.");
+    assert_eq!(
+        body["thinking"],
+        json!({"type": "enabled", "budget_tokens": 2048})
+    );
+    assert_eq!(body["metadata"], json!({"user_id": "u1"}));
+    assert_eq!(
+        body["tools"][0],
+        json!({"name": "lookup_user", "description": "Find", "input_schema": {"type": "object"}})
+    );
+    assert_eq!(
+        body["messages"][0]["content"][1],
+        json!({"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "CQ=="}})
+    );
+}
+
+#[tokio::test]
+async fn the_signed_thinking_block_is_replayed_before_tool_use() {
+    let (m, _) = start(200, vec![]).await;
+    let assistant = Message {
+        role: Role::Assistant,
+        parts: vec![Part::Text("Checking now.".into())],
+        tool_calls: vec![ToolCall {
+            id: "toolu_1".into(),
+            name: "lookup_user".into(),
+            arguments: "{\"username\":\"al\"}".into(),
+        }],
+        tool_call_id: None,
+        thinking: Some(Thinking {
+            text: "Let me think.".into(),
+            signature: "sig-abc".into(),
+        }),
+    };
+    let body = m.body(&mattermost_ai::llm::Request {
+        messages: vec![
+            Message::text(Role::User, "Who is al?"),
+            assistant,
+            Message::tool_result("toolu_1", "Alice"),
+            Message::text(Role::User, "thanks"),
+        ],
+        ..Default::default()
+    });
+    let msgs = body["messages"].as_array().unwrap();
+    assert_eq!(
+        msgs.len(),
+        3,
+        "tool result and the next user turn merge into one user turn: {body}"
+    );
+    assert_eq!(
+        msgs[1]["content"][0],
+        json!({"type": "thinking", "thinking": "Let me think.", "signature": "sig-abc"})
+    );
+    assert_eq!(
+        msgs[1]["content"][2],
+        json!({"type": "tool_use", "id": "toolu_1", "name": "lookup_user", "input": {"username": "al"}})
+    );
+    assert_eq!(
+        msgs[2]["content"][0],
+        json!({"type": "tool_result", "tool_use_id": "toolu_1", "content": "Alice"})
+    );
+}
+
+#[tokio::test]
+async fn faults_have_their_classes_and_keep_partial_text() {
+    for (status, class) in [
+        (401, ErrorClass::Authentication),
+        (429, ErrorClass::RateLimited),
+        (529, ErrorClass::Unavailable),
+        (500, ErrorClass::Unavailable),
+    ] {
+        let (m, _) = start(
+            status,
+            vec![(
+                0,
+                "{\"type\":\"error\",\"error\":{\"type\":\"x\",\"message\":\"no\"}}".into(),
+            )],
+        )
+        .await;
+        let e = m
+            .stream(mattermost_ai::llm::Request {
+                messages: vec![Message::text(Role::User, "hi")],
+                ..Default::default()
+            })
+            .await
+            .expect_err("fails");
+        assert_eq!(e.class, class, "HTTP {status}");
+    }
+    let mut partial: Vec<(u64, String)> = conversation().into_iter().take(9).collect();
+    partial.push(ev(
+        "error",
+        json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
+    ));
+    let (m, _) = start(200, partial).await;
+    let (text, _, _, end) = collect(
+        m.stream(mattermost_ai::llm::Request {
+            messages: vec![Message::text(Role::User, "hi")],
+            ..Default::default()
+        })
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (text.as_str(), end.map_err(|e| e.class)),
+        ("Checking now.", Err(ErrorClass::Unavailable))
+    );
+
+    let mut silent: Vec<(u64, String)> = conversation().into_iter().take(8).collect();
+    silent.push((2000, "event: ping\ndata: {\"type\":\"ping\"}\n\n".into()));
+    let (m, _) = start(200, silent).await;
+    let (text, _, _, end) = collect(
+        m.stream(mattermost_ai::llm::Request {
+            messages: vec![Message::text(Role::User, "hi")],
+            ..Default::default()
+        })
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (text.as_str(), end.map_err(|e| e.class)),
+        ("Checking ", Err(ErrorClass::Timeout))
+    );
+}
