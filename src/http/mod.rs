@@ -2,6 +2,7 @@
 //! Mattermost has already authenticated the caller and strips the `/plugins/<id>` prefix; the
 //! user arrives as the `Mattermost-User-Id` header.
 
+mod admin;
 mod agents;
 mod auth;
 
@@ -35,6 +36,7 @@ pub fn router(core: Arc<Core>) -> Router {
         .route("/metrics", get(metrics))
         .route("/ai_bots", get(agents::ai_bots))
         .route("/admin/config/check", get(agents::config_check))
+        .route("/admin/models/fetch", post(admin::fetch_models))
         .fallback(not_found)
         .with_state(core)
 }

@@ -4,6 +4,7 @@
 
 pub mod anthropic;
 pub mod error;
+pub mod models;
 pub mod openai;
 pub mod sse;
 pub mod tokens;
