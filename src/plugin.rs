@@ -63,6 +63,8 @@ pub struct Core {
     api: RwLock<Option<Arc<dyn MattermostApi>>>,
     transport: RwLock<Option<TransportKind>>,
     snapshot: RwLock<Arc<Snapshot>>,
+    /// Listeners (MCP, search, metrics…) subscribe here and see every new snapshot.
+    changes: tokio::sync::watch::Sender<Arc<Snapshot>>,
     server: RwLock<ServerFacts>,
     pub metrics: Metrics,
     /// Every request that leaves the server goes through this client (allowlist, SSRF guard,
@@ -87,9 +89,16 @@ impl Core {
     }
 
     fn set_snapshot(&self, s: Snapshot) {
+        let s = Arc::new(s);
         if let Ok(mut g) = self.snapshot.write() {
-            *g = Arc::new(s);
+            *g = s.clone();
         }
+        self.changes.send_replace(s);
+    }
+
+    /// A receiver that wakes on every configuration change, holding the new snapshot.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<Arc<Snapshot>> {
+        self.changes.subscribe()
     }
 
     pub fn server(&self) -> ServerFacts {
@@ -116,6 +125,7 @@ impl Plugin {
             api: RwLock::new(None),
             transport: RwLock::new(None),
             snapshot: RwLock::new(Arc::new(Snapshot::empty())),
+            changes: tokio::sync::watch::Sender::new(Arc::new(Snapshot::empty())),
             server: RwLock::new(ServerFacts::default()),
             metrics: Metrics::new(crate::PLUGIN_VERSION)?,
             outbound: crate::outbound::OutboundClient::new(crate::outbound::OutboundSettings::default())?,
@@ -186,7 +196,11 @@ impl Plugin {
             }
         }
         let usable = effective.bots.len();
-        if usable > 1 && !entitlements.multiple_agents {
+        let was_trimmed = previous.effective.bots.len() > 1 && !previous.entitlements.multiple_agents;
+        if usable > 1
+            && !entitlements.multiple_agents
+            && (!was_trimmed || previous.effective.bots.len() != usable)
+        {
             tracing::warn!(
                 agents = usable,
                 "{usable} agents are configured but only the first is active: multiple agents need an Entry, Enterprise or Enterprise Advanced license"

@@ -71,3 +71,53 @@ pub async fn check(
     check_user(api, bot, user_id).await?;
     check_channel(bot, channel)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn channel(id: &str, kind: &str) -> Channel {
+        Channel {
+            id: id.into(),
+            channel_type: kind.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn channel_access_matrix() {
+        let mut bot = BotConfig {
+            display_name: "AI".into(),
+            channel_ids: vec!["c1".into()],
+            ..Default::default()
+        };
+        let (listed, other, dm) = (channel("c1", "O"), channel("c2", "P"), channel("d", "D"));
+        let cases = [
+            (0, [true, true, true]),
+            (1, [true, false, true]),
+            (2, [false, true, true]),
+            (3, [false, false, true]),
+            (9, [false, false, true]),
+        ];
+        for (level, [on_listed, on_other, on_dm]) in cases {
+            bot.channel_access_level = level;
+            assert_eq!(
+                check_channel(&bot, &listed).is_ok(),
+                on_listed,
+                "level {level} listed"
+            );
+            assert_eq!(
+                check_channel(&bot, &other).is_ok(),
+                on_other,
+                "level {level} other"
+            );
+            assert_eq!(
+                check_channel(&bot, &dm).is_ok(),
+                on_dm,
+                "level {level}: the agent's DMs are decided by user access"
+            );
+        }
+        bot.channel_access_level = 1;
+        assert_eq!(check_channel(&bot, &other), Err(Denied::Channel("AI".into())));
+    }
+}
