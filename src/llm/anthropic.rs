@@ -14,7 +14,7 @@ use super::{
     Usage,
 };
 use crate::config::ServiceConfig;
-use crate::outbound::{OutboundClient, OutboundError, Trust};
+use crate::outbound::{OutboundClient, Trust};
 
 const API_VERSION: &str = "2023-06-01";
 const DEFAULT_MAX_TOKENS: u32 = 8192;
@@ -154,43 +154,20 @@ fn blocks(m: &Message) -> (&'static str, Vec<Value>) {
     )
 }
 
-fn outbound_error(e: &OutboundError) -> LlmError {
-    let class = match e {
-        OutboundError::Timeout { .. } => ErrorClass::Timeout,
-        e if e.is_refusal() => ErrorClass::Permission,
-        _ => ErrorClass::Unavailable,
-    };
-    LlmError::new(class, e.to_string())
-}
-
 #[async_trait::async_trait]
 impl super::LanguageModel for Messages {
     async fn stream(&self, request: Request) -> Result<EventStream, LlmError> {
         let req = self
             .http
             .post(Trust::Configured, &format!("{}/v1/messages", self.base_url))
-            .map_err(|e| outbound_error(&e))?
+            .map_err(|e| LlmError::from(&e))?
             .header("x-api-key", &self.api_key)
             .header("anthropic-version", API_VERSION)
             .json(&self.body(&request));
-        let resp = match tokio::time::timeout(self.first_byte_timeout, req.send()).await {
-            Err(_) => {
-                return Err(LlmError::new(
-                    ErrorClass::Timeout,
-                    "no response before the first-byte timeout",
-                ));
-            }
-            Ok(Err(e)) => return Err(outbound_error(&e)),
-            Ok(Ok(r)) => r,
-        };
+        let resp = super::error::send_within(req, self.first_byte_timeout).await?;
         if !resp.status().is_success() {
             let status = resp.status().as_u16();
-            let retry_after = resp
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
+            let retry_after = super::error::retry_after(resp.headers());
             let text = resp.text().await.unwrap_or_default();
             // Anthropic reports overload as 529.
             return Err(LlmError::from_status(

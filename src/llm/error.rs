@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::outbound::{OutboundError, OutboundRequest};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
     Authentication,
@@ -92,5 +94,39 @@ impl LlmError {
             detail,
             retry_after,
         }
+    }
+}
+
+/// Outbound failures never carry the URL (it may hold keys), only the host.
+impl From<&OutboundError> for LlmError {
+    fn from(e: &OutboundError) -> Self {
+        let class = match e {
+            OutboundError::Timeout { .. } => ErrorClass::Timeout,
+            e if e.is_refusal() => ErrorClass::Permission,
+            OutboundError::BadUrl { .. } | OutboundError::UnsupportedScheme { .. } => ErrorClass::BadRequest,
+            _ => ErrorClass::Unavailable,
+        };
+        LlmError::new(class, e.to_string())
+    }
+}
+
+/// A `Retry-After` given in seconds.
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+/// Sends, giving up when no response head arrives within `first_byte`.
+pub async fn send_within(req: OutboundRequest, first_byte: Duration) -> Result<reqwest::Response, LlmError> {
+    match tokio::time::timeout(first_byte, req.send()).await {
+        Err(_) => Err(LlmError::new(
+            ErrorClass::Timeout,
+            "no response before the first-byte timeout",
+        )),
+        Ok(Err(e)) => Err(LlmError::from(&e)),
+        Ok(Ok(r)) => Ok(r),
     }
 }

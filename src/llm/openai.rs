@@ -14,7 +14,7 @@ use super::{
     ErrorClass, Event, EventStream, FinishReason, LlmError, Message, Part, Request, Role, ToolCall, Usage,
 };
 use crate::config::{ServiceConfig, service_type};
-use crate::outbound::{OutboundClient, OutboundError, Trust};
+use crate::outbound::{OutboundClient, Trust};
 
 const AZURE_API_VERSION: &str = "2025-04-01-preview";
 
@@ -166,7 +166,7 @@ impl ChatCompletions {
             let mut req = self
                 .http
                 .post(Trust::Configured, &self.url(&model))
-                .map_err(|e| outbound_error(&e))?
+                .map_err(|e| LlmError::from(&e))?
                 .json(&self.body(r, with_options));
             req = match self.flavor {
                 Flavor::Azure => req.header("api-key", &self.api_key),
@@ -176,26 +176,12 @@ impl ChatCompletions {
             if self.flavor == Flavor::OpenAi && !self.org_id.is_empty() {
                 req = req.header("OpenAI-Organization", &self.org_id);
             }
-            let resp = match tokio::time::timeout(self.first_byte_timeout, req.send()).await {
-                Err(_) => {
-                    return Err(LlmError::new(
-                        ErrorClass::Timeout,
-                        "no response before the first-byte timeout",
-                    ));
-                }
-                Ok(Err(e)) => return Err(outbound_error(&e)),
-                Ok(Ok(resp)) => resp,
-            };
+            let resp = super::error::send_within(req, self.first_byte_timeout).await?;
             if resp.status().is_success() {
                 return Ok(resp);
             }
             let status = resp.status().as_u16();
-            let retry_after = resp
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
+            let retry_after = super::error::retry_after(resp.headers());
             let text = resp.text().await.unwrap_or_default();
             // Servers that do not know stream_options say so in a 400; ask once more without.
             if attempt == 0 && with_options && status == 400 && text.contains("stream_options") {
@@ -209,17 +195,6 @@ impl ChatCompletions {
         }
         Err(LlmError::new(ErrorClass::BadRequest, "request rejected twice"))
     }
-}
-
-/// Outbound failures never carry the URL (it may hold keys), only the host.
-fn outbound_error(e: &OutboundError) -> LlmError {
-    let class = match e {
-        OutboundError::Timeout { .. } => ErrorClass::Timeout,
-        e if e.is_refusal() => ErrorClass::Permission,
-        OutboundError::BadUrl { .. } | OutboundError::UnsupportedScheme { .. } => ErrorClass::BadRequest,
-        _ => ErrorClass::Unavailable,
-    };
-    LlmError::new(class, e.to_string())
 }
 
 fn message_json(m: &Message) -> Value {
