@@ -4,3 +4,4 @@
 pub mod body;
 pub mod grpc;
 pub mod netrpc;
+pub mod request;

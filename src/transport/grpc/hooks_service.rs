@@ -13,6 +13,7 @@ use super::pb::v1 as pb;
 use crate::host::model::{CommandArgs, HookContext, Post};
 use crate::host::{HookError, Hooks, HttpBody, IMPLEMENTED_HOOKS};
 use crate::transport::body::{BodyEvent, BodySink, channel_body, drive_body};
+use crate::transport::request::forwarded_request;
 
 /// The host sends and expects body chunks of at most this size.
 const CHUNK: usize = 64 * 1024;
@@ -281,37 +282,7 @@ fn build_request(
     init: &pb::ServeHttpRequestInit,
     body: HttpBody,
 ) -> Result<crate::host::HttpRequest, String> {
-    let uri: http::Uri = init.url.parse().map_err(|e| format!("url {:?}: {e}", init.url))?;
-    let uri = match uri.path_and_query() {
-        Some(pq) if uri.scheme().is_some() => pq.as_str().parse().unwrap_or(uri),
-        _ => uri,
-    };
-    let method =
-        http::Method::from_bytes(init.method.as_bytes()).map_err(|_| format!("method {:?}", init.method))?;
-    let mut builder = http::Request::builder().method(method).uri(uri).version(
-        match (init.proto_major, init.proto_minor) {
-            (2, _) => http::Version::HTTP_2,
-            (1, 0) => http::Version::HTTP_10,
-            _ => http::Version::HTTP_11,
-        },
-    );
-    if let Some(headers) = builder.headers_mut() {
-        for h in &init.headers {
-            let Ok(name) = http::HeaderName::from_bytes(h.key.as_bytes()) else {
-                continue;
-            };
-            for v in &h.values {
-                if let Ok(v) = http::HeaderValue::from_str(v) {
-                    headers.append(name.clone(), v);
-                }
-            }
-        }
-        if !init.host.is_empty()
-            && !headers.contains_key(http::header::HOST)
-            && let Ok(v) = http::HeaderValue::from_str(&init.host)
-        {
-            headers.insert(http::header::HOST, v);
-        }
-    }
-    builder.body(body).map_err(|e| e.to_string())
+    let headers = init.headers.iter().map(|h| (h.key.as_str(), h.values.as_slice()));
+    let proto = (i64::from(init.proto_major), i64::from(init.proto_minor));
+    forwarded_request(&init.method, &init.url, proto, headers, &init.host, body)
 }

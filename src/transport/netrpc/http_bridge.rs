@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 use super::wire::{Empty, GobHttpRequest};
 use crate::host::{HttpBody, HttpRequest, HttpResponse};
 use crate::transport::body::{BodyEvent, BodySink, canonical_header, channel_body, drive_body};
+use crate::transport::request::forwarded_request;
 
 /// How much the plugin asks the host for per pull, and the largest `Write` it sends.
 const CHUNK: usize = 64 * 1024;
@@ -39,17 +40,6 @@ pub async fn build_request(
 ) -> Result<HttpRequest, BridgeError> {
     let url = req.url.ok_or(BridgeError::NoUrl)?;
     let url = String::from_utf8(url.0).map_err(|_| BridgeError::BadRequest("URL is not UTF-8".into()))?;
-    let uri: http::Uri = url
-        .parse()
-        .map_err(|e| BridgeError::BadRequest(format!("{url:?}: {e}")))?;
-    // The server forwards a relative URL; an absolute one keeps only what routing needs.
-    let uri = match uri.path_and_query() {
-        Some(pq) if uri.scheme().is_some() => pq.as_str().parse().unwrap_or(uri),
-        _ => uri,
-    };
-    let method = http::Method::from_bytes(req.method.as_bytes())
-        .map_err(|_| BridgeError::BadRequest(format!("method {:?}", req.method)))?;
-
     let body = if body_stream == 0 {
         HttpBody::empty()
     } else {
@@ -59,38 +49,16 @@ pub async fn build_request(
             .map_err(|e| BridgeError::Broker(e.to_string()))?;
         pull_body(stream)
     };
-
-    let mut builder =
-        http::Request::builder()
-            .method(method)
-            .uri(uri)
-            .version(match (req.proto_major, req.proto_minor) {
-                (2, _) => http::Version::HTTP_2,
-                (1, 0) => http::Version::HTTP_10,
-                _ => http::Version::HTTP_11,
-            });
-    if let Some(headers) = builder.headers_mut() {
-        for (name, values) in &req.header {
-            let Ok(name) = http::HeaderName::from_bytes(name.as_bytes()) else {
-                continue;
-            };
-            for v in values {
-                if let Ok(v) = http::HeaderValue::from_str(v) {
-                    headers.append(name.clone(), v);
-                }
-            }
-        }
-        // Go moves Host out of the header map into its own field.
-        if !req.host.is_empty()
-            && !headers.contains_key(http::header::HOST)
-            && let Ok(v) = http::HeaderValue::from_str(&req.host)
-        {
-            headers.insert(http::header::HOST, v);
-        }
-    }
-    builder
-        .body(body)
-        .map_err(|e| BridgeError::BadRequest(e.to_string()))
+    let headers = req.header.iter().map(|(k, v)| (k.as_str(), v.as_slice()));
+    forwarded_request(
+        &req.method,
+        &url,
+        (req.proto_major, req.proto_minor),
+        headers,
+        &req.host,
+        body,
+    )
+    .map_err(BridgeError::BadRequest)
 }
 
 /// The host's pull protocol: the plugin writes a signed varint (Go's `binary.PutVarint`) with
