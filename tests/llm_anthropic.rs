@@ -161,7 +161,7 @@ async fn streams_thinking_text_and_tool_use_with_the_documented_request() {
             description: "Find".into(),
             parameters: json!({"type": "object"}),
         }],
-        reasoning: Some(ReasoningOptions { budget_tokens: 0 }),
+        reasoning: Some(ReasoningOptions::default()),
         user_id: Some("u1".into()),
         ..Default::default()
     };

@@ -4,6 +4,7 @@
 
 pub mod anthropic;
 pub mod error;
+pub mod factory;
 pub mod models;
 pub mod openai;
 pub mod sse;
@@ -101,11 +102,60 @@ pub struct ToolSpec {
     pub parameters: Value,
 }
 
+/// How hard a reasoning model thinks (OpenAI's `reasoning.effort`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Effort {
+    Minimal,
+    Low,
+    #[default]
+    Medium,
+    High,
+}
+
+impl Effort {
+    /// The agent's `reasoningEffort`; anything unknown is the default.
+    pub fn parse(s: &str) -> Self {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "minimal" => Effort::Minimal,
+            "low" => Effort::Low,
+            "high" => Effort::High,
+            _ => Effort::Medium,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effort::Minimal => "minimal",
+            Effort::Low => "low",
+            Effort::Medium => "medium",
+            Effort::High => "high",
+        }
+    }
+}
+
 /// Extended reasoning, where the provider and model offer it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ReasoningOptions {
     /// Anthropic's thinking budget in tokens (0 = a quarter of the output limit, capped 8192).
     pub budget_tokens: u32,
+    /// OpenAI Responses API effort.
+    pub effort: Effort,
+}
+
+/// A web-search citation, with upstream's field names (post prop `annotations`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Annotation {
+    /// Always "url_citation".
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub start_index: usize,
+    pub end_index: usize,
+    pub url: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cited_text: String,
+    /// 1-based position among the answer's citations.
+    pub index: usize,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -120,6 +170,8 @@ pub struct Request {
     /// Ask for JSON matching this schema.
     pub json_schema: Option<Value>,
     pub reasoning: Option<ReasoningOptions>,
+    /// The provider's own web search tool (OpenAI Responses, Anthropic), when the agent enables it.
+    pub web_search: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -145,6 +197,8 @@ pub enum Event {
     /// A finished reasoning block, to store with the answer and replay on the next turn.
     Thinking(Thinking),
     ToolCalls(Vec<ToolCall>),
+    /// Citations of the answer's text, each with its offsets in the text streamed so far.
+    Annotations(Vec<Annotation>),
     Usage(Usage),
     /// The last event of a successful stream.
     End(FinishReason),
@@ -175,7 +229,7 @@ pub async fn collect(
     while let Some(ev) = s.recv().await {
         match ev {
             Event::Text(t) => text.push_str(&t),
-            Event::Reasoning(_) | Event::Thinking(_) => {}
+            Event::Reasoning(_) | Event::Thinking(_) | Event::Annotations(_) => {}
             Event::ToolCalls(c) => calls.extend(c),
             Event::Usage(u) => usage = Some(u),
             Event::End(r) => return (text, calls, usage, Ok(r)),
