@@ -2,13 +2,8 @@
 //! streamed text, tool use, images, extended thinking with its signature replayed, usage and
 //! faults. Nothing here talks to the internet.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::response::Response;
-use bytes::Bytes;
 use mattermost_ai::config::ServiceConfig;
 use mattermost_ai::llm::anthropic::Messages;
 use mattermost_ai::llm::{
@@ -16,53 +11,17 @@ use mattermost_ai::llm::{
     ToolCall, ToolSpec, collect,
 };
 use mattermost_ai::outbound::{OutboundClient, OutboundSettings};
+use mattermost_simulator::fake_provider::{FakeProvider, Script};
 use serde_json::{Value, json};
 
-#[derive(Clone, Default)]
-struct Fake {
-    status: u16,
-    events: Vec<(u64, String)>,
-    seen: Arc<Mutex<Vec<(http::HeaderMap, Value)>>>,
-}
-
-async fn serve(State(f): State<Fake>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, 1 << 24).await.unwrap_or_default();
-    f.seen.lock().unwrap().push((
-        parts.headers,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    ));
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
-    let events = f.events.clone();
-    tokio::spawn(async move {
-        for (delay, e) in events {
-            tokio::time::sleep(Duration::from_millis(delay)).await;
-            if tx.send(Ok(Bytes::from(e))).await.is_err() {
-                return;
-            }
-        }
-    });
-    Response::builder()
-        .status(f.status)
-        .header("content-type", "text/event-stream")
-        .body(Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)))
-        .unwrap()
-}
-
-async fn start(status: u16, events: Vec<(u64, String)>) -> (Messages, Fake) {
-    let f = Fake {
-        status,
-        events,
-        seen: Arc::default(),
-    };
-    let app = axum::Router::new().fallback(serve).with_state(f.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+async fn start(status: u16, events: Vec<(u64, String)>) -> (Messages, FakeProvider) {
+    let mut script = Script::sse(events);
+    script.status = status;
+    let f = FakeProvider::start(vec![script]).await.unwrap();
     let svc = ServiceConfig {
         service_type: "anthropic".into(),
         api_key: "ak-test".into(),
-        api_url: format!("http://{addr}"),
+        api_url: f.url.clone(),
         default_model: "claude-sonnet-4".into(),
         send_user_id: true,
         ..Default::default()
@@ -198,7 +157,8 @@ async fn streams_thinking_text_and_tool_use_with_the_documented_request() {
         .collect();
     assert_eq!(text, "Checking now.");
 
-    let (headers, body) = f.seen.lock().unwrap()[0].clone();
+    let seen = f.seen()[0].clone();
+    let (headers, body) = (seen.headers, seen.body);
     assert_eq!(headers["x-api-key"], "ak-test");
     assert_eq!(headers["anthropic-version"], "2023-06-01");
     assert_eq!(body["model"], "claude-sonnet-4");

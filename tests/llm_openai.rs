@@ -1,82 +1,18 @@
 //! The Chat Completions provider against a fake OpenAI server on 127.0.0.1 that checks the
 //! request shape and streams scripted SSE, faults included. Nothing here talks to the internet.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::response::Response;
-use bytes::Bytes;
 use mattermost_ai::config::ServiceConfig;
 use mattermost_ai::llm::openai::ChatCompletions;
 use mattermost_ai::llm::{ErrorClass, FinishReason, LanguageModel, Message, Part, Role, ToolSpec, collect};
 use mattermost_ai::outbound::{HostAllowlist, OutboundClient, OutboundSettings};
+use mattermost_simulator::fake_provider::{FakeProvider, Script};
 use serde_json::{Value, json};
 
-#[derive(Clone)]
-struct Script {
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    /// (delay before, bytes)
-    chunks: Vec<(u64, String)>,
-}
-
-#[derive(Clone, Debug)]
-struct Seen {
-    uri: String,
-    headers: http::HeaderMap,
-    body: Value,
-}
-
-#[derive(Clone)]
-struct Fake {
-    scripts: Arc<Mutex<Vec<Script>>>,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-async fn serve(State(f): State<Fake>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, 1 << 24).await.unwrap_or_default();
-    f.seen.lock().unwrap().push(Seen {
-        uri: parts.uri.to_string(),
-        headers: parts.headers.clone(),
-        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    });
-    let script = {
-        let mut s = f.scripts.lock().unwrap();
-        if s.len() > 1 { s.remove(0) } else { s[0].clone() }
-    };
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
-    let chunks = script.chunks.clone();
-    tokio::spawn(async move {
-        for (delay, c) in chunks {
-            tokio::time::sleep(Duration::from_millis(delay)).await;
-            if tx.send(Ok(Bytes::from(c))).await.is_err() {
-                return;
-            }
-        }
-    });
-    let mut b = Response::builder()
-        .status(script.status)
-        .header("content-type", "text/event-stream");
-    for (k, v) in &script.headers {
-        b = b.header(*k, v);
-    }
-    b.body(Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)))
-        .unwrap()
-}
-
-async fn fake(scripts: Vec<Script>) -> (String, Fake) {
-    let f = Fake {
-        scripts: Arc::new(Mutex::new(scripts)),
-        seen: Arc::default(),
-    };
-    let app = axum::Router::new().fallback(serve).with_state(f.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}"), f)
+async fn fake(scripts: Vec<Script>) -> (String, FakeProvider) {
+    let f = FakeProvider::start(scripts).await.unwrap();
+    (f.url.clone(), f)
 }
 
 fn sse(events: &[Value]) -> Vec<(u64, String)> {
@@ -86,11 +22,7 @@ fn sse(events: &[Value]) -> Vec<(u64, String)> {
 }
 
 fn ok(chunks: Vec<(u64, String)>) -> Script {
-    Script {
-        status: 200,
-        headers: vec![],
-        chunks,
-    }
+    Script::sse(chunks)
 }
 
 fn delta(content: &str) -> Value {
@@ -148,7 +80,7 @@ async fn streams_text_and_usage_with_the_documented_request() {
         ("Hello!", 0, Ok(FinishReason::Stop))
     );
     assert_eq!(u.map(|u| (u.input_tokens, u.output_tokens)), Some((12, 3)));
-    let seen = f.seen.lock().unwrap()[0].clone();
+    let seen = f.seen()[0].clone();
     assert_eq!(seen.uri, "/chat/completions");
     assert_eq!(seen.headers["authorization"], "Bearer sk-test-key");
     assert_eq!(seen.headers["openai-organization"], "org-1");
@@ -203,7 +135,7 @@ async fn tool_calls_arrive_whole_from_fragments() {
         ),
         ("call_1", "lookup_user", "{\"username\":\"al\"}")
     );
-    let body = f.seen.lock().unwrap()[0].body.clone();
+    let body = f.seen()[0].body.clone();
     assert_eq!(
         body["tools"][0],
         json!({"type": "function", "function": {"name": "lookup_user", "description": "Find a user", "parameters": {"type": "object"}}})
@@ -248,7 +180,7 @@ async fn images_go_as_data_urls() {
             .3
             .is_ok()
     );
-    let content = f.seen.lock().unwrap()[0].body["messages"][1]["content"].clone();
+    let content = f.seen()[0].body["messages"][1]["content"].clone();
     assert_eq!(
         content,
         json!([{"type": "text", "text": "Hi"}, {"type": "image_url", "image_url": {"url": "data:image/png;base64,AQID"}}])
@@ -260,7 +192,7 @@ async fn azure_uses_its_deployment_url_and_api_key_header() {
     let (url, f) = fake(vec![ok(sse(&[delta("ok"), done("stop")]))]).await;
     let (text, ..) = collect(client(&service("azure", &url)).stream(hello()).await.unwrap()).await;
     assert_eq!(text, "ok");
-    let seen = f.seen.lock().unwrap()[0].clone();
+    let seen = f.seen()[0].clone();
     assert_eq!(
         seen.uri,
         "/openai/deployments/gpt-4o/chat/completions?api-version=2025-04-01-preview"
@@ -278,7 +210,7 @@ async fn mistral_gets_max_tokens_and_no_user_or_stream_options() {
             .3
             .is_ok()
     );
-    let b = f.seen.lock().unwrap()[0].body.clone();
+    let b = f.seen()[0].body.clone();
     assert_eq!(b["max_tokens"], 512);
     assert!(
         b.get("max_completion_tokens").is_none()
@@ -290,14 +222,10 @@ async fn mistral_gets_max_tokens_and_no_user_or_stream_options() {
 
 #[tokio::test]
 async fn a_compatible_server_that_rejects_stream_options_is_retried_without() {
-    let reject = Script {
-        status: 400,
-        headers: vec![],
-        chunks: vec![(
-            0,
-            r#"{"error":{"message":"Unrecognized request argument supplied: stream_options"}}"#.into(),
-        )],
-    };
+    let reject = Script::status(
+        400,
+        r#"{"error":{"message":"Unrecognized request argument supplied: stream_options"}}"#,
+    );
     let (url, f) = fake(vec![reject, ok(sse(&[delta("fine"), done("stop")]))]).await;
     let mut s = service("openaicompatible", &url);
     s.api_key.clear();
@@ -305,7 +233,7 @@ async fn a_compatible_server_that_rejects_stream_options_is_retried_without() {
     let (text, ..) = collect(c.stream(hello()).await.unwrap()).await;
     assert_eq!(text, "fine");
     assert!(collect(c.stream(hello()).await.unwrap()).await.3.is_ok());
-    let seen = f.seen.lock().unwrap().clone();
+    let seen = f.seen();
     assert_eq!(seen.len(), 3);
     assert!(seen[0].body.get("stream_options").is_some());
     assert!(
@@ -331,11 +259,7 @@ async fn failure(script: Script) -> (String, mattermost_ai::llm::LlmError) {
 
 #[tokio::test]
 async fn every_fault_has_its_class() {
-    let status = |code: u16, body: &str| Script {
-        status: code,
-        headers: vec![],
-        chunks: vec![(0, body.into())],
-    };
+    let status = Script::status;
     let cases = [
         (
             status(
@@ -368,11 +292,7 @@ async fn every_fault_has_its_class() {
         assert!(!e.user_message().contains("sk-test-key"));
     }
 
-    let limited = Script {
-        status: 429,
-        headers: vec![("retry-after", "7".into())],
-        chunks: vec![(0, "slow down".into())],
-    };
+    let limited = Script::status(429, "slow down").header("retry-after", "7");
     let (_, e) = failure(limited).await;
     assert_eq!(
         (e.class, e.retry_after),
@@ -444,7 +364,7 @@ async fn hosts_outside_the_allowlist_are_refused_before_connecting() {
         "{}",
         e.detail
     );
-    assert!(f.seen.lock().unwrap().is_empty(), "nothing was sent");
+    assert!(f.seen().is_empty(), "nothing was sent");
     out.set_allowlist(HostAllowlist::parse("127.0.0.1").unwrap());
     assert!(collect(c.stream(hello()).await.unwrap()).await.3.is_ok());
 }

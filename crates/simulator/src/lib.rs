@@ -12,6 +12,7 @@
 
 pub mod api_server;
 pub mod connection;
+pub mod fake_provider;
 pub mod grpc_api;
 pub mod grpc_host;
 pub mod http_front;

@@ -1,0 +1,157 @@
+//! A scripted LLM provider: a real HTTP server on 127.0.0.1 that records every request and
+//! answers from a script (status, headers, body chunks with delays), so provider code and whole
+//! conversations run against the documented wire formats without the internet.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use bytes::Bytes;
+use serde_json::Value;
+
+/// One scripted answer.
+#[derive(Clone, Debug)]
+pub struct Script {
+    pub status: u16,
+    pub content_type: String,
+    pub headers: Vec<(String, String)>,
+    /// (milliseconds to wait before, bytes)
+    pub chunks: Vec<(u64, Vec<u8>)>,
+}
+
+impl Script {
+    /// A 200 `text/event-stream` answer with these chunks.
+    pub fn sse(chunks: Vec<(u64, String)>) -> Self {
+        Script {
+            status: 200,
+            content_type: "text/event-stream".into(),
+            headers: Vec::new(),
+            chunks: chunks.into_iter().map(|(d, c)| (d, c.into_bytes())).collect(),
+        }
+    }
+
+    /// A whole JSON answer.
+    pub fn json(status: u16, body: &Value) -> Self {
+        Script {
+            status,
+            content_type: "application/json".into(),
+            headers: Vec::new(),
+            chunks: vec![(0, body.to_string().into_bytes())],
+        }
+    }
+
+    /// A status with a plain body, for faults.
+    pub fn status(status: u16, body: &str) -> Self {
+        Script {
+            status,
+            content_type: "application/json".into(),
+            headers: Vec::new(),
+            chunks: vec![(0, body.as_bytes().to_vec())],
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+/// One request the fake received.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub method: String,
+    /// Path and query.
+    pub uri: String,
+    pub headers: http::HeaderMap,
+    pub raw: Bytes,
+    /// The body as JSON (Null when it is not JSON).
+    pub body: Value,
+}
+
+#[derive(Clone)]
+pub struct FakeProvider {
+    /// The base URL to configure as the service's `apiURL`.
+    pub url: String,
+    scripts: Arc<Mutex<Vec<Script>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl FakeProvider {
+    /// Serves the scripts in order; the last one repeats.
+    pub async fn start(scripts: Vec<Script>) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let f = FakeProvider {
+            url: format!("http://{addr}"),
+            scripts: Arc::new(Mutex::new(scripts)),
+            seen: Arc::default(),
+        };
+        let app = axum::Router::new().fallback(serve).with_state(f.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Ok(f)
+    }
+
+    /// Replaces the remaining scripts.
+    pub fn script(&self, scripts: Vec<Script>) {
+        *lock(&self.scripts) = scripts;
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        lock(&self.seen).clone()
+    }
+
+    /// The JSON body of the n-th request.
+    pub fn body(&self, n: usize) -> Value {
+        lock(&self.seen)
+            .get(n)
+            .map(|s| s.body.clone())
+            .unwrap_or(Value::Null)
+    }
+
+    pub fn requests(&self) -> usize {
+        lock(&self.seen).len()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+async fn serve(State(f): State<FakeProvider>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let raw = axum::body::to_bytes(body, 1 << 26).await.unwrap_or_default();
+    lock(&f.seen).push(Seen {
+        method: parts.method.to_string(),
+        uri: parts.uri.to_string(),
+        headers: parts.headers.clone(),
+        body: serde_json::from_slice(&raw).unwrap_or(Value::Null),
+        raw,
+    });
+    let script = {
+        let mut s = lock(&f.scripts);
+        match s.len() {
+            0 => Script::status(500, "{\"error\":\"the fake has no script\"}"),
+            1 => s[0].clone(),
+            _ => s.remove(0),
+        }
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    tokio::spawn(async move {
+        for (delay, c) in script.chunks {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+            if tx.send(Ok(Bytes::from(c))).await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut b = Response::builder()
+        .status(script.status)
+        .header("content-type", script.content_type);
+    for (k, v) in &script.headers {
+        b = b.header(k.as_str(), v.as_str());
+    }
+    b.body(Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)))
+        .unwrap_or_else(|_| Response::new(Body::from("bad script")))
+}
