@@ -58,8 +58,18 @@ def build(out, pairs):
         for rel, path in files:
             add_file(tar, f"{pid}/{rel}", path, 0o755)
         add_file(tar, f"{pid}/{m['webapp']['bundle_path']}", os.path.join(ROOT, "webapp/dist/main.js"))
-        for name in sorted(os.listdir(os.path.join(ROOT, "assets"))):
-            add_file(tar, f"{pid}/assets/{name}", os.path.join(ROOT, "assets", name))
+        assets = os.path.join(ROOT, "assets")
+        for dirpath, dirnames, filenames in os.walk(assets):
+            dirnames.sort()
+            rel_dir = os.path.relpath(dirpath, assets)
+            if rel_dir != ".":
+                info = tarfile.TarInfo(f"{pid}/assets/{rel_dir}")
+                info.type = tarfile.DIRTYPE
+                info.mode = 0o755
+                tar.addfile(info)
+            for name in sorted(filenames):
+                rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+                add_file(tar, f"{pid}/assets/{rel}", os.path.join(dirpath, name))
         add_file(tar, f"{pid}/LICENSE.txt", os.path.join(ROOT, "LICENSE"))
     print(f"wrote {out}")
     verify(out)
@@ -98,7 +108,7 @@ def verify(path):
             arch = key.split("-")[1]
             if head[:4] != b"\x7fELF" or int.from_bytes(head[18:20], "little") != ELF_MACHINE[arch]:
                 fail(f"{rel} is not a {arch} ELF executable")
-        for rel in [m["webapp"]["bundle_path"], m["icon_path"]]:
+        for rel in [m["webapp"]["bundle_path"], m["icon_path"], "assets/prompts/conversation_system.tmpl"]:
             if f"{top}/{rel}" not in members:
                 fail(f"{rel} is missing")
         size = os.path.getsize(path)

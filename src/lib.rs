@@ -7,6 +7,7 @@
 pub mod agents;
 pub mod cluster;
 pub mod config;
+pub mod conversations;
 pub mod host;
 pub mod http;
 pub mod license;
@@ -16,6 +17,7 @@ pub mod metrics;
 pub mod outbound;
 pub mod plugin;
 pub mod transport;
+pub mod usage;
 
 /// The plugin id from plugin.json.
 pub const PLUGIN_ID: &str = env!("PLUGIN_ID");

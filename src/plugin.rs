@@ -70,6 +70,10 @@ pub struct Core {
     /// Every request that leaves the server goes through this client (allowlist, SSRF guard,
     /// timeouts).
     pub outbound: crate::outbound::OutboundClient,
+    pub prompts: crate::conversations::prompts::Prompts,
+    /// Every model call's token counts go here; metrics and the usage log subscribe.
+    pub usage: crate::usage::UsageSink,
+    pub streams: crate::conversations::registry::Streams,
 }
 
 impl Core {
@@ -129,6 +133,9 @@ impl Plugin {
             server: RwLock::new(ServerFacts::default()),
             metrics: Metrics::new(crate::PLUGIN_VERSION)?,
             outbound: crate::outbound::OutboundClient::new(crate::outbound::OutboundSettings::default())?,
+            prompts: crate::conversations::prompts::Prompts::load(),
+            usage: crate::usage::UsageSink::default(),
+            streams: Default::default(),
         });
         let router = crate::http::router(core.clone());
         Ok(Self { core, router })
@@ -321,10 +328,17 @@ impl Hooks for Plugin {
         if let Ok(mut g) = self.core.server.write() {
             *g = facts;
         }
+        let core = self.core.clone();
+        tokio::spawn(async move { crate::conversations::recover_interrupted(&core).await });
         Ok(())
     }
 
     async fn on_deactivate(&self) -> Result<(), HookError> {
+        // Answers in flight are saved with what they have, not cut off mid-write.
+        self.core
+            .streams
+            .stop_all(std::time::Duration::from_secs(3))
+            .await;
         tracing::info!("Agents plugin deactivated");
         Ok(())
     }
@@ -336,7 +350,7 @@ impl Hooks for Plugin {
     }
 
     async fn message_has_been_posted(&self, _ctx: HookContext, post: Post) {
-        tracing::trace!(post_id = %post.id, "message posted");
+        crate::conversations::on_post(&self.core, post).await;
     }
 
     async fn message_has_been_updated(&self, _ctx: HookContext, new_post: Post, _old: Post) {

@@ -5,6 +5,7 @@
 mod admin;
 mod agents;
 mod auth;
+mod conversations;
 
 use std::sync::Arc;
 
@@ -35,6 +36,9 @@ pub fn router(core: Arc<Core>) -> Router {
         .route("/echo", post(echo))
         .route("/metrics", get(metrics))
         .route("/ai_bots", get(agents::ai_bots))
+        .route("/ai_threads", get(conversations::ai_threads))
+        .route("/post/{post_id}/stop", post(conversations::stop))
+        .route("/post/{post_id}/regenerate", post(conversations::regenerate))
         .route("/admin/config/check", get(agents::config_check))
         .route("/admin/models/fetch", post(admin::fetch_models))
         .fallback(not_found)

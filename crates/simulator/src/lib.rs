@@ -337,6 +337,25 @@ impl Simulator {
         }
     }
 
+    /// Waits until `done` holds for the server's data; false after `timeout`.
+    pub async fn wait_until(&self, timeout: std::time::Duration, done: impl Fn(&Data) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if done(&self.data()) {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// The direct channel of two users, created as the server would on first use.
+    pub fn direct_channel(&self, a: &str, b: &str) -> Channel {
+        self.data().direct_channel(a, b).unwrap_or_default()
+    }
+
     /// A user with a session; returns the user and a token for `Authorization: Bearer`.
     pub fn add_user(&self, username: &str, roles: &str) -> (User, String) {
         let user = User {

@@ -335,8 +335,9 @@ impl MattermostApi for SimState {
         payload: Map<String, Value>,
         broadcast: &WebsocketBroadcast,
     ) -> ApiResult<()> {
+        // The server namespaces plugin events: clients receive `custom_<plugin id>_<event>`.
         self.data().ws_events.push(WsEvent {
-            event: event.to_owned(),
+            event: format!("custom_{}_{event}", mattermost_ai::PLUGIN_ID),
             payload,
             broadcast: broadcast.clone(),
         });

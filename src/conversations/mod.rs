@@ -1,0 +1,509 @@
+//! Conversations with agents: which posts an agent answers, what it is told, and streaming the
+//! answer into bot posts; plus stop, regenerate, restart recovery and conversation titles.
+
+pub mod context;
+pub mod mention;
+pub mod prompts;
+pub mod registry;
+pub mod split;
+pub mod stream;
+pub mod titles;
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::config::{BotConfig, ServiceConfig};
+use crate::host::MattermostApi;
+use crate::host::model::{Channel, Post, User};
+use crate::llm::{self, Effort, ReasoningOptions, Request};
+use crate::plugin::Core;
+use crate::usage::UsageRecord;
+use stream::{Ending, props};
+
+/// The post type of every answer; Mattermost's webapp and the mobile app render it.
+pub const BOT_POST_TYPE: &str = "custom_llmbot";
+/// KV prefix marking an answer that is streaming, so a restart can finish it.
+pub const STREAMING_KEY_PREFIX: &str = "streaming_post_";
+/// Room kept for the answer when trimming history.
+const ANSWER_RESERVE_TOKENS: u64 = 4096;
+
+fn prop_true(p: &Post, key: &str) -> bool {
+    match p.props.get(key) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+/// Posts no agent ever answers, whatever they say.
+fn ignored(post: &Post) -> bool {
+    !post.post_type.is_empty()
+        || post.remote_id.as_deref().is_some_and(|r| !r.is_empty())
+        || post.props.contains_key("wrangler")
+        || (!prop_true(post, props::ACTIVATE_AI)
+            && (prop_true(post, "from_webhook")
+                || prop_true(post, "from_plugin")
+                || prop_true(post, "from_bot")))
+}
+
+/// The other member of a direct channel (its name is the two user ids joined by `__`).
+fn dm_partner(channel: &Channel, me: &str) -> Option<String> {
+    let (a, b) = channel.name.split_once("__")?;
+    match (a == me, b == me) {
+        (true, false) => Some(b.to_owned()),
+        (false, true) => Some(a.to_owned()),
+        _ => None,
+    }
+}
+
+/// Everything one answer needs, resolved once.
+pub struct Turn {
+    pub bot: BotConfig,
+    pub bot_user_id: String,
+    pub service: ServiceConfig,
+    pub user: User,
+    pub channel: Channel,
+}
+
+/// MessageHasBeenPosted: answer when the post is in an agent's DM or @mentions an agent.
+pub async fn on_post(core: &Arc<Core>, post: Post) {
+    let Some(api) = core.api() else { return };
+    let snap = core.snapshot();
+    if snap.bot_ids.values().any(|id| *id == post.user_id) || ignored(&post) {
+        return;
+    }
+    let channel = match api.get_channel(&post.channel_id).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(post_id = %post.id, error = %e, "could not read the post's channel");
+            return;
+        }
+    };
+    let agent_of = |user_id: &str| {
+        snap.agents()
+            .find(|b| snap.bot_ids.get(&b.name).map(String::as_str) == Some(user_id))
+            .cloned()
+    };
+    let bot = if channel.is_direct() {
+        match dm_partner(&channel, &post.user_id).and_then(|partner| agent_of(&partner)) {
+            Some(b) => b,
+            None => return,
+        }
+    } else {
+        let mentioned = mention::mentioned_usernames(&post.message);
+        match snap
+            .agents()
+            .find(|b| mentioned.contains(&b.name.to_lowercase()))
+            .cloned()
+        {
+            Some(b) => b,
+            None => return,
+        }
+    };
+    let Some(bot_user_id) = snap.bot_ids.get(&bot.name).cloned() else {
+        return;
+    };
+    let user = match api.get_user(&post.user_id).await {
+        Ok(u) => u,
+        Err(e) => {
+            tracing::warn!(post_id = %post.id, error = %e, "could not read the post's author");
+            return;
+        }
+    };
+    if user.is_bot && !prop_true(&post, props::ACTIVATE_AI) {
+        return;
+    }
+    if let Err(denied) = crate::agents::access::check(api.as_ref(), &bot, &user.id, &channel).await {
+        let note = Post {
+            user_id: bot_user_id.clone(),
+            channel_id: channel.id.clone(),
+            root_id: thread_root(&post),
+            message: format!("Sorry, {denied}. Ask your system admin if you need access."),
+            ..Default::default()
+        };
+        if let Err(e) = api.send_ephemeral_post(&user.id, &note).await {
+            tracing::warn!(error = %e, "could not tell a user they may not use an agent");
+        }
+        return;
+    }
+    let service = snap.effective.service_for(&bot).cloned().unwrap_or_default();
+    let turn = Turn {
+        bot,
+        bot_user_id,
+        service,
+        user,
+        channel,
+    };
+    answer(core, api, turn, post).await;
+}
+
+fn thread_root(p: &Post) -> String {
+    if p.root_id.is_empty() {
+        p.id.clone()
+    } else {
+        p.root_id.clone()
+    }
+}
+
+/// Creates the answer post and streams into it in the background.
+async fn answer(core: &Arc<Core>, api: Arc<dyn MattermostApi>, turn: Turn, trigger: Post) {
+    let mut reply = Post {
+        user_id: turn.bot_user_id.clone(),
+        channel_id: turn.channel.id.clone(),
+        root_id: thread_root(&trigger),
+        post_type: BOT_POST_TYPE.into(),
+        ..Default::default()
+    };
+    reply.props.insert(props::REQUESTER.into(), json!(turn.user.id));
+    reply.props.insert(props::RESPONDING_TO.into(), json!(trigger.id));
+    if !core.snapshot().effective.config.allow_unsafe_links {
+        reply.props.insert(props::UNSAFE_LINKS.into(), json!("true"));
+    }
+    let reply = match api.create_post(&reply).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "could not create the answer post");
+            return;
+        }
+    };
+    let core = core.clone();
+    tokio::spawn(async move { stream_answer(&core, api, turn, trigger, reply).await });
+}
+
+/// Builds the request for an answer to `trigger` (the thread up to it) and streams it into
+/// `reply`.
+pub async fn stream_answer(
+    core: &Arc<Core>,
+    api: Arc<dyn MattermostApi>,
+    turn: Turn,
+    trigger: Post,
+    reply: Post,
+) {
+    let registration = core.streams.register(&reply.id);
+    let marker = format!("{STREAMING_KEY_PREFIX}{}", reply.id);
+    if let Err(e) = api.kv_set(&marker, reply.channel_id.as_bytes()).await {
+        tracing::warn!(error = %e, "could not mark the answer as streaming");
+    }
+    let events = match prepare(core, api.as_ref(), &turn, &trigger, &reply).await {
+        Ok((model, request)) => match model.stream(request).await {
+            Ok(events) => Ok(events),
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    let events = events.unwrap_or_else(|e| {
+        // A failure before the first byte still ends the post visibly, through the same path.
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        let _ = tx.try_send(llm::Event::Error(e));
+        rx
+    });
+    let outcome = stream::run(api.clone(), reply.clone(), events, registration.token.clone()).await;
+    drop(registration);
+    if let Err(e) = api.kv_delete(&marker).await {
+        tracing::warn!(error = %e, "could not clear the streaming mark");
+    }
+    report(core, &turn, &outcome, "conversation");
+    if matches!(outcome.ending, Ending::Finished(_)) && turn.channel.is_direct() {
+        titles::ensure(core, api, &turn, &trigger).await;
+    }
+}
+
+/// Logs failures for admins and hands the usage to the sink.
+fn report(core: &Core, turn: &Turn, outcome: &stream::Outcome, operation: &str) {
+    if let Ending::Failed(e) = &outcome.ending {
+        tracing::warn!(
+            agent = %turn.bot.name,
+            service = %turn.service.name,
+            class = ?e.class,
+            detail = %e.detail,
+            "the AI service failed an answer"
+        );
+    }
+    let usage = outcome.usage.unwrap_or(llm::Usage {
+        input_tokens: 0,
+        output_tokens: llm::tokens::estimate(&outcome.text),
+    });
+    core.usage.record(UsageRecord {
+        user_id: turn.user.id.clone(),
+        team_id: turn.channel.team_id.clone(),
+        bot_id: turn.bot_user_id.clone(),
+        bot_username: turn.bot.name.clone(),
+        provider: turn.service.service_type.clone(),
+        operation: operation.into(),
+        input_tokens: usage.input_tokens,
+        output_tokens: usage.output_tokens,
+    });
+}
+
+/// The model and the request for one answer.
+async fn prepare(
+    core: &Arc<Core>,
+    api: &dyn MattermostApi,
+    turn: &Turn,
+    trigger: &Post,
+    reply: &Post,
+) -> Result<(Arc<dyn llm::LanguageModel>, Request), llm::LlmError> {
+    let model = llm::factory::build(&turn.service, core.outbound.clone())?;
+    let team = if turn.channel.team_id.is_empty() {
+        None
+    } else {
+        api.get_team(&turn.channel.team_id).await.ok()
+    };
+    let facts = core.server();
+    let server_name = facts
+        .config
+        .get_str("TeamSettings.SiteName")
+        .unwrap_or("")
+        .to_owned();
+    let setting = context::Setting {
+        bot: &turn.bot,
+        bot_user_id: &turn.bot_user_id,
+        service: &turn.service,
+        user: &turn.user,
+        channel: &turn.channel,
+        team: team.as_ref(),
+        server_name: &server_name,
+        tools_elsewhere: Vec::new(),
+    };
+    let bad = |e: context::ContextError| llm::LlmError::new(llm::ErrorClass::BadRequest, e.to_string());
+    let system = context::system_prompt(&core.prompts, &setting).map_err(bad)?;
+    let mut messages = vec![llm::Message::text(llm::Role::System, system)];
+    messages.extend(
+        context::history(api, &turn.bot, &turn.bot_user_id, trigger, Some(&reply.id))
+            .await
+            .map_err(bad)?,
+    );
+    let model_name = if turn.bot.model.is_empty() {
+        turn.service.default_model.clone()
+    } else {
+        turn.bot.model.clone()
+    };
+    let limit = llm::budget::input_limit(&turn.service, &model_name);
+    let dropped = llm::budget::fit(&mut messages, limit, ANSWER_RESERVE_TOKENS);
+    if dropped > 0 {
+        tracing::info!(
+            dropped,
+            limit,
+            "trimmed the oldest turns to fit the model's input limit"
+        );
+    }
+    let request = Request {
+        messages,
+        model: model_name,
+        user_id: Some(turn.user.id.clone()),
+        reasoning: turn.bot.reasoning_enabled.then(|| ReasoningOptions {
+            budget_tokens: u32::try_from(turn.bot.thinking_budget).unwrap_or(0),
+            effort: Effort::parse(&turn.bot.reasoning_effort),
+        }),
+        web_search: turn.channel.is_direct()
+            && turn.bot.enabled_native_tools.iter().any(|t| t == "web_search"),
+        ..Default::default()
+    };
+    if core.snapshot().effective.config.enable_llm_trace {
+        tracing::info!(
+            agent = %turn.bot.name,
+            request = %trace_view(&request),
+            "LLM call"
+        );
+    }
+    Ok((model, request))
+}
+
+/// The rendered request for the LLM trace: roles and text, images by size only.
+fn trace_view(r: &Request) -> String {
+    let turns: Vec<Value> = r
+        .messages
+        .iter()
+        .map(|m| {
+            json!({
+                "role": m.role,
+                "text": m.joined_text(),
+                "images": m.parts.iter().filter(|p| matches!(p, llm::Part::Image { .. })).count(),
+                "tool_calls": m.tool_calls,
+                "tool_call_id": m.tool_call_id,
+            })
+        })
+        .collect();
+    json!({"model": r.model, "messages": turns, "tools": r.tools.iter().map(|t| &t.name).collect::<Vec<_>>()})
+        .to_string()
+}
+
+/// Why a route refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PostActionError {
+    #[error("post not found")]
+    NotFound,
+    #[error("only the user who asked can do this")]
+    NotRequester,
+    #[error("{0}")]
+    Refused(String),
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// Loads an agent's answer post and checks the caller asked for it.
+async fn own_answer(
+    core: &Core,
+    api: &dyn MattermostApi,
+    post_id: &str,
+    user_id: &str,
+) -> Result<Post, PostActionError> {
+    let post = api
+        .get_post(post_id)
+        .await
+        .map_err(|_| PostActionError::NotFound)?;
+    let snap = core.snapshot();
+    if !snap.bot_ids.values().any(|id| *id == post.user_id) {
+        return Err(PostActionError::Refused("this is not an agent's post".into()));
+    }
+    if post.prop_str(props::REQUESTER) != Some(user_id) {
+        return Err(PostActionError::NotRequester);
+    }
+    match api
+        .has_permission_to_channel(user_id, &post.channel_id, "read_channel")
+        .await
+    {
+        Ok(true) => Ok(post),
+        _ => Err(PostActionError::NotRequester),
+    }
+}
+
+/// `POST /post/{id}/stop`.
+pub async fn stop(core: &Arc<Core>, post_id: &str, user_id: &str) -> Result<(), PostActionError> {
+    let api = core
+        .api()
+        .ok_or_else(|| PostActionError::Unavailable("not connected".into()))?;
+    own_answer(core, api.as_ref(), post_id, user_id).await?;
+    core.streams.cancel(post_id);
+    Ok(())
+}
+
+/// `POST /post/{id}/regenerate`: answers the same question again, into the same post.
+pub async fn regenerate(core: &Arc<Core>, post_id: &str, user_id: &str) -> Result<(), PostActionError> {
+    let api = core
+        .api()
+        .ok_or_else(|| PostActionError::Unavailable("not connected".into()))?;
+    let mut post = own_answer(core, api.as_ref(), post_id, user_id).await?;
+    if prop_true(&post, props::NO_REGEN) {
+        return Err(PostActionError::Refused(
+            "this answer cannot be regenerated".into(),
+        ));
+    }
+    let Some(trigger_id) = post.prop_str(props::RESPONDING_TO).map(str::to_owned) else {
+        return Err(PostActionError::Refused(
+            "this answer cannot be regenerated".into(),
+        ));
+    };
+    let trigger = api
+        .get_post(&trigger_id)
+        .await
+        .map_err(|_| PostActionError::Refused("the question was deleted".into()))?;
+    let snap = core.snapshot();
+    let bot = snap
+        .agents()
+        .find(|b| snap.bot_ids.get(&b.name) == Some(&post.user_id))
+        .cloned()
+        .ok_or_else(|| PostActionError::Refused("this agent is no longer configured".into()))?;
+    let channel = api
+        .get_channel(&post.channel_id)
+        .await
+        .map_err(|e| PostActionError::Unavailable(e.to_string()))?;
+    let user = api
+        .get_user(user_id)
+        .await
+        .map_err(|e| PostActionError::Unavailable(e.to_string()))?;
+    crate::agents::access::check(api.as_ref(), &bot, user_id, &channel)
+        .await
+        .map_err(|d| PostActionError::Refused(d.to_string()))?;
+    // The old answer goes: its follow-up posts, its text and everything it carried.
+    core.streams.cancel(post_id);
+    if let Ok(thread) = api.get_post_thread(post_id).await {
+        for p in thread.posts.values() {
+            if p.prop_str(props::CONTINUATION_OF) == Some(post_id)
+                && let Err(e) = api.delete_post(&p.id).await
+            {
+                tracing::warn!(error = %e, "could not delete a follow-up post of a regenerated answer");
+            }
+        }
+    }
+    for k in [
+        props::PENDING_TOOL_CALL,
+        props::REASONING,
+        props::REASONING_SIGNATURE,
+        props::ANNOTATIONS,
+    ] {
+        post.props.remove(k);
+    }
+    post.message.clear();
+    let post = api
+        .update_post(&post)
+        .await
+        .map_err(|e| PostActionError::Unavailable(e.to_string()))?;
+    let service = snap.effective.service_for(&bot).cloned().unwrap_or_default();
+    let turn = Turn {
+        bot_user_id: post.user_id.clone(),
+        bot,
+        service,
+        user,
+        channel,
+    };
+    let core = core.clone();
+    tokio::spawn(async move { stream_answer(&core, api, turn, trigger, post).await });
+    Ok(())
+}
+
+/// At activation: answers left mid-stream by a previous run get an "interrupted" note instead
+/// of staying in streaming state forever.
+pub async fn recover_interrupted(core: &Arc<Core>) {
+    let Some(api) = core.api() else { return };
+    let mut keys = Vec::new();
+    for page in 0.. {
+        match api.kv_list(page, 200).await {
+            Ok(list) => {
+                let done = list.len() < 200;
+                keys.extend(list.into_iter().filter(|k| k.starts_with(STREAMING_KEY_PREFIX)));
+                if done {
+                    break;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not list interrupted answers");
+                return;
+            }
+        }
+    }
+    for key in keys {
+        let post_id = &key[STREAMING_KEY_PREFIX.len()..];
+        if core.streams.is_active(post_id) {
+            continue;
+        }
+        if let Ok(mut post) = api.get_post(post_id).await {
+            let sep = if post.message.is_empty() { "" } else { "\n\n" };
+            post.message = format!(
+                "{}{sep}(This answer was interrupted because the Agents plugin restarted. Use Regenerate to try again.)",
+                post.message
+            );
+            if let Err(e) = api.update_post(&post).await {
+                tracing::warn!(post_id, error = %e, "could not finish an interrupted answer");
+                continue;
+            }
+            let mut payload = serde_json::Map::new();
+            payload.insert("post_id".into(), json!(post_id));
+            payload.insert("control".into(), json!("end"));
+            let _ = api
+                .publish_websocket_event(
+                    stream::POST_UPDATE_EVENT,
+                    payload,
+                    &crate::host::model::WebsocketBroadcast {
+                        channel_id: post.channel_id.clone(),
+                        ..Default::default()
+                    },
+                )
+                .await;
+        }
+        if let Err(e) = api.kv_delete(&key).await {
+            tracing::warn!(error = %e, "could not clear a streaming mark");
+        }
+    }
+}

@@ -1,0 +1,361 @@
+//! Streaming a model's answer into bot posts: the accumulated text goes out on the
+//! `postupdate` websocket event as it grows (throttled), and the post is saved at the end, on
+//! error, on stop, at tool calls and every few seconds in between, so nothing is lost when the
+//! plugin stops mid-answer. An answer longer than one post continues in the same thread.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::split::{SOFT_LIMIT, split};
+use crate::host::MattermostApi;
+use crate::host::model::{Post, WebsocketBroadcast};
+use crate::llm::{Annotation, Event, EventStream, FinishReason, LlmError, Thinking, ToolCall, Usage};
+
+/// The websocket event; the server prefixes it with `custom_<plugin id>_`.
+pub const POST_UPDATE_EVENT: &str = "postupdate";
+/// At most one websocket update per interval while text streams in.
+pub const PUBLISH_INTERVAL: Duration = Duration::from_millis(150);
+/// How often a long answer is saved while it streams.
+pub const SAVE_INTERVAL: Duration = Duration::from_secs(10);
+
+pub mod props {
+    pub const REQUESTER: &str = "llm_requester_user_id";
+    pub const RESPONDING_TO: &str = "responding_to";
+    pub const UNSAFE_LINKS: &str = "unsafe_links";
+    pub const NO_REGEN: &str = "no_regen";
+    pub const PENDING_TOOL_CALL: &str = "pending_tool_call";
+    pub const REASONING: &str = "reasoning_summary";
+    pub const REASONING_SIGNATURE: &str = "reasoning_signature";
+    pub const ANNOTATIONS: &str = "annotations";
+    /// On follow-up posts of a long answer: the answer's first post.
+    pub const CONTINUATION_OF: &str = "continuation_of";
+    pub const ACTIVATE_AI: &str = "activate_ai";
+}
+
+#[derive(Debug)]
+pub enum Ending {
+    Finished(FinishReason),
+    Failed(LlmError),
+    Stopped,
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    /// The whole answer, across follow-up posts.
+    pub text: String,
+    /// The answer's posts as saved, first one first.
+    pub posts: Vec<Post>,
+    pub usage: Option<Usage>,
+    pub tool_calls: Vec<ToolCall>,
+    pub ending: Ending,
+}
+
+/// A tool call as stored on the post (`pending_tool_call`), with upstream's field names.
+pub fn tool_calls_prop(calls: &[ToolCall]) -> String {
+    let list: Vec<Value> = calls
+        .iter()
+        .map(|c| {
+            let args: Value = serde_json::from_str(&c.arguments).unwrap_or_else(|_| json!({}));
+            json!({"id": c.id, "name": c.name, "description": "", "arguments": args, "result": "", "status": 0})
+        })
+        .collect();
+    Value::Array(list).to_string()
+}
+
+struct Writer {
+    api: Arc<dyn MattermostApi>,
+    posts: Vec<Post>,
+    /// The text of the current (last) post.
+    text: String,
+    /// Text of earlier posts of this answer.
+    done_text: String,
+    reasoning: String,
+    reasoning_open: bool,
+    thinking: Option<Thinking>,
+    annotations: Vec<Annotation>,
+    last_publish: Option<Instant>,
+    last_save: Instant,
+    dirty: bool,
+}
+
+impl Writer {
+    fn current(&mut self) -> &mut Post {
+        // `posts` starts with one element and only grows.
+        let last = self.posts.len() - 1;
+        &mut self.posts[last]
+    }
+
+    async fn publish(&self, post_id: &str, fields: Map<String, Value>) {
+        let mut payload = Map::new();
+        payload.insert("post_id".into(), json!(post_id));
+        payload.extend(fields);
+        let broadcast = WebsocketBroadcast {
+            channel_id: self.posts[0].channel_id.clone(),
+            ..Default::default()
+        };
+        if let Err(e) = self
+            .api
+            .publish_websocket_event(POST_UPDATE_EVENT, payload, &broadcast)
+            .await
+        {
+            tracing::warn!(post_id, error = %e, "could not publish a post update");
+        }
+    }
+
+    async fn control(&self, control: &str, extra: Map<String, Value>) {
+        let mut fields = Map::new();
+        fields.insert("control".into(), json!(control));
+        fields.extend(extra);
+        let id = self.posts.last().map(|p| p.id.clone()).unwrap_or_default();
+        self.publish(&id, fields).await;
+    }
+
+    async fn publish_text(&mut self) {
+        let id = self.current().id.clone();
+        let mut f = Map::new();
+        f.insert("next".into(), json!(self.text));
+        self.publish(&id, f).await;
+        self.last_publish = Some(Instant::now());
+        self.dirty = false;
+    }
+
+    async fn publish_reasoning(&mut self, done: bool) {
+        let control = if done {
+            "reasoning_summary_done"
+        } else {
+            "reasoning_summary"
+        };
+        let mut f = Map::new();
+        f.insert("reasoning".into(), json!(self.reasoning));
+        self.control(control, f).await;
+        self.last_publish = Some(Instant::now());
+    }
+
+    fn apply_props(&mut self) {
+        let reasoning = self.reasoning.clone();
+        let thinking = self.thinking.clone();
+        let annotations = self.annotations.clone();
+        let p = self.current();
+        if !reasoning.is_empty() {
+            p.props.insert(props::REASONING.into(), json!(reasoning));
+        }
+        if let Some(t) = thinking
+            && !t.signature.is_empty()
+        {
+            p.props
+                .insert(props::REASONING_SIGNATURE.into(), json!(t.signature));
+        }
+        if !annotations.is_empty() {
+            let s = serde_json::to_string(&annotations).unwrap_or_default();
+            p.props.insert(props::ANNOTATIONS.into(), json!(s));
+        }
+    }
+
+    async fn save(&mut self) {
+        self.apply_props();
+        let text = self.text.clone();
+        let post = self.current();
+        post.message = text;
+        let post = post.clone();
+        match self.api.update_post(&post).await {
+            Ok(saved) => *self.current() = saved,
+            Err(e) => tracing::error!(post_id = %post.id, error = %e, "could not save the answer"),
+        }
+        self.last_save = Instant::now();
+    }
+
+    /// Moves whatever does not fit the current post into a follow-up post in the same thread.
+    async fn overflow(&mut self) {
+        while self.text.chars().count() > SOFT_LIMIT {
+            let (first, rest) = split(&self.text, SOFT_LIMIT);
+            self.text = first;
+            self.save().await;
+            self.publish_text().await;
+            self.control("end", Map::new()).await;
+            self.done_text.push_str(&self.text);
+            let origin = self.posts[0].clone();
+            let mut next = Post {
+                user_id: origin.user_id.clone(),
+                channel_id: origin.channel_id.clone(),
+                root_id: if origin.root_id.is_empty() {
+                    origin.id.clone()
+                } else {
+                    origin.root_id.clone()
+                },
+                post_type: origin.post_type.clone(),
+                props: origin.props.clone(),
+                ..Default::default()
+            };
+            for k in [
+                props::REASONING,
+                props::REASONING_SIGNATURE,
+                props::ANNOTATIONS,
+                props::PENDING_TOOL_CALL,
+            ] {
+                next.props.remove(k);
+            }
+            next.props.insert(props::CONTINUATION_OF.into(), json!(origin.id));
+            next.props.insert(props::NO_REGEN.into(), json!("true"));
+            match self.api.create_post(&next).await {
+                Ok(created) => {
+                    self.posts.push(created);
+                    self.text = rest;
+                    self.control("start", Map::new()).await;
+                }
+                Err(e) => {
+                    // Without a follow-up post the rest cannot be shown; say so where it is.
+                    tracing::error!(error = %e, "could not create a follow-up post for a long answer");
+                    self.text = "\n\n(The rest of this answer could not be posted.)".into();
+                    self.done_text.push_str(&rest);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Streams `events` into `post` (already created) until the stream ends or `cancel` fires.
+pub async fn run(
+    api: Arc<dyn MattermostApi>,
+    post: Post,
+    mut events: EventStream,
+    cancel: CancellationToken,
+) -> Outcome {
+    let mut w = Writer {
+        api,
+        text: post.message.clone(),
+        posts: vec![post],
+        done_text: String::new(),
+        reasoning: String::new(),
+        reasoning_open: false,
+        thinking: None,
+        annotations: Vec::new(),
+        last_publish: None,
+        last_save: Instant::now(),
+        dirty: false,
+    };
+    w.control("start", Map::new()).await;
+    let (mut usage, mut tool_calls) = (None, Vec::new());
+    let ending = loop {
+        let flush_at = w
+            .last_publish
+            .map(|t| t + PUBLISH_INTERVAL)
+            .unwrap_or_else(Instant::now);
+        let ev = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => break Ending::Stopped,
+            _ = tokio::time::sleep_until(flush_at), if w.dirty => {
+                w.publish_text().await;
+                continue;
+            }
+            ev = events.recv() => ev,
+        };
+        let Some(ev) = ev else {
+            break Ending::Failed(LlmError::new(
+                crate::llm::ErrorClass::Malformed,
+                "the answer stream ended without an end event",
+            ));
+        };
+        match ev {
+            Event::Text(t) => {
+                if w.reasoning_open {
+                    w.reasoning_open = false;
+                    w.publish_reasoning(true).await;
+                }
+                w.text.push_str(&t);
+                w.dirty = true;
+                if w.text.chars().count() > SOFT_LIMIT {
+                    w.overflow().await;
+                }
+                let due = w.last_publish.is_none_or(|t| t.elapsed() >= PUBLISH_INTERVAL);
+                if due {
+                    w.publish_text().await;
+                }
+                if w.last_save.elapsed() >= SAVE_INTERVAL {
+                    w.save().await;
+                }
+            }
+            Event::Reasoning(r) => {
+                w.reasoning.push_str(&r);
+                w.reasoning_open = true;
+                if w.last_publish.is_none_or(|t| t.elapsed() >= PUBLISH_INTERVAL) {
+                    w.publish_reasoning(false).await;
+                }
+            }
+            Event::Thinking(t) => {
+                if w.reasoning.is_empty() {
+                    w.reasoning = t.text.clone();
+                }
+                w.thinking = Some(t);
+                w.reasoning_open = false;
+                w.publish_reasoning(true).await;
+            }
+            Event::Annotations(a) => {
+                w.annotations.extend(a);
+                let s = serde_json::to_string(&w.annotations).unwrap_or_default();
+                let mut f = Map::new();
+                f.insert("annotations".into(), json!(s));
+                w.control("annotations", f).await;
+            }
+            Event::ToolCalls(c) => tool_calls.extend(c),
+            Event::Usage(u) => usage = Some(u),
+            Event::End(reason) => break Ending::Finished(reason),
+            Event::Error(e) => break Ending::Failed(e),
+        }
+    };
+    // Dropping the stream closes the upstream request (the Stop button's promise).
+    drop(events);
+    if w.reasoning_open {
+        w.publish_reasoning(true).await;
+    }
+    match &ending {
+        Ending::Finished(_) if w.text.is_empty() && w.done_text.is_empty() && tool_calls.is_empty() => {
+            w.text = "The agent did not return a result.".into();
+        }
+        Ending::Finished(FinishReason::Length) => {
+            w.text
+                .push_str("\n\n(The answer was cut off at the model's output limit.)");
+        }
+        Ending::Finished(FinishReason::ContentFilter) => {
+            w.text
+                .push_str("\n\n(The AI service stopped this answer with its content filter.)");
+        }
+        Ending::Failed(e) => {
+            let sep = if w.text.is_empty() && w.done_text.is_empty() {
+                ""
+            } else {
+                "\n\n"
+            };
+            w.text.push_str(&format!("{sep}**Error:** {}", e.user_message()));
+        }
+        _ => {}
+    }
+    w.overflow().await;
+    if !tool_calls.is_empty() {
+        let prop = tool_calls_prop(&tool_calls);
+        w.current()
+            .props
+            .insert(props::PENDING_TOOL_CALL.into(), json!(prop.clone()));
+        let mut f = Map::new();
+        f.insert("tool_call".into(), json!(prop));
+        w.control("tool_call", f).await;
+    }
+    w.save().await;
+    w.publish_text().await;
+    if matches!(ending, Ending::Stopped) {
+        w.control("cancel", Map::new()).await;
+    }
+    w.control("end", Map::new()).await;
+    let text = format!("{}{}", w.done_text, w.text);
+    Outcome {
+        text,
+        posts: w.posts,
+        usage,
+        tool_calls,
+        ending,
+    }
+}

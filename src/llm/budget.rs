@@ -1,0 +1,160 @@
+//! Fitting a conversation into the model's input limit: the oldest context goes first; the
+//! system prompt and the newest turn always stay.
+
+use super::{Message, Part, Role, tokens};
+use crate::config::{ServiceConfig, service_type};
+
+/// Tokens an image costs, roughly (a 1024×1024 image at high detail on OpenAI).
+const IMAGE_TOKENS: u64 = 800;
+/// Per-message overhead of the chat formats (role markers and separators).
+const MESSAGE_OVERHEAD: u64 = 4;
+
+/// The service's input limit: `tokenLimit` when set, else what the provider and model allow.
+pub fn input_limit(service: &ServiceConfig, model: &str) -> u64 {
+    if service.token_limit > 0 {
+        return service.token_limit as u64;
+    }
+    let m = model.to_ascii_lowercase();
+    match service.service_type.as_str() {
+        service_type::ANTHROPIC | service_type::BEDROCK => 200_000,
+        service_type::OPENAI | service_type::AZURE => {
+            const TABLE: &[(&str, u64)] = &[
+                ("gpt-5", 400_000),
+                ("gpt-4.1", 1_000_000),
+                ("o1-mini", 128_000),
+                ("o1", 200_000),
+                ("o3", 200_000),
+                ("o4", 200_000),
+                ("gpt-4o", 128_000),
+                ("gpt-4-turbo", 128_000),
+                ("gpt-4-32k", 32_768),
+                ("gpt-4", 8_192),
+                ("gpt-3.5-turbo", 16_385),
+            ];
+            TABLE
+                .iter()
+                .find(|(prefix, _)| m.starts_with(prefix))
+                .map(|(_, n)| *n)
+                .unwrap_or(128_000)
+        }
+        _ => 128_000,
+    }
+}
+
+/// Estimated tokens of one message.
+pub fn message_tokens(m: &Message) -> u64 {
+    let parts: u64 = m
+        .parts
+        .iter()
+        .map(|p| match p {
+            Part::Text(t) => tokens::estimate(t),
+            Part::Image { .. } => IMAGE_TOKENS,
+        })
+        .sum();
+    let calls: u64 = m
+        .tool_calls
+        .iter()
+        .map(|c| tokens::estimate(&c.name) + tokens::estimate(&c.arguments))
+        .sum();
+    let thinking = m
+        .thinking
+        .as_ref()
+        .map(|t| tokens::estimate(&t.text))
+        .unwrap_or(0);
+    parts + calls + thinking + MESSAGE_OVERHEAD
+}
+
+/// Drops the oldest turns until the conversation fits `limit` tokens with room for the answer
+/// (`reserve`). Never drops a system message or the last message; keeps tool results with their
+/// calls and starts the kept history on a user turn, as every provider requires. Returns how many
+/// messages were dropped.
+pub fn fit(messages: &mut Vec<Message>, limit: u64, reserve: u64) -> usize {
+    let budget = limit.saturating_sub(reserve).max(limit / 10).max(100);
+    let total = |ms: &[Message]| ms.iter().map(message_tokens).sum::<u64>();
+    let mut dropped = 0;
+    while total(messages) > budget {
+        // The first droppable message: not system, not the last one.
+        let Some(i) = messages
+            .iter()
+            .position(|m| m.role != Role::System)
+            .filter(|i| *i + 1 < messages.len())
+        else {
+            break;
+        };
+        messages.remove(i);
+        dropped += 1;
+        // A history may not start with tool results or an assistant turn.
+        while let Some(j) = messages.iter().position(|m| m.role != Role::System) {
+            if j + 1 < messages.len() && matches!(messages[j].role, Role::Tool | Role::Assistant) {
+                messages.remove(j);
+                dropped += 1;
+            } else {
+                break;
+            }
+        }
+    }
+    dropped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn convo(n: usize) -> Vec<Message> {
+        let mut v = vec![Message::text(Role::System, "system prompt")];
+        for i in 0..n {
+            v.push(Message::text(
+                Role::User,
+                format!("question {i} {}", "words ".repeat(100)),
+            ));
+            v.push(Message::text(
+                Role::Assistant,
+                format!("answer {i} {}", "words ".repeat(100)),
+            ));
+        }
+        v.push(Message::text(Role::User, "the newest question"));
+        v
+    }
+
+    #[test]
+    fn drops_oldest_first_and_keeps_system_and_newest() {
+        let mut m = convo(20);
+        let before = m.len();
+        let dropped = fit(&mut m, 1500, 200);
+        assert!(dropped > 0 && m.len() == before - dropped);
+        assert_eq!(m[0].role, Role::System);
+        assert_eq!(m[1].role, Role::User, "history restarts on a user turn");
+        assert_eq!(m.last().unwrap().joined_text(), "the newest question");
+        assert!(m[1].joined_text().starts_with("question "));
+        assert!(m.iter().map(message_tokens).sum::<u64>() <= 1300);
+    }
+
+    #[test]
+    fn a_fitting_conversation_is_untouched() {
+        let mut m = convo(2);
+        assert_eq!(fit(&mut m, 100_000, 4096), 0);
+        assert_eq!(m, convo(2));
+    }
+
+    #[test]
+    fn never_drops_the_newest_turn_even_when_it_alone_is_too_long() {
+        let mut m = vec![
+            Message::text(Role::System, "s"),
+            Message::text(Role::User, "x ".repeat(10_000)),
+        ];
+        fit(&mut m, 1000, 100);
+        assert_eq!(m.len(), 2);
+    }
+
+    #[test]
+    fn limits_come_from_the_service_or_the_model() {
+        let mut s = ServiceConfig {
+            service_type: "openai".into(),
+            ..Default::default()
+        };
+        assert_eq!(input_limit(&s, "gpt-4o-mini"), 128_000);
+        assert_eq!(input_limit(&s, "gpt-4"), 8_192);
+        s.token_limit = 5000;
+        assert_eq!(input_limit(&s, "gpt-4o"), 5000);
+    }
+}

@@ -1,0 +1,548 @@
+//! Chatting with agents through the simulated server and a fake OpenAI service: DMs, mentions,
+//! ignored posts, access refusal, history, vision, streaming events, stop, regenerate, errors,
+//! long answers, restart recovery and titles. Every test runs over both transports.
+
+#[macro_use]
+mod common;
+
+use std::time::Duration;
+
+use mattermost_simulator::fake_provider::{FakeProvider, Script};
+use mattermost_simulator::{Data, Simulator, Transport};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
+const EVENT: &str = "custom_mattermost-ai_postupdate";
+
+both_transports!(
+    a_dm_is_answered_by_streaming_into_a_bot_post,
+    mentions_are_answered_in_the_thread_and_other_posts_ignored,
+    history_carries_earlier_turns_and_attachments,
+    a_refused_user_is_told_why,
+    stop_keeps_the_partial_answer_and_only_the_requester_may,
+    regenerate_rewrites_the_same_post,
+    a_provider_failure_ends_the_post_with_the_partial_text,
+    a_long_answer_continues_in_follow_up_posts,
+    an_answer_interrupted_by_a_restart_is_finished,
+);
+
+fn chunk(text: &str) -> Value {
+    json!({"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": null}]})
+}
+
+/// A streamed Chat Completions answer in `parts`, `delay` ms apart.
+fn answer(parts: &[&str], delay: u64) -> Script {
+    let mut c: Vec<(u64, String)> = parts
+        .iter()
+        .map(|p| (delay, format!("data: {}\n\n", chunk(p))))
+        .collect();
+    c.push((
+        0,
+        format!(
+            "data: {}\n\n",
+            json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        ),
+    ));
+    c.push((
+        0,
+        format!(
+            "data: {}\n\n",
+            json!({"choices": [], "usage": {"prompt_tokens": 30, "completion_tokens": 5}})
+        ),
+    ));
+    c.push((0, "data: [DONE]\n\n".into()));
+    Script::sse(c)
+}
+
+fn config(url: &str, agent: Value) -> Value {
+    let mut bot = json!({"id": "b1", "name": "ai", "displayName": "Assistant", "serviceID": "svc",
+        "customInstructions": "Answer like a pirate.", "enableVision": true});
+    if let (Some(b), Some(extra)) = (bot.as_object_mut(), agent.as_object()) {
+        b.extend(extra.clone());
+    }
+    json!({"config": {
+        "services": [{"id": "svc", "name": "Fake", "type": "openai", "apiKey": "sk-test", "apiURL": url,
+                      "defaultModel": "gpt-4o", "streamingTimeoutSeconds": 2}],
+        "bots": [bot],
+    }})
+}
+
+struct World {
+    sim: Simulator,
+    fake: FakeProvider,
+    bot_id: String,
+    alice: (String, String),
+}
+
+async fn world(t: Transport, scripts: Vec<Script>, agent: Value) -> World {
+    let fake = FakeProvider::start(scripts).await.unwrap();
+    let sim = Simulator::builder(BIN)
+        .transport(t)
+        .plugin_config(config(&fake.url, agent))
+        .start()
+        .await
+        .unwrap_or_else(|e| panic!("start ({t:?}): {e}"));
+    let bot_id = sim
+        .data()
+        .bots
+        .values()
+        .find(|b| b.username == "ai")
+        .map(|b| b.user_id.clone())
+        .expect("the agent's bot exists");
+    let (alice, token) = sim.add_user("alice", "system_user");
+    World {
+        sim,
+        fake,
+        bot_id,
+        alice: (alice.id, token),
+    }
+}
+
+fn events(d: &Data) -> Vec<Value> {
+    d.ws_events
+        .iter()
+        .filter(|e| e.event == EVENT)
+        .map(|e| Value::Object(e.payload.clone()))
+        .collect()
+}
+
+fn ends(d: &Data) -> usize {
+    events(d).iter().filter(|e| e["control"] == "end").count()
+}
+
+async fn wait_ends(w: &World, n: usize) {
+    assert!(
+        w.sim.wait_until(Duration::from_secs(10), |d| ends(d) >= n).await,
+        "{n} answers did not finish: {:?}",
+        events(&w.sim.data())
+    );
+}
+
+fn bot_posts(w: &World) -> Vec<mattermost_ai::host::model::Post> {
+    let mut v: Vec<_> = w
+        .sim
+        .data()
+        .posts
+        .values()
+        .filter(|p| p.user_id == w.bot_id)
+        .cloned()
+        .collect();
+    v.sort_by_key(|p| p.create_at);
+    v
+}
+
+async fn post_route(w: &World, token: &str, path: &str) -> u16 {
+    reqwest::Client::new()
+        .post(w.sim.plugin_url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn a_dm_is_answered_by_streaming_into_a_bot_post(t: Transport) {
+    let w = world(t, vec![answer(&["Ahoy", ", matey", "!"], 200)], json!({})).await;
+    let dm = w.sim.direct_channel(&w.alice.0, &w.bot_id);
+    let question = w
+        .sim
+        .post_as(&w.alice.0, &dm.id, "Hello there", "")
+        .await
+        .unwrap();
+    wait_ends(&w, 1).await;
+
+    let posts = bot_posts(&w);
+    assert_eq!(posts.len(), 1);
+    let reply = &posts[0];
+    assert_eq!(reply.message, "Ahoy, matey!");
+    assert_eq!(reply.post_type, "custom_llmbot");
+    assert_eq!(reply.root_id, question.id);
+    assert_eq!(reply.props["llm_requester_user_id"], w.alice.0.as_str());
+    assert_eq!(reply.props["responding_to"], question.id.as_str());
+    assert_eq!(reply.props["unsafe_links"], "true");
+
+    // Start, the growing text (whole text so far, not deltas), end; all on the DM channel.
+    {
+        let d = w.sim.data();
+        let ev = events(&d);
+        assert_eq!(ev.first().unwrap()["control"], "start");
+        assert_eq!(ev.last().unwrap()["control"], "end");
+        let texts: Vec<&str> = ev.iter().filter_map(|e| e["next"].as_str()).collect();
+        assert!(texts.len() >= 2, "{texts:?}");
+        assert!(texts.windows(2).all(|p| p[1].starts_with(p[0])), "{texts:?}");
+        assert_eq!(*texts.last().unwrap(), "Ahoy, matey!");
+        assert!(ev.iter().all(|e| e["post_id"] == reply.id.as_str()));
+        assert!(d.ws_events.iter().all(|e| e.broadcast.channel_id == dm.id));
+    }
+
+    // What the model was told.
+    let body = w.fake.body(0);
+    assert_eq!(body["model"], "gpt-4o");
+    let msgs = body["messages"].as_array().unwrap();
+    assert_eq!(msgs[0]["role"], "system");
+    let system = msgs[0]["content"].as_str().unwrap();
+    assert!(system.contains("Assistant") && system.contains("@ai"), "{system}");
+    assert!(system.contains("Answer like a pirate."), "{system}");
+    assert!(system.contains("@alice"), "{system}");
+    assert_eq!(msgs[1]["role"], "user");
+    assert!(msgs[1]["content"].to_string().contains("@alice: Hello there"));
+
+    // A title is made once, and the conversation is listed with it.
+    let key = format!("conversation_title_{}", question.id);
+    assert!(
+        w.sim
+            .wait_until(Duration::from_secs(5), |d| d
+                .kv
+                .get(&key)
+                .is_some_and(|v| v.value == b"Ahoy, matey!"))
+            .await
+    );
+    let threads: Value = reqwest::Client::new()
+        .get(w.sim.plugin_url("/ai_threads"))
+        .bearer_auth(&w.alice.1)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(threads[0]["id"], question.id.as_str());
+    assert_eq!(threads[0]["title"], "Ahoy, matey!");
+    assert_eq!(threads[0]["channel_id"], dm.id.as_str());
+    assert_eq!(threads[0]["reply_count"], 1);
+    let requests = w.fake.requests();
+    w.sim
+        .post_as(&w.alice.0, &dm.id, "And again", &question.id)
+        .await
+        .unwrap();
+    wait_ends(&w, 2).await;
+    w.sim.settle().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        w.fake.requests(),
+        requests + 1,
+        "no second title for the same conversation"
+    );
+}
+
+async fn mentions_are_answered_in_the_thread_and_other_posts_ignored(t: Transport) {
+    let w = world(t, vec![answer(&["Here."], 0)], json!({})).await;
+    let team = w.sim.add_team("t");
+    let town = w.sim.add_channel(&team.id, "town", "O");
+    w.sim.add_member(&town.id, &w.alice.0);
+
+    for ignored in [
+        "no mention at all",
+        "code `@ai` is not a mention",
+        "```\n@ai in a block\n```",
+        "mail ops@ai.example",
+    ] {
+        w.sim.post_as(&w.alice.0, &town.id, ignored, "").await.unwrap();
+    }
+    // Posts from other bots, webhooks, the system and remote clusters are not answered.
+    let (other_bot, _) = w.sim.add_user("otherbot", "system_user");
+    w.sim.data().users.get_mut(&other_bot.id).unwrap().is_bot = true;
+    w.sim
+        .post_as(&other_bot.id, &town.id, "@ai hello from a bot", "")
+        .await
+        .unwrap();
+    let mut skip = Vec::new();
+    for (key, value) in [("from_webhook", json!("true")), ("from_plugin", json!("true"))] {
+        let mut p = mattermost_ai::host::model::Post {
+            user_id: w.alice.0.clone(),
+            channel_id: town.id.clone(),
+            message: "@ai hi".into(),
+            ..Default::default()
+        };
+        p.props.insert(key.into(), value);
+        skip.push(p);
+    }
+    skip.push(mattermost_ai::host::model::Post {
+        user_id: w.alice.0.clone(),
+        channel_id: town.id.clone(),
+        message: "@ai joined".into(),
+        post_type: "system_join_channel".into(),
+        ..Default::default()
+    });
+    skip.push(mattermost_ai::host::model::Post {
+        user_id: w.alice.0.clone(),
+        channel_id: town.id.clone(),
+        message: "@ai from afar".into(),
+        remote_id: Some("remote1".into()),
+        ..Default::default()
+    });
+    for p in skip {
+        let p = w.sim.data().insert_post(p).unwrap();
+        w.sim.state.fire_posted(p);
+    }
+    w.sim.settle().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(w.fake.requests(), 0, "nothing above is answered");
+    assert!(bot_posts(&w).is_empty());
+
+    // A mention is answered in its thread, visible to the channel.
+    let root = w
+        .sim
+        .post_as(&w.alice.0, &town.id, "**@AI** what is up?", "")
+        .await
+        .unwrap();
+    wait_ends(&w, 1).await;
+    let reply = bot_posts(&w).pop().unwrap();
+    assert_eq!(
+        (reply.root_id.as_str(), reply.channel_id.as_str()),
+        (root.id.as_str(), town.id.as_str())
+    );
+    let system = w.fake.body(0)["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(system.contains("town"), "the channel is named: {system}");
+
+    // Inside a thread, a later mention is answered with the thread as history.
+    w.sim
+        .post_as(&w.alice.0, &town.id, "thanks", &root.id)
+        .await
+        .unwrap();
+    w.sim
+        .post_as(&w.alice.0, &town.id, "@ai and more?", &root.id)
+        .await
+        .unwrap();
+    wait_ends(&w, 2).await;
+    let msgs = w.fake.body(1)["messages"].as_array().unwrap().clone();
+    let roles: Vec<&str> = msgs.iter().map(|m| m["role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["system", "user", "assistant", "user", "user"]);
+
+    // A plugin post that asks for it is answered.
+    let mut asked = mattermost_ai::host::model::Post {
+        user_id: other_bot.id.clone(),
+        channel_id: town.id.clone(),
+        message: "@ai summarize please".into(),
+        ..Default::default()
+    };
+    asked.props.insert("from_plugin".into(), json!("true"));
+    asked.props.insert("activate_ai".into(), json!(true));
+    let asked = w.sim.data().insert_post(asked).unwrap();
+    w.sim.state.fire_posted(asked);
+    wait_ends(&w, 3).await;
+}
+
+async fn history_carries_earlier_turns_and_attachments(t: Transport) {
+    let w = world(t, vec![answer(&["First answer."], 0)], json!({})).await;
+    let dm = w.sim.direct_channel(&w.alice.0, &w.bot_id);
+    let root = w
+        .sim
+        .post_as(&w.alice.0, &dm.id, "Question one", "")
+        .await
+        .unwrap();
+    wait_ends(&w, 1).await;
+
+    let png = w
+        .sim
+        .state
+        .add_file(&dm.id, "cat.png", vec![0x89, b'P', b'N', b'G'])
+        .unwrap();
+    let notes = w
+        .sim
+        .state
+        .add_file(&dm.id, "notes.txt", b"remember the milk".to_vec())
+        .unwrap();
+    let mut p = mattermost_ai::host::model::Post {
+        user_id: w.alice.0.clone(),
+        channel_id: dm.id.clone(),
+        root_id: root.id.clone(),
+        message: "What is in these?".into(),
+        file_ids: vec![png.id.clone(), notes.id.clone()],
+        ..Default::default()
+    };
+    p = w.sim.data().insert_post(p).unwrap();
+    w.sim.state.fire_posted(p);
+    wait_ends(&w, 2).await;
+
+    let msgs = w.fake.body(w.fake.requests() - 1)["messages"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let last_answer_req = msgs.clone();
+    let roles: Vec<&str> = last_answer_req
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["system", "user", "assistant", "user"], "{msgs:?}");
+    assert_eq!(msgs[2]["content"], "First answer.");
+    let last = msgs[3]["content"].to_string();
+    assert!(last.contains("@alice: What is in these?"), "{last}");
+    assert!(
+        last.contains("data:image/png;base64,iVBORw=="),
+        "the image goes to a vision agent: {last}"
+    );
+    assert!(
+        last.contains("remember the milk"),
+        "text attachments are read: {last}"
+    );
+}
+
+async fn a_refused_user_is_told_why(t: Transport) {
+    let w = world(t, vec![answer(&["never"], 0)], json!({"userAccessLevel": 3})).await;
+    let dm = w.sim.direct_channel(&w.alice.0, &w.bot_id);
+    w.sim.post_as(&w.alice.0, &dm.id, "Hello", "").await.unwrap();
+    w.sim.settle().await;
+    assert_eq!(w.fake.requests(), 0);
+    assert!(bot_posts(&w).is_empty());
+    let d = w.sim.data();
+    let (to, note) = d.ephemeral.last().expect("an ephemeral explanation");
+    assert_eq!(to, &w.alice.0);
+    assert!(note.message.contains("not allowed"), "{}", note.message);
+}
+
+async fn stop_keeps_the_partial_answer_and_only_the_requester_may(t: Transport) {
+    let slow: Vec<&str> = vec![
+        "one ", "two ", "three ", "four ", "five ", "six ", "seven ", "eight ",
+    ];
+    let w = world(t, vec![answer(&slow, 300)], json!({})).await;
+    let dm = w.sim.direct_channel(&w.alice.0, &w.bot_id);
+    w.sim
+        .post_as(&w.alice.0, &dm.id, "Count slowly", "")
+        .await
+        .unwrap();
+    assert!(
+        w.sim
+            .wait_until(Duration::from_secs(5), |d| events(d)
+                .iter()
+                .any(|e| e["next"] == "one two "))
+            .await
+    );
+    let reply = bot_posts(&w).pop().unwrap();
+    let (_, bob) = w.sim.add_user("bob", "system_user");
+    assert_eq!(
+        post_route(&w, &bob, &format!("/post/{}/stop", reply.id)).await,
+        403
+    );
+    assert_eq!(
+        post_route(&w, &w.alice.1, &format!("/post/{}/stop", reply.id)).await,
+        200
+    );
+    wait_ends(&w, 1).await;
+    let saved = bot_posts(&w).pop().unwrap();
+    assert!(saved.message.starts_with("one two"), "{}", saved.message);
+    assert!(!saved.message.contains("eight"), "{}", saved.message);
+    assert!(events(&w.sim.data()).iter().any(|e| e["control"] == "cancel"));
+}
+
+async fn regenerate_rewrites_the_same_post(t: Transport) {
+    let w = world(t, vec![answer(&["Old answer."], 0)], json!({})).await;
+    let dm = w.sim.direct_channel(&w.alice.0, &w.bot_id);
+    w.sim
+        .post_as(&w.alice.0, &dm.id, "Tell me something", "")
+        .await
+        .unwrap();
+    wait_ends(&w, 1).await;
+    let reply = bot_posts(&w).pop().unwrap();
+    w.fake.script(vec![answer(&["New ", "answer."], 0)]);
+    let (_, bob) = w.sim.add_user("bob", "system_user");
+    assert_eq!(
+        post_route(&w, &bob, &format!("/post/{}/regenerate", reply.id)).await,
+        403
+    );
+    assert_eq!(
+        post_route(&w, &w.alice.1, &format!("/post/{}/regenerate", reply.id)).await,
+        200
+    );
+    wait_ends(&w, 2).await;
+    let posts = bot_posts(&w);
+    assert_eq!(posts.len(), 1, "the same post is reused");
+    assert_eq!(posts[0].id, reply.id);
+    assert_eq!(posts[0].message, "New answer.");
+    // The regenerated request does not contain the old answer.
+    let msgs = w.fake.body(w.fake.requests() - 1)["messages"].to_string();
+    assert!(!msgs.contains("Old answer."), "{msgs}");
+
+    let mut no_regen = posts[0].clone();
+    no_regen.props.insert("no_regen".into(), json!("true"));
+    w.sim.data().posts.insert(no_regen.id.clone(), no_regen);
+    assert_eq!(
+        post_route(&w, &w.alice.1, &format!("/post/{}/regenerate", reply.id)).await,
+        400
+    );
+}
+
+async fn a_provider_failure_ends_the_post_with_the_partial_text(t: Transport) {
+    let cut = Script::sse(vec![(0, format!("data: {}\n\n", chunk("Half an ans")))]);
+    let w = world(t, vec![cut], json!({})).await;
+    let dm = w.sim.direct_channel(&w.alice.0, &w.bot_id);
+    w.sim.post_as(&w.alice.0, &dm.id, "Go", "").await.unwrap();
+    wait_ends(&w, 1).await;
+    let msg = bot_posts(&w).pop().unwrap().message;
+    assert!(msg.starts_with("Half an ans"), "{msg}");
+    assert!(msg.contains("**Error:**"), "{msg}");
+
+    w.fake.script(vec![Script::status(
+        401,
+        r#"{"error":{"message":"Incorrect API key provided: sk-te***"}}"#,
+    )]);
+    w.sim.post_as(&w.alice.0, &dm.id, "Again", "").await.unwrap();
+    wait_ends(&w, 2).await;
+    let msg = bot_posts(&w).pop().unwrap().message;
+    assert!(msg.contains("credentials"), "{msg}");
+    assert!(!msg.contains("sk-te"), "{msg}");
+}
+
+async fn a_long_answer_continues_in_follow_up_posts(t: Transport) {
+    let para = format!("{}\n\n", "lorem ipsum dolor sit amet ".repeat(40));
+    let parts: Vec<String> = (0..40).map(|_| para.clone()).collect();
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let w = world(t, vec![answer(&refs, 0)], json!({})).await;
+    let dm = w.sim.direct_channel(&w.alice.0, &w.bot_id);
+    let q = w
+        .sim
+        .post_as(&w.alice.0, &dm.id, "Write a lot", "")
+        .await
+        .unwrap();
+    wait_ends(&w, 2).await;
+    assert!(
+        w.sim
+            .wait_until(Duration::from_secs(5), |d| ends(d) >= 2
+                && events(d).last().is_some_and(|e| e["control"] == "end"))
+            .await
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let posts = bot_posts(&w);
+    assert!(posts.len() >= 2, "{} posts", posts.len());
+    assert!(
+        posts
+            .iter()
+            .all(|p| p.message.chars().count() <= 16383 && p.root_id == q.id)
+    );
+    assert_eq!(posts[1].props["continuation_of"], posts[0].id.as_str());
+    let whole: String = posts.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(whole, parts.concat(), "nothing is lost");
+}
+
+async fn an_answer_interrupted_by_a_restart_is_finished(t: Transport) {
+    let w = world(t, vec![answer(&["x"], 0)], json!({})).await;
+    let dm = w.sim.direct_channel(&w.alice.0, &w.bot_id);
+    let half = mattermost_ai::host::model::Post {
+        user_id: w.bot_id.clone(),
+        channel_id: dm.id.clone(),
+        message: "Partial answer".into(),
+        post_type: "custom_llmbot".into(),
+        ..Default::default()
+    };
+    let half = w.sim.data().insert_post(half).unwrap();
+    w.sim.data().kv_put(
+        &format!("streaming_post_{}", half.id),
+        dm.id.clone().into_bytes(),
+        0,
+    );
+    w.sim.conn.on_activate().await.unwrap();
+    assert!(
+        w.sim
+            .wait_until(Duration::from_secs(5), |d| d.posts[&half.id]
+                .message
+                .contains("interrupted"))
+            .await
+    );
+    let d = w.sim.data();
+    assert!(d.posts[&half.id].message.starts_with("Partial answer"));
+    assert!(!d.kv.contains_key(&format!("streaming_post_{}", half.id)));
+}
