@@ -59,6 +59,8 @@ bench: target/refplugin
 	cargo build --release --locked --workspace --bins
 	target/release/transport-bench target/release/mattermost-ai target/refplugin
 	target/release/sse-bench
+	target/release/conversation-bench target/release/mattermost-ai --conversations 100
+	target/release/conversation-bench target/release/mattermost-ai --conversations 100 --grpc
 
 clean:
 	cargo clean

@@ -340,6 +340,7 @@ impl MattermostApi for SimState {
             event: format!("custom_{}_{event}", mattermost_ai::PLUGIN_ID),
             payload,
             broadcast: broadcast.clone(),
+            at: std::time::Instant::now(),
         });
         Ok(())
     }

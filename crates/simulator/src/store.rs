@@ -68,6 +68,8 @@ pub struct WsEvent {
     pub event: String,
     pub payload: Map<String, Value>,
     pub broadcast: WebsocketBroadcast,
+    /// When the plugin published it.
+    pub at: Instant,
 }
 
 /// One line the plugin wrote to the server log through the API.
