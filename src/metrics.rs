@@ -1,12 +1,22 @@
-//! Prometheus metrics served through the ServeMetrics hook. More series arrive with the
-//! observability work; the registry and exposition live here from the start.
+//! Prometheus metrics, served through the ServeMetrics hook (and `GET /metrics` for admins).
+//! Names and labels are upstream's, so existing dashboards keep working.
 
-use prometheus::{Encoder as _, Gauge, GaugeVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder as _, Gauge, GaugeVec, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
+    TextEncoder,
+};
+
+use crate::usage::{UsageObserver, UsageRecord};
 
 pub struct Metrics {
     registry: Registry,
     start_time: Gauge,
-    info: GaugeVec,
+    api_time: HistogramVec,
+    http_requests: IntCounter,
+    http_errors: IntCounter,
+    llm_requests: IntCounterVec,
+    input_tokens: IntCounterVec,
+    output_tokens: IntCounterVec,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -20,39 +30,89 @@ impl Metrics {
             "agents_system_plugin_start_timestamp_seconds",
             "Time the plugin started, in seconds since the Unix epoch.",
         ))?;
+        // Cloud installations identify themselves through the environment, as upstream reads it.
+        let installation = std::env::var("MM_CLOUD_INSTALLATION_ID").unwrap_or_default();
         let info = GaugeVec::new(
             Opts::new(
                 "agents_system_plugin_info",
                 "The plugin's version and installation.",
             ),
-            &["version", "installation_id"],
+            &["version", "installationId"],
+        )?;
+        let api_time = HistogramVec::new(
+            HistogramOpts::new(
+                "agents_api_time_seconds",
+                "Time to execute the plugin's HTTP API, in seconds.",
+            ),
+            &["handler", "method", "status_code"],
+        )?;
+        let http_requests = IntCounter::with_opts(Opts::new(
+            "agents_http_requests_total",
+            "Requests to the plugin's HTTP API.",
+        ))?;
+        let http_errors = IntCounter::with_opts(Opts::new(
+            "agents_http_errors_total",
+            "Requests to the plugin's HTTP API answered with a non-2xx status.",
+        ))?;
+        let llm_requests = IntCounterVec::new(
+            Opts::new("agents_llm_requests_total", "Requests to language models."),
+            &["llm_name", "provider"],
+        )?;
+        let input_tokens = IntCounterVec::new(
+            Opts::new("agents_llm_input_tokens_total", "Tokens sent to language models."),
+            &["bot_name", "team_id"],
+        )?;
+        let output_tokens = IntCounterVec::new(
+            Opts::new(
+                "agents_llm_output_tokens_total",
+                "Tokens language models answered with.",
+            ),
+            &["bot_name", "team_id"],
         )?;
         registry.register(Box::new(start_time.clone()))?;
         registry.register(Box::new(info.clone()))?;
+        registry.register(Box::new(api_time.clone()))?;
+        registry.register(Box::new(http_requests.clone()))?;
+        registry.register(Box::new(http_errors.clone()))?;
+        registry.register(Box::new(llm_requests.clone()))?;
+        registry.register(Box::new(input_tokens.clone()))?;
+        registry.register(Box::new(output_tokens.clone()))?;
         #[cfg(target_os = "linux")]
-        registry.register(Box::new(
-            prometheus::process_collector::ProcessCollector::for_self(),
-        ))?;
+        registry.register(Box::new(prometheus::process_collector::ProcessCollector::new(
+            std::process::id() as i32,
+            "agents",
+        )))?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs_f64())
             .unwrap_or(0.0);
         start_time.set(now);
-        info.with_label_values(&[version, ""]).set(1.0);
+        info.with_label_values(&[version, installation.as_str()]).set(1.0);
         Ok(Self {
             registry,
             start_time,
-            info,
+            api_time,
+            http_requests,
+            http_errors,
+            llm_requests,
+            input_tokens,
+            output_tokens,
         })
-    }
-
-    pub fn set_installation_id(&self, version: &str, installation_id: &str) {
-        self.info.reset();
-        self.info.with_label_values(&[version, installation_id]).set(1.0);
     }
 
     pub fn start_time(&self) -> f64 {
         self.start_time.get()
+    }
+
+    /// One answered HTTP request; `handler` is the route's pattern.
+    pub fn observe_http(&self, handler: &str, method: &str, status: u16, seconds: f64) {
+        self.http_requests.inc();
+        if !(200..300).contains(&status) {
+            self.http_errors.inc();
+        }
+        self.api_time
+            .with_label_values(&[handler, method, status.to_string().as_str()])
+            .observe(seconds);
     }
 
     /// The text exposition format.
@@ -60,5 +120,20 @@ impl Metrics {
         let mut out = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
         Ok(out)
+    }
+}
+
+impl UsageObserver for Metrics {
+    fn observe(&self, r: &UsageRecord) {
+        self.llm_requests
+            .with_label_values(&[r.bot_username.as_str(), r.provider.as_str()])
+            .inc();
+        let labels = [r.bot_username.as_str(), r.team_id.as_str()];
+        self.input_tokens
+            .with_label_values(&labels)
+            .inc_by(r.input_tokens);
+        self.output_tokens
+            .with_label_values(&labels)
+            .inc_by(r.output_tokens);
     }
 }

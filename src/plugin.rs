@@ -61,12 +61,13 @@ impl Snapshot {
 /// State shared by hooks and HTTP handlers.
 pub struct Core {
     api: RwLock<Option<Arc<dyn MattermostApi>>>,
+    pub token_log: Arc<crate::usage::log::TokenLog>,
     transport: RwLock<Option<TransportKind>>,
     snapshot: RwLock<Arc<Snapshot>>,
     /// Listeners (MCP, search, metrics…) subscribe here and see every new snapshot.
     changes: tokio::sync::watch::Sender<Arc<Snapshot>>,
     server: RwLock<ServerFacts>,
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
     /// Every request that leaves the server goes through this client (allowlist, SSRF guard,
     /// timeouts).
     pub outbound: crate::outbound::OutboundClient,
@@ -125,16 +126,22 @@ pub enum StartError {
 
 impl Plugin {
     pub fn new() -> Result<Self, StartError> {
+        let metrics = Arc::new(Metrics::new(crate::PLUGIN_VERSION)?);
+        let token_log = Arc::new(crate::usage::log::TokenLog::from_env());
+        let usage = crate::usage::UsageSink::default();
+        usage.add(metrics.clone());
+        usage.add(token_log.clone());
         let core = Arc::new(Core {
             api: RwLock::new(None),
+            token_log,
             transport: RwLock::new(None),
             snapshot: RwLock::new(Arc::new(Snapshot::empty())),
             changes: tokio::sync::watch::Sender::new(Arc::new(Snapshot::empty())),
             server: RwLock::new(ServerFacts::default()),
-            metrics: Metrics::new(crate::PLUGIN_VERSION)?,
+            metrics,
             outbound: crate::outbound::OutboundClient::new(crate::outbound::OutboundSettings::default())?,
             prompts: crate::conversations::prompts::Prompts::load(),
-            usage: crate::usage::UsageSink::default(),
+            usage,
             streams: Default::default(),
         });
         let router = crate::http::router(core.clone());
@@ -195,6 +202,13 @@ impl Plugin {
         if let Ok(list) = crate::outbound::HostAllowlist::parse(&cfg.allowed_upstream_hostnames) {
             self.core.outbound.set_allowlist(list);
         }
+        let log_tokens = cfg.enable_token_usage_logging && entitlements.usage_tracking;
+        if cfg.enable_token_usage_logging && !entitlements.usage_tracking {
+            tracing::warn!(
+                "token usage logging is on in the configuration but the license does not include usage tracking"
+            );
+        }
+        self.core.token_log.set_enabled(log_tokens);
         let effective = Arc::new(Effective::new(cfg));
         // Report problems when they change, not on every save.
         if effective.problems != previous.effective.problems {

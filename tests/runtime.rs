@@ -200,7 +200,7 @@ async fn concurrent_requests_all_succeed(t: Transport) {
 async fn metrics_reach_operators(t: Transport) {
     let sim = start(t).await;
     let info = format!(
-        "agents_system_plugin_info{{installation_id=\"\",version=\"{}\"}} 1",
+        "agents_system_plugin_info{{installationId=\"\",version=\"{}\"}} 1",
         mattermost_ai::PLUGIN_VERSION
     );
     if t == Transport::NetRpc {

@@ -226,7 +226,7 @@ fn report(core: &Core, turn: &Turn, outcome: &stream::Outcome, operation: &str) 
     });
     core.usage.record(UsageRecord {
         user_id: turn.user.id.clone(),
-        team_id: turn.channel.team_id.clone(),
+        team_id: crate::usage::team_label(&turn.channel),
         bot_id: turn.bot_user_id.clone(),
         bot_username: turn.bot.name.clone(),
         provider: turn.service.service_type.clone(),

@@ -97,7 +97,7 @@ pub async fn ensure(core: &Arc<Core>, api: Arc<dyn MattermostApi>, turn: &Turn, 
     };
     core.usage.record(UsageRecord {
         user_id: turn.user.id.clone(),
-        team_id: turn.channel.team_id.clone(),
+        team_id: crate::usage::team_label(&turn.channel),
         bot_id: turn.bot_user_id.clone(),
         bot_username: turn.bot.name.clone(),
         provider: turn.service.service_type.clone(),

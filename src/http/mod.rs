@@ -42,7 +42,31 @@ pub fn router(core: Arc<Core>) -> Router {
         .route("/admin/config/check", get(agents::config_check))
         .route("/admin/models/fetch", post(admin::fetch_models))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(core.clone(), track))
         .with_state(core)
+}
+
+/// Counts and times every request by its route pattern (upstream's HTTP metrics).
+async fn track(
+    State(core): State<Arc<Core>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let handler = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "not_found".into());
+    let method = request.method().as_str().to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    core.metrics.observe_http(
+        &handler,
+        &method,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
 }
 
 /// Which plugin build answers and over which transport: the transport check of every install.

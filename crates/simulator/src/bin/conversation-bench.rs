@@ -44,7 +44,10 @@ fn args() -> Result<Args, String> {
         }
     }
     if a.plugin.is_empty() {
-        return Err("usage: conversation-bench <plugin> [--conversations N] [--tokens T] [--interval-ms MS] [--grpc]".into());
+        return Err(
+            "usage: conversation-bench <plugin> [--conversations N] [--tokens T] [--interval-ms MS] [--grpc]"
+                .into(),
+        );
     }
     Ok(a)
 }
@@ -73,7 +76,13 @@ fn script(tokens: usize, interval: u64) -> Script {
             (interval, format!("data: {d}\n\n"))
         })
         .collect();
-    c.push((0, format!("data: {}\n\n", json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))));
+    c.push((
+        0,
+        format!(
+            "data: {}\n\n",
+            json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        ),
+    ));
     c.push((0, "data: [DONE]\n\n".into()));
     Script::sse(c)
 }
@@ -113,7 +122,9 @@ async fn run(a: Args) -> Result<(), String> {
     let mut tasks = Vec::new();
     for (user, dm) in users {
         let sim = sim.clone();
-        tasks.push(tokio::spawn(async move { sim.post_as(&user, &dm, "Tell me a long story", "").await }));
+        tasks.push(tokio::spawn(async move {
+            sim.post_as(&user, &dm, "Tell me a long story", "").await
+        }));
     }
     for t in tasks {
         t.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
@@ -123,7 +134,9 @@ async fn run(a: Args) -> Result<(), String> {
         .wait_until(Duration::from_secs(300), |d| {
             d.ws_events
                 .iter()
-                .filter(|e| e.event == event && e.payload.get("control").and_then(|c| c.as_str()) == Some("end"))
+                .filter(|e| {
+                    e.event == event && e.payload.get("control").and_then(|c| c.as_str()) == Some("end")
+                })
                 .count()
                 >= a.conversations
         })
@@ -177,7 +190,9 @@ async fn run(a: Args) -> Result<(), String> {
     println!(
         "  websocket updates per answer: {:.1}; worst gap between updates: median {:.0} ms, max {:.0} ms",
         updates as f64 / n,
-        gaps.get(gaps.len() / 2).map(|g| g.as_secs_f64() * 1e3).unwrap_or(0.0),
+        gaps.get(gaps.len() / 2)
+            .map(|g| g.as_secs_f64() * 1e3)
+            .unwrap_or(0.0),
         gaps.last().map(|g| g.as_secs_f64() * 1e3).unwrap_or(0.0)
     );
     println!("  server API calls per answer: {:.1}", calls.len() as f64 / n);
