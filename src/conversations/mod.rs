@@ -70,7 +70,7 @@ pub struct Turn {
 pub async fn on_post(core: &Arc<Core>, post: Post) {
     let Some(api) = core.api() else { return };
     let snap = core.snapshot();
-    if snap.bot_ids.values().any(|id| *id == post.user_id) || ignored(&post) {
+    if snap.bot_ids.is_empty() || snap.bot_ids.values().any(|id| *id == post.user_id) || ignored(&post) {
         return;
     }
     let channel = match api.get_channel(&post.channel_id).await {

@@ -36,6 +36,8 @@ var ambient = map[string]bool{
 	"LogDebug": true, "LogInfo": true, "LogWarn": true, "LogError": true,
 	// agent bot sync: the cluster lock (atomic KV set, delete) and the plugin's bot list
 	"KVSetWithOptions": true, "KVDelete": true, "GetBots": true,
+	// finishing answers a previous run left mid-stream
+	"KVList": true,
 }
 
 type apiCall struct {
@@ -154,6 +156,11 @@ func (a *apiServer) KVSetWithOptions(context.Context, *pb.KVSetWithOptionsReques
 
 func (a *apiServer) KVDelete(context.Context, *pb.KVDeleteRequest) (*pb.KVDeleteResponse, error) {
 	return &pb.KVDeleteResponse{}, nil
+}
+
+// KVList: a fresh server has no keys.
+func (a *apiServer) KVList(context.Context, *pb.KVListRequest) (*pb.KVListResponse, error) {
+	return &pb.KVListResponse{}, nil
 }
 
 // GetBots: a fresh server has no bots of ours.

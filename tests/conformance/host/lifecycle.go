@@ -27,6 +27,8 @@ var ambientNames = []string{
 	"LogDebug", "LogInfo", "LogWarn", "LogError",
 	// agent bot sync: the cluster lock (atomic KV set, delete) and the plugin's bot list
 	"KVSetWithOptions", "KVDelete", "GetBots",
+	// finishing answers a previous run left mid-stream
+	"KVList",
 }
 
 func defaultConfig() *model.Config {
@@ -57,7 +59,7 @@ func ambientHandler(method string, args, rets reflect.Value) error {
 	case "LogDebug", "LogInfo", "LogWarn", "LogError":
 	case "KVSetWithOptions":
 		r.Field(0).SetBool(true) // the lock is free
-	case "KVDelete", "GetBots":
+	case "KVDelete", "GetBots", "KVList":
 		// nil error; no bots yet
 	default:
 		return fmt.Errorf("rpc: can't find method Plugin.%s", method)
