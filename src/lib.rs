@@ -4,6 +4,7 @@
 //! hooks we serve, transport-agnostic) → `plugin` (domain state and behaviour) → `http` (axum
 //! routes served through ServeHTTP). See ARCHITECTURE.md.
 
+pub mod actions;
 pub mod agents;
 pub mod cluster;
 pub mod config;
@@ -16,6 +17,7 @@ pub mod logging;
 pub mod metrics;
 pub mod outbound;
 pub mod plugin;
+pub mod tools;
 pub mod transport;
 pub mod usage;
 

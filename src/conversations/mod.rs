@@ -26,7 +26,7 @@ pub const BOT_POST_TYPE: &str = "custom_llmbot";
 /// KV prefix marking an answer that is streaming, so a restart can finish it.
 pub const STREAMING_KEY_PREFIX: &str = "streaming_post_";
 /// Room kept for the answer when trimming history.
-const ANSWER_RESERVE_TOKENS: u64 = 4096;
+pub const ANSWER_RESERVE_TOKENS: u64 = 4096;
 
 fn prop_true(p: &Post, key: &str) -> bool {
     match p.props.get(key) {
@@ -180,16 +180,36 @@ pub async fn stream_answer(
     trigger: Post,
     reply: Post,
 ) {
+    let build = prepare(core, api.as_ref(), &turn, &trigger, &reply);
+    let outcome = stream_request(core, api.clone(), &turn, reply.clone(), build, "conversation").await;
+    if matches!(outcome.ending, Ending::Finished(_)) && turn.channel.is_direct() {
+        titles::ensure(core, api, &turn, &trigger).await;
+    }
+}
+
+/// Streams a model's answer into `reply`: registered for Stop from the start, marked in the KV
+/// store for restart recovery, counted and reported at the end. `build` makes the request; its
+/// failure ends the post with the error like any other.
+pub async fn stream_request(
+    core: &Arc<Core>,
+    api: Arc<dyn MattermostApi>,
+    turn: &Turn,
+    reply: Post,
+    build: impl std::future::Future<Output = Result<(Arc<dyn llm::LanguageModel>, Request), llm::LlmError>>,
+    operation: &str,
+) -> stream::Outcome {
     let registration = core.streams.register(&reply.id);
     let marker = format!("{STREAMING_KEY_PREFIX}{}", reply.id);
     if let Err(e) = api.kv_set(&marker, reply.channel_id.as_bytes()).await {
         tracing::warn!(error = %e, "could not mark the answer as streaming");
     }
-    let events = match prepare(core, api.as_ref(), &turn, &trigger, &reply).await {
-        Ok((model, request)) => match model.stream(request).await {
-            Ok(events) => Ok(events),
-            Err(e) => Err(e),
-        },
+    let events = match build.await {
+        Ok((model, request)) => {
+            if core.snapshot().effective.config.enable_llm_trace {
+                tracing::info!(agent = %turn.bot.name, operation, request = %trace_view(&request), "LLM call");
+            }
+            model.stream(request).await
+        }
         Err(e) => Err(e),
     };
     let events = events.unwrap_or_else(|e| {
@@ -198,31 +218,57 @@ pub async fn stream_answer(
         let _ = tx.try_send(llm::Event::Error(e));
         rx
     });
-    let outcome = stream::run(api.clone(), reply.clone(), events, registration.token.clone()).await;
+    let outcome = stream::run(api.clone(), reply, events, registration.token.clone()).await;
     drop(registration);
     if let Err(e) = api.kv_delete(&marker).await {
         tracing::warn!(error = %e, "could not clear the streaming mark");
     }
-    report(core, &turn, &outcome, "conversation");
-    if matches!(outcome.ending, Ending::Finished(_)) && turn.channel.is_direct() {
-        titles::ensure(core, api, &turn, &trigger).await;
+    report(core, turn, &outcome, operation);
+    outcome
+}
+
+/// The model an agent uses: its own override, else the service's default.
+pub fn model_name(turn: &Turn) -> String {
+    if turn.bot.model.is_empty() {
+        turn.service.default_model.clone()
+    } else {
+        turn.bot.model.clone()
     }
 }
 
-/// Logs failures for admins and hands the usage to the sink.
-fn report(core: &Core, turn: &Turn, outcome: &stream::Outcome, operation: &str) {
-    if let Ending::Failed(e) = &outcome.ending {
-        tracing::warn!(
-            agent = %turn.bot.name,
-            service = %turn.service.name,
-            class = ?e.class,
-            detail = %e.detail,
-            "the AI service failed an answer"
-        );
+/// A request of one system prompt and one user text (summaries and other actions). A text
+/// longer than the model's input keeps its newest part.
+pub fn one_shot_request(turn: &Turn, system: String, text: String) -> Request {
+    let model = model_name(turn);
+    let limit = llm::budget::input_limit(&turn.service, &model);
+    let budget = limit
+        .saturating_sub(ANSWER_RESERVE_TOKENS + llm::tokens::estimate(&system))
+        .max(1000);
+    let text = if llm::tokens::estimate(&text) > budget {
+        // About four characters a token: keep the newest part that fits.
+        let keep = (budget as usize).saturating_mul(3);
+        let chars: Vec<char> = text.chars().collect();
+        let tail: String = chars[chars.len().saturating_sub(keep)..].iter().collect();
+        format!("[…earlier content omitted to fit the model's input limit]\n{tail}")
+    } else {
+        text
+    };
+    Request {
+        messages: vec![
+            llm::Message::text(llm::Role::System, system),
+            llm::Message::text(llm::Role::User, text),
+        ],
+        model,
+        user_id: Some(turn.user.id.clone()),
+        ..Default::default()
     }
-    let usage = outcome.usage.unwrap_or(llm::Usage {
+}
+
+/// Hands one call's usage to the sink (an estimate when the provider reported none).
+pub fn count(core: &Core, turn: &Turn, usage: Option<llm::Usage>, text: &str, operation: &str) {
+    let usage = usage.unwrap_or(llm::Usage {
         input_tokens: 0,
-        output_tokens: llm::tokens::estimate(&outcome.text),
+        output_tokens: llm::tokens::estimate(text),
     });
     core.usage.record(UsageRecord {
         user_id: turn.user.id.clone(),
@@ -236,6 +282,20 @@ fn report(core: &Core, turn: &Turn, outcome: &stream::Outcome, operation: &str) 
     });
 }
 
+/// Logs failures for admins and hands the usage to the sink.
+fn report(core: &Core, turn: &Turn, outcome: &stream::Outcome, operation: &str) {
+    if let Ending::Failed(e) = &outcome.ending {
+        tracing::warn!(
+            agent = %turn.bot.name,
+            service = %turn.service.name,
+            class = ?e.class,
+            detail = %e.detail,
+            "the AI service failed an answer"
+        );
+    }
+    count(core, turn, outcome.usage, &outcome.text, operation);
+}
+
 /// The model and the request for one answer.
 async fn prepare(
     core: &Arc<Core>,
@@ -245,7 +305,13 @@ async fn prepare(
     reply: &Post,
 ) -> Result<(Arc<dyn llm::LanguageModel>, Request), llm::LlmError> {
     let model = llm::factory::build(&turn.service, core.outbound.clone())?;
-    let team = if turn.channel.team_id.is_empty() {
+    // Tools run only in DMs, after approval; elsewhere the prompt says where they are.
+    let tools = if turn.bot.disable_tools {
+        Vec::new()
+    } else {
+        crate::tools::toolbox(api).await
+    };
+    let team = if turn.channel.is_direct() || turn.channel.team_id.is_empty() {
         None
     } else {
         api.get_team(&turn.channel.team_id).await.ok()
@@ -264,21 +330,33 @@ async fn prepare(
         channel: &turn.channel,
         team: team.as_ref(),
         server_name: &server_name,
-        tools_elsewhere: Vec::new(),
+        tools_elsewhere: if turn.channel.is_direct() {
+            Vec::new()
+        } else {
+            tools.iter().map(|t| t.spec().name).collect()
+        },
     };
     let bad = |e: context::ContextError| llm::LlmError::new(llm::ErrorClass::BadRequest, e.to_string());
     let system = context::system_prompt(&core.prompts, &setting).map_err(bad)?;
     let mut messages = vec![llm::Message::text(llm::Role::System, system)];
+    // A conversation about an analysed thread re-reads that thread (if still allowed).
+    let root_id = thread_root(trigger);
+    let root = if root_id == trigger.id {
+        Some(trigger.clone())
+    } else {
+        api.get_post(&root_id).await.ok()
+    };
+    if let Some(root) = root.filter(|r| r.user_id == turn.bot_user_id)
+        && let Some(ctx) = crate::actions::analyze::follow_up_context(core, api, turn, &root).await
+    {
+        messages.push(ctx);
+    }
     messages.extend(
         context::history(api, &turn.bot, &turn.bot_user_id, trigger, Some(&reply.id))
             .await
             .map_err(bad)?,
     );
-    let model_name = if turn.bot.model.is_empty() {
-        turn.service.default_model.clone()
-    } else {
-        turn.bot.model.clone()
-    };
+    let model_name = model_name(turn);
     let limit = llm::budget::input_limit(&turn.service, &model_name);
     let dropped = llm::budget::fit(&mut messages, limit, ANSWER_RESERVE_TOKENS);
     if dropped > 0 {
@@ -298,15 +376,13 @@ async fn prepare(
         }),
         web_search: turn.channel.is_direct()
             && turn.bot.enabled_native_tools.iter().any(|t| t == "web_search"),
+        tools: if turn.channel.is_direct() {
+            tools.iter().map(|t| t.spec()).collect()
+        } else {
+            Vec::new()
+        },
         ..Default::default()
     };
-    if core.snapshot().effective.config.enable_llm_trace {
-        tracing::info!(
-            agent = %turn.bot.name,
-            request = %trace_view(&request),
-            "LLM call"
-        );
-    }
     Ok((model, request))
 }
 
@@ -390,15 +466,24 @@ pub async fn regenerate(core: &Arc<Core>, post_id: &str, user_id: &str) -> Resul
             "this answer cannot be regenerated".into(),
         ));
     }
-    let Some(trigger_id) = post.prop_str(props::RESPONDING_TO).map(str::to_owned) else {
-        return Err(PostActionError::Refused(
-            "this answer cannot be regenerated".into(),
-        ));
+    // An answer to a message, or a thread analysis; anything else has nothing to re-run.
+    let analysis = post
+        .prop_str(crate::actions::analyze::REFERENCED_THREAD)
+        .zip(post.prop_str(crate::actions::analyze::PROMPT_TYPE))
+        .map(|(t, k)| (t.to_owned(), k.to_owned()));
+    let trigger = match (post.prop_str(props::RESPONDING_TO), &analysis) {
+        (Some(id), _) => Some(
+            api.get_post(id)
+                .await
+                .map_err(|_| PostActionError::Refused("the question was deleted".into()))?,
+        ),
+        (None, Some(_)) => None,
+        (None, None) => {
+            return Err(PostActionError::Refused(
+                "this answer cannot be regenerated".into(),
+            ));
+        }
     };
-    let trigger = api
-        .get_post(&trigger_id)
-        .await
-        .map_err(|_| PostActionError::Refused("the question was deleted".into()))?;
     let snap = core.snapshot();
     let bot = snap
         .agents()
@@ -449,7 +534,150 @@ pub async fn regenerate(core: &Arc<Core>, post_id: &str, user_id: &str) -> Resul
         channel,
     };
     let core = core.clone();
-    tokio::spawn(async move { stream_answer(&core, api, turn, trigger, post).await });
+    match (trigger, analysis) {
+        (Some(trigger), _) => {
+            tokio::spawn(async move { stream_answer(&core, api, turn, trigger, post).await });
+        }
+        (None, Some((thread, kind))) => {
+            let source = match api.get_post(&thread).await {
+                Ok(root) => api.get_channel(&root.channel_id).await.ok(),
+                Err(_) => None,
+            }
+            .ok_or_else(|| PostActionError::Refused("the analysed thread is gone".into()))?;
+            crate::actions::authorize(api.as_ref(), &turn.bot, user_id, &source)
+                .await
+                .map_err(|e| PostActionError::Refused(e.to_string()))?;
+            tokio::spawn(async move {
+                crate::actions::analyze::run(&core, api, turn, post, &thread, &kind, &source).await
+            });
+        }
+        (None, None) => {}
+    }
+    Ok(())
+}
+
+/// `POST /post/{id}/tool_call`: runs the calls the requester accepted, records the others as
+/// rejected, and lets the agent continue with the results in a new answer in the thread.
+pub async fn tool_call(
+    core: &Arc<Core>,
+    post_id: &str,
+    user_id: &str,
+    accepted: &[String],
+) -> Result<(), PostActionError> {
+    let api = core
+        .api()
+        .ok_or_else(|| PostActionError::Unavailable("not connected".into()))?;
+    let mut post = own_answer(core, api.as_ref(), post_id, user_id).await?;
+    let mut calls: Vec<Value> = match post.props.get(props::PENDING_TOOL_CALL) {
+        Some(Value::String(s)) => serde_json::from_str(s).ok(),
+        Some(Value::Array(a)) => Some(a.clone()),
+        _ => None,
+    }
+    .ok_or_else(|| PostActionError::Refused("this post has no tool calls".into()))?;
+    if !calls.iter().any(|c| c["status"] == 0) {
+        return Err(PostActionError::Refused(
+            "these tool calls were already decided".into(),
+        ));
+    }
+    let channel = api
+        .get_channel(&post.channel_id)
+        .await
+        .map_err(|e| PostActionError::Unavailable(e.to_string()))?;
+    if !channel.is_direct() {
+        return Err(PostActionError::Refused(
+            "tools run only in direct messages".into(),
+        ));
+    }
+    let snap = core.snapshot();
+    let bot = snap
+        .agents()
+        .find(|b| snap.bot_ids.get(&b.name) == Some(&post.user_id))
+        .cloned()
+        .ok_or_else(|| PostActionError::Refused("this agent is no longer configured".into()))?;
+    if bot.disable_tools {
+        return Err(PostActionError::Refused("this agent has tools turned off".into()));
+    }
+    crate::agents::access::check(api.as_ref(), &bot, user_id, &channel)
+        .await
+        .map_err(|d| PostActionError::Refused(d.to_string()))?;
+    let user = api
+        .get_user(user_id)
+        .await
+        .map_err(|e| PostActionError::Unavailable(e.to_string()))?;
+    let tools = crate::tools::toolbox(api.as_ref()).await;
+    let ctx = crate::tools::ToolContext {
+        api: api.clone(),
+        outbound: core.outbound.clone(),
+        user_id: user_id.to_owned(),
+        server_config: core.server().config,
+    };
+    let trace = snap.effective.config.enable_llm_trace;
+    for call in calls.iter_mut().filter(|c| c["status"] == 0) {
+        let id = call["id"].as_str().unwrap_or("").to_owned();
+        let name = call["name"].as_str().unwrap_or("").to_owned();
+        if !accepted.contains(&id) {
+            call["status"] = json!(2);
+            continue;
+        }
+        let args = call["arguments"].to_string();
+        let (status, result) = match crate::tools::run(&tools, &ctx, &name, &args).await {
+            Ok(out) => (4, out),
+            Err(e) => (3, format!("Error: {e}")),
+        };
+        if trace {
+            tracing::info!(tool = %name, arguments = %args, status, result = %result, "tool call");
+        }
+        call["status"] = json!(status);
+        call["result"] = json!(result);
+    }
+    let list = Value::Array(calls).to_string();
+    post.props
+        .insert(props::PENDING_TOOL_CALL.into(), json!(list.clone()));
+    let post = api
+        .update_post(&post)
+        .await
+        .map_err(|e| PostActionError::Unavailable(e.to_string()))?;
+    let mut fields = serde_json::Map::new();
+    fields.insert("post_id".into(), json!(post.id));
+    fields.insert("control".into(), json!("tool_call"));
+    fields.insert("tool_call".into(), json!(list));
+    let _ = api
+        .publish_websocket_event(
+            stream::POST_UPDATE_EVENT,
+            fields,
+            &crate::host::model::WebsocketBroadcast {
+                channel_id: post.channel_id.clone(),
+                ..Default::default()
+            },
+        )
+        .await;
+    let service = snap.effective.service_for(&bot).cloned().unwrap_or_default();
+    let turn = Turn {
+        bot_user_id: post.user_id.clone(),
+        bot,
+        service,
+        user,
+        channel,
+    };
+    // The continuation answers the tool post: regenerate re-runs it from the same results.
+    let mut reply = Post {
+        user_id: turn.bot_user_id.clone(),
+        channel_id: post.channel_id.clone(),
+        root_id: thread_root(&post),
+        post_type: BOT_POST_TYPE.into(),
+        ..Default::default()
+    };
+    reply.props.insert(props::REQUESTER.into(), json!(user_id));
+    reply.props.insert(props::RESPONDING_TO.into(), json!(post.id));
+    if !snap.effective.config.allow_unsafe_links {
+        reply.props.insert(props::UNSAFE_LINKS.into(), json!("true"));
+    }
+    let reply = api
+        .create_post(&reply)
+        .await
+        .map_err(|e| PostActionError::Unavailable(e.to_string()))?;
+    let core = core.clone();
+    tokio::spawn(async move { stream_answer(&core, api, turn, post, reply).await });
     Ok(())
 }
 

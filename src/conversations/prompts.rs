@@ -9,6 +9,11 @@ use serde::Serialize;
 
 pub const CONVERSATION_SYSTEM: &str = "conversation_system.tmpl";
 pub const CONVERSATION_TITLE: &str = "conversation_title.tmpl";
+pub const THREAD_ANALYSIS: &str = "thread_analysis.tmpl";
+pub const THREAD_CONTEXT: &str = "thread_context.tmpl";
+pub const CHANNEL_SUMMARY: &str = "channel_summary.tmpl";
+pub const MEETING_SUMMARY: &str = "meeting_summary.tmpl";
+pub const EMOJI_REACTION: &str = "emoji_reaction.tmpl";
 
 const EMBEDDED: &[(&str, &str)] = &[
     (
@@ -18,6 +23,26 @@ const EMBEDDED: &[(&str, &str)] = &[
     (
         CONVERSATION_TITLE,
         include_str!("../../assets/prompts/conversation_title.tmpl"),
+    ),
+    (
+        THREAD_ANALYSIS,
+        include_str!("../../assets/prompts/thread_analysis.tmpl"),
+    ),
+    (
+        THREAD_CONTEXT,
+        include_str!("../../assets/prompts/thread_context.tmpl"),
+    ),
+    (
+        CHANNEL_SUMMARY,
+        include_str!("../../assets/prompts/channel_summary.tmpl"),
+    ),
+    (
+        MEETING_SUMMARY,
+        include_str!("../../assets/prompts/meeting_summary.tmpl"),
+    ),
+    (
+        EMOJI_REACTION,
+        include_str!("../../assets/prompts/emoji_reaction.tmpl"),
     ),
 ];
 

@@ -59,7 +59,9 @@ pub fn tool_calls_prop(calls: &[ToolCall]) -> String {
     let list: Vec<Value> = calls
         .iter()
         .map(|c| {
+            // What the user approves is what runs: hidden characters are made visible first.
             let args: Value = serde_json::from_str(&c.arguments).unwrap_or_else(|_| json!({}));
+            let args = crate::tools::sanitize_value(&args);
             json!({"id": c.id, "name": c.name, "description": "", "arguments": args, "result": "", "status": 0})
         })
         .collect();

@@ -17,7 +17,7 @@ const MAX_THREADS: usize = 60;
 const PAGE: i64 = 200;
 const MAX_PAGES: i64 = 5;
 
-fn failure(e: PostActionError) -> Response {
+pub(super) fn failure(e: PostActionError) -> Response {
     let status = match e {
         PostActionError::NotFound => StatusCode::NOT_FOUND,
         PostActionError::NotRequester => StatusCode::FORBIDDEN,

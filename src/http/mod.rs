@@ -2,6 +2,7 @@
 //! Mattermost has already authenticated the caller and strips the `/plugins/<id>` prefix; the
 //! user arrives as the `Mattermost-User-Id` header.
 
+mod actions;
 mod admin;
 mod agents;
 mod auth;
@@ -39,6 +40,18 @@ pub fn router(core: Arc<Core>) -> Router {
         .route("/ai_threads", get(conversations::ai_threads))
         .route("/post/{post_id}/stop", post(conversations::stop))
         .route("/post/{post_id}/regenerate", post(conversations::regenerate))
+        .route("/post/{post_id}/tool_call", post(actions::tool_call))
+        .route("/post/{post_id}/analyze", post(actions::analyze))
+        .route("/post/{post_id}/react", post(actions::react))
+        .route(
+            "/post/{post_id}/summarize_transcription",
+            post(actions::summarize_transcription),
+        )
+        .route(
+            "/post/{post_id}/postback_summary",
+            post(actions::postback_summary),
+        )
+        .route("/channel/{channel_id}/interval", post(actions::interval))
         .route("/admin/config/check", get(agents::config_check))
         .route("/admin/models/fetch", post(admin::fetch_models))
         .fallback(not_found)

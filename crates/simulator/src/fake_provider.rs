@@ -70,12 +70,16 @@ pub struct Seen {
     pub body: Value,
 }
 
+/// Picks a script from the request itself (e.g. title requests), ahead of the queue.
+pub type Router = Arc<dyn Fn(&Seen) -> Option<Script> + Send + Sync>;
+
 #[derive(Clone)]
 pub struct FakeProvider {
     /// The base URL to configure as the service's `apiURL`.
     pub url: String,
     scripts: Arc<Mutex<Vec<Script>>>,
     seen: Arc<Mutex<Vec<Seen>>>,
+    router: Arc<Mutex<Option<Router>>>,
 }
 
 impl FakeProvider {
@@ -87,10 +91,16 @@ impl FakeProvider {
             url: format!("http://{addr}"),
             scripts: Arc::new(Mutex::new(scripts)),
             seen: Arc::default(),
+            router: Arc::default(),
         };
         let app = axum::Router::new().fallback(serve).with_state(f.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
         Ok(f)
+    }
+
+    /// Answers the requests `router` picks itself; the others from the queue.
+    pub fn route(&self, router: impl Fn(&Seen) -> Option<Script> + Send + Sync + 'static) {
+        *lock(&self.router) = Some(Arc::new(router));
     }
 
     /// Replaces the remaining scripts.
@@ -122,14 +132,18 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 async fn serve(State(f): State<FakeProvider>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let raw = axum::body::to_bytes(body, 1 << 26).await.unwrap_or_default();
-    lock(&f.seen).push(Seen {
+    let seen = Seen {
         method: parts.method.to_string(),
         uri: parts.uri.to_string(),
         headers: parts.headers.clone(),
         body: serde_json::from_slice(&raw).unwrap_or(Value::Null),
         raw,
-    });
-    let script = {
+    };
+    lock(&f.seen).push(seen.clone());
+    let routed = lock(&f.router).clone().and_then(|r| r(&seen));
+    let script = if let Some(s) = routed {
+        s
+    } else {
         let mut s = lock(&f.scripts);
         match s.len() {
             0 => Script::status(500, "{\"error\":\"the fake has no script\"}"),

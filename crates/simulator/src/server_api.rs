@@ -55,6 +55,13 @@ impl MattermostApi for SimState {
     }
 
     async fn get_plugin_status(&self, plugin_id: &str) -> ApiResult<PluginStatus> {
+        if self.data().other_plugins.contains_key(plugin_id) {
+            return Ok(PluginStatus {
+                plugin_id: plugin_id.to_owned(),
+                state: 2,
+                ..Default::default()
+            });
+        }
         if plugin_id != mattermost_ai::PLUGIN_ID {
             return Err(nf("plugin", plugin_id));
         }
@@ -558,8 +565,21 @@ impl MattermostApi for SimState {
     }
 
     async fn plugin_http(&self, request: PluginHttpRequest) -> ApiResult<PluginHttpResponse> {
-        // No other plugins run here; the server answers as it does for an unknown plugin.
-        let _ = request;
+        let d = self.data();
+        let answer = request
+            .url
+            .strip_prefix('/')
+            .and_then(|rest| rest.split_once('/'))
+            .and_then(|(plugin, _)| d.other_plugins.get(plugin))
+            .and_then(|routes| routes.get(&request.url));
+        if let Some((status, body)) = answer {
+            return Ok(PluginHttpResponse {
+                status: *status,
+                headers: HashMap::new(),
+                body: body.clone(),
+            });
+        }
+        // The server answers as it does for an unknown plugin or route.
         Ok(PluginHttpResponse {
             status: 404,
             headers: HashMap::new(),

@@ -103,6 +103,9 @@ pub struct Data {
     pub tokens: HashMap<String, UserAccessToken>,
     pub commands: Vec<Command>,
     pub ws_events: Vec<WsEvent>,
+    /// Other plugins that run on this server: plugin id → (URL path and query → status, body)
+    /// of their inter-plugin HTTP API.
+    pub other_plugins: HashMap<String, HashMap<String, (u16, Vec<u8>)>>,
     pub logs: Vec<LogLine>,
     /// Permission grants: (user, permission) for system scope, (user, channel/team, permission).
     pub permissions: Vec<(String, String, String)>,

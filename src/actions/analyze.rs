@@ -1,0 +1,152 @@
+//! Thread analysis (`POST /post/{id}/analyze`): summary, action items or open questions of a
+//! thread, streamed into a DM from the agent; follow-up questions in that DM re-read the thread.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::{ActionError, Started, agent, authorize, dm_turn, result_post, transcript};
+use crate::conversations::prompts::{THREAD_ANALYSIS, THREAD_CONTEXT};
+use crate::conversations::{Turn, stream_request};
+use crate::host::MattermostApi;
+use crate::host::model::{Channel, Post};
+use crate::llm::{self, Message, Request, Role};
+use crate::plugin::Core;
+
+pub const KINDS: &[&str] = &["summarize_thread", "action_items", "open_questions"];
+pub const REFERENCED_THREAD: &str = "referenced_thread";
+pub const PROMPT_TYPE: &str = "prompt_type";
+
+pub async fn start(
+    core: &Arc<Core>,
+    user_id: &str,
+    post_id: &str,
+    kind: &str,
+    bot: Option<&str>,
+) -> Result<Started, ActionError> {
+    if !KINDS.contains(&kind) {
+        return Err(ActionError::BadRequest(format!("unknown analysis_type {kind:?}")));
+    }
+    let api = super::api(core)?;
+    let snap = core.snapshot();
+    if !snap.entitlements.ai_actions {
+        return Err(ActionError::Forbidden("feature not licensed".into()));
+    }
+    let post = api
+        .get_post(post_id)
+        .await
+        .map_err(|_| ActionError::NotFound("post not found".into()))?;
+    let channel = api
+        .get_channel(&post.channel_id)
+        .await
+        .map_err(|_| ActionError::NotFound("channel not found".into()))?;
+    let (bot, bot_id) = agent(&snap, bot)?;
+    authorize(api.as_ref(), &bot, user_id, &channel).await?;
+    let turn = dm_turn(core, api.as_ref(), bot, bot_id, user_id).await?;
+    let root = if post.root_id.is_empty() {
+        post.id.clone()
+    } else {
+        post.root_id.clone()
+    };
+    let reply = result_post(
+        core,
+        api.as_ref(),
+        &turn,
+        "",
+        &[(REFERENCED_THREAD, json!(root)), (PROMPT_TYPE, json!(kind))],
+    )
+    .await?;
+    let started = Started {
+        postid: reply.id.clone(),
+        channelid: reply.channel_id.clone(),
+    };
+    let (core, kind) = (core.clone(), kind.to_owned());
+    tokio::spawn(async move { run(&core, api, turn, reply, &root, &kind, &channel).await });
+    Ok(started)
+}
+
+/// Streams the analysis into `reply` (new, or regenerated).
+pub async fn run(
+    core: &Arc<Core>,
+    api: Arc<dyn MattermostApi>,
+    turn: Turn,
+    reply: Post,
+    root_id: &str,
+    kind: &str,
+    source: &Channel,
+) {
+    let built = build(core, api.as_ref(), &turn, root_id, kind, source);
+    stream_request(core, api.clone(), &turn, reply, built, kind).await;
+}
+
+fn channel_label(c: &Channel) -> String {
+    if c.is_direct() || c.is_group() {
+        String::new()
+    } else {
+        format!("the channel \"{}\"", c.display_name)
+    }
+}
+
+async fn thread_text(api: &dyn MattermostApi, root_id: &str, turn: &Turn) -> Result<String, llm::LlmError> {
+    let thread = api
+        .get_post_thread(root_id)
+        .await
+        .map_err(|e| llm::LlmError::new(llm::ErrorClass::BadRequest, format!("reading the thread: {e}")))?;
+    let mut posts: Vec<&Post> = thread.posts.values().collect();
+    posts.sort_by_key(|p| p.create_at);
+    Ok(transcript::render(api, &posts, &turn.user).await)
+}
+
+async fn build(
+    core: &Arc<Core>,
+    api: &dyn MattermostApi,
+    turn: &Turn,
+    root_id: &str,
+    kind: &str,
+    source: &Channel,
+) -> Result<(Arc<dyn llm::LanguageModel>, Request), llm::LlmError> {
+    let model = llm::factory::build(&turn.service, core.outbound.clone())?;
+    let text = thread_text(api, root_id, turn).await?;
+    let system = core
+        .prompts
+        .render(
+            THREAD_ANALYSIS,
+            json!({
+                "bot_name": turn.bot.display_name,
+                "current_time": crate::conversations::context::local_time(&turn.user),
+                "channel_name": channel_label(source),
+                "kind": kind,
+                "custom_instructions": turn.bot.custom_instructions.trim(),
+            }),
+        )
+        .map_err(|e| llm::LlmError::new(llm::ErrorClass::BadRequest, e.to_string()))?;
+    Ok((model, crate::conversations::one_shot_request(turn, system, text)))
+}
+
+/// For a follow-up in an analysis DM: the referenced thread, re-read now, if the user may still
+/// read it and the agent may still serve them there.
+pub async fn follow_up_context(
+    core: &Core,
+    api: &dyn MattermostApi,
+    turn: &Turn,
+    root: &Post,
+) -> Option<Message> {
+    let thread_id = root.prop_str(REFERENCED_THREAD)?;
+    let thread_root = api.get_post(thread_id).await.ok()?;
+    let channel = api.get_channel(&thread_root.channel_id).await.ok()?;
+    if authorize(api, &turn.bot, &turn.user.id, &channel).await.is_err() {
+        return Some(Message::text(
+            Role::User,
+            "(The thread this conversation is about is no longer available to this user; do not describe its content.)",
+        ));
+    }
+    let text = thread_text(api, thread_id, turn).await.ok()?;
+    let rendered = core
+        .prompts
+        .render(
+            THREAD_CONTEXT,
+            json!({"channel_name": channel_label(&channel), "thread": text}),
+        )
+        .ok()?;
+    Some(Message::text(Role::User, rendered))
+}

@@ -1,0 +1,220 @@
+//! Channel summaries (`POST /channel/{id}/interval`): the unread messages or a time range of a
+//! channel, summarized (or mined for action items and open questions) into a DM.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{ActionError, Started, agent, authorize, dm_turn, result_post, transcript};
+use crate::conversations::prompts::CHANNEL_SUMMARY;
+use crate::conversations::stream::props;
+use crate::conversations::{Turn, stream_request};
+use crate::host::MattermostApi;
+use crate::host::model::{Channel, Post};
+use crate::llm;
+use crate::plugin::Core;
+
+pub const PRESETS: &[&str] = &[
+    "summarize_unreads",
+    "summarize_range",
+    "action_items",
+    "open_questions",
+];
+/// The longest period one summary covers: 14 days, in milliseconds (the units of post times).
+pub const MAX_SPAN_MS: i64 = 14 * 24 * 60 * 60 * 1000;
+/// The newest posts of a period that are read at most.
+pub const MAX_POSTS: usize = 1000;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Interval {
+    pub start_time: i64,
+    pub end_time: i64,
+    pub preset_prompt: String,
+    pub prompt: String,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Checks the period; an unread period longer than the span is shortened to its newest part.
+pub fn period(req: &Interval, now: i64) -> Result<(i64, i64), ActionError> {
+    if req.start_time <= 0 {
+        return Err(ActionError::BadRequest(
+            "start_time is required (milliseconds since the epoch)".into(),
+        ));
+    }
+    let end = if req.end_time == 0 { now } else { req.end_time };
+    if req.start_time >= end {
+        return Err(ActionError::BadRequest(
+            "start_time must be before end_time".into(),
+        ));
+    }
+    if end - req.start_time > MAX_SPAN_MS {
+        if req.end_time == 0 && req.preset_prompt != "summarize_range" {
+            return Ok((end - MAX_SPAN_MS, end));
+        }
+        return Err(ActionError::BadRequest(
+            "the period can be at most 14 days".into(),
+        ));
+    }
+    Ok((req.start_time, end))
+}
+
+pub async fn start(
+    core: &Arc<Core>,
+    user_id: &str,
+    channel_id: &str,
+    req: Interval,
+    bot: Option<&str>,
+) -> Result<Started, ActionError> {
+    if !PRESETS.contains(&req.preset_prompt.as_str()) {
+        return Err(ActionError::BadRequest(format!(
+            "unknown preset_prompt {:?}",
+            req.preset_prompt
+        )));
+    }
+    let (from, to) = period(&req, now_ms())?;
+    let api = super::api(core)?;
+    let snap = core.snapshot();
+    if !snap.entitlements.channel_summaries {
+        return Err(ActionError::Forbidden("feature not licensed".into()));
+    }
+    let channel = api
+        .get_channel(channel_id)
+        .await
+        .map_err(|_| ActionError::NotFound("channel not found".into()))?;
+    let (bot, bot_id) = agent(&snap, bot)?;
+    authorize(api.as_ref(), &bot, user_id, &channel).await?;
+    let turn = dm_turn(core, api.as_ref(), bot, bot_id, user_id).await?;
+    let reply = result_post(
+        core,
+        api.as_ref(),
+        &turn,
+        "",
+        &[
+            (props::NO_REGEN, json!("true")),
+            ("prompt_type", json!(req.preset_prompt)),
+        ],
+    )
+    .await?;
+    let started = Started {
+        postid: reply.id.clone(),
+        channelid: reply.channel_id.clone(),
+    };
+    let core = core.clone();
+    tokio::spawn(async move {
+        let built = build(&core, api.as_ref(), &turn, &channel, &req.preset_prompt, from, to);
+        stream_request(&core, api.clone(), &turn, reply, built, &req.preset_prompt).await;
+    });
+    Ok(started)
+}
+
+/// The channel's content posts created in [from, to], oldest first, at most the newest MAX_POSTS.
+pub async fn posts_between(
+    api: &dyn MattermostApi,
+    channel_id: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<Post>, llm::LlmError> {
+    // GetPostsSince answers by update time; the period is about creation time.
+    let list = api
+        .get_posts_since(channel_id, from.saturating_sub(1))
+        .await
+        .map_err(|e| llm::LlmError::new(llm::ErrorClass::BadRequest, format!("reading the channel: {e}")))?;
+    let mut posts: Vec<Post> = list
+        .posts
+        .into_values()
+        .filter(|p| p.create_at >= from && p.create_at <= to && transcript::is_content(p))
+        .collect();
+    posts.sort_by_key(|p| p.create_at);
+    if posts.len() > MAX_POSTS {
+        posts.drain(..posts.len() - MAX_POSTS);
+    }
+    Ok(posts)
+}
+
+async fn build(
+    core: &Arc<Core>,
+    api: &dyn MattermostApi,
+    turn: &Turn,
+    channel: &Channel,
+    preset: &str,
+    from: i64,
+    to: i64,
+) -> Result<(Arc<dyn llm::LanguageModel>, llm::Request), llm::LlmError> {
+    let model = llm::factory::build(&turn.service, core.outbound.clone())?;
+    let posts = posts_between(api, &channel.id, from, to).await?;
+    let refs: Vec<&Post> = posts.iter().collect();
+    let text = if refs.is_empty() {
+        "(No messages were posted in this period.)".to_owned()
+    } else {
+        transcript::render(api, &refs, &turn.user).await
+    };
+    let tz = transcript::reader_tz(&turn.user);
+    let fmt = |ms: i64| {
+        jiff::Timestamp::from_millisecond(ms)
+            .map(|t| t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string())
+            .unwrap_or_default()
+    };
+    let period = format!("between {} and {}", fmt(from), fmt(to));
+    let name = if channel.display_name.is_empty() {
+        channel.name.clone()
+    } else {
+        channel.display_name.clone()
+    };
+    let system = core
+        .prompts
+        .render(
+            CHANNEL_SUMMARY,
+            json!({
+                "bot_name": turn.bot.display_name,
+                "current_time": crate::conversations::context::local_time(&turn.user),
+                "channel_name": name,
+                "period": period,
+                "kind": preset,
+                "custom_instructions": turn.bot.custom_instructions.trim(),
+            }),
+        )
+        .map_err(|e| llm::LlmError::new(llm::ErrorClass::BadRequest, e.to_string()))?;
+    Ok((model, crate::conversations::one_shot_request(turn, system, text)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(start: i64, end: i64, preset: &str) -> Interval {
+        Interval {
+            start_time: start,
+            end_time: end,
+            preset_prompt: preset.into(),
+            prompt: String::new(),
+        }
+    }
+
+    #[test]
+    fn periods_are_checked_in_milliseconds() {
+        let now = 1_800_000_000_000;
+        let hour = 3_600_000;
+        assert_eq!(
+            period(&req(now - hour, 0, "summarize_unreads"), now).unwrap(),
+            (now - hour, now)
+        );
+        assert!(period(&req(now, now - hour, "summarize_range"), now).is_err());
+        assert!(period(&req(0, 0, "summarize_unreads"), now).is_err());
+        // Three weeks of unreads: the newest 14 days; a three-week explicit range is refused.
+        let three_weeks = 21 * 24 * hour;
+        assert_eq!(
+            period(&req(now - three_weeks, 0, "summarize_unreads"), now).unwrap(),
+            (now - MAX_SPAN_MS, now)
+        );
+        assert!(period(&req(now - three_weeks, now, "summarize_range"), now).is_err());
+        assert!(period(&req(now - 13 * 24 * hour, now, "summarize_range"), now).is_ok());
+    }
+}

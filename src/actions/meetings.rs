@@ -1,0 +1,313 @@
+//! Meeting summaries from Calls or Zoom transcripts (`POST /post/{id}/summarize_transcription`)
+//! and posting a summary back to the meeting's channel (`POST /post/{id}/postback_summary`).
+//! A transcript too long for the model is summarized in parts that fit, then combined.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::{ActionError, Started, agent, authorize, dm_turn, result_post};
+use crate::conversations::prompts::MEETING_SUMMARY;
+use crate::conversations::stream::props;
+use crate::conversations::{Turn, stream_request};
+use crate::host::MattermostApi;
+use crate::host::model::{Channel, Post};
+use crate::llm::{self, Message, Request, Role};
+use crate::plugin::Core;
+
+pub const TRANSCRIPT_POST: &str = "referenced_transcript_post_id";
+pub const POSTBACK_TYPE: &str = "custom_llm_postback";
+const MEETING_BOTS: &[&str] = &["calls", "zoom"];
+/// Room left in the input for the prompt and the answer, in tokens.
+const CHUNK_MARGIN: u64 = 2_000;
+
+/// A WebVTT transcript as "[hh:mm:ss] Speaker: text" lines.
+pub fn vtt_to_lines(vtt: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let normalized = vtt.replace("\r\n", "\n");
+    for block in normalized.split("\n\n") {
+        let mut lines = block.lines();
+        let Some(timing) = lines.by_ref().find(|l| l.contains("-->")) else {
+            continue;
+        };
+        let start = timing.split("-->").next().unwrap_or("").trim();
+        let start = start.split('.').next().unwrap_or(start);
+        let text = lines.collect::<Vec<_>>().join(" ");
+        let text = speaker_tags(&text);
+        if !text.trim().is_empty() {
+            out.push(format!("[{start}] {}", text.trim()));
+        }
+    }
+    out
+}
+
+/// `<v Alice>hi</v>` → `Alice: hi`; other markup dropped.
+fn speaker_tags(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('>') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let tag = &rest[open + 1..open + close];
+        if let Some(name) = tag.strip_prefix("v ") {
+            out.push_str(name.trim());
+            out.push_str(": ");
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Splits lines into chunks of at most `limit` estimated tokens (a longer line is its own chunk).
+pub fn chunks(lines: &[String], limit: u64) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut cur_tokens = 0;
+    for l in lines {
+        let t = llm::tokens::estimate(l) + 1;
+        if cur_tokens + t > limit && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+            cur_tokens = 0;
+        }
+        cur.push_str(l);
+        cur.push('\n');
+        cur_tokens += t;
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The transcript file of a meeting post: Calls' `captions[0].file_id`, else an attached
+/// `.vtt` or text file.
+async fn transcript_file(api: &dyn MattermostApi, post: &Post) -> Option<String> {
+    if let Some(id) = post
+        .props
+        .get("captions")
+        .and_then(Value::as_array)
+        .and_then(|c| c.first())
+        .and_then(|c| c.get("file_id"))
+        .and_then(Value::as_str)
+    {
+        return Some(id.to_owned());
+    }
+    for id in &post.file_ids {
+        if let Ok(info) = api.get_file_info(id).await {
+            let ext = info.extension.to_ascii_lowercase();
+            if ext == "vtt" || ext == "txt" || info.mime_type.starts_with("text/") {
+                return Some(id.clone());
+            }
+        }
+    }
+    None
+}
+
+pub async fn summarize(
+    core: &Arc<Core>,
+    user_id: &str,
+    post_id: &str,
+    bot: Option<&str>,
+) -> Result<Started, ActionError> {
+    let api = super::api(core)?;
+    let snap = core.snapshot();
+    if !snap.entitlements.meeting_summaries {
+        return Err(ActionError::Forbidden("feature not licensed".into()));
+    }
+    let post = api
+        .get_post(post_id)
+        .await
+        .map_err(|_| ActionError::NotFound("post not found".into()))?;
+    let author = api
+        .get_user(&post.user_id)
+        .await
+        .map_err(|_| ActionError::NotFound("the post's author was not found".into()))?;
+    if !(author.is_bot && MEETING_BOTS.contains(&author.username.as_str())) {
+        return Err(ActionError::BadRequest("not a calls or zoom bot post".into()));
+    }
+    let channel = api
+        .get_channel(&post.channel_id)
+        .await
+        .map_err(|_| ActionError::NotFound("channel not found".into()))?;
+    let (bot, bot_id) = agent(&snap, bot)?;
+    authorize(api.as_ref(), &bot, user_id, &channel).await?;
+    let file = transcript_file(api.as_ref(), &post)
+        .await
+        .ok_or_else(|| ActionError::BadRequest("the post has no transcript".into()))?;
+    let data = api
+        .get_file(&file)
+        .await
+        .map_err(|e| ActionError::Failed(format!("reading the transcript: {e}")))?;
+    let text = String::from_utf8_lossy(&data).into_owned();
+    let lines = if text.trim_start().starts_with("WEBVTT") {
+        vtt_to_lines(&text)
+    } else {
+        text.lines().map(str::to_owned).collect()
+    };
+    let turn = dm_turn(core, api.as_ref(), bot, bot_id, user_id).await?;
+    let reply = result_post(
+        core,
+        api.as_ref(),
+        &turn,
+        "",
+        &[
+            (TRANSCRIPT_POST, json!(post.id)),
+            (props::NO_REGEN, json!("true")),
+        ],
+    )
+    .await?;
+    let started = Started {
+        postid: reply.id.clone(),
+        channelid: reply.channel_id.clone(),
+    };
+    let core = core.clone();
+    tokio::spawn(async move {
+        let built = build(&core, &turn, &channel, &lines);
+        stream_request(&core, api, &turn, reply, built, "meeting_summary").await;
+    });
+    Ok(started)
+}
+
+fn system(core: &Core, turn: &Turn, channel: &Channel, vars: Value) -> Result<String, llm::LlmError> {
+    let mut v = json!({"bot_name": turn.bot.display_name, "channel_name": channel.display_name});
+    if let (Some(o), Some(extra)) = (v.as_object_mut(), vars.as_object()) {
+        o.extend(extra.clone());
+    }
+    core.prompts
+        .render(MEETING_SUMMARY, v)
+        .map_err(|e| llm::LlmError::new(llm::ErrorClass::BadRequest, e.to_string()))
+}
+
+/// The final request; parts of a long transcript are summarized first (each call counted).
+async fn build(
+    core: &Arc<Core>,
+    turn: &Turn,
+    channel: &Channel,
+    lines: &[String],
+) -> Result<(Arc<dyn llm::LanguageModel>, Request), llm::LlmError> {
+    let model = llm::factory::build(&turn.service, core.outbound.clone())?;
+    let model_name = crate::conversations::model_name(turn);
+    let limit = llm::budget::input_limit(&turn.service, &model_name);
+    // A part must fit beside the prompt and the room kept for the answer.
+    let room = limit.saturating_sub(crate::conversations::ANSWER_RESERVE_TOKENS + CHUNK_MARGIN);
+    let chunk_limit = (limit * 3 / 4).saturating_sub(CHUNK_MARGIN).min(room).max(500);
+    let parts = chunks(lines, chunk_limit);
+    if parts.len() <= 1 {
+        let sys = system(core, turn, channel, json!({}))?;
+        return Ok((
+            model,
+            crate::conversations::one_shot_request(turn, sys, lines.join("\n")),
+        ));
+    }
+    let mut notes = Vec::new();
+    let n = parts.len();
+    for (i, part) in parts.into_iter().enumerate() {
+        let sys = system(
+            core,
+            turn,
+            channel,
+            json!({"partial": true, "part": i + 1, "parts": n}),
+        )?;
+        let req = crate::conversations::one_shot_request(turn, sys, part);
+        let (text, _, usage, end) = llm::collect(model.stream(req).await?).await;
+        end?;
+        crate::conversations::count(core, turn, usage, &text, "meeting_summary_part");
+        notes.push(format!("Notes of part {} of {n}:\n{text}", i + 1));
+    }
+    let sys = system(core, turn, channel, json!({"combine": true}))?;
+    let req = Request {
+        messages: vec![
+            Message::text(Role::System, sys),
+            Message::text(Role::User, notes.join("\n\n")),
+        ],
+        ..crate::conversations::one_shot_request(turn, String::new(), String::new())
+    };
+    Ok((model, req))
+}
+
+/// Posts a meeting summary back into the meeting's thread, for the user who asked for it.
+pub async fn postback(
+    core: &Arc<Core>,
+    user_id: &str,
+    post_id: &str,
+) -> Result<(String, String), ActionError> {
+    let api = super::api(core)?;
+    let summary = api
+        .get_post(post_id)
+        .await
+        .map_err(|_| ActionError::NotFound("post not found".into()))?;
+    if !core.snapshot().bot_ids.values().any(|b| *b == summary.user_id) {
+        return Err(ActionError::BadRequest("this is not an agent's post".into()));
+    }
+    if summary.prop_str(props::REQUESTER) != Some(user_id) {
+        return Err(ActionError::Forbidden(
+            "only the user who asked can post this summary".into(),
+        ));
+    }
+    let transcript_id = summary
+        .prop_str(TRANSCRIPT_POST)
+        .ok_or_else(|| ActionError::BadRequest("this post is not a meeting summary".into()))?;
+    let transcript = api
+        .get_post(transcript_id)
+        .await
+        .map_err(|_| ActionError::NotFound("the meeting post was deleted".into()))?;
+    match api
+        .has_permission_to_channel(user_id, &transcript.channel_id, "create_post")
+        .await
+    {
+        Ok(true) => {}
+        _ => {
+            return Err(ActionError::Forbidden(
+                "you cannot post in the meeting's channel".into(),
+            ));
+        }
+    }
+    let root = if transcript.root_id.is_empty() {
+        transcript.id.clone()
+    } else {
+        transcript.root_id.clone()
+    };
+    let mut p = Post {
+        user_id: summary.user_id.clone(),
+        channel_id: transcript.channel_id.clone(),
+        root_id: root.clone(),
+        message: summary.message.clone(),
+        post_type: POSTBACK_TYPE.into(),
+        ..Default::default()
+    };
+    p.props.insert("userid".into(), json!(user_id));
+    let created = api
+        .create_post(&p)
+        .await
+        .map_err(|e| ActionError::Failed(format!("posting the summary: {e}")))?;
+    Ok((root, created.channel_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vtt_keeps_times_and_speakers() {
+        let vtt = "WEBVTT\n\n1\n00:00:01.000 --> 00:00:04.000\n<v Alice>Hello all</v>\n\n2\n00:01:10.500 --> 00:01:12.000\n<v Bob>Agreed,\nship it</v>\n";
+        assert_eq!(
+            vtt_to_lines(vtt),
+            vec!["[00:00:01] Alice: Hello all", "[00:01:10] Bob: Agreed, ship it"]
+        );
+    }
+
+    #[test]
+    fn chunks_fit_the_limit() {
+        let lines: Vec<String> = (0..100)
+            .map(|i| format!("[00:00:{i:02}] A: word word word word"))
+            .collect();
+        let c = chunks(&lines, 100);
+        assert!(c.len() > 3);
+        assert!(c.iter().all(|x| llm::tokens::estimate(x) <= 110));
+        assert_eq!(c.concat().lines().count(), 100);
+    }
+}

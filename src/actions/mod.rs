@@ -1,0 +1,144 @@
+//! AI Actions: thread analysis, channel summaries, meeting summaries and "react for me". Each
+//! checks the caller, the agent's access rules and the license, then streams its result into a
+//! DM from the agent to the caller (or reacts), through the same writer as conversations.
+
+pub mod analyze;
+pub mod channel;
+pub mod meetings;
+pub mod react;
+pub mod transcript;
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use crate::config::BotConfig;
+use crate::conversations::stream::props;
+use crate::conversations::{BOT_POST_TYPE, Turn};
+use crate::host::MattermostApi;
+use crate::host::model::{Channel, Post};
+use crate::plugin::{Core, Snapshot};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// What an action started: the result post and its channel.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Started {
+    pub postid: String,
+    pub channelid: String,
+}
+
+/// The agent named by `?botUsername=`, or the default agent when none or an unknown one is named.
+pub fn agent(snap: &Snapshot, username: Option<&str>) -> Result<(BotConfig, String), ActionError> {
+    let named = username
+        .filter(|u| !u.is_empty())
+        .and_then(|u| snap.agents().find(|b| b.name.eq_ignore_ascii_case(u)));
+    let default = || {
+        let d = snap.effective.default_bot().map(|b| b.name.clone());
+        snap.agents()
+            .find(|b| Some(&b.name) == d.as_ref())
+            .or_else(|| snap.agents().next())
+    };
+    let bot = named
+        .or_else(default)
+        .cloned()
+        .ok_or_else(|| ActionError::Failed("no agent is configured".into()))?;
+    let id = snap
+        .bot_ids
+        .get(&bot.name)
+        .cloned()
+        .ok_or_else(|| ActionError::Failed("the agent's bot account is not ready".into()))?;
+    Ok((bot, id))
+}
+
+pub fn api(core: &Core) -> Result<Arc<dyn MattermostApi>, ActionError> {
+    core.api()
+        .ok_or_else(|| ActionError::Failed("not connected to the server".into()))
+}
+
+/// The caller may read the channel, and the agent may serve them there.
+pub async fn authorize(
+    api: &dyn MattermostApi,
+    bot: &BotConfig,
+    user_id: &str,
+    channel: &Channel,
+) -> Result<(), ActionError> {
+    match api
+        .has_permission_to_channel(user_id, &channel.id, "read_channel")
+        .await
+    {
+        Ok(true) => {}
+        _ => return Err(ActionError::Forbidden("you cannot read this channel".into())),
+    }
+    crate::agents::access::check(api, bot, user_id, channel)
+        .await
+        .map_err(|d| ActionError::Forbidden(d.to_string()))
+}
+
+/// A turn in the caller's DM with the agent, for results delivered there.
+pub async fn dm_turn(
+    core: &Core,
+    api: &dyn MattermostApi,
+    bot: BotConfig,
+    bot_user_id: String,
+    user_id: &str,
+) -> Result<Turn, ActionError> {
+    let user = api
+        .get_user(user_id)
+        .await
+        .map_err(|e| ActionError::Failed(format!("reading the user: {e}")))?;
+    let dm = api
+        .get_direct_channel(user_id, &bot_user_id)
+        .await
+        .map_err(|e| ActionError::Failed(format!("opening the DM: {e}")))?;
+    let service = core
+        .snapshot()
+        .effective
+        .service_for(&bot)
+        .cloned()
+        .unwrap_or_default();
+    Ok(Turn {
+        bot,
+        bot_user_id,
+        service,
+        user,
+        channel: dm,
+    })
+}
+
+/// Creates the (empty) result post in the turn's channel, with the props every answer carries.
+pub async fn result_post(
+    core: &Core,
+    api: &dyn MattermostApi,
+    turn: &Turn,
+    root_id: &str,
+    extra: &[(&str, serde_json::Value)],
+) -> Result<Post, ActionError> {
+    let mut p = Post {
+        user_id: turn.bot_user_id.clone(),
+        channel_id: turn.channel.id.clone(),
+        root_id: root_id.to_owned(),
+        post_type: BOT_POST_TYPE.into(),
+        ..Default::default()
+    };
+    p.props.insert(props::REQUESTER.into(), json!(turn.user.id));
+    if !core.snapshot().effective.config.allow_unsafe_links {
+        p.props.insert(props::UNSAFE_LINKS.into(), json!("true"));
+    }
+    for (k, v) in extra {
+        p.props.insert((*k).into(), v.clone());
+    }
+    api.create_post(&p)
+        .await
+        .map_err(|e| ActionError::Failed(format!("creating the result post: {e}")))
+}
