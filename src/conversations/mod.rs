@@ -203,8 +203,10 @@ pub async fn stream_request(
     if let Err(e) = api.kv_set(&marker, reply.channel_id.as_bytes()).await {
         tracing::warn!(error = %e, "could not mark the answer as streaming");
     }
+    let mut input_tokens = 0;
     let events = match build.await {
         Ok((model, request)) => {
+            input_tokens = request_tokens(turn, &request);
             if core.snapshot().effective.config.enable_llm_trace {
                 tracing::info!(agent = %turn.bot.name, operation, request = %trace_view(&request), "LLM call");
             }
@@ -223,8 +225,18 @@ pub async fn stream_request(
     if let Err(e) = api.kv_delete(&marker).await {
         tracing::warn!(error = %e, "could not clear the streaming mark");
     }
-    report(core, turn, &outcome, operation);
+    report(core, turn, &outcome, input_tokens, operation);
     outcome
+}
+
+/// The agent's tokenizer (or the estimate).
+pub fn counter(turn: &Turn) -> llm::tokens::Counter {
+    llm::tokens::Counter::for_model(&turn.service.service_type, &model_name(turn))
+}
+
+/// What a request costs in input tokens, counted locally (for providers that report none).
+pub fn request_tokens(turn: &Turn, request: &Request) -> u64 {
+    llm::budget::request_tokens(&request.messages, &counter(turn))
 }
 
 /// The model an agent uses: its own override, else the service's default.
@@ -241,10 +253,11 @@ pub fn model_name(turn: &Turn) -> String {
 pub fn one_shot_request(turn: &Turn, system: String, text: String) -> Request {
     let model = model_name(turn);
     let limit = llm::budget::input_limit(&turn.service, &model);
+    let counter = counter(turn);
     let budget = limit
-        .saturating_sub(ANSWER_RESERVE_TOKENS + llm::tokens::estimate(&system))
+        .saturating_sub(ANSWER_RESERVE_TOKENS + counter.count(&system))
         .max(1000);
-    let text = if llm::tokens::estimate(&text) > budget {
+    let text = if counter.count(&text) > budget {
         // About four characters a token: keep the newest part that fits.
         let keep = (budget as usize).saturating_mul(3);
         let chars: Vec<char> = text.chars().collect();
@@ -264,11 +277,19 @@ pub fn one_shot_request(turn: &Turn, system: String, text: String) -> Request {
     }
 }
 
-/// Hands one call's usage to the sink (an estimate when the provider reported none).
-pub fn count(core: &Core, turn: &Turn, usage: Option<llm::Usage>, text: &str, operation: &str) {
-    let usage = usage.unwrap_or(llm::Usage {
-        input_tokens: 0,
-        output_tokens: llm::tokens::estimate(text),
+/// Hands one call's usage to the sink. Where the provider reported none, the input is the
+/// locally counted `input_tokens` and the output is counted from the text: never zero.
+pub fn count(
+    core: &Core,
+    turn: &Turn,
+    usage: Option<llm::Usage>,
+    input_tokens: u64,
+    text: &str,
+    operation: &str,
+) {
+    let usage = usage.unwrap_or_else(|| llm::Usage {
+        input_tokens,
+        output_tokens: counter(turn).count(text),
     });
     core.usage.record(UsageRecord {
         user_id: turn.user.id.clone(),
@@ -283,7 +304,7 @@ pub fn count(core: &Core, turn: &Turn, usage: Option<llm::Usage>, text: &str, op
 }
 
 /// Logs failures for admins and hands the usage to the sink.
-fn report(core: &Core, turn: &Turn, outcome: &stream::Outcome, operation: &str) {
+fn report(core: &Core, turn: &Turn, outcome: &stream::Outcome, input_tokens: u64, operation: &str) {
     if let Ending::Failed(e) = &outcome.ending {
         tracing::warn!(
             agent = %turn.bot.name,
@@ -293,7 +314,7 @@ fn report(core: &Core, turn: &Turn, outcome: &stream::Outcome, operation: &str) 
             "the AI service failed an answer"
         );
     }
-    count(core, turn, outcome.usage, &outcome.text, operation);
+    count(core, turn, outcome.usage, input_tokens, &outcome.text, operation);
 }
 
 /// The model and the request for one answer.
@@ -358,7 +379,7 @@ async fn prepare(
     );
     let model_name = model_name(turn);
     let limit = llm::budget::input_limit(&turn.service, &model_name);
-    let dropped = llm::budget::fit(&mut messages, limit, ANSWER_RESERVE_TOKENS);
+    let dropped = llm::budget::fit(&mut messages, limit, ANSWER_RESERVE_TOKENS, &counter(turn));
     if dropped > 0 {
         tracing::info!(
             dropped,

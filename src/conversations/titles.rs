@@ -9,7 +9,6 @@ use crate::host::MattermostApi;
 use crate::host::model::{KvSetOptions, Post};
 use crate::llm::{self, Message, Request, Role};
 use crate::plugin::Core;
-use crate::usage::UsageRecord;
 
 pub const TITLE_KEY_PREFIX: &str = "conversation_title_";
 /// Written while the title is being made; a failed attempt can be retried after this expires.
@@ -70,20 +69,18 @@ pub async fn ensure(core: &Arc<Core>, api: Arc<dyn MattermostApi>, turn: &Turn, 
             Message::text(Role::System, system),
             Message::text(Role::User, first.chars().take(2000).collect::<String>()),
         ],
-        model: if turn.bot.model.is_empty() {
-            turn.service.default_model.clone()
-        } else {
-            turn.bot.model.clone()
-        },
+        model: super::model_name(turn),
         max_output_tokens: Some(64),
         user_id: Some(turn.user.id.clone()),
         ..Default::default()
     };
-    let (text, usage) = match model.stream(request).await {
+    let input = super::request_tokens(turn, &request);
+    let text = match model.stream(request).await {
         Ok(s) => {
             let (text, _, usage, end) = llm::collect(s).await;
+            super::count(core, turn, usage, input, &text, "title");
             match end {
-                Ok(_) => (text, usage),
+                Ok(_) => text,
                 Err(e) => {
                     tracing::info!(class = ?e.class, "could not make a conversation title");
                     return;
@@ -95,18 +92,6 @@ pub async fn ensure(core: &Arc<Core>, api: Arc<dyn MattermostApi>, turn: &Turn, 
             return;
         }
     };
-    core.usage.record(UsageRecord {
-        user_id: turn.user.id.clone(),
-        team_id: crate::usage::team_label(&turn.channel),
-        bot_id: turn.bot_user_id.clone(),
-        bot_username: turn.bot.name.clone(),
-        provider: turn.service.service_type.clone(),
-        operation: "title".into(),
-        input_tokens: usage.map(|u| u.input_tokens).unwrap_or(0),
-        output_tokens: usage
-            .map(|u| u.output_tokens)
-            .unwrap_or_else(|| llm::tokens::estimate(&text)),
-    });
     let title = clean(&text);
     if title.is_empty() {
         return;
