@@ -367,6 +367,14 @@ impl Hooks for Plugin {
         crate::conversations::on_post(&self.core, post).await;
     }
 
+    async fn notification_will_be_pushed(
+        &self,
+        notification: crate::host::model::PushNotification,
+        user_id: String,
+    ) -> Option<String> {
+        crate::conversations::notifications::reject_reason(&self.core, &notification, &user_id).await
+    }
+
     async fn message_has_been_updated(&self, _ctx: HookContext, new_post: Post, _old: Post) {
         tracing::trace!(post_id = %new_post.id, "message updated");
     }

@@ -24,6 +24,7 @@ both_transports!(
     a_provider_failure_ends_the_post_with_the_partial_text,
     a_long_answer_continues_in_follow_up_posts,
     an_answer_interrupted_by_a_restart_is_finished,
+    no_push_for_an_answer_the_asker_is_waiting_for,
 );
 
 fn chunk(text: &str) -> Value {
@@ -545,4 +546,50 @@ async fn an_answer_interrupted_by_a_restart_is_finished(t: Transport) {
     let d = w.sim.data();
     assert!(d.posts[&half.id].message.starts_with("Partial answer"));
     assert!(!d.kv.contains_key(&format!("streaming_post_{}", half.id)));
+}
+
+async fn no_push_for_an_answer_the_asker_is_waiting_for(t: Transport) {
+    use mattermost_ai::host::model::PushNotification;
+    let w = world(t, vec![answer(&["Here."], 0)], json!({})).await;
+    assert!(w.sim.implemented.iter().any(|h| h == "NotificationWillBePushed"));
+    let team = w.sim.add_team("t");
+    let town = w.sim.add_channel(&team.id, "town", "O");
+    w.sim.add_member(&town.id, &w.alice.0);
+    let root = w
+        .sim
+        .post_as(&w.alice.0, &town.id, "@ai hello", "")
+        .await
+        .unwrap();
+    wait_ends(&w, 1).await;
+    let reply = bot_posts(&w).pop().unwrap();
+    let push = |sender: &str, root: &str| PushNotification {
+        post_id: reply.id.clone(),
+        channel_id: town.id.clone(),
+        root_id: root.to_owned(),
+        sender_id: sender.to_owned(),
+        push_type: "message".into(),
+        ..Default::default()
+    };
+    let reason = w
+        .sim
+        .conn
+        .notification_will_be_pushed(push(&w.bot_id, &root.id), &w.alice.0)
+        .await
+        .unwrap();
+    assert!(!reason.is_empty(), "the asker gets no push for the reply");
+    let (bob, _) = w.sim.add_user("bob", "system_user");
+    let to_bob = w
+        .sim
+        .conn
+        .notification_will_be_pushed(push(&w.bot_id, &root.id), &bob.id)
+        .await
+        .unwrap();
+    assert_eq!(to_bob, "", "others following the thread still do");
+    let from_user = w
+        .sim
+        .conn
+        .notification_will_be_pushed(push(&bob.id, &root.id), &w.alice.0)
+        .await
+        .unwrap();
+    assert_eq!(from_user, "", "people's posts are never held back");
 }

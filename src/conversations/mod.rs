@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod mention;
+pub mod notifications;
 pub mod prompts;
 pub mod registry;
 pub mod split;

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use super::api::MattermostApi;
 use super::error::{AppError, HookError};
-use super::model::{CommandArgs, CommandResponse, HookContext, Post};
+use super::model::{CommandArgs, CommandResponse, HookContext, Post, PushNotification};
 
 pub type HttpBody = axum::body::Body;
 pub type HttpRequest = http::Request<HttpBody>;
@@ -39,6 +39,7 @@ pub const IMPLEMENTED_HOOKS: &[&str] = &[
     "ServeHTTP",
     "ServeMetrics",
     "ExecuteCommand",
+    "NotificationWillBePushed",
 ];
 
 #[async_trait]
@@ -54,6 +55,15 @@ pub trait Hooks: Send + Sync + 'static {
     async fn message_has_been_posted(&self, ctx: HookContext, post: Post);
     async fn message_has_been_updated(&self, ctx: HookContext, new_post: Post, old_post: Post);
     async fn message_has_been_deleted(&self, ctx: HookContext, post: Post);
+
+    /// A push notification to `user_id` is about to go out: `Some(reason)` stops it.
+    async fn notification_will_be_pushed(
+        &self,
+        _notification: PushNotification,
+        _user_id: String,
+    ) -> Option<String> {
+        None
+    }
 
     /// A request under `/plugins/<id>/`, path already stripped of that prefix. The response
     /// body is streamed back as it is produced.

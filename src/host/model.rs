@@ -46,6 +46,19 @@ impl Post {
     }
 }
 
+/// A push notification about to be sent (the fields the plugin reads).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PushNotification {
+    pub post_id: String,
+    pub team_id: String,
+    pub channel_id: String,
+    pub root_id: String,
+    pub sender_id: String,
+    #[serde(rename = "type")]
+    pub push_type: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PostList {

@@ -2,7 +2,7 @@
 //! the way the server calls them. net/rpc implements it now; gRPC joins later.
 
 use async_trait::async_trait;
-use mattermost_ai::host::model::{CommandArgs, CommandResponse, HookContext, Post};
+use mattermost_ai::host::model::{CommandArgs, CommandResponse, HookContext, Post, PushNotification};
 use mattermost_ai::host::{AppError, HttpRequest, HttpResponse};
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +27,12 @@ pub trait PluginConnection: Send + Sync {
     async fn message_has_been_posted(&self, ctx: HookContext, post: Post) -> Result<(), SimError>;
     async fn message_has_been_updated(&self, ctx: HookContext, new: Post, old: Post) -> Result<(), SimError>;
     async fn message_has_been_deleted(&self, ctx: HookContext, post: Post) -> Result<(), SimError>;
+    /// Returns the rejection reason ("" lets the notification go).
+    async fn notification_will_be_pushed(
+        &self,
+        n: PushNotification,
+        user_id: &str,
+    ) -> Result<String, SimError>;
     async fn execute_command(
         &self,
         ctx: HookContext,

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use mattermost_ai::host::model::{CommandArgs, CommandResponse, HookContext, Post};
+use mattermost_ai::host::model::{CommandArgs, CommandResponse, HookContext, Post, PushNotification};
 use mattermost_ai::host::{AppError, HttpBody, HttpRequest, HttpResponse};
 use mattermost_ai::transport::grpc::pb::goplugin::grpc_controller_client::GrpcControllerClient;
 use mattermost_ai::transport::grpc::pb::v1 as pb;
@@ -368,6 +368,32 @@ impl PluginConnection for GrpcPlugin {
             .await
             .map_err(hook_err("MessageHasBeenPosted"))?;
         Ok(())
+    }
+
+    async fn notification_will_be_pushed(
+        &self,
+        n: PushNotification,
+        user_id: &str,
+    ) -> Result<String, SimError> {
+        let req = pb::NotificationWillBePushedRequest {
+            context: None,
+            push_notification: Some(pb::PushNotification {
+                post_id: n.post_id,
+                team_id: n.team_id,
+                channel_id: n.channel_id,
+                root_id: n.root_id,
+                sender_id: n.sender_id,
+                r#type: n.push_type,
+            }),
+            user_id: user_id.to_owned(),
+        };
+        let out = self
+            .hooks
+            .clone()
+            .notification_will_be_pushed(req)
+            .await
+            .map_err(hook_err("NotificationWillBePushed"))?;
+        Ok(out.into_inner().rejection_reason)
     }
 
     async fn message_has_been_updated(&self, ctx: HookContext, new: Post, old: Post) -> Result<(), SimError> {

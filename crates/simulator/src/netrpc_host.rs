@@ -11,7 +11,7 @@ use bytes::Bytes;
 use go_netrpc::{Server, ServiceError};
 use goplugin::{Client, ClientConfig, MuxBroker, PluginCommand};
 use http_body_util::BodyExt;
-use mattermost_ai::host::model::{CommandArgs, CommandResponse, HookContext, Post};
+use mattermost_ai::host::model::{CommandArgs, CommandResponse, HookContext, Post, PushNotification};
 use mattermost_ai::host::{AppError, HttpBody, HttpRequest, HttpResponse};
 use mattermost_ai::transport::netrpc::wire::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -408,6 +408,23 @@ impl PluginConnection for NetRpcPlugin {
             )
             .await?;
         Ok(())
+    }
+
+    async fn notification_will_be_pushed(
+        &self,
+        n: PushNotification,
+        user_id: &str,
+    ) -> Result<String, SimError> {
+        let out: A2<Option<GobPushNotification>, String> = self
+            .call(
+                "NotificationWillBePushed",
+                &A2 {
+                    a: Some(n.to_wire()),
+                    b: user_id.to_owned(),
+                },
+            )
+            .await?;
+        Ok(out.b)
     }
 
     async fn message_has_been_updated(&self, ctx: HookContext, new: Post, old: Post) -> Result<(), SimError> {

@@ -131,6 +131,31 @@ impl pb::plugin_hooks_server::PluginHooks for HooksService {
         Ok(Response::new(pb::MessageHasBeenDeletedResponse {}))
     }
 
+    async fn notification_will_be_pushed(
+        &self,
+        r: Request<pb::NotificationWillBePushedRequest>,
+    ) -> Result<Response<pb::NotificationWillBePushedResponse>, Status> {
+        let r = r.into_inner();
+        let n = r.push_notification.unwrap_or_default();
+        let notification = crate::host::model::PushNotification {
+            post_id: n.post_id,
+            team_id: n.team_id,
+            channel_id: n.channel_id,
+            root_id: n.root_id,
+            sender_id: n.sender_id,
+            push_type: n.r#type,
+        };
+        let reason = self
+            .hooks
+            .notification_will_be_pushed(notification, r.user_id)
+            .await
+            .unwrap_or_default();
+        Ok(Response::new(pb::NotificationWillBePushedResponse {
+            modified_notification: None,
+            rejection_reason: reason,
+        }))
+    }
+
     async fn execute_command(
         &self,
         r: Request<pb::ExecuteCommandRequest>,

@@ -8,7 +8,7 @@ use goplugin::MuxBroker;
 use super::api_client::NetRpcApi;
 use super::http_bridge::{build_request, error_response, write_response};
 use super::wire::*;
-use crate::host::model::{CommandArgs, HookContext, Post};
+use crate::host::model::{CommandArgs, HookContext, Post, PushNotification};
 use crate::host::{HookError, Hooks, IMPLEMENTED_HOOKS, TransportKind};
 
 type Hook = Arc<dyn Hooks>;
@@ -126,6 +126,23 @@ pub fn hooks_server(hooks: Hook, broker: MuxBroker) -> Server {
             async move {
                 hooks.message_has_been_deleted(ctx(args.a), post(args.b)).await;
                 Ok::<_, ServiceError>(Empty {})
+            }
+        },
+    );
+
+    let h = hooks.clone();
+    s.register(
+        "Plugin.NotificationWillBePushed",
+        move |args: A2<Option<GobPushNotification>, String>| {
+            let hooks = h.clone();
+            async move {
+                let n = args.a.map(PushNotification::from_wire).unwrap_or_default();
+                let reason = hooks
+                    .notification_will_be_pushed(n, args.b)
+                    .await
+                    .unwrap_or_default();
+                // A nil notification leaves the server's own unchanged.
+                Ok::<_, ServiceError>(A2::<Option<GobPushNotification>, String> { a: None, b: reason })
             }
         },
     );

@@ -137,6 +137,15 @@ mirror!(GobPost <=> Post {
     last_reply_at: i64 = "LastReplyAt",
 });
 
+mirror!(GobPushNotification <=> PushNotification {
+    post_id: String = "PostId",
+    team_id: String = "TeamId",
+    channel_id: String = "ChannelId",
+    root_id: String = "RootId",
+    sender_id: String = "SenderId",
+    push_type: String = "Type",
+});
+
 mirror!(GobUser <=> User {
     id: String = "Id",
     create_at: i64 = "CreateAt",

@@ -73,6 +73,15 @@ type Z_MessageHasBeenDeletedArgs struct {
 }
 type Z_MessageHasBeenDeletedReturns struct{}
 
+type Z_NotificationWillBePushedArgs struct {
+	A *model.PushNotification
+	B string
+}
+type Z_NotificationWillBePushedReturns struct {
+	A *model.PushNotification
+	B string
+}
+
 type Z_ExecuteCommandArgs struct {
 	A *model.Context
 	B *model.CommandArgs
@@ -268,6 +277,12 @@ func (h *hooksClient) MessageHasBeenPosted(c *model.Context, p *model.Post) erro
 
 func (h *hooksClient) MessageHasBeenUpdated(c *model.Context, newPost, oldPost *model.Post) error {
 	return h.call("Plugin.MessageHasBeenUpdated", &Z_MessageHasBeenUpdatedArgs{c, newPost, oldPost}, &Z_MessageHasBeenUpdatedReturns{})
+}
+
+func (h *hooksClient) NotificationWillBePushed(n *model.PushNotification, userID string) (*model.PushNotification, string, error) {
+	ret := &Z_NotificationWillBePushedReturns{}
+	err := h.call("Plugin.NotificationWillBePushed", &Z_NotificationWillBePushedArgs{n, userID}, ret)
+	return ret.A, ret.B, err
 }
 
 func (h *hooksClient) MessageHasBeenDeleted(c *model.Context, p *model.Post) error {

@@ -238,7 +238,8 @@ func runLifecycle(rep *reporter, pluginPath string) {
 	// Implemented
 	impl, err := s.hooks.Implemented()
 	want := []string{"OnActivate", "OnDeactivate", "OnConfigurationChange", "MessageHasBeenPosted",
-		"MessageHasBeenUpdated", "MessageHasBeenDeleted", "ServeHTTP", "ServeMetrics", "ExecuteCommand"}
+		"MessageHasBeenUpdated", "MessageHasBeenDeleted", "ServeHTTP", "ServeMetrics", "ExecuteCommand",
+		"NotificationWillBePushed"}
 	var missing []string
 	have := map[string]bool{}
 	for _, h := range impl {
@@ -421,6 +422,17 @@ func runMessageHooks(rep *reporter, s *started) {
 	del.DeleteAt = del.UpdateAt
 	err = s.hooks.MessageHasBeenDeleted(ctx, del)
 	rep.check("Plugin.MessageHasBeenDeleted returns", err == nil, "err=%v", err)
+
+	push := &model.PushNotification{
+		AckId: newID(), Platform: "android_rn", ServerId: newID(), DeviceId: "dev1", PostId: p.Id,
+		Category: "CAN_REPLY", Message: "hello", Badge: 3, TeamId: newID(), ChannelId: p.ChannelId,
+		RootId: newID(), ChannelName: "town", Type: "message", SubType: "calls", SenderId: p.UserId,
+		SenderName: "someone", Version: "v2", IsCRTEnabled: true, PostType: "", ChannelType: "O",
+		Signature: "sig",
+	}
+	modified, reason, err := s.hooks.NotificationWillBePushed(push, "u1confhostuser000000000001")
+	rep.check("Plugin.NotificationWillBePushed (full notification from a person) lets it go unchanged",
+		err == nil && modified == nil && reason == "", "err=%v modified=%v reason=%q", err, modified, reason)
 
 	resp, appErr, err := s.hooks.ExecuteCommand(ctx, &model.CommandArgs{
 		Command: "/ai unknown", UserId: "u1confhostuser000000000001", ChannelId: "c1confhostchannel000000001", TeamId: "t1confhostteam000000000001",

@@ -464,3 +464,38 @@ func NewString(s string) *string { return &s }
 
 // NewBool returns a pointer to b.
 func NewBool(b bool) *bool { return &b }
+
+// PushNotification: the full field set of Mattermost's model, so gob carries every field the
+// server sends and the plugin must skip the ones it does not read.
+type PushSubType string
+type ChannelType string
+
+type PushNotification struct {
+	AckId            string      `json:"ack_id"`
+	Platform         string      `json:"platform"`
+	ServerId         string      `json:"server_id"`
+	DeviceId         string      `json:"device_id"`
+	PostId           string      `json:"post_id"`
+	Category         string      `json:"category,omitempty"`
+	Sound            string      `json:"sound,omitempty"`
+	Message          string      `json:"message,omitempty"`
+	Badge            int         `json:"badge,omitempty"`
+	ContentAvailable int         `json:"cont_ava,omitempty"`
+	TeamId           string      `json:"team_id,omitempty"`
+	ChannelId        string      `json:"channel_id,omitempty"`
+	RootId           string      `json:"root_id,omitempty"`
+	ChannelName      string      `json:"channel_name,omitempty"`
+	Type             string      `json:"type,omitempty"`
+	SubType          PushSubType `json:"sub_type,omitempty"`
+	SenderId         string      `json:"sender_id,omitempty"`
+	SenderName       string      `json:"sender_name,omitempty"`
+	OverrideUsername string      `json:"override_username,omitempty"`
+	OverrideIconURL  string      `json:"override_icon_url,omitempty"`
+	FromWebhook      string      `json:"from_webhook,omitempty"`
+	Version          string      `json:"version,omitempty"`
+	IsCRTEnabled     bool        `json:"is_crt_enabled"`
+	IsIdLoaded       bool        `json:"is_id_loaded"`
+	PostType         string      `json:"-"`
+	ChannelType      ChannelType `json:"-"`
+	Signature        string      `json:"signature"`
+}

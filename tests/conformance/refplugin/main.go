@@ -58,7 +58,7 @@ type Hooks struct {
 var implemented = []string{
 	"OnActivate", "OnDeactivate", "OnConfigurationChange",
 	"MessageHasBeenPosted", "MessageHasBeenUpdated", "MessageHasBeenDeleted",
-	"ServeHTTP", "ServeMetrics", "ExecuteCommand",
+	"ServeHTTP", "ServeMetrics", "ExecuteCommand", "NotificationWillBePushed",
 }
 
 func (h *Hooks) Implemented(args struct{}, reply *[]string) error {
@@ -155,6 +155,10 @@ func (h *Hooks) MessageHasBeenUpdated(args *Z_TwoPostArgs, ret *Z_EmptyReturns) 
 }
 
 func (h *Hooks) MessageHasBeenDeleted(args *Z_PostArgs, ret *Z_EmptyReturns) error {
+	return nil
+}
+
+func (h *Hooks) NotificationWillBePushed(args *Z_NotificationWillBePushedArgs, ret *Z_NotificationWillBePushedReturns) error {
 	return nil
 }
 

@@ -162,3 +162,22 @@ func registerGobNames() {
 	gob.RegisterName("*model.AppError", &AppError{})
 	gob.RegisterName("*plugin.ErrorString", &ErrorString{})
 }
+
+// PushNotification: the fields a plugin reads; gob skips the others the host sends.
+type PushNotification struct {
+	PostId    string
+	ChannelId string
+	RootId    string
+	SenderId  string
+	Type      string
+}
+
+type Z_NotificationWillBePushedArgs struct {
+	A *PushNotification
+	B string
+}
+
+type Z_NotificationWillBePushedReturns struct {
+	A *PushNotification
+	B string
+}

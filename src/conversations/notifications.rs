@@ -1,0 +1,19 @@
+//! Push notifications for answers: the user who asked an agent is in the conversation waiting
+//! for the answer, so a push for the agent's reply in that thread only buzzes their phone twice.
+//! Other people following the thread still get theirs.
+
+use super::stream::props;
+use crate::host::model::PushNotification;
+use crate::plugin::Core;
+
+/// Why the push to `user_id` should not go out, if it should not.
+pub async fn reject_reason(core: &Core, n: &PushNotification, user_id: &str) -> Option<String> {
+    let snap = core.snapshot();
+    if n.root_id.is_empty() || !snap.bot_ids.values().any(|id| *id == n.sender_id) {
+        return None;
+    }
+    let api = core.api()?;
+    let post = api.get_post(&n.post_id).await.ok()?;
+    (post.prop_str(props::REQUESTER) == Some(user_id))
+        .then(|| "the user asked for this answer and is following the conversation".to_owned())
+}
