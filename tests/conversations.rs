@@ -25,6 +25,7 @@ both_transports!(
     a_long_answer_continues_in_follow_up_posts,
     an_answer_interrupted_by_a_restart_is_finished,
     no_push_for_an_answer_the_asker_is_waiting_for,
+    an_agent_without_vision_is_told_about_images_and_group_messages_work,
 );
 
 fn chunk(text: &str) -> Value {
@@ -592,4 +593,41 @@ async fn no_push_for_an_answer_the_asker_is_waiting_for(t: Transport) {
         .await
         .unwrap();
     assert_eq!(from_user, "", "people's posts are never held back");
+}
+
+async fn an_agent_without_vision_is_told_about_images_and_group_messages_work(t: Transport) {
+    let w = world(t, vec![answer(&["Seen."], 0)], json!({"enableVision": false})).await;
+    let (bob, _) = w.sim.add_user("bob", "system_user");
+    let gm = w.sim.add_channel("", "gm", "G");
+    w.sim.add_member(&gm.id, &w.alice.0);
+    w.sim.add_member(&gm.id, &bob.id);
+    let png = w
+        .sim
+        .state
+        .add_file(&gm.id, "cat.png", vec![0x89, b'P', b'N', b'G'])
+        .unwrap();
+    let p = mattermost_ai::host::model::Post {
+        user_id: w.alice.0.clone(),
+        channel_id: gm.id.clone(),
+        message: "@ai what is this?".into(),
+        file_ids: vec![png.id.clone()],
+        ..Default::default()
+    };
+    let p = w.sim.data().insert_post(p).unwrap();
+    w.sim.state.fire_posted(p.clone());
+    wait_ends(&w, 1).await;
+    let reply = bot_posts(&w).pop().unwrap();
+    assert_eq!(
+        (reply.channel_id.as_str(), reply.root_id.as_str()),
+        (gm.id.as_str(), p.id.as_str())
+    );
+    let body = w.fake.body(0);
+    let user = body["messages"][1]["content"].to_string();
+    assert!(
+        !user.contains("data:image"),
+        "no image for an agent without vision: {user}"
+    );
+    assert!(user.contains("cannot see images"), "{user}");
+    let system = body["messages"][0]["content"].as_str().unwrap();
+    assert!(system.contains("group message"), "{system}");
 }
