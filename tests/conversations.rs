@@ -429,6 +429,16 @@ async fn stop_keeps_the_partial_answer_and_only_the_requester_may(t: Transport) 
     assert!(saved.message.starts_with("one two"), "{}", saved.message);
     assert!(!saved.message.contains("eight"), "{}", saved.message);
     assert!(events(&w.sim.data()).iter().any(|e| e["control"] == "cancel"));
+    // Stop closes the request to the provider, not just the post.
+    let mut closed = false;
+    for _ in 0..100 {
+        if w.fake.disconnects() >= 1 {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(closed, "the upstream request was closed");
 }
 
 async fn regenerate_rewrites_the_same_post(t: Transport) {

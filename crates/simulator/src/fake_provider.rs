@@ -80,6 +80,8 @@ pub struct FakeProvider {
     scripts: Arc<Mutex<Vec<Script>>>,
     seen: Arc<Mutex<Vec<Seen>>>,
     router: Arc<Mutex<Option<Router>>>,
+    /// Answers the client stopped reading before the script ended (the connection closed).
+    disconnects: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl FakeProvider {
@@ -92,6 +94,7 @@ impl FakeProvider {
             scripts: Arc::new(Mutex::new(scripts)),
             seen: Arc::default(),
             router: Arc::default(),
+            disconnects: Arc::default(),
         };
         let app = axum::Router::new().fallback(serve).with_state(f.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -118,6 +121,11 @@ impl FakeProvider {
             .get(n)
             .map(|s| s.body.clone())
             .unwrap_or(Value::Null)
+    }
+
+    /// How many answers were abandoned by the client mid-stream.
+    pub fn disconnects(&self) -> usize {
+        self.disconnects.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn requests(&self) -> usize {
@@ -151,11 +159,20 @@ async fn serve(State(f): State<FakeProvider>, req: Request) -> Response {
             _ => s.remove(0),
         }
     };
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
+    let disconnects = f.disconnects.clone();
     tokio::spawn(async move {
         for (delay, c) in script.chunks {
-            tokio::time::sleep(Duration::from_millis(delay)).await;
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(delay)) => {}
+                // The body was dropped: hyper saw the connection close.
+                _ = tx.closed() => {
+                    disconnects.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    return;
+                }
+            }
             if tx.send(Ok(Bytes::from(c))).await.is_err() {
+                disconnects.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 return;
             }
         }
