@@ -27,54 +27,11 @@ both_transports!(
 );
 
 fn sse(parts: &[&str]) -> Script {
-    let mut c: Vec<(u64, String)> = parts
-        .iter()
-        .map(|p| {
-            (
-                0,
-                format!(
-                    "data: {}\n\n",
-                    json!({"choices": [{"index": 0, "delta": {"content": p}}]})
-                ),
-            )
-        })
-        .collect();
-    c.push((
-        0,
-        format!(
-            "data: {}\n\n",
-            json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-        ),
-    ));
-    c.push((0, "data: [DONE]\n\n".into()));
-    Script::sse(c)
+    Script::chat_completion(parts, 0, None)
 }
 
 fn tool_calls(calls: &[(&str, &str, Value)]) -> Script {
-    let list: Vec<Value> = calls
-        .iter()
-        .enumerate()
-        .map(|(i, (id, name, args))| {
-            json!({"index": i, "id": id, "type": "function", "function": {"name": name, "arguments": args.to_string()}})
-        })
-        .collect();
-    Script::sse(vec![
-        (
-            0,
-            format!(
-                "data: {}\n\n",
-                json!({"choices": [{"index": 0, "delta": {"tool_calls": list}}]})
-            ),
-        ),
-        (
-            0,
-            format!(
-                "data: {}\n\n",
-                json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
-            ),
-        ),
-        (0, "data: [DONE]\n\n".into()),
-    ])
+    Script::chat_tool_calls(calls)
 }
 
 struct World {

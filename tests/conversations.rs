@@ -34,26 +34,7 @@ fn chunk(text: &str) -> Value {
 
 /// A streamed Chat Completions answer in `parts`, `delay` ms apart.
 fn answer(parts: &[&str], delay: u64) -> Script {
-    let mut c: Vec<(u64, String)> = parts
-        .iter()
-        .map(|p| (delay, format!("data: {}\n\n", chunk(p))))
-        .collect();
-    c.push((
-        0,
-        format!(
-            "data: {}\n\n",
-            json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-        ),
-    ));
-    c.push((
-        0,
-        format!(
-            "data: {}\n\n",
-            json!({"choices": [], "usage": {"prompt_tokens": 30, "completion_tokens": 5}})
-        ),
-    ));
-    c.push((0, "data: [DONE]\n\n".into()));
-    Script::sse(c)
+    Script::chat_completion(parts, delay, Some((30, 5)))
 }
 
 fn config(url: &str, agent: Value) -> Value {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::{ActionError, Started, agent, authorize, dm_turn, result_post, transcript};
+use super::{ActionError, Checked, Started, authorize, check_post, result_post, transcript};
 use crate::conversations::prompts::{THREAD_ANALYSIS, THREAD_CONTEXT};
 use crate::conversations::{Turn, stream_request};
 use crate::host::MattermostApi;
@@ -27,22 +27,8 @@ pub async fn start(
     if !KINDS.contains(&kind) {
         return Err(ActionError::BadRequest(format!("unknown analysis_type {kind:?}")));
     }
-    let api = super::api(core)?;
-    let snap = core.snapshot();
-    if !snap.entitlements.ai_actions {
-        return Err(ActionError::Forbidden("feature not licensed".into()));
-    }
-    let post = api
-        .get_post(post_id)
-        .await
-        .map_err(|_| ActionError::NotFound("post not found".into()))?;
-    let channel = api
-        .get_channel(&post.channel_id)
-        .await
-        .map_err(|_| ActionError::NotFound("channel not found".into()))?;
-    let (bot, bot_id) = agent(&snap, bot)?;
-    authorize(api.as_ref(), &bot, user_id, &channel).await?;
-    let turn = dm_turn(core, api.as_ref(), bot, bot_id, user_id).await?;
+    let (Checked { api, channel, turn }, post) =
+        check_post(core, user_id, post_id, bot, |e| e.ai_actions).await?;
     let root = if post.root_id.is_empty() {
         post.id.clone()
     } else {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ActionError, Started, agent, authorize, dm_turn, result_post, transcript};
+use super::{ActionError, Checked, Started, check_channel, result_post, transcript};
 use crate::conversations::prompts::CHANNEL_SUMMARY;
 use crate::conversations::stream::props;
 use crate::conversations::{Turn, stream_request};
@@ -80,18 +80,8 @@ pub async fn start(
         )));
     }
     let (from, to) = period(&req, now_ms())?;
-    let api = super::api(core)?;
-    let snap = core.snapshot();
-    if !snap.entitlements.channel_summaries {
-        return Err(ActionError::Forbidden("feature not licensed".into()));
-    }
-    let channel = api
-        .get_channel(channel_id)
-        .await
-        .map_err(|_| ActionError::NotFound("channel not found".into()))?;
-    let (bot, bot_id) = agent(&snap, bot)?;
-    authorize(api.as_ref(), &bot, user_id, &channel).await?;
-    let turn = dm_turn(core, api.as_ref(), bot, bot_id, user_id).await?;
+    let Checked { api, channel, turn } =
+        check_channel(core, user_id, channel_id, bot, |e| e.channel_summaries).await?;
     let reply = result_post(
         core,
         api.as_ref(),

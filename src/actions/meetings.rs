@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::{ActionError, Started, agent, authorize, dm_turn, result_post};
+use super::{ActionError, Checked, Started, check_post, result_post};
 use crate::conversations::prompts::MEETING_SUMMARY;
 use crate::conversations::stream::props;
 use crate::conversations::{Turn, stream_request};
@@ -113,15 +113,8 @@ pub async fn summarize(
     post_id: &str,
     bot: Option<&str>,
 ) -> Result<Started, ActionError> {
-    let api = super::api(core)?;
-    let snap = core.snapshot();
-    if !snap.entitlements.meeting_summaries {
-        return Err(ActionError::Forbidden("feature not licensed".into()));
-    }
-    let post = api
-        .get_post(post_id)
-        .await
-        .map_err(|_| ActionError::NotFound("post not found".into()))?;
+    let (Checked { api, channel, turn }, post) =
+        check_post(core, user_id, post_id, bot, |e| e.meeting_summaries).await?;
     let author = api
         .get_user(&post.user_id)
         .await
@@ -129,12 +122,6 @@ pub async fn summarize(
     if !(author.is_bot && MEETING_BOTS.contains(&author.username.as_str())) {
         return Err(ActionError::BadRequest("not a calls or zoom bot post".into()));
     }
-    let channel = api
-        .get_channel(&post.channel_id)
-        .await
-        .map_err(|_| ActionError::NotFound("channel not found".into()))?;
-    let (bot, bot_id) = agent(&snap, bot)?;
-    authorize(api.as_ref(), &bot, user_id, &channel).await?;
     let file = transcript_file(api.as_ref(), &post)
         .await
         .ok_or_else(|| ActionError::BadRequest("the post has no transcript".into()))?;
@@ -148,7 +135,6 @@ pub async fn summarize(
     } else {
         text.lines().map(str::to_owned).collect()
     };
-    let turn = dm_turn(core, api.as_ref(), bot, bot_id, user_id).await?;
     let reply = result_post(
         core,
         api.as_ref(),

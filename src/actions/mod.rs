@@ -85,6 +85,56 @@ pub async fn authorize(
         .map_err(|d| ActionError::Forbidden(d.to_string()))
 }
 
+/// The license entitlement an action needs.
+pub type Gate = fn(&crate::license::Entitlements) -> bool;
+
+/// An action's checked starting point: the caller may read the channel, the agent may serve
+/// them there, the license allows the action; results go to the caller's DM with the agent.
+pub struct Checked {
+    pub api: Arc<dyn MattermostApi>,
+    pub channel: Channel,
+    pub turn: Turn,
+}
+
+/// Every check an action on a channel needs, in the order that explains a refusal best.
+pub async fn check_channel(
+    core: &Core,
+    user_id: &str,
+    channel_id: &str,
+    bot: Option<&str>,
+    gate: Gate,
+) -> Result<Checked, ActionError> {
+    let api = api(core)?;
+    let snap = core.snapshot();
+    if !gate(&snap.entitlements) {
+        return Err(ActionError::Forbidden("feature not licensed".into()));
+    }
+    let channel = api
+        .get_channel(channel_id)
+        .await
+        .map_err(|_| ActionError::NotFound("channel not found".into()))?;
+    let (bot, bot_id) = agent(&snap, bot)?;
+    authorize(api.as_ref(), &bot, user_id, &channel).await?;
+    let turn = dm_turn(core, api.as_ref(), bot, bot_id, user_id).await?;
+    Ok(Checked { api, channel, turn })
+}
+
+/// `check_channel` for an action on a post; the post comes back too.
+pub async fn check_post(
+    core: &Core,
+    user_id: &str,
+    post_id: &str,
+    bot: Option<&str>,
+    gate: Gate,
+) -> Result<(Checked, Post), ActionError> {
+    let post = api(core)?
+        .get_post(post_id)
+        .await
+        .map_err(|_| ActionError::NotFound("post not found".into()))?;
+    let checked = check_channel(core, user_id, &post.channel_id, bot, gate).await?;
+    Ok((checked, post))
+}
+
 /// A turn in the caller's DM with the agent, for results delivered there.
 pub async fn dm_turn(
     core: &Core,

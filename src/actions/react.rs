@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{ActionError, agent, authorize};
+use super::{ActionError, Checked, check_post};
 use crate::conversations::prompts::EMOJI_REACTION;
 use crate::host::model::Reaction;
 use crate::llm::{self, Message, Request, Role};
@@ -266,22 +266,7 @@ pub async fn react(
     post_id: &str,
     bot: Option<&str>,
 ) -> Result<String, ActionError> {
-    let api = super::api(core)?;
-    let snap = core.snapshot();
-    if !snap.entitlements.ai_actions {
-        return Err(ActionError::Forbidden("feature not licensed".into()));
-    }
-    let post = api
-        .get_post(post_id)
-        .await
-        .map_err(|_| ActionError::NotFound("post not found".into()))?;
-    let channel = api
-        .get_channel(&post.channel_id)
-        .await
-        .map_err(|_| ActionError::NotFound("channel not found".into()))?;
-    let (bot, bot_id) = agent(&snap, bot)?;
-    authorize(api.as_ref(), &bot, user_id, &channel).await?;
-    let turn = super::dm_turn(core, api.as_ref(), bot, bot_id, user_id).await?;
+    let (Checked { api, turn, .. }, post) = check_post(core, user_id, post_id, bot, |e| e.ai_actions).await?;
     let fail = |e: llm::LlmError| ActionError::Failed(e.user_message());
     let model = llm::factory::build(&turn.service, core.outbound.clone()).map_err(fail)?;
     let system = core

@@ -1,8 +1,6 @@
 //! Posts as the text a model reads: "@author (time): message", oldest first, without deleted
 //! or system posts.
 
-use std::collections::HashMap;
-
 use crate::host::MattermostApi;
 use crate::host::model::{Post, User};
 
@@ -13,16 +11,7 @@ fn when(millis: i64, tz: &jiff::tz::TimeZone) -> String {
         .unwrap_or_default()
 }
 
-pub fn reader_tz(u: &User) -> jiff::tz::TimeZone {
-    let name = if u.timezone.get("useAutomaticTimezone").map(String::as_str) == Some("true") {
-        u.timezone.get("automaticTimezone")
-    } else {
-        u.timezone.get("manualTimezone")
-    };
-    name.filter(|n| !n.is_empty())
-        .and_then(|n| jiff::tz::TimeZone::get(n).ok())
-        .unwrap_or(jiff::tz::TimeZone::UTC)
-}
+pub use crate::conversations::context::user_tz as reader_tz;
 
 /// Whether a post is conversation (not deleted, not a join/leave or other system message).
 pub fn is_content(p: &Post) -> bool {
@@ -30,16 +19,7 @@ pub fn is_content(p: &Post) -> bool {
 }
 
 pub async fn render(api: &dyn MattermostApi, posts: &[&Post], reader: &User) -> String {
-    let mut ids: Vec<String> = posts.iter().map(|p| p.user_id.clone()).collect();
-    ids.sort();
-    ids.dedup();
-    let names: HashMap<String, String> = api
-        .get_users_by_ids(&ids)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|u| (u.id, u.username))
-        .collect();
+    let names = crate::conversations::context::usernames(api, posts).await;
     let tz = reader_tz(reader);
     posts
         .iter()

@@ -70,19 +70,27 @@ pub fn display_name(u: &User) -> String {
     }
 }
 
-/// The user's local time, in their Mattermost timezone (UTC when unknown).
-pub fn local_time(u: &User) -> String {
-    let tz_name = if u.timezone.get("useAutomaticTimezone").map(String::as_str) == Some("true") {
+/// The timezone name the user chose or their device reported, if any.
+pub fn tz_name(u: &User) -> Option<&str> {
+    let name = if u.timezone.get("useAutomaticTimezone").map(String::as_str) == Some("true") {
         u.timezone.get("automaticTimezone")
     } else {
         u.timezone.get("manualTimezone")
     };
-    let tz = tz_name
-        .filter(|n| !n.is_empty())
+    name.map(String::as_str).filter(|n| !n.is_empty())
+}
+
+/// The user's Mattermost timezone (UTC when unset or unknown).
+pub fn user_tz(u: &User) -> jiff::tz::TimeZone {
+    tz_name(u)
         .and_then(|n| jiff::tz::TimeZone::get(n).ok())
-        .unwrap_or(jiff::tz::TimeZone::UTC);
+        .unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+/// The user's local time now.
+pub fn local_time(u: &User) -> String {
     jiff::Zoned::now()
-        .with_time_zone(tz)
+        .with_time_zone(user_tz(u))
         .strftime("%a, %d %b %Y %H:%M:%S %Z")
         .to_string()
 }
@@ -285,6 +293,19 @@ async fn user_turn(
     }
 }
 
+/// The usernames of the posts' authors, in one call.
+pub async fn usernames(api: &dyn MattermostApi, posts: &[&Post]) -> HashMap<String, String> {
+    let mut ids: Vec<String> = posts.iter().map(|p| p.user_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    api.get_users_by_ids(&ids)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|u| (u.id, u.username))
+        .collect()
+}
+
 /// The thread of `upto` as turns, oldest first, ending with `upto` itself; `skip` is left out
 /// (the answer being regenerated).
 pub async fn history(
@@ -303,19 +324,7 @@ pub async fn history(
         .filter(|p| !p.post_type.starts_with("system_"))
         .collect();
     posts.sort_by_key(|p| (p.create_at, p.id.clone()));
-    let ids: Vec<String> = {
-        let mut v: Vec<String> = posts.iter().map(|p| p.user_id.clone()).collect();
-        v.sort();
-        v.dedup();
-        v
-    };
-    let names: HashMap<String, String> = api
-        .get_users_by_ids(&ids)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|u| (u.id, u.username))
-        .collect();
+    let names = usernames(api, &posts).await;
     let mut out: Vec<Message> = Vec::new();
     let mut file_text_left = TOTAL_FILE_TEXT;
     for p in posts {

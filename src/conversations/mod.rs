@@ -467,6 +467,36 @@ async fn own_answer(
     }
 }
 
+/// The turn of an agent's answer post, re-checked now: the agent is still configured and may
+/// still serve the user in that channel.
+async fn answer_turn(
+    core: &Core,
+    api: &dyn MattermostApi,
+    post: &Post,
+    user_id: &str,
+) -> Result<Turn, PostActionError> {
+    let snap = core.snapshot();
+    let bot = snap
+        .agents()
+        .find(|b| snap.bot_ids.get(&b.name) == Some(&post.user_id))
+        .cloned()
+        .ok_or_else(|| PostActionError::Refused("this agent is no longer configured".into()))?;
+    let unavailable = |e: crate::host::ApiError| PostActionError::Unavailable(e.to_string());
+    let channel = api.get_channel(&post.channel_id).await.map_err(unavailable)?;
+    crate::agents::access::check(api, &bot, user_id, &channel)
+        .await
+        .map_err(|d| PostActionError::Refused(d.to_string()))?;
+    let user = api.get_user(user_id).await.map_err(unavailable)?;
+    let service = snap.effective.service_for(&bot).cloned().unwrap_or_default();
+    Ok(Turn {
+        bot_user_id: post.user_id.clone(),
+        bot,
+        service,
+        user,
+        channel,
+    })
+}
+
 /// `POST /post/{id}/stop`.
 pub async fn stop(core: &Arc<Core>, post_id: &str, user_id: &str) -> Result<(), PostActionError> {
     let api = core
@@ -506,23 +536,7 @@ pub async fn regenerate(core: &Arc<Core>, post_id: &str, user_id: &str) -> Resul
             ));
         }
     };
-    let snap = core.snapshot();
-    let bot = snap
-        .agents()
-        .find(|b| snap.bot_ids.get(&b.name) == Some(&post.user_id))
-        .cloned()
-        .ok_or_else(|| PostActionError::Refused("this agent is no longer configured".into()))?;
-    let channel = api
-        .get_channel(&post.channel_id)
-        .await
-        .map_err(|e| PostActionError::Unavailable(e.to_string()))?;
-    let user = api
-        .get_user(user_id)
-        .await
-        .map_err(|e| PostActionError::Unavailable(e.to_string()))?;
-    crate::agents::access::check(api.as_ref(), &bot, user_id, &channel)
-        .await
-        .map_err(|d| PostActionError::Refused(d.to_string()))?;
+    let turn = answer_turn(core, api.as_ref(), &post, user_id).await?;
     // The old answer goes: its follow-up posts, its text and everything it carried.
     core.streams.cancel(post_id);
     if let Ok(thread) = api.get_post_thread(post_id).await {
@@ -547,14 +561,6 @@ pub async fn regenerate(core: &Arc<Core>, post_id: &str, user_id: &str) -> Resul
         .update_post(&post)
         .await
         .map_err(|e| PostActionError::Unavailable(e.to_string()))?;
-    let service = snap.effective.service_for(&bot).cloned().unwrap_or_default();
-    let turn = Turn {
-        bot_user_id: post.user_id.clone(),
-        bot,
-        service,
-        user,
-        channel,
-    };
     let core = core.clone();
     match (trigger, analysis) {
         (Some(trigger), _) => {
@@ -601,31 +607,16 @@ pub async fn tool_call(
             "these tool calls were already decided".into(),
         ));
     }
-    let channel = api
-        .get_channel(&post.channel_id)
-        .await
-        .map_err(|e| PostActionError::Unavailable(e.to_string()))?;
-    if !channel.is_direct() {
+    let turn = answer_turn(core, api.as_ref(), &post, user_id).await?;
+    if !turn.channel.is_direct() {
         return Err(PostActionError::Refused(
             "tools run only in direct messages".into(),
         ));
     }
-    let snap = core.snapshot();
-    let bot = snap
-        .agents()
-        .find(|b| snap.bot_ids.get(&b.name) == Some(&post.user_id))
-        .cloned()
-        .ok_or_else(|| PostActionError::Refused("this agent is no longer configured".into()))?;
-    if bot.disable_tools {
+    if turn.bot.disable_tools {
         return Err(PostActionError::Refused("this agent has tools turned off".into()));
     }
-    crate::agents::access::check(api.as_ref(), &bot, user_id, &channel)
-        .await
-        .map_err(|d| PostActionError::Refused(d.to_string()))?;
-    let user = api
-        .get_user(user_id)
-        .await
-        .map_err(|e| PostActionError::Unavailable(e.to_string()))?;
+    let snap = core.snapshot();
     let tools = crate::tools::toolbox(api.as_ref()).await;
     let ctx = crate::tools::ToolContext {
         api: api.clone(),
@@ -673,14 +664,6 @@ pub async fn tool_call(
             },
         )
         .await;
-    let service = snap.effective.service_for(&bot).cloned().unwrap_or_default();
-    let turn = Turn {
-        bot_user_id: post.user_id.clone(),
-        bot,
-        service,
-        user,
-        channel,
-    };
     // The continuation answers the tool post: regenerate re-runs it from the same results.
     let mut reply = Post {
         user_id: turn.bot_user_id.clone(),

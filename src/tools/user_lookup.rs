@@ -62,13 +62,8 @@ impl Tool for LookupUser {
                 lines.push(format!("{label}: {value}"));
             }
         }
-        let tz = if user.timezone.get("useAutomaticTimezone").map(String::as_str) == Some("true") {
-            user.timezone.get("automaticTimezone")
-        } else {
-            user.timezone.get("manualTimezone")
-        };
-        if let Some(tz) = tz.filter(|t| !t.is_empty()) {
-            lines.push(format!("Timezone: {tz}"));
+        if let Some(name) = crate::conversations::context::tz_name(&user) {
+            lines.push(format!("Timezone: {name}"));
         }
         if user.is_bot {
             lines.push("This account is a bot.".into());

@@ -52,6 +52,47 @@ impl Script {
         }
     }
 
+    /// A streamed Chat Completions answer: `parts` as text deltas `delay_ms` apart, then the
+    /// stop reason, the usage when given (prompt, completion) and `[DONE]`.
+    pub fn chat_completion(parts: &[&str], delay_ms: u64, usage: Option<(u64, u64)>) -> Self {
+        let data = |v: Value| format!("data: {v}\n\n");
+        let mut c: Vec<(u64, String)> = parts
+            .iter()
+            .map(|p| {
+                let d = serde_json::json!({"choices": [{"index": 0, "delta": {"content": p}, "finish_reason": null}]});
+                (delay_ms, data(d))
+            })
+            .collect();
+        c.push((
+            0,
+            data(serde_json::json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})),
+        ));
+        if let Some((prompt, completion)) = usage {
+            let u = serde_json::json!({"choices": [], "usage": {"prompt_tokens": prompt, "completion_tokens": completion}});
+            c.push((0, data(u)));
+        }
+        c.push((0, "data: [DONE]\n\n".into()));
+        Script::sse(c)
+    }
+
+    /// A Chat Completions answer that asks for tools: (call id, tool name, arguments).
+    pub fn chat_tool_calls(calls: &[(&str, &str, Value)]) -> Self {
+        let list: Vec<Value> = calls
+            .iter()
+            .enumerate()
+            .map(|(i, (id, name, args))| {
+                serde_json::json!({"index": i, "id": id, "type": "function", "function": {"name": name, "arguments": args.to_string()}})
+            })
+            .collect();
+        let delta = serde_json::json!({"choices": [{"index": 0, "delta": {"tool_calls": list}}]});
+        let end = serde_json::json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]});
+        Script::sse(vec![
+            (0, format!("data: {delta}\n\n")),
+            (0, format!("data: {end}\n\n")),
+            (0, "data: [DONE]\n\n".into()),
+        ])
+    }
+
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.into(), value.into()));
         self

@@ -70,21 +70,9 @@ fn cpu_time(pid: u32) -> Option<Duration> {
 }
 
 fn script(tokens: usize, interval: u64) -> Script {
-    let mut c: Vec<(u64, String)> = (0..tokens)
-        .map(|i| {
-            let d = json!({"choices": [{"index": 0, "delta": {"content": format!("tok{i} ")}, "finish_reason": null}]});
-            (interval, format!("data: {d}\n\n"))
-        })
-        .collect();
-    c.push((
-        0,
-        format!(
-            "data: {}\n\n",
-            json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-        ),
-    ));
-    c.push((0, "data: [DONE]\n\n".into()));
-    Script::sse(c)
+    let parts: Vec<String> = (0..tokens).map(|i| format!("tok{i} ")).collect();
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    Script::chat_completion(&refs, interval, None)
 }
 
 async fn run(a: Args) -> Result<(), String> {
