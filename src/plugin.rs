@@ -372,7 +372,14 @@ impl Hooks for Plugin {
         notification: crate::host::model::PushNotification,
         user_id: String,
     ) -> Option<String> {
-        crate::conversations::notifications::reject_reason(&self.core, &notification, &user_id).await
+        crate::conversations::notifications::push_reject_reason(&self.core, &notification, &user_id).await
+    }
+
+    async fn email_notification_will_be_sent(
+        &self,
+        notification: crate::host::model::EmailNotification,
+    ) -> Option<String> {
+        crate::conversations::notifications::email_reject_reason(&self.core, &notification).await
     }
 
     async fn message_has_been_updated(&self, _ctx: HookContext, new_post: Post, _old: Post) {

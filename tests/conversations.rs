@@ -24,7 +24,7 @@ both_transports!(
     a_provider_failure_ends_the_post_with_the_partial_text,
     a_long_answer_continues_in_follow_up_posts,
     an_answer_interrupted_by_a_restart_is_finished,
-    no_push_for_an_answer_the_asker_is_waiting_for,
+    no_push_or_mail_for_an_answer_the_asker_is_waiting_for,
     an_agent_without_vision_is_told_about_images_and_group_messages_work,
 );
 
@@ -540,10 +540,12 @@ async fn an_answer_interrupted_by_a_restart_is_finished(t: Transport) {
     assert!(!d.kv.contains_key(&format!("streaming_post_{}", half.id)));
 }
 
-async fn no_push_for_an_answer_the_asker_is_waiting_for(t: Transport) {
+async fn no_push_or_mail_for_an_answer_the_asker_is_waiting_for(t: Transport) {
     use mattermost_ai::host::model::PushNotification;
     let w = world(t, vec![answer(&["Here."], 0)], json!({})).await;
-    assert!(w.sim.implemented.iter().any(|h| h == "NotificationWillBePushed"));
+    for hook in ["NotificationWillBePushed", "EmailNotificationWillBeSent"] {
+        assert!(w.sim.implemented.iter().any(|h| h == hook), "{hook}");
+    }
     let team = w.sim.add_team("t");
     let town = w.sim.add_channel(&team.id, "town", "O");
     w.sim.add_member(&town.id, &w.alice.0);
@@ -584,6 +586,32 @@ async fn no_push_for_an_answer_the_asker_is_waiting_for(t: Transport) {
         .await
         .unwrap();
     assert_eq!(from_user, "", "people's posts are never held back");
+
+    // The same for e-mail.
+    let mail = |to: &str| mattermost_ai::host::model::EmailNotification {
+        post_id: reply.id.clone(),
+        channel_id: town.id.clone(),
+        sender_id: w.bot_id.clone(),
+        recipient_id: to.to_owned(),
+        root_id: root.id.clone(),
+        ..Default::default()
+    };
+    assert!(
+        !w.sim
+            .conn
+            .email_notification_will_be_sent(mail(&w.alice.0))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        w.sim
+            .conn
+            .email_notification_will_be_sent(mail(&bob.id))
+            .await
+            .unwrap(),
+        ""
+    );
 }
 
 async fn an_agent_without_vision_is_told_about_images_and_group_messages_work(t: Transport) {

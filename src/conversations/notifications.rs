@@ -3,17 +3,32 @@
 //! Other people following the thread still get theirs.
 
 use super::stream::props;
-use crate::host::model::PushNotification;
+use crate::host::model::{EmailNotification, PushNotification};
 use crate::plugin::Core;
 
 /// Why the push to `user_id` should not go out, if it should not.
-pub async fn reject_reason(core: &Core, n: &PushNotification, user_id: &str) -> Option<String> {
+pub async fn push_reject_reason(core: &Core, n: &PushNotification, user_id: &str) -> Option<String> {
+    reject_reason(core, &n.post_id, &n.root_id, &n.sender_id, user_id).await
+}
+
+/// The same rule for e-mail notifications.
+pub async fn email_reject_reason(core: &Core, n: &EmailNotification) -> Option<String> {
+    reject_reason(core, &n.post_id, &n.root_id, &n.sender_id, &n.recipient_id).await
+}
+
+async fn reject_reason(
+    core: &Core,
+    post_id: &str,
+    root_id: &str,
+    sender_id: &str,
+    user_id: &str,
+) -> Option<String> {
     let snap = core.snapshot();
-    if n.root_id.is_empty() || !snap.bot_ids.values().any(|id| *id == n.sender_id) {
+    if root_id.is_empty() || !snap.bot_ids.values().any(|id| id == sender_id) {
         return None;
     }
     let api = core.api()?;
-    let post = api.get_post(&n.post_id).await.ok()?;
+    let post = api.get_post(post_id).await.ok()?;
     (post.prop_str(props::REQUESTER) == Some(user_id))
         .then(|| "the user asked for this answer and is following the conversation".to_owned())
 }

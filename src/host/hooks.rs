@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use super::api::MattermostApi;
 use super::error::{AppError, HookError};
-use super::model::{CommandArgs, CommandResponse, HookContext, Post, PushNotification};
+use super::model::{CommandArgs, CommandResponse, EmailNotification, HookContext, Post, PushNotification};
 
 pub type HttpBody = axum::body::Body;
 pub type HttpRequest = http::Request<HttpBody>;
@@ -40,6 +40,7 @@ pub const IMPLEMENTED_HOOKS: &[&str] = &[
     "ServeMetrics",
     "ExecuteCommand",
     "NotificationWillBePushed",
+    "EmailNotificationWillBeSent",
 ];
 
 #[async_trait]
@@ -62,6 +63,11 @@ pub trait Hooks: Send + Sync + 'static {
         _notification: PushNotification,
         _user_id: String,
     ) -> Option<String> {
+        None
+    }
+
+    /// An e-mail notification is about to go out: `Some(reason)` stops it.
+    async fn email_notification_will_be_sent(&self, _notification: EmailNotification) -> Option<String> {
         None
     }
 

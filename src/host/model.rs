@@ -59,6 +59,18 @@ pub struct PushNotification {
     pub push_type: String,
 }
 
+/// An e-mail notification about to be sent (the fields the plugin reads).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EmailNotification {
+    pub post_id: String,
+    pub channel_id: String,
+    pub team_id: String,
+    pub sender_id: String,
+    pub recipient_id: String,
+    pub root_id: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PostList {

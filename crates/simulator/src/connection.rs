@@ -2,7 +2,9 @@
 //! the way the server calls them. net/rpc implements it now; gRPC joins later.
 
 use async_trait::async_trait;
-use mattermost_ai::host::model::{CommandArgs, CommandResponse, HookContext, Post, PushNotification};
+use mattermost_ai::host::model::{
+    CommandArgs, CommandResponse, EmailNotification, HookContext, Post, PushNotification,
+};
 use mattermost_ai::host::{AppError, HttpRequest, HttpResponse};
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +35,8 @@ pub trait PluginConnection: Send + Sync {
         n: PushNotification,
         user_id: &str,
     ) -> Result<String, SimError>;
+    /// Returns the rejection reason ("" lets the e-mail go).
+    async fn email_notification_will_be_sent(&self, n: EmailNotification) -> Result<String, SimError>;
     async fn execute_command(
         &self,
         ctx: HookContext,

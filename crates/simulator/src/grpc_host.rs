@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use mattermost_ai::host::model::{CommandArgs, CommandResponse, HookContext, Post, PushNotification};
+use mattermost_ai::host::model::{
+    CommandArgs, CommandResponse, EmailNotification, HookContext, Post, PushNotification,
+};
 use mattermost_ai::host::{AppError, HttpBody, HttpRequest, HttpResponse};
 use mattermost_ai::transport::grpc::pb::goplugin::grpc_controller_client::GrpcControllerClient;
 use mattermost_ai::transport::grpc::pb::v1 as pb;
@@ -393,6 +395,24 @@ impl PluginConnection for GrpcPlugin {
             .notification_will_be_pushed(req)
             .await
             .map_err(hook_err("NotificationWillBePushed"))?;
+        Ok(out.into_inner().rejection_reason)
+    }
+
+    async fn email_notification_will_be_sent(&self, n: EmailNotification) -> Result<String, SimError> {
+        // The host sends model.EmailNotification as JSON.
+        let json = serde_json::to_vec(&n).map_err(|e| SimError::Transport(e.to_string()))?;
+        let req = pb::EmailNotificationWillBeSentRequest {
+            context: None,
+            email_notification: Some(pb::EmailNotificationJson {
+                notification_json: json,
+            }),
+        };
+        let out = self
+            .hooks
+            .clone()
+            .email_notification_will_be_sent(req)
+            .await
+            .map_err(hook_err("EmailNotificationWillBeSent"))?;
         Ok(out.into_inner().rejection_reason)
     }
 

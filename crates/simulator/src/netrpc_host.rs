@@ -11,7 +11,9 @@ use bytes::Bytes;
 use go_netrpc::{Server, ServiceError};
 use goplugin::{Client, ClientConfig, MuxBroker, PluginCommand};
 use http_body_util::BodyExt;
-use mattermost_ai::host::model::{CommandArgs, CommandResponse, HookContext, Post, PushNotification};
+use mattermost_ai::host::model::{
+    CommandArgs, CommandResponse, EmailNotification, HookContext, Post, PushNotification,
+};
 use mattermost_ai::host::{AppError, HttpBody, HttpRequest, HttpResponse};
 use mattermost_ai::transport::netrpc::wire::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -423,6 +425,13 @@ impl PluginConnection for NetRpcPlugin {
                     b: user_id.to_owned(),
                 },
             )
+            .await?;
+        Ok(out.b)
+    }
+
+    async fn email_notification_will_be_sent(&self, n: EmailNotification) -> Result<String, SimError> {
+        let out: A2<Option<GobEmailNotificationContent>, String> = self
+            .call("EmailNotificationWillBeSent", &A1 { a: Some(n.to_wire()) })
             .await?;
         Ok(out.b)
     }

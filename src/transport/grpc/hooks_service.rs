@@ -156,6 +156,33 @@ impl pb::plugin_hooks_server::PluginHooks for HooksService {
         }))
     }
 
+    async fn email_notification_will_be_sent(
+        &self,
+        r: Request<pb::EmailNotificationWillBeSentRequest>,
+    ) -> Result<Response<pb::EmailNotificationWillBeSentResponse>, Status> {
+        let json = r
+            .into_inner()
+            .email_notification
+            .unwrap_or_default()
+            .notification_json;
+        // An undecodable notification is let through: holding back mail needs a reason.
+        let reason = match serde_json::from_slice::<crate::host::model::EmailNotification>(&json) {
+            Ok(n) => self
+                .hooks
+                .email_notification_will_be_sent(n)
+                .await
+                .unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read an e-mail notification");
+                String::new()
+            }
+        };
+        Ok(Response::new(pb::EmailNotificationWillBeSentResponse {
+            modified_content: None,
+            rejection_reason: reason,
+        }))
+    }
+
     async fn execute_command(
         &self,
         r: Request<pb::ExecuteCommandRequest>,

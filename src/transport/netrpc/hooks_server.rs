@@ -8,7 +8,7 @@ use goplugin::MuxBroker;
 use super::api_client::NetRpcApi;
 use super::http_bridge::{build_request, error_response, write_response};
 use super::wire::*;
-use crate::host::model::{CommandArgs, HookContext, Post, PushNotification};
+use crate::host::model::{CommandArgs, EmailNotification, HookContext, Post, PushNotification};
 use crate::host::{HookError, Hooks, IMPLEMENTED_HOOKS, TransportKind};
 
 type Hook = Arc<dyn Hooks>;
@@ -143,6 +143,23 @@ pub fn hooks_server(hooks: Hook, broker: MuxBroker) -> Server {
                     .unwrap_or_default();
                 // A nil notification leaves the server's own unchanged.
                 Ok::<_, ServiceError>(A2::<Option<GobPushNotification>, String> { a: None, b: reason })
+            }
+        },
+    );
+
+    let h = hooks.clone();
+    s.register(
+        "Plugin.EmailNotificationWillBeSent",
+        move |args: A1<Option<GobEmailNotification>>| {
+            let hooks = h.clone();
+            async move {
+                let n = args.a.map(EmailNotification::from_wire).unwrap_or_default();
+                let reason = hooks.email_notification_will_be_sent(n).await.unwrap_or_default();
+                // Nil content leaves the server's e-mail unchanged.
+                Ok::<_, ServiceError>(A2::<Option<GobEmailNotificationContent>, String> {
+                    a: None,
+                    b: reason,
+                })
             }
         },
     );

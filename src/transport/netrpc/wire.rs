@@ -146,6 +146,22 @@ mirror!(GobPushNotification <=> PushNotification {
     push_type: String = "Type",
 });
 
+mirror!(GobEmailNotification <=> EmailNotification {
+    post_id: String = "PostId",
+    channel_id: String = "ChannelId",
+    team_id: String = "TeamId",
+    sender_id: String = "SenderId",
+    recipient_id: String = "RecipientId",
+    root_id: String = "RootId",
+});
+
+/// model.EmailNotificationContent; the plugin only ever returns nil, so no model type.
+#[derive(Debug, Clone, Default, Gob)]
+pub struct GobEmailNotificationContent {
+    #[gob(name = "Subject")]
+    pub subject: String,
+}
+
 mirror!(GobUser <=> User {
     id: String = "Id",
     create_at: i64 = "CreateAt",

@@ -73,6 +73,14 @@ type Z_MessageHasBeenDeletedArgs struct {
 }
 type Z_MessageHasBeenDeletedReturns struct{}
 
+type Z_EmailNotificationWillBeSentArgs struct {
+	A *model.EmailNotification
+}
+type Z_EmailNotificationWillBeSentReturns struct {
+	A *model.EmailNotificationContent
+	B string
+}
+
 type Z_NotificationWillBePushedArgs struct {
 	A *model.PushNotification
 	B string
@@ -282,6 +290,12 @@ func (h *hooksClient) MessageHasBeenUpdated(c *model.Context, newPost, oldPost *
 func (h *hooksClient) NotificationWillBePushed(n *model.PushNotification, userID string) (*model.PushNotification, string, error) {
 	ret := &Z_NotificationWillBePushedReturns{}
 	err := h.call("Plugin.NotificationWillBePushed", &Z_NotificationWillBePushedArgs{n, userID}, ret)
+	return ret.A, ret.B, err
+}
+
+func (h *hooksClient) EmailNotificationWillBeSent(n *model.EmailNotification) (*model.EmailNotificationContent, string, error) {
+	ret := &Z_EmailNotificationWillBeSentReturns{}
+	err := h.call("Plugin.EmailNotificationWillBeSent", &Z_EmailNotificationWillBeSentArgs{n}, ret)
 	return ret.A, ret.B, err
 }
 

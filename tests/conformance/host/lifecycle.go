@@ -239,7 +239,7 @@ func runLifecycle(rep *reporter, pluginPath string) {
 	impl, err := s.hooks.Implemented()
 	want := []string{"OnActivate", "OnDeactivate", "OnConfigurationChange", "MessageHasBeenPosted",
 		"MessageHasBeenUpdated", "MessageHasBeenDeleted", "ServeHTTP", "ServeMetrics", "ExecuteCommand",
-		"NotificationWillBePushed"}
+		"NotificationWillBePushed", "EmailNotificationWillBeSent"}
 	var missing []string
 	have := map[string]bool{}
 	for _, h := range impl {
@@ -433,6 +433,17 @@ func runMessageHooks(rep *reporter, s *started) {
 	modified, reason, err := s.hooks.NotificationWillBePushed(push, "u1confhostuser000000000001")
 	rep.check("Plugin.NotificationWillBePushed (full notification from a person) lets it go unchanged",
 		err == nil && modified == nil && reason == "", "err=%v modified=%v reason=%q", err, modified, reason)
+
+	mail := &model.EmailNotification{
+		PostId: p.Id, ChannelId: p.ChannelId, TeamId: newID(), SenderId: p.UserId, SenderDisplayName: "Someone",
+		RecipientId: "u1confhostuser000000000001", RootId: newID(), ChannelType: "O", ChannelName: "town",
+		TeamName: "team", SenderUsername: "someone", IsThreadReply: true, IsCRTEnabled: true,
+		EmailNotificationContent: model.EmailNotificationContent{Subject: "New reply", Title: "Reply",
+			MessageHTML: "<p>hello</p>", MessageText: "hello", ButtonText: "Open", ButtonURL: "http://x", FooterText: "f"},
+	}
+	content, mailReason, err := s.hooks.EmailNotificationWillBeSent(mail)
+	rep.check("Plugin.EmailNotificationWillBeSent (full notification from a person) lets it go unchanged",
+		err == nil && content == nil && mailReason == "", "err=%v content=%v reason=%q", err, content, mailReason)
 
 	resp, appErr, err := s.hooks.ExecuteCommand(ctx, &model.CommandArgs{
 		Command: "/ai unknown", UserId: "u1confhostuser000000000001", ChannelId: "c1confhostchannel000000001", TeamId: "t1confhostteam000000000001",

@@ -59,6 +59,7 @@ var implemented = []string{
 	"OnActivate", "OnDeactivate", "OnConfigurationChange",
 	"MessageHasBeenPosted", "MessageHasBeenUpdated", "MessageHasBeenDeleted",
 	"ServeHTTP", "ServeMetrics", "ExecuteCommand", "NotificationWillBePushed",
+	"EmailNotificationWillBeSent",
 }
 
 func (h *Hooks) Implemented(args struct{}, reply *[]string) error {
@@ -159,6 +160,10 @@ func (h *Hooks) MessageHasBeenDeleted(args *Z_PostArgs, ret *Z_EmptyReturns) err
 }
 
 func (h *Hooks) NotificationWillBePushed(args *Z_NotificationWillBePushedArgs, ret *Z_NotificationWillBePushedReturns) error {
+	return nil
+}
+
+func (h *Hooks) EmailNotificationWillBeSent(args *Z_EmailNotificationWillBeSentArgs, ret *Z_EmailNotificationWillBeSentReturns) error {
 	return nil
 }
 

@@ -181,3 +181,23 @@ type Z_NotificationWillBePushedReturns struct {
 	A *PushNotification
 	B string
 }
+
+type EmailNotification struct {
+	PostId      string
+	SenderId    string
+	RecipientId string
+	RootId      string
+}
+
+type EmailNotificationContent struct {
+	Subject string
+}
+
+type Z_EmailNotificationWillBeSentArgs struct {
+	A *EmailNotification
+}
+
+type Z_EmailNotificationWillBeSentReturns struct {
+	A *EmailNotificationContent
+	B string
+}
