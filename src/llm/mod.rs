@@ -3,6 +3,7 @@
 //! see a wire format.
 
 pub mod anthropic;
+pub mod asksage;
 pub mod budget;
 pub mod error;
 pub mod factory;
