@@ -368,3 +368,30 @@ async fn hosts_outside_the_allowlist_are_refused_before_connecting() {
     out.set_allowlist(HostAllowlist::parse("127.0.0.1").unwrap());
     assert!(collect(c.stream(hello()).await.unwrap()).await.3.is_ok());
 }
+
+#[tokio::test]
+async fn a_compatible_server_that_rejects_tools_is_retried_without_and_remembered() {
+    let reject = Script::status(
+        400,
+        r#"{"error":{"message":"registry.ollama.ai/library/gemma:2b does not support tools"}}"#,
+    );
+    let (url, f) = fake(vec![reject, ok(sse(&[delta("plain answer"), done("stop")]))]).await;
+    let mut svc = service("openaicompatible", &url);
+    svc.api_key.clear();
+    let c = client(&svc);
+    let mut req = hello();
+    req.tools = vec![ToolSpec {
+        name: "LookupMattermostUser".into(),
+        description: "d".into(),
+        parameters: json!({"type": "object"}),
+    }];
+    let (text, _, _, end) = collect(c.stream(req.clone()).await.unwrap()).await;
+    assert_eq!((text.as_str(), end.is_ok()), ("plain answer", true));
+    let seen = f.seen();
+    assert!(seen[0].body.get("tools").is_some());
+    assert!(seen[1].body.get("tools").is_none(), "retried without tools");
+    // Remembered: the next request goes without tools straight away.
+    assert!(collect(c.stream(req).await.unwrap()).await.3.is_ok());
+    assert_eq!(f.seen().len(), 3);
+    assert!(f.seen()[2].body.get("tools").is_none());
+}

@@ -42,6 +42,8 @@ pub struct ChatCompletions {
     first_byte_timeout: Duration,
     /// Some compatible servers reject `stream_options`; learnt once, then left out.
     skip_stream_options: AtomicBool,
+    /// Some compatible servers (or their models) reject tools; learnt once, then left out.
+    skip_tools: AtomicBool,
 }
 
 impl ChatCompletions {
@@ -91,6 +93,7 @@ impl ChatCompletions {
             chunk_timeout: secs(s.streaming_timeout_seconds, 30),
             first_byte_timeout: Duration::from_secs(120),
             skip_stream_options: AtomicBool::new(flavor == Flavor::Mistral),
+            skip_tools: AtomicBool::new(false),
         })
     }
 
@@ -135,7 +138,7 @@ impl ChatCompletions {
         if stream_options {
             body["stream_options"] = json!({"include_usage": true});
         }
-        if !r.tools.is_empty() {
+        if !r.tools.is_empty() && !self.skip_tools.load(Ordering::Relaxed) {
             body["tools"] = r
                 .tools
                 .iter()
@@ -159,8 +162,10 @@ impl ChatCompletions {
         } else {
             r.model.clone()
         };
-        for attempt in 0..2 {
+        // At most one retry per thing a server can refuse (stream_options, tools).
+        for _ in 0..3 {
             let with_options = !self.skip_stream_options.load(Ordering::Relaxed);
+            let with_tools = !r.tools.is_empty() && !self.skip_tools.load(Ordering::Relaxed);
             // Admin-configured endpoints: the allowlist applies, the private-address guard
             // does not (local model servers are a normal setup).
             let mut req = self
@@ -184,17 +189,40 @@ impl ChatCompletions {
             let retry_after = super::error::retry_after(resp.headers());
             let text = resp.text().await.unwrap_or_default();
             // Servers that do not know stream_options say so in a 400; ask once more without.
-            if attempt == 0 && with_options && status == 400 && text.contains("stream_options") {
+            if with_options && status == 400 && text.contains("stream_options") {
                 self.skip_stream_options.store(true, Ordering::Relaxed);
                 tracing::info!(
                     "the OpenAI-compatible server rejects stream_options; continuing without usage in the stream"
                 );
                 continue;
             }
+            // Local servers often serve models without function calling; answer without tools.
+            if with_tools && (status == 400 || status == 422) && rejects_tools(&text) {
+                self.skip_tools.store(true, Ordering::Relaxed);
+                tracing::info!(
+                    "the OpenAI-compatible server rejects tools; this service answers without them"
+                );
+                continue;
+            }
             return Err(LlmError::from_status(status, &text, retry_after));
         }
-        Err(LlmError::new(ErrorClass::BadRequest, "request rejected twice"))
+        Err(LlmError::new(
+            ErrorClass::BadRequest,
+            "the server kept rejecting the request",
+        ))
     }
+}
+
+/// Whether an error body says the server or model cannot take tools.
+fn rejects_tools(body: &str) -> bool {
+    let b = body.to_ascii_lowercase();
+    (b.contains("tool") || b.contains("function"))
+        && (b.contains("not support")
+            || b.contains("unsupported")
+            || b.contains("not allowed")
+            || b.contains("unrecognized")
+            || b.contains("unknown")
+            || b.contains("does not accept"))
 }
 
 fn message_json(m: &Message) -> Value {
