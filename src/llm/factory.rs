@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::anthropic::Messages;
 use super::asksage::AskSage;
+use super::bedrock::Converse;
 use super::openai::ChatCompletions;
 use super::{ErrorClass, LanguageModel, LlmError};
 use crate::config::{ServiceConfig, service_type};
@@ -20,6 +21,7 @@ pub fn build(service: &ServiceConfig, http: OutboundClient) -> Result<Arc<dyn La
         | service_type::MISTRAL => Ok(Arc::new(ChatCompletions::from_service(service, http)?)),
         service_type::ANTHROPIC => Ok(Arc::new(Messages::from_service(service, http))),
         service_type::ASK_SAGE => Ok(Arc::new(AskSage::from_service(service, http))),
+        service_type::BEDROCK => Ok(Arc::new(Converse::from_service(service, http)?)),
         other => Err(LlmError::new(
             ErrorClass::BadRequest,
             format!("service type {other:?} is not supported by this build"),

@@ -4,6 +4,7 @@
 
 pub mod anthropic;
 pub mod asksage;
+pub mod bedrock;
 pub mod budget;
 pub mod error;
 pub mod factory;
