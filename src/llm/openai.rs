@@ -27,27 +27,24 @@ pub enum Flavor {
     Mistral,
 }
 
-pub struct ChatCompletions {
-    http: OutboundClient,
-    flavor: Flavor,
-    base_url: String,
+/// An OpenAI-family service as configured: where to send, how to authenticate, and limits.
+/// Shared by Chat Completions and the Responses API.
+pub struct Endpoint {
+    pub flavor: Flavor,
+    pub base_url: String,
     api_key: String,
     org_id: String,
-    default_model: String,
-    send_user_id: bool,
-    output_limit: Option<u32>,
+    pub default_model: String,
+    pub send_user_id: bool,
+    pub output_limit: Option<u32>,
     /// Inter-chunk inactivity limit (`streamingTimeoutSeconds`, default 30 s).
-    chunk_timeout: Duration,
+    pub chunk_timeout: Duration,
     /// Until the first byte of the answer.
-    first_byte_timeout: Duration,
-    /// Some compatible servers reject `stream_options`; learnt once, then left out.
-    skip_stream_options: AtomicBool,
-    /// Some compatible servers (or their models) reject tools; learnt once, then left out.
-    skip_tools: AtomicBool,
+    pub first_byte_timeout: Duration,
 }
 
-impl ChatCompletions {
-    pub fn from_service(s: &ServiceConfig, http: OutboundClient) -> Result<Self, LlmError> {
+impl Endpoint {
+    pub fn from_service(s: &ServiceConfig) -> Result<Self, LlmError> {
         let flavor = match s.service_type.as_str() {
             service_type::OPENAI => Flavor::OpenAi,
             service_type::AZURE => Flavor::Azure,
@@ -57,7 +54,7 @@ impl ChatCompletions {
             other => {
                 return Err(LlmError::new(
                     ErrorClass::BadRequest,
-                    format!("{other} does not speak Chat Completions"),
+                    format!("{other} does not speak the OpenAI API"),
                 ));
             }
         };
@@ -74,15 +71,8 @@ impl ChatCompletions {
                 ));
             }
         };
-        let secs = |v: i64, d: u64| {
-            if v > 0 {
-                Duration::from_secs(v as u64)
-            } else {
-                Duration::from_secs(d)
-            }
-        };
-        Ok(ChatCompletions {
-            http,
+        let secs = |v: i64, d: u64| Duration::from_secs(if v > 0 { v as u64 } else { d });
+        Ok(Endpoint {
             flavor,
             base_url,
             api_key: s.api_key.clone(),
@@ -92,43 +82,82 @@ impl ChatCompletions {
             output_limit: u32::try_from(s.output_token_limit).ok().filter(|v| *v > 0),
             chunk_timeout: secs(s.streaming_timeout_seconds, 30),
             first_byte_timeout: Duration::from_secs(120),
-            skip_stream_options: AtomicBool::new(flavor == Flavor::Mistral),
+        })
+    }
+
+    /// The request's model, else the service's default.
+    pub fn model<'a>(&'a self, r: &'a Request) -> &'a str {
+        if r.model.is_empty() {
+            &self.default_model
+        } else {
+            &r.model
+        }
+    }
+
+    /// Azure's `api-key`, a bearer token elsewhere (none for keyless local servers), and
+    /// OpenAI's organization header.
+    pub fn authorize(&self, req: crate::outbound::OutboundRequest) -> crate::outbound::OutboundRequest {
+        let req = match self.flavor {
+            Flavor::Azure => req.header("api-key", &self.api_key),
+            _ if self.api_key.is_empty() => req,
+            _ => req.bearer_auth(&self.api_key),
+        };
+        if self.flavor == Flavor::OpenAi && !self.org_id.is_empty() {
+            req.header("OpenAI-Organization", &self.org_id)
+        } else {
+            req
+        }
+    }
+}
+
+pub struct ChatCompletions {
+    http: OutboundClient,
+    ep: Endpoint,
+    /// Some compatible servers reject `stream_options`; learnt once, then left out.
+    skip_stream_options: AtomicBool,
+    /// Some compatible servers (or their models) reject tools; learnt once, then left out.
+    skip_tools: AtomicBool,
+}
+
+impl ChatCompletions {
+    pub fn from_service(s: &ServiceConfig, http: OutboundClient) -> Result<Self, LlmError> {
+        let ep = Endpoint::from_service(s)?;
+        Ok(ChatCompletions {
+            http,
+            skip_stream_options: AtomicBool::new(ep.flavor == Flavor::Mistral),
             skip_tools: AtomicBool::new(false),
+            ep,
         })
     }
 
     /// Shorter limits, for tests of the timeout paths.
     pub fn with_timeouts(mut self, first_byte: Duration, chunk: Duration) -> Self {
-        self.first_byte_timeout = first_byte;
-        self.chunk_timeout = chunk;
+        self.ep.first_byte_timeout = first_byte;
+        self.ep.chunk_timeout = chunk;
         self
     }
 
     fn url(&self, model: &str) -> String {
-        match self.flavor {
+        match self.ep.flavor {
             Flavor::Azure => format!(
                 "{}/openai/deployments/{model}/chat/completions?api-version={AZURE_API_VERSION}",
-                self.base_url
+                self.ep.base_url
             ),
-            _ => format!("{}/chat/completions", self.base_url),
+            _ => format!("{}/chat/completions", self.ep.base_url),
         }
     }
 
     pub fn body(&self, r: &Request, stream_options: bool) -> Value {
-        let model = if r.model.is_empty() {
-            self.default_model.as_str()
-        } else {
-            r.model.as_str()
-        };
+        let model = self.ep.model(r);
         let mut body = json!({
             "model": model,
             "messages": r.messages.iter().map(message_json).collect::<Vec<_>>(),
             "stream": true,
         });
-        let limit = r.max_output_tokens.or(self.output_limit);
+        let limit = r.max_output_tokens.or(self.ep.output_limit);
         if let Some(limit) = limit {
             // OpenAI replaced max_tokens with max_completion_tokens; other servers kept it.
-            let key = if matches!(self.flavor, Flavor::OpenAi | Flavor::Azure) {
+            let key = if matches!(self.ep.flavor, Flavor::OpenAi | Flavor::Azure) {
                 "max_completion_tokens"
             } else {
                 "max_tokens"
@@ -145,7 +174,7 @@ impl ChatCompletions {
                 .map(|t| json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}))
                 .collect();
         }
-        if self.send_user_id
+        if self.ep.send_user_id
             && let Some(u) = &r.user_id
         {
             body["user"] = json!(u);
@@ -157,11 +186,7 @@ impl ChatCompletions {
     }
 
     async fn send(&self, r: &Request) -> Result<reqwest::Response, LlmError> {
-        let model = if r.model.is_empty() {
-            self.default_model.clone()
-        } else {
-            r.model.clone()
-        };
+        let model = self.ep.model(r).to_owned();
         // At most one retry per thing a server can refuse (stream_options, tools).
         for _ in 0..3 {
             let with_options = !self.skip_stream_options.load(Ordering::Relaxed);
@@ -173,15 +198,8 @@ impl ChatCompletions {
                 .post(Trust::Configured, &self.url(&model))
                 .map_err(|e| LlmError::from(&e))?
                 .json(&self.body(r, with_options));
-            req = match self.flavor {
-                Flavor::Azure => req.header("api-key", &self.api_key),
-                _ if self.api_key.is_empty() => req,
-                _ => req.bearer_auth(&self.api_key),
-            };
-            if self.flavor == Flavor::OpenAi && !self.org_id.is_empty() {
-                req = req.header("OpenAI-Organization", &self.org_id);
-            }
-            let resp = super::error::send_within(req, self.first_byte_timeout).await?;
+            req = self.ep.authorize(req);
+            let resp = super::error::send_within(req, self.ep.first_byte_timeout).await?;
             if resp.status().is_success() {
                 return Ok(resp);
             }
@@ -268,7 +286,7 @@ impl super::LanguageModel for ChatCompletions {
     async fn stream(&self, request: Request) -> Result<EventStream, LlmError> {
         let resp = self.send(&request).await?;
         let (tx, rx) = mpsc::channel(64);
-        let chunk_timeout = self.chunk_timeout;
+        let chunk_timeout = self.ep.chunk_timeout;
         tokio::spawn(pump(resp, tx, chunk_timeout));
         Ok(rx)
     }
