@@ -7,6 +7,7 @@ use super::anthropic::Messages;
 use super::asksage::AskSage;
 use super::bedrock::Converse;
 use super::openai::ChatCompletions;
+use super::responses::Responses;
 use super::{ErrorClass, LanguageModel, LlmError};
 use crate::config::{ServiceConfig, service_type};
 use crate::outbound::OutboundClient;
@@ -14,6 +15,11 @@ use crate::outbound::OutboundClient;
 /// The model for a service, or why the service cannot be used.
 pub fn build(service: &ServiceConfig, http: OutboundClient) -> Result<Arc<dyn LanguageModel>, LlmError> {
     match service.service_type.as_str() {
+        service_type::OPENAI | service_type::AZURE | service_type::OPENAI_COMPATIBLE
+            if service.use_responses_api =>
+        {
+            Ok(Arc::new(Responses::from_service(service, http)?))
+        }
         service_type::OPENAI
         | service_type::AZURE
         | service_type::OPENAI_COMPATIBLE

@@ -10,6 +10,7 @@ pub mod error;
 pub mod factory;
 pub mod models;
 pub mod openai;
+pub mod responses;
 pub mod sse;
 pub mod tokens;
 

@@ -131,3 +131,46 @@ mod tests {
         }
     }
 }
+
+/// What reading a streamed response produced next.
+pub enum Read {
+    /// Events completed by the latest bytes (possibly none).
+    Events(Vec<SseEvent>),
+    /// The body ended; the last, unterminated event if there was one.
+    Ended(Option<SseEvent>),
+    /// Nothing arrived within the inter-chunk limit, or the connection broke.
+    Failed(super::LlmError),
+}
+
+/// An SSE response body read with the inter-chunk inactivity limit.
+pub struct SseReader {
+    resp: reqwest::Response,
+    parser: SseParser,
+    chunk_timeout: std::time::Duration,
+}
+
+impl SseReader {
+    pub fn new(resp: reqwest::Response, chunk_timeout: std::time::Duration) -> Self {
+        SseReader {
+            resp,
+            parser: SseParser::new(),
+            chunk_timeout,
+        }
+    }
+
+    pub async fn next(&mut self) -> Read {
+        use super::{ErrorClass, LlmError};
+        match tokio::time::timeout(self.chunk_timeout, self.resp.chunk()).await {
+            Err(_) => Read::Failed(LlmError::new(
+                ErrorClass::Timeout,
+                format!("no data for {}s while streaming", self.chunk_timeout.as_secs()),
+            )),
+            Ok(Err(e)) => Read::Failed(LlmError::new(
+                ErrorClass::Unavailable,
+                format!("the stream broke: {}", e.without_url()),
+            )),
+            Ok(Ok(None)) => Read::Ended(self.parser.finish()),
+            Ok(Ok(Some(bytes))) => Read::Events(self.parser.push(&bytes)),
+        }
+    }
+}
