@@ -98,40 +98,6 @@ impl SseParser {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn events_split_anywhere_come_out_whole() {
-        let text = "event: a\r\ndata: one\r\ndata: two\r\n\r\n: comment\n\ndata:{\"x\":1}\n\ndata: tail";
-        for split in 0..text.len() {
-            let mut p = SseParser::new();
-            let mut got = p.push(&text.as_bytes()[..split]);
-            got.extend(p.push(&text.as_bytes()[split..]));
-            got.extend(p.finish());
-            assert_eq!(
-                got,
-                vec![
-                    SseEvent {
-                        event: "a".into(),
-                        data: "one\ntwo".into()
-                    },
-                    SseEvent {
-                        event: String::new(),
-                        data: "{\"x\":1}".into()
-                    },
-                    SseEvent {
-                        event: String::new(),
-                        data: "tail".into()
-                    },
-                ],
-                "split at {split}"
-            );
-        }
-    }
-}
-
 /// What reading a streamed response produced next.
 pub enum Read {
     /// Events completed by the latest bytes (possibly none).
@@ -171,6 +137,40 @@ impl SseReader {
             )),
             Ok(Ok(None)) => Read::Ended(self.parser.finish()),
             Ok(Ok(Some(bytes))) => Read::Events(self.parser.push(&bytes)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_split_anywhere_come_out_whole() {
+        let text = "event: a\r\ndata: one\r\ndata: two\r\n\r\n: comment\n\ndata:{\"x\":1}\n\ndata: tail";
+        for split in 0..text.len() {
+            let mut p = SseParser::new();
+            let mut got = p.push(&text.as_bytes()[..split]);
+            got.extend(p.push(&text.as_bytes()[split..]));
+            got.extend(p.finish());
+            assert_eq!(
+                got,
+                vec![
+                    SseEvent {
+                        event: "a".into(),
+                        data: "one\ntwo".into()
+                    },
+                    SseEvent {
+                        event: String::new(),
+                        data: "{\"x\":1}".into()
+                    },
+                    SseEvent {
+                        event: String::new(),
+                        data: "tail".into()
+                    },
+                ],
+                "split at {split}"
+            );
         }
     }
 }
