@@ -287,3 +287,107 @@ async fn faults_have_their_classes_and_keep_partial_text() {
         ("Checking ", Err(ErrorClass::Timeout))
     );
 }
+
+#[tokio::test]
+async fn native_web_search_cites_its_sources_and_is_never_a_tool_call() {
+    let events = vec![
+        ev(
+            "message_start",
+            json!({"type": "message_start", "message": {"usage": {"input_tokens": 40, "output_tokens": 1}}}),
+        ),
+        ev(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 0, "content_block": {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {}}}),
+        ),
+        ev(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": "{\"query\":\"mattermost\"}"}}),
+        ),
+        ev(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": 0}),
+        ),
+        ev(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 1, "content_block": {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1", "content": [{"type": "web_search_result", "url": "https://mattermost.com", "title": "Mattermost", "encrypted_content": "x"}]}}),
+        ),
+        ev(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": 1}),
+        ),
+        ev(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 2, "content_block": {"type": "text", "text": ""}}),
+        ),
+        ev(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 2, "delta": {"type": "text_delta", "text": "Intro. "}}),
+        ),
+        ev(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": 2}),
+        ),
+        ev(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 3, "content_block": {"type": "text", "text": "", "citations": []}}),
+        ),
+        ev(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 3, "delta": {"type": "citations_delta", "citation": {"type": "web_search_result_location", "url": "https://mattermost.com", "title": "Mattermost", "cited_text": "Mattermost is a collaboration platform", "encrypted_index": "y"}}}),
+        ),
+        ev(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 3, "delta": {"type": "text_delta", "text": "It is a chat platform."}}),
+        ),
+        ev(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": 3}),
+        ),
+        ev(
+            "message_delta",
+            json!({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 30, "server_tool_use": {"web_search_requests": 1}}}),
+        ),
+        ev("message_stop", json!({"type": "message_stop"})),
+    ];
+    let (m, f) = start(200, events).await;
+    let request = mattermost_ai::llm::Request {
+        messages: vec![Message::text(Role::User, "What is Mattermost?")],
+        web_search: true,
+        ..Default::default()
+    };
+    let mut s = m.stream(request).await.unwrap();
+    let mut got = Vec::new();
+    while let Some(e) = s.recv().await {
+        got.push(e);
+    }
+    let annotations: Vec<_> = got
+        .iter()
+        .filter_map(|e| match e {
+            Event::Annotations(a) => Some(a.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(annotations.len(), 1, "{got:?}");
+    let a = &annotations[0];
+    assert_eq!(
+        (a.start_index, a.end_index, a.index),
+        (7, 29, 1),
+        "the cited block's range of the answer"
+    );
+    assert_eq!(
+        (a.url.as_str(), a.kind.as_str()),
+        ("https://mattermost.com", "url_citation")
+    );
+    assert_eq!(a.cited_text, "Mattermost is a collaboration platform");
+    assert!(
+        !got.iter().any(|e| matches!(e, Event::ToolCalls(_))),
+        "server tools are not ours to run"
+    );
+    assert_eq!(got.last(), Some(&Event::End(FinishReason::Stop)));
+    let tools = f.body(0)["tools"].clone();
+    assert_eq!(
+        tools,
+        json!([{"type": "web_search_20250305", "name": "web_search", "max_uses": 5}])
+    );
+}

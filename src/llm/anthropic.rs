@@ -10,8 +10,8 @@ use tokio::sync::mpsc;
 
 use super::sse::SseParser;
 use super::{
-    ErrorClass, Event, EventStream, FinishReason, LlmError, Message, Part, Request, Role, Thinking, ToolCall,
-    Usage,
+    Annotation, ErrorClass, Event, EventStream, FinishReason, LlmError, Message, Part, Request, Role,
+    Thinking, ToolCall, Usage,
 };
 use crate::config::ServiceConfig;
 use crate::outbound::{OutboundClient, Trust};
@@ -94,12 +94,18 @@ impl Messages {
         if !system.is_empty() {
             body["system"] = json!(system.join("\n\n"));
         }
-        if !r.tools.is_empty() {
-            body["tools"] = r
-                .tools
-                .iter()
-                .map(|t| json!({"name": t.name, "description": t.description, "input_schema": t.parameters}))
-                .collect();
+        let mut tools: Vec<Value> = r
+            .tools
+            .iter()
+            .map(|t| json!({"name": t.name, "description": t.description, "input_schema": t.parameters}))
+            .collect();
+        if r.web_search {
+            // Anthropic's own server tool: searches run at Anthropic, results come back as
+            // cited text, never as calls for us to run.
+            tools.push(json!({"type": "web_search_20250305", "name": "web_search", "max_uses": 5}));
+        }
+        if !tools.is_empty() {
+            body["tools"] = Value::Array(tools);
         }
         if let Some(reasoning) = r.reasoning {
             // The budget must be at least 1024 and below max_tokens; otherwise thinking is off.
@@ -190,6 +196,31 @@ struct Block {
     json: String,
     thinking: String,
     signature: String,
+    /// For text blocks: where the block starts in the answer (characters), and the web
+    /// search results it cites.
+    start_char: usize,
+    citations: Vec<Value>,
+}
+
+/// A text block's citations as annotations over the block's range of the answer.
+fn annotations(b: &Block, end_char: usize, counter: &mut usize) -> Vec<Annotation> {
+    b.citations
+        .iter()
+        .filter(|c| c["type"] == "web_search_result_location")
+        .map(|c| {
+            *counter += 1;
+            let s = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
+            Annotation {
+                kind: "url_citation".into(),
+                start_index: b.start_char,
+                end_index: end_char,
+                url: s("url"),
+                title: s("title"),
+                cited_text: s("cited_text"),
+                index: *counter,
+            }
+        })
+        .collect()
 }
 
 async fn pump(mut resp: reqwest::Response, tx: mpsc::Sender<Event>, chunk_timeout: Duration) {
@@ -197,6 +228,7 @@ async fn pump(mut resp: reqwest::Response, tx: mpsc::Sender<Event>, chunk_timeou
     let mut blocks: BTreeMap<u64, Block> = BTreeMap::new();
     let mut usage = Usage::default();
     let mut finish: Option<FinishReason> = None;
+    let (mut text_chars, mut cited) = (0usize, 0usize);
     loop {
         let chunk = match tokio::time::timeout(chunk_timeout, resp.chunk()).await {
             Err(_) => {
@@ -257,6 +289,8 @@ async fn pump(mut resp: reqwest::Response, tx: mpsc::Sender<Event>, chunk_timeou
                             kind: b["type"].as_str().unwrap_or_default().to_owned(),
                             id: b["id"].as_str().unwrap_or_default().to_owned(),
                             name: b["name"].as_str().unwrap_or_default().to_owned(),
+                            start_char: text_chars,
+                            citations: b["citations"].as_array().cloned().unwrap_or_default(),
                             ..Default::default()
                         },
                     );
@@ -267,8 +301,13 @@ async fn pump(mut resp: reqwest::Response, tx: mpsc::Sender<Event>, chunk_timeou
                     let block = blocks.entry(index).or_default();
                     match d["type"].as_str().unwrap_or_default() {
                         "text_delta" => {
-                            tx.send(Event::Text(d["text"].as_str().unwrap_or_default().to_owned()))
-                                .await
+                            let t = d["text"].as_str().unwrap_or_default();
+                            text_chars += t.chars().count();
+                            tx.send(Event::Text(t.to_owned())).await
+                        }
+                        "citations_delta" => {
+                            block.citations.push(d["citation"].clone());
+                            Ok(())
                         }
                         "thinking_delta" => {
                             let t = d["thinking"].as_str().unwrap_or_default();
@@ -297,6 +336,10 @@ async fn pump(mut resp: reqwest::Response, tx: mpsc::Sender<Event>, chunk_timeou
                             signature: b.signature.clone(),
                         }))
                         .await
+                    }
+                    Some(b) if b.kind == "text" && !b.citations.is_empty() => {
+                        tx.send(Event::Annotations(annotations(b, text_chars, &mut cited)))
+                            .await
                     }
                     _ => Ok(()),
                 },
