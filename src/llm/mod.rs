@@ -6,6 +6,7 @@ pub mod anthropic;
 pub mod asksage;
 pub mod bedrock;
 pub mod budget;
+pub mod embeddings;
 pub mod error;
 pub mod factory;
 pub mod models;
@@ -249,4 +250,13 @@ pub async fn collect(
             "the stream ended without an end event",
         )),
     )
+}
+
+/// Turns texts into vectors, for semantic search.
+#[async_trait::async_trait]
+pub trait Embedder: Send + Sync {
+    /// One vector per input, in order.
+    async fn embed(&self, inputs: &[String]) -> Result<Vec<Vec<f32>>, LlmError>;
+    /// The vectors' length.
+    fn dimensions(&self) -> usize;
 }
