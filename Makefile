@@ -25,7 +25,7 @@ webapp: webapp/node_modules/.package-lock.json
 	cd webapp && npm run build
 
 webapp-test: webapp/node_modules/.package-lock.json
-	cd webapp && npm run check && npm test
+	cd webapp && npm run check && npm test && npm run build && npm run e2e
 
 dist: webapp
 	@for t in $(TARGETS); do cargo build --release --locked --bin mattermost-ai --target $$t; done

@@ -1,61 +1,203 @@
-import {render, screen} from '@testing-library/react';
+import {act, fireEvent, render, screen, waitFor} from '@testing-library/react';
 import React from 'react';
-import {describe, expect, it, vi} from 'vitest';
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 
-import ConfigPlaceholder from './components/config_placeholder';
-import Plugin from './plugin';
+import AgentsPanel from './components/agents_panel';
+import ConfigEditor from './components/config_editor';
+import LLMBotPost from './components/llmbot_post';
+import Plugin, {POST_TYPE, POST_UPDATE_EVENT} from './plugin';
+import {handlePostUpdate, resetLiveAnswers} from './stream_store';
 import type {PluginRegistry} from './types';
 
-function stubFetch(impl: () => Promise<Response>) {
-    const fetchMock = vi.fn(impl);
-    vi.stubGlobal('fetch', fetchMock);
-    return fetchMock;
+type Route = (url: string, init?: RequestInit) => unknown;
+
+// A fake server: each route answers JSON, and every call is recorded.
+function serve(routes: Record<string, Route>) {
+    const calls: Array<{url: string; init?: RequestInit}> = [];
+    vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
+        calls.push({url, init});
+        const key = Object.keys(routes).find((k) => url.includes(k));
+        if (!key) {
+            return new Response('{"error":"not found"}', {status: 404});
+        }
+        const body = routes[key](url, init);
+        if (body instanceof Response) {
+            return body;
+        }
+        return new Response(body === undefined ? '' : JSON.stringify(body), {status: 200});
+    }));
+    return calls;
 }
 
-describe('ConfigPlaceholder', () => {
-    it('shows the version reported by the server', async () => {
-        const fetchMock = stubFetch(async () => new Response(
-            JSON.stringify({id: 'mattermost-ai', version: '1.2.3', transport: 'netrpc'}),
-            {status: 200, headers: {'Content-Type': 'application/json'}},
-        ));
+const license = {tier: 'enterprise', multipleAgents: true, fineGrainedAccess: true, embeddingSearch: true, mcp: true, usageTracking: true, aiActions: true, channelSummaries: true, meetingSummaries: true};
+const agent = {id: 'bot1', displayName: 'Assistant', username: 'ai', lastIconUpdate: 0, dmChannelID: '', serviceType: 'openai', enableVision: true, disableTools: false, enabledNativeTools: [], reasoningEnabled: true};
 
-        render(<ConfigPlaceholder id='Config'/>);
+beforeEach(() => resetLiveAnswers());
+afterEach(() => vi.unstubAllGlobals());
 
-        expect(await screen.findByText(/Plugin version: 1\.2\.3/)).toBeTruthy();
-        expect(fetchMock).toHaveBeenCalledWith('/plugins/mattermost-ai/version', expect.anything());
-        expect(screen.getByText(/coming soon/)).toBeTruthy();
+describe('Plugin', () => {
+    it('registers every piece with Mattermost', () => {
+        serve({'/ai_bots': () => ({bots: [agent], license})});
+        const registry = {
+            registerAdminConsoleCustomSetting: vi.fn(),
+            registerRightHandSidebarComponent: vi.fn(() => ({toggleRHSPlugin: {type: 'toggle'}, showRHSPlugin: {type: 'show'}})),
+            registerChannelHeaderButtonAction: vi.fn(),
+            registerPostTypeComponent: vi.fn(),
+            registerPostDropdownMenuAction: vi.fn(),
+            registerNewMessagesSeparatorActionComponent: vi.fn(),
+            registerWebSocketEventHandler: vi.fn(),
+            registerTranslations: vi.fn(),
+        };
+        new Plugin().initialize(registry as unknown as PluginRegistry, {getState: () => ({}), dispatch: vi.fn()});
+        expect(registry.registerAdminConsoleCustomSetting).toHaveBeenCalledWith('Config', ConfigEditor, {showTitle: true});
+        expect(registry.registerPostTypeComponent.mock.calls[0][0]).toBe(POST_TYPE);
+        expect(registry.registerWebSocketEventHandler.mock.calls[0][0]).toBe('custom_mattermost-ai_postupdate');
+        expect(POST_UPDATE_EVENT).toBe('custom_mattermost-ai_postupdate');
+        expect(registry.registerPostDropdownMenuAction).toHaveBeenCalledTimes(4);
+        expect(registry.registerRightHandSidebarComponent).toHaveBeenCalled();
+        expect(registry.registerChannelHeaderButtonAction).toHaveBeenCalled();
+        expect(registry.registerNewMessagesSeparatorActionComponent).toHaveBeenCalled();
     });
 
-    it('shows a visible error when the request fails', async () => {
-        stubFetch(async () => new Response('nope', {status: 503}));
-
-        render(<ConfigPlaceholder id='Config'/>);
-
-        const alert = await screen.findByRole('alert');
-        expect(alert.textContent).toContain('Could not reach the plugin server');
-        expect(alert.textContent).toContain('503');
-    });
-
-    it('shows a visible error when the network is down', async () => {
-        stubFetch(async () => {
-            throw new TypeError('Failed to fetch');
-        });
-
-        render(<ConfigPlaceholder id='Config'/>);
-
-        expect((await screen.findByRole('alert')).textContent).toContain('Failed to fetch');
+    it('works with an older registry that lacks the optional hooks', () => {
+        serve({'/ai_bots': () => ({bots: [], license})});
+        const registry: PluginRegistry = {registerAdminConsoleCustomSetting: vi.fn()};
+        expect(() => new Plugin().initialize(registry)).not.toThrow();
     });
 });
 
-describe('Plugin', () => {
-    it('registers the Config admin console setting', () => {
-        const registry: PluginRegistry = {registerAdminConsoleCustomSetting: vi.fn()};
+describe('ConfigEditor', () => {
+    const saved = {
+        services: [{id: 's1', name: 'OpenAI', type: 'openai', apiKey: 'sk'}],
+        bots: [{id: 'b1', name: 'ai', displayName: 'Assistant', serviceID: 's1'}],
+        extraKeyFromUpstream: 42,
+    };
 
-        new Plugin().initialize(registry);
+    it('edits services and agents and hands the whole config to Mattermost', async () => {
+        serve({'/ai_bots': () => ({bots: [agent], license}), '/admin/config/check': () => ({problems: []})});
+        const onChange = vi.fn();
+        const setSaveNeeded = vi.fn();
+        render(<ConfigEditor id='Config' value={saved} onChange={onChange} setSaveNeeded={setSaveNeeded}/>);
+        fireEvent.click(screen.getByText('Add service'));
+        const latest = () => onChange.mock.calls[onChange.mock.calls.length - 1][1];
+        expect(onChange.mock.calls[0][0]).toBe('Config');
+        expect(latest().services).toHaveLength(2);
+        expect(latest().extraKeyFromUpstream).toBe(42);
+        expect(setSaveNeeded).toHaveBeenCalled();
+        fireEvent.click(screen.getByText('Add agent'));
+        expect(latest().bots).toHaveLength(2);
+        expect(latest().bots[1].serviceID).toBe('s1');
+        const names = screen.getAllByLabelText('Display name');
+        fireEvent.change(names[0], {target: {value: 'Helper'}});
+        expect(latest().bots[0].displayName).toBe('Helper');
+    });
 
-        expect(registry.registerAdminConsoleCustomSetting).toHaveBeenCalledWith(
-            'Config', ConfigPlaceholder, {showTitle: true},
-        );
+    it('does not delete a service an agent uses, and says why', () => {
+        serve({'/ai_bots': () => ({bots: [agent], license}), '/admin/config/check': () => ({problems: []})});
+        render(<ConfigEditor id='Config' value={saved}/>);
+        const del = screen.getAllByText('Delete')[0] as HTMLButtonElement;
+        expect(del.disabled).toBe(true);
+        expect(screen.getByText(/used by an agent \(Assistant\)/)).toBeTruthy();
+    });
+
+    it('fetches models with the service credentials', async () => {
+        const calls = serve({'/admin/models/fetch': () => [{id: 'gpt-4o', displayName: 'gpt-4o'}], '/ai_bots': () => ({bots: [], license}), '/admin/config/check': () => ({problems: []})});
+        render(<ConfigEditor id='Config' value={saved}/>);
+        fireEvent.click(screen.getByText('Fetch models'));
+        expect(await screen.findByText(/1 models available: gpt-4o/)).toBeTruthy();
+        const call = calls.find((c) => c.url.includes('/admin/models/fetch'));
+        expect(JSON.parse(String(call?.init?.body))).toEqual({serviceType: 'openai', apiKey: 'sk', apiURL: '', orgID: ''});
+        expect((call?.init?.headers as Record<string, string>)['X-Requested-With']).toBe('XMLHttpRequest');
+    });
+
+    it('explains what the license does not unlock, and shows server validation', async () => {
+        serve({
+            '/ai_bots': () => ({bots: [agent], license: {...license, multipleAgents: false, fineGrainedAccess: false}}),
+            '/admin/config/check': () => ({problems: [{path: 'services[0].apiKey', message: 'an API key is required'}]}),
+        });
+        render(<ConfigEditor id='Config' value={saved}/>);
+        await waitFor(() => expect((screen.getByText('Add agent') as HTMLButtonElement).disabled).toBe(true));
+        expect(screen.getAllByText(/Requires an Entry, Enterprise or Enterprise Advanced license/).length).toBeGreaterThan(0);
+        expect((await screen.findAllByText(/an API key is required/)).length).toBeGreaterThan(0);
+    });
+});
+
+describe('LLMBotPost', () => {
+    const post = {id: 'p1', user_id: 'bot1', channel_id: 'c1', message: '', type: POST_TYPE, props: {llm_requester_user_id: 'u1'}};
+
+    it('streams the text from the websocket and lets only the requester stop it', () => {
+        serve({});
+        const {rerender} = render(<LLMBotPost post={post} currentUserId='u1'/>);
+        act(() => handlePostUpdate({post_id: 'p1', control: 'start'}));
+        expect(screen.getByText('Starting…')).toBeTruthy();
+        act(() => handlePostUpdate({post_id: 'p1', next: 'Hello'}));
+        act(() => handlePostUpdate({post_id: 'p1', next: 'Hello world'}));
+        expect(screen.getByText('Hello world')).toBeTruthy();
+        expect(screen.getByText('Stop')).toBeTruthy();
+        rerender(<LLMBotPost post={post} currentUserId='someone-else'/>);
+        expect(screen.queryByText('Stop')).toBeNull();
+        act(() => handlePostUpdate({post_id: 'p1', control: 'end'}));
+        rerender(<LLMBotPost post={post} currentUserId='u1'/>);
+        expect(screen.getByText('Regenerate')).toBeTruthy();
+    });
+
+    it('offers no regenerate for no_regen posts', () => {
+        serve({});
+        render(<LLMBotPost post={{...post, message: 'Summary', props: {...post.props, no_regen: 'true'}}} currentUserId='u1'/>);
+        expect(screen.getByText('Summary')).toBeTruthy();
+        expect(screen.queryByText('Regenerate')).toBeNull();
+    });
+
+    it('sends the accepted tool calls', async () => {
+        const calls = serve({'/tool_call': () => undefined});
+        const pending = JSON.stringify([
+            {id: 'c1', name: 'LookupMattermostUser', arguments: {username: 'bob'}, status: 0},
+            {id: 'c2', name: 'GetJiraIssue', arguments: {issue_keys: ['MM-1']}, status: 0},
+        ]);
+        render(<LLMBotPost post={{...post, props: {...post.props, pending_tool_call: pending}}} currentUserId='u1'/>);
+        const accepts = screen.getAllByLabelText('Accept');
+        const rejects = screen.getAllByLabelText('Reject');
+        fireEvent.click(accepts[0]);
+        fireEvent.click(rejects[1]);
+        fireEvent.click(screen.getByText('Submit decisions'));
+        await waitFor(() => expect(calls.some((c) => c.url.endsWith('/post/p1/tool_call'))).toBe(true));
+        const call = calls.find((c) => c.url.endsWith('/post/p1/tool_call'));
+        expect(JSON.parse(String(call?.init?.body))).toEqual({accepted_tool_ids: ['c1']});
+    });
+
+    it('lists the sources of cited answers', () => {
+        serve({});
+        const annotations = JSON.stringify([{type: 'url_citation', start_index: 0, end_index: 4, url: 'https://example.com', title: 'Example', index: 1}]);
+        render(<LLMBotPost post={{...post, message: 'Text', props: {...post.props, annotations}}} currentUserId='u1'/>);
+        expect(screen.getByText('Example').getAttribute('href')).toBe('https://example.com');
+    });
+});
+
+describe('AgentsPanel', () => {
+    it('shows admins where to configure agents when there are none', async () => {
+        serve({'/ai_bots': () => ({bots: [], license}), '/ai_threads': () => []});
+        render(<AgentsPanel currentUserId='u1' isAdmin/>);
+        expect(await screen.findByText('No agents are configured.')).toBeTruthy();
+        expect(screen.getByText('Configure agents in the System Console')).toBeTruthy();
+    });
+
+    it('lists conversations and starts a new chat in the DM', async () => {
+        const calls = serve({
+            '/ai_bots': () => ({bots: [agent], license}),
+            '/ai_threads': () => [{id: 't1', message: 'hi', title: 'Greeting', channel_id: 'dm1', reply_count: 1, update_at: 1}],
+            '/api/v4/channels/direct': () => ({id: 'dm1'}),
+            '/api/v4/posts': () => ({id: 'p9'}),
+        });
+        const opened = vi.fn();
+        render(<AgentsPanel currentUserId='u1' openChannel={opened}/>);
+        expect(await screen.findByText('Greeting')).toBeTruthy();
+        fireEvent.change(screen.getByLabelText('Message the agent'), {target: {value: 'Hello agent'}});
+        fireEvent.click(screen.getByText('New chat'));
+        await waitFor(() => expect(opened).toHaveBeenCalledWith('dm1'));
+        const post = calls.find((c) => c.url.endsWith('/api/v4/posts'));
+        expect(JSON.parse(String(post?.init?.body))).toEqual({channel_id: 'dm1', message: 'Hello agent'});
+        const dm = calls.find((c) => c.url.endsWith('/api/v4/channels/direct'));
+        expect(JSON.parse(String(dm?.init?.body))).toEqual(['u1', 'bot1']);
     });
 });
 
@@ -63,9 +205,7 @@ describe('entry point', () => {
     it('registers the plugin under its id with window.registerPlugin', async () => {
         const registerPlugin = vi.fn();
         window.registerPlugin = registerPlugin;
-
         await import('./index');
-
         expect(registerPlugin).toHaveBeenCalledTimes(1);
         const [id, plugin] = registerPlugin.mock.calls[0];
         expect(id).toBe('mattermost-ai');

@@ -1,10 +1,84 @@
-import ConfigPlaceholder from './components/config_placeholder';
-import type {PluginRegistry} from './types';
+import React from 'react';
+
+import {analyzeThread, getAgents, reactForMe} from './client';
+import AgentsPanel from './components/agents_panel';
+import AskAI from './components/ask_ai';
+import ConfigEditor from './components/config_editor';
+import LLMBotPost from './components/llmbot_post';
+import {en, setMessages, t} from './i18n';
+import {handlePostUpdate} from './stream_store';
+import type {Post, PluginRegistry, Store} from './types';
+
+export const POST_TYPE = 'custom_llmbot';
+export const POST_UPDATE_EVENT = 'custom_mattermost-ai_postupdate';
+
+function currentUserId(store?: Store): string | undefined {
+    return store?.getState().entities?.users?.currentUserId;
+}
+
+// Goes to a channel the way a link click would, staying inside the single-page app.
+function openChannel(channelId: string) {
+    const hist = (window as unknown as {WebappUtils?: {browserHistory?: {push(p: string): void}}}).WebappUtils?.browserHistory;
+    const path = `${window.basename ?? ''}/_redirect/pc/${channelId}`;
+    if (hist) {
+        hist.push(path);
+    } else {
+        window.location.assign(path);
+    }
+}
 
 export default class Plugin {
-    // The Redux store is unused until features need server state.
-    public initialize(registry: PluginRegistry, _store?: unknown): void {
-        // Matches the `custom` setting with key "Config" in plugin.json.
-        registry.registerAdminConsoleCustomSetting('Config', ConfigPlaceholder, {showTitle: true});
+    // Whether the server's license and the agents allow AI Actions, refreshed on start.
+    private actionsAllowed = true;
+
+    public initialize(registry: PluginRegistry, store?: Store): void {
+        registry.registerAdminConsoleCustomSetting('Config', ConfigEditor, {showTitle: true});
+        registry.registerTranslations?.((locale: string) => (locale === 'en' ? en : {}));
+        setMessages(en);
+
+        const Panel = () => React.createElement(AgentsPanel, {currentUserId: currentUserId(store), openChannel});
+        const rhs = registry.registerRightHandSidebarComponent?.(Panel, t('ai.rhs.title'));
+        const showRHS = () => {
+            if (rhs && store) {
+                store.dispatch(rhs.showRHSPlugin);
+            }
+        };
+        if (rhs) {
+            registry.registerChannelHeaderButtonAction?.(
+                React.createElement('span', {'aria-hidden': true}, 'AI'),
+                () => store?.dispatch(rhs.toggleRHSPlugin),
+                t('ai.rhs.title'),
+                t('ai.rhs.title'),
+            );
+        }
+
+        const Post = (props: {post: Post}) => React.createElement(LLMBotPost, {...props, currentUserId: currentUserId(store)});
+        registry.registerPostTypeComponent?.(POST_TYPE, Post);
+
+        const analyze = (kind: string) => async (postId: string) => {
+            const r = await analyzeThread(postId, kind).catch(() => undefined);
+            if (r) {
+                openChannel(r.channelid);
+                showRHS();
+            }
+        };
+        const allowed = () => this.actionsAllowed;
+        registry.registerPostDropdownMenuAction?.(t('ai.actions.summarize'), analyze('summarize_thread'), allowed);
+        registry.registerPostDropdownMenuAction?.(t('ai.actions.actionItems'), analyze('action_items'), allowed);
+        registry.registerPostDropdownMenuAction?.(t('ai.actions.openQuestions'), analyze('open_questions'), allowed);
+        registry.registerPostDropdownMenuAction?.(t('ai.actions.react'), (postId) => {
+            reactForMe(postId).catch(() => undefined);
+        }, allowed);
+
+        const Separator = (props: {channelId?: string; lastViewedAt?: number}) =>
+            (this.actionsAllowed ? React.createElement(AskAI, {...props, onStarted: openChannel}) : null);
+        registry.registerNewMessagesSeparatorActionComponent?.(Separator);
+
+        registry.registerWebSocketEventHandler?.(POST_UPDATE_EVENT, (msg) => handlePostUpdate(msg.data));
+
+        // Hide AI Actions when the license or the agents' rules leave the user none.
+        getAgents().then((r) => {
+            this.actionsAllowed = r.bots.length > 0 && (r.license?.aiActions ?? true);
+        }, () => undefined);
     }
 }

@@ -1,17 +1,31 @@
 import type React from 'react';
 
-// Only the subset of Mattermost's PluginRegistry that this plugin calls; the
-// full registry is untyped at runtime, so a narrow interface keeps us honest.
+// The subset of Mattermost's PluginRegistry this plugin calls; optional members are missing
+// on older servers, so registration checks before calling them.
 export interface PluginRegistry {
     registerAdminConsoleCustomSetting(
         key: string,
         component: React.ComponentType<AdminCustomSettingProps>,
         options?: {showTitle?: boolean},
     ): void;
+    registerRightHandSidebarComponent?(component: React.ComponentType, title: string): {
+        toggleRHSPlugin: unknown;
+        showRHSPlugin: unknown;
+    };
+    registerChannelHeaderButtonAction?(icon: React.ReactNode, action: () => void, dropdownText: string, tooltipText: string): void;
+    registerPostTypeComponent?(type: string, component: React.ComponentType<{post: Post}>): void;
+    registerPostDropdownMenuAction?(text: string, action: (postId: string) => void, filter?: (postId: string) => boolean): void;
+    registerNewMessagesSeparatorActionComponent?(component: React.ComponentType<{channelId?: string; lastViewedAt?: number}>): void;
+    registerWebSocketEventHandler?(event: string, handler: (msg: {data: Record<string, unknown>}) => void): void;
+    registerTranslations?(getForLocale: (locale: string) => Record<string, string>): void;
 }
 
-// Props Mattermost passes to an admin console custom setting. Most are unused
-// for now but listed so later settings UI can rely on them.
+export interface Store {
+    getState(): {entities?: {users?: {currentUserId?: string}; general?: {config?: {SiteURL?: string}}}};
+    dispatch(action: unknown): unknown;
+}
+
+// Props Mattermost passes to an admin console custom setting.
 export interface AdminCustomSettingProps {
     id: string;
     label?: string;
@@ -27,6 +41,144 @@ export interface PluginVersion {
     id: string;
     version: string;
     transport: string;
+}
+
+export interface ServiceConfig {
+    id: string;
+    name: string;
+    type: string;
+    apiKey?: string;
+    orgID?: string;
+    apiURL?: string;
+    defaultModel?: string;
+    region?: string;
+    awsAccessKeyID?: string;
+    awsSecretAccessKey?: string;
+    tokenLimit?: number;
+    outputTokenLimit?: number;
+    streamingTimeoutSeconds?: number;
+    sendUserID?: boolean;
+    useResponsesAPI?: boolean;
+    [other: string]: unknown;
+}
+
+export interface BotConfig {
+    id: string;
+    name: string;
+    displayName: string;
+    serviceID: string;
+    model?: string;
+    customInstructions?: string;
+    enableVision?: boolean;
+    disableTools?: boolean;
+    channelAccessLevel?: number;
+    channelIDs?: string[];
+    userAccessLevel?: number;
+    userIDs?: string[];
+    teamIDs?: string[];
+    enabledNativeTools?: string[];
+    reasoningEnabled?: boolean;
+    reasoningEffort?: string;
+    thinkingBudget?: number;
+    [other: string]: unknown;
+}
+
+export interface Config {
+    services: ServiceConfig[];
+    bots: BotConfig[];
+    defaultBotName?: string;
+    enableLLMTrace?: boolean;
+    enableTokenUsageLogging?: boolean;
+    allowedUpstreamHostnames?: string;
+    allowUnsafeLinks?: boolean;
+    embeddingSearchConfig?: Record<string, unknown>;
+    mcp?: Record<string, unknown>;
+    [other: string]: unknown;
+}
+
+export interface License {
+    tier: string;
+    multipleAgents: boolean;
+    fineGrainedAccess: boolean;
+    embeddingSearch: boolean;
+    mcp: boolean;
+    usageTracking: boolean;
+    aiActions: boolean;
+    channelSummaries: boolean;
+    meetingSummaries: boolean;
+}
+
+export interface AgentInfo {
+    id: string;
+    displayName: string;
+    username: string;
+    lastIconUpdate: number;
+    dmChannelID: string;
+    serviceType: string;
+    enableVision: boolean;
+    disableTools: boolean;
+    enabledNativeTools: string[];
+    reasoningEnabled: boolean;
+}
+
+export interface AgentsResponse {
+    bots: AgentInfo[];
+    searchEnabled: boolean;
+    allowUnsafeLinks: boolean;
+    license?: License;
+}
+
+export interface Thread {
+    id: string;
+    message: string;
+    title: string;
+    channel_id: string;
+    reply_count: number;
+    update_at: number;
+}
+
+export interface ModelInfo {
+    id: string;
+    displayName: string;
+}
+
+export interface ConfigProblem {
+    path: string;
+    message: string;
+}
+
+export interface ConfigCheck {
+    loadError?: string | null;
+    problems: ConfigProblem[];
+    license?: License;
+}
+
+export interface ToolCall {
+    id: string;
+    name: string;
+    description?: string;
+    arguments: unknown;
+    result?: string;
+    status: number;
+}
+
+export interface Annotation {
+    type: string;
+    start_index: number;
+    end_index: number;
+    url: string;
+    title: string;
+    index: number;
+}
+
+export interface Post {
+    id: string;
+    user_id: string;
+    channel_id: string;
+    root_id?: string;
+    message: string;
+    type?: string;
+    props?: Record<string, unknown>;
 }
 
 declare global {

@@ -1,0 +1,119 @@
+import React, {useEffect, useState} from 'react';
+
+import {createDirectChannel, createPost, getAgents, getThreads} from '../client';
+import {t} from '../i18n';
+import type {AgentInfo, Thread} from '../types';
+
+const CHOICE_KEY = 'mattermost-ai.agent';
+
+export interface AgentsPanelProps {
+    currentUserId?: string;
+    isAdmin?: boolean;
+    // Where to go after a message is sent (the DM with the agent).
+    openChannel?: (channelId: string) => void;
+}
+
+type Loaded = {agents: AgentInfo[]; threads: Thread[]};
+
+// The right-hand panel: pick an agent, start a chat, and go back to earlier conversations.
+export default function AgentsPanel({currentUserId, isAdmin, openChannel}: AgentsPanelProps) {
+    const [data, setData] = useState<Loaded | null>(null);
+    const [error, setError] = useState('');
+    const storageKey = `${CHOICE_KEY}.${currentUserId ?? ''}`;
+    const [agent, setAgent] = useState<string>(() => window.localStorage?.getItem(storageKey) ?? '');
+    const [message, setMessage] = useState('');
+    const [sending, setSending] = useState(false);
+
+    useEffect(() => {
+        let active = true;
+        Promise.all([getAgents(), getThreads()]).then(
+            ([a, threads]) => active && setData({agents: a.bots, threads}),
+            (e: unknown) => active && setError(e instanceof Error ? e.message : String(e)),
+        );
+        return () => {
+            active = false;
+        };
+    }, []);
+
+    if (error) {
+        return <div role='alert'>{t('ai.rhs.error', {error})}</div>;
+    }
+    if (!data) {
+        return <div aria-busy='true'/>;
+    }
+    if (data.agents.length === 0) {
+        return (
+            <div className='mattermost-ai-rhs-empty'>
+                <p>{t('ai.rhs.noAgents')}</p>
+                {isAdmin && <a href={`${window.basename ?? ''}/admin_console/plugins/plugin_mattermost-ai`}>{t('ai.rhs.configure')}</a>}
+            </div>
+        );
+    }
+    const selected = data.agents.find((a) => a.username === agent) ?? data.agents[0];
+    const choose = (username: string) => {
+        setAgent(username);
+        window.localStorage?.setItem(storageKey, username);
+    };
+    const send = async () => {
+        if (!message.trim() || !currentUserId) {
+            return;
+        }
+        setSending(true);
+        try {
+            const dm = await createDirectChannel(currentUserId, selected.id);
+            await createPost(dm.id, message.trim());
+            setMessage('');
+            openChannel?.(dm.id);
+        } catch (e) {
+            setError(e instanceof Error ? e.message : String(e));
+        } finally {
+            setSending(false);
+        }
+    };
+    return (
+        <div className='mattermost-ai-rhs'>
+            <label>
+                {t('ai.rhs.agent')}
+                <select
+                    value={selected.username}
+                    onChange={(e) => choose(e.target.value)}
+                >
+                    {data.agents.map((a) => (
+                        <option
+                            key={a.id}
+                            value={a.username}
+                        >
+                            {a.displayName || a.username}
+                        </option>
+                    ))}
+                </select>
+            </label>
+            <div className='mattermost-ai-rhs-new'>
+                <label>
+                    {t('ai.rhs.message')}
+                    <textarea
+                        value={message}
+                        onChange={(e) => setMessage(e.target.value)}
+                    />
+                </label>
+                <button
+                    type='button'
+                    disabled={sending || !message.trim()}
+                    onClick={send}
+                >
+                    {t('ai.rhs.newChat')}
+                </button>
+            </div>
+            <h4>{t('ai.rhs.history')}</h4>
+            {data.threads.length === 0 ? <p>{t('ai.rhs.noHistory')}</p> : (
+                <ul aria-label={t('ai.rhs.history')}>
+                    {data.threads.map((th) => (
+                        <li key={th.id}>
+                            <a href={`${window.basename ?? ''}/_redirect/pl/${th.id}`}>{th.title || th.message}</a>
+                        </li>
+                    ))}
+                </ul>
+            )}
+        </div>
+    );
+}
