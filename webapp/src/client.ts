@@ -67,4 +67,54 @@ export const createDirectChannel = (userId: string, botId: string) =>
 export const createPost = (channelId: string, message: string) =>
     call<{id: string}>(`${base()}/api/v4/posts`, 'POST', {channel_id: channelId, message});
 
+// Mattermost's user image API: the agent's avatar is its bot user's profile image.
+export async function uploadAvatar(userId: string, file: Blob): Promise<void> {
+    const form = new FormData();
+    form.append('image', file);
+    const response = await fetch(`${base()}/api/v4/users/${userId}/image`, {
+        method: 'POST',
+        headers: {'X-Requested-With': 'XMLHttpRequest'},
+        credentials: 'same-origin',
+        body: form,
+    });
+    if (!response.ok) {
+        throw new HttpError(response.status, `HTTP ${response.status}`);
+    }
+}
+
+export interface Named {
+    id: string;
+    name: string;
+}
+
+// Searches for the access-control pickers, through Mattermost's REST API.
+export async function searchNamed(kind: 'users' | 'teams' | 'channels', term: string): Promise<Named[]> {
+    const found = await call<Array<Record<string, string>>>(`${base()}/api/v4/${kind}/search`, 'POST', {term});
+    return (Array.isArray(found) ? found : []).map((x) => ({
+        id: x.id,
+        name: kind === 'users' ? `@${x.username}` : x.display_name || x.name,
+    }));
+}
+
+// Names for ids already in the configuration.
+export async function namesOf(kind: 'users' | 'teams' | 'channels', idList: string[]): Promise<Named[]> {
+    if (idList.length === 0) {
+        return [];
+    }
+    if (kind === 'users') {
+        const users = await call<Array<{id: string; username: string}>>(`${base()}/api/v4/users/ids`, 'POST', idList);
+        return users.map((u) => ({id: u.id, name: `@${u.username}`}));
+    }
+    const out: Named[] = [];
+    for (const id of idList) {
+        try {
+            const x = await call<{id: string; display_name?: string; name: string}>(`${base()}/api/v4/${kind}/${id}`, 'GET');
+            out.push({id: x.id, name: x.display_name || x.name});
+        } catch {
+            // Deleted or hidden: the id is shown as it is.
+        }
+    }
+    return out;
+}
+
 export type {Config};

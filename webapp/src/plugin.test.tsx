@@ -122,6 +122,44 @@ describe('ConfigEditor', () => {
     });
 });
 
+describe('ConfigEditor pickers and avatar', () => {
+    const saved = {
+        services: [{id: 's1', name: 'OpenAI', type: 'openai', apiKey: 'sk'}],
+        bots: [{id: 'b1', name: 'ai', displayName: 'Assistant', serviceID: 's1', userAccessLevel: 1, userIDs: []}],
+    };
+
+    it('picks users by name and stores their ids', async () => {
+        serve({
+            '/ai_bots': () => ({bots: [agent], license}),
+            '/admin/config/check': () => ({problems: []}),
+            '/api/v4/users/search': () => [{id: 'u2', username: 'bob'}],
+        });
+        const onChange = vi.fn();
+        render(<ConfigEditor id='Config' value={saved} onChange={onChange}/>);
+        const search = screen.getAllByLabelText('Users').find((el) => el.tagName === 'INPUT') as HTMLInputElement;
+        fireEvent.change(search, {target: {value: 'bo'}});
+        fireEvent.click(await screen.findByText('@bob'));
+        const latest = onChange.mock.calls[onChange.mock.calls.length - 1][1];
+        expect(latest.bots[0].userIDs).toEqual(['u2']);
+        expect(screen.getByLabelText('Remove @bob')).toBeTruthy();
+    });
+
+    it("uploads a saved agent's avatar through the user image API", async () => {
+        const calls = serve({
+            '/ai_bots': () => ({bots: [agent], license}),
+            '/admin/config/check': () => ({problems: []}),
+            '/api/v4/users/bot1/image': () => ({status: 'OK'}),
+        });
+        render(<ConfigEditor id='Config' value={saved}/>);
+        const input = await screen.findByLabelText('Avatar');
+        const file = new File([new Uint8Array([1, 2, 3])], 'a.png', {type: 'image/png'});
+        fireEvent.change(input, {target: {files: [file]}});
+        expect(await screen.findByText('Avatar saved.')).toBeTruthy();
+        const call = calls.find((c) => c.url.endsWith('/api/v4/users/bot1/image'));
+        expect(call?.init?.body).toBeInstanceOf(FormData);
+    });
+});
+
 describe('LLMBotPost', () => {
     const post = {id: 'p1', user_id: 'bot1', channel_id: 'c1', message: '', type: POST_TYPE, props: {llm_requester_user_id: 'u1'}};
 

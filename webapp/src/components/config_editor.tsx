@@ -1,6 +1,7 @@
 import React, {useEffect, useState} from 'react';
 
-import {checkConfig, fetchModels, getAgents} from '../client';
+import {checkConfig, fetchModels, getAgents, uploadAvatar} from '../client';
+import IdPicker from './id_picker';
 import {t} from '../i18n';
 import type {AdminCustomSettingProps, BotConfig, Config, ConfigProblem, License, ServiceConfig} from '../types';
 
@@ -59,8 +60,6 @@ export function supportsReasoning(s?: ServiceConfig): boolean {
     return supportsWebSearch(s);
 }
 
-const ids = (list?: string[]) => (list ?? []).join(', ');
-const splitIds = (text: string) => text.split(',').map((x) => x.trim()).filter(Boolean);
 
 function Field({label, children, problem}: {label: string; children: React.ReactNode; problem?: string}) {
     return (
@@ -155,12 +154,37 @@ function ServiceEditor({service, index, usedBy, problems, disabled, onChange, on
 
 const ACCESS = ['all', 'allow', 'block', 'none'];
 
-function AgentEditor({bot, index, services, problems, license, onChange, onDelete}: {
+function Avatar({botUserId}: {botUserId?: string}) {
+    const [status, setStatus] = useState('');
+    if (!botUserId) {
+        return null;
+    }
+    const upload = async (file?: File) => {
+        if (!file) {
+            return;
+        }
+        try {
+            await uploadAvatar(botUserId, file);
+            setStatus(t('ai.config.avatarSaved'));
+        } catch (e) {
+            setStatus(e instanceof Error ? e.message : String(e));
+        }
+    };
+    return (
+        <Field label={t('ai.config.avatar')}>
+            <input type='file' accept='image/png,image/jpeg' onChange={(e) => upload(e.target.files?.[0])}/>
+            {status && <span role='status'>{status}</span>}
+        </Field>
+    );
+}
+
+function AgentEditor({bot, index, services, problems, license, botUserId, onChange, onDelete}: {
     bot: BotConfig;
     index: number;
     services: ServiceConfig[];
     problems: ConfigProblem[];
     license?: License;
+    botUserId?: string;
     onChange: (b: BotConfig) => void;
     onDelete: () => void;
 }) {
@@ -187,6 +211,7 @@ function AgentEditor({bot, index, services, problems, license, onChange, onDelet
             <Field label={t('ai.config.model')} problem={problemAt('model')}>
                 <input value={bot.model ?? ''} onChange={(e) => set('model', e.target.value)}/>
             </Field>
+            <Avatar botUserId={botUserId}/>
             <Field label={t('ai.config.customInstructions')}>
                 <textarea value={bot.customInstructions ?? ''} onChange={(e) => set('customInstructions', e.target.value)}/>
             </Field>
@@ -230,20 +255,14 @@ function AgentEditor({bot, index, services, problems, license, onChange, onDelet
                         {ACCESS.map((a, i) => <option key={a} value={i}>{t(`ai.config.access.${a}`)}</option>)}
                     </select>
                 </Field>
-                <Field label={t('ai.config.userIDs')}>
-                    <input value={ids(bot.userIDs)} onChange={(e) => set('userIDs', splitIds(e.target.value))}/>
-                </Field>
-                <Field label={t('ai.config.teamIDs')}>
-                    <input value={ids(bot.teamIDs)} onChange={(e) => set('teamIDs', splitIds(e.target.value))}/>
-                </Field>
+                <IdPicker kind='users' label={t('ai.config.userIDs')} value={bot.userIDs ?? []} onChange={(v) => set('userIDs', v)}/>
+                <IdPicker kind='teams' label={t('ai.config.teamIDs')} value={bot.teamIDs ?? []} onChange={(v) => set('teamIDs', v)}/>
                 <Field label={t('ai.config.channelAccess')}>
                     <select value={bot.channelAccessLevel ?? 0} onChange={(e) => set('channelAccessLevel', Number(e.target.value))}>
                         {ACCESS.map((a, i) => <option key={a} value={i}>{t(`ai.config.access.${a}`)}</option>)}
                     </select>
                 </Field>
-                <Field label={t('ai.config.channelIDs')}>
-                    <input value={ids(bot.channelIDs)} onChange={(e) => set('channelIDs', splitIds(e.target.value))}/>
-                </Field>
+                <IdPicker kind='channels' label={t('ai.config.channelIDs')} value={bot.channelIDs ?? []} onChange={(v) => set('channelIDs', v)}/>
             </fieldset>
             <button type='button' onClick={onDelete}>{t('ai.config.delete')}</button>
         </fieldset>
@@ -255,11 +274,16 @@ function AgentEditor({bot, index, services, problems, license, onChange, onDelet
 export default function ConfigEditor({id, value, onChange, setSaveNeeded, disabled}: AdminCustomSettingProps) {
     const [config, setConfig] = useState<Config>(() => parseConfig(value));
     const [license, setLicense] = useState<License | undefined>();
+    // Agents' bot user ids by username, for avatar uploads (saved agents only).
+    const [botIds, setBotIds] = useState<Record<string, string>>({});
     const [problems, setProblems] = useState<ConfigProblem[]>([]);
     const [loadError, setLoadError] = useState('');
 
     useEffect(() => {
-        getAgents().then((r) => setLicense(r.license), () => undefined);
+        getAgents().then((r) => {
+            setLicense(r.license);
+            setBotIds(Object.fromEntries(r.bots.map((b) => [b.username, b.id])));
+        }, () => undefined);
         checkConfig().then((c) => {
             setProblems(c.problems ?? []);
             setLoadError(c.loadError ?? '');
@@ -318,6 +342,7 @@ export default function ConfigEditor({id, value, onChange, setSaveNeeded, disabl
                     services={config.services}
                     problems={problems}
                     license={license}
+                    botUserId={botIds[b.name]}
                     onChange={(n) => setBot(i, n)}
                     onDelete={() => update({...config, bots: config.bots.filter((_, j) => j !== i)})}
                 />
