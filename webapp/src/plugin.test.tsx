@@ -122,6 +122,22 @@ describe('ConfigEditor', () => {
     });
 });
 
+describe('ConfigEditor search and MCP panels', () => {
+    it('keeps upstream shapes for embedding search and MCP servers', () => {
+        serve({'/ai_bots': () => ({bots: [], license}), '/admin/config/check': () => ({problems: []})});
+        const onChange = vi.fn();
+        render(<ConfigEditor id='Config' value={{services: [], bots: [], mcp: {enabled: false}}} onChange={onChange}/>);
+        fireEvent.click(screen.getByLabelText('Enable semantic search'));
+        let latest = onChange.mock.calls[onChange.mock.calls.length - 1][1];
+        expect(latest.embeddingSearchConfig.type).toBe('composite');
+        expect(latest.embeddingSearchConfig.vectorStore.type).toBe('pgvector');
+        fireEvent.click(screen.getByText('Add MCP server'));
+        fireEvent.change(screen.getByLabelText('Server URL'), {target: {value: 'https://mcp.example.com/mcp'}});
+        latest = onChange.mock.calls[onChange.mock.calls.length - 1][1];
+        expect(latest.mcp.servers).toEqual([{name: '', enabled: true, baseURL: 'https://mcp.example.com/mcp', headers: {}}]);
+    });
+});
+
 describe('ConfigEditor pickers and avatar', () => {
     const saved = {
         services: [{id: 's1', name: 'OpenAI', type: 'openai', apiKey: 'sk'}],

@@ -48,7 +48,7 @@ export interface ServiceConfig {
     name: string;
     type: string;
     apiKey?: string;
-    orgID?: string;
+    orgId?: string;
     apiURL?: string;
     defaultModel?: string;
     region?: string;
@@ -57,7 +57,7 @@ export interface ServiceConfig {
     tokenLimit?: number;
     outputTokenLimit?: number;
     streamingTimeoutSeconds?: number;
-    sendUserID?: boolean;
+    sendUserId?: boolean;
     useResponsesAPI?: boolean;
     [other: string]: unknown;
 }

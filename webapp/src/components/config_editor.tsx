@@ -11,12 +11,12 @@ const OPENAI_FAMILY = ['openai', 'azure', 'openaicompatible'];
 
 // Which fields each service type uses (the others are kept but not shown).
 const FIELDS: Record<string, Array<keyof ServiceConfig>> = {
-    openai: ['apiKey', 'orgID', 'apiURL', 'defaultModel', 'tokenLimit', 'outputTokenLimit', 'streamingTimeoutSeconds', 'sendUserID', 'useResponsesAPI'],
-    azure: ['apiKey', 'apiURL', 'defaultModel', 'tokenLimit', 'outputTokenLimit', 'streamingTimeoutSeconds', 'sendUserID', 'useResponsesAPI'],
-    openaicompatible: ['apiKey', 'apiURL', 'defaultModel', 'tokenLimit', 'outputTokenLimit', 'streamingTimeoutSeconds', 'sendUserID', 'useResponsesAPI'],
-    anthropic: ['apiKey', 'apiURL', 'defaultModel', 'tokenLimit', 'outputTokenLimit', 'streamingTimeoutSeconds', 'sendUserID'],
+    openai: ['apiKey', 'orgId', 'apiURL', 'defaultModel', 'tokenLimit', 'outputTokenLimit', 'streamingTimeoutSeconds', 'sendUserId', 'useResponsesAPI'],
+    azure: ['apiKey', 'apiURL', 'defaultModel', 'tokenLimit', 'outputTokenLimit', 'streamingTimeoutSeconds', 'sendUserId', 'useResponsesAPI'],
+    openaicompatible: ['apiKey', 'apiURL', 'defaultModel', 'tokenLimit', 'outputTokenLimit', 'streamingTimeoutSeconds', 'sendUserId', 'useResponsesAPI'],
+    anthropic: ['apiKey', 'apiURL', 'defaultModel', 'tokenLimit', 'outputTokenLimit', 'streamingTimeoutSeconds', 'sendUserId'],
     bedrock: ['region', 'awsAccessKeyID', 'awsSecretAccessKey', 'apiKey', 'apiURL', 'defaultModel', 'tokenLimit', 'outputTokenLimit', 'streamingTimeoutSeconds'],
-    cohere: ['apiKey', 'apiURL', 'defaultModel', 'tokenLimit', 'outputTokenLimit', 'streamingTimeoutSeconds', 'sendUserID'],
+    cohere: ['apiKey', 'apiURL', 'defaultModel', 'tokenLimit', 'outputTokenLimit', 'streamingTimeoutSeconds', 'sendUserId'],
     mistral: ['apiKey', 'apiURL', 'defaultModel', 'tokenLimit', 'outputTokenLimit', 'streamingTimeoutSeconds'],
     asage: ['apiKey', 'apiURL', 'defaultModel'],
 };
@@ -31,7 +31,7 @@ const REQUIRED: Record<string, Array<keyof ServiceConfig>> = {
     asage: ['apiKey'],
 };
 const NUMBER_FIELDS = ['tokenLimit', 'outputTokenLimit', 'streamingTimeoutSeconds'];
-const BOOL_FIELDS = ['sendUserID', 'useResponsesAPI'];
+const BOOL_FIELDS = ['sendUserId', 'useResponsesAPI'];
 const SECRET_FIELDS = ['apiKey', 'awsSecretAccessKey'];
 
 function newId(): string {
@@ -92,7 +92,7 @@ function ServiceEditor({service, index, usedBy, problems, disabled, onChange, on
                 serviceType: service.type,
                 apiKey: service.apiKey ?? '',
                 apiURL: service.apiURL ?? '',
-                orgID: service.orgID ?? '',
+                orgID: service.orgId ?? '',
             });
             setModels(t('ai.config.modelsFetched', {count: list.length}) + (list.length ? `: ${list.map((m) => m.id).join(', ')}` : ''));
         } catch (e) {
@@ -269,6 +269,101 @@ function AgentEditor({bot, index, services, problems, license, botUserId, onChan
     );
 }
 
+type Obj = Record<string, unknown>;
+
+const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+
+// Semantic search settings, kept in upstream's shape so a saved configuration carries over.
+function EmbeddingPanel({value, locked, onChange}: {value: Obj; locked: boolean; onChange: (v: Obj) => void}) {
+    const provider = obj(value.embeddingProvider);
+    const params = obj(provider.parameters);
+    const chunking = obj(value.chunkingOptions);
+    const setProvider = (k: string, v: unknown) => onChange({...value, embeddingProvider: {...provider, parameters: {...params, [k]: v}}});
+    const setChunking = (k: string, v: unknown) => onChange({...value, chunkingOptions: {...chunking, [k]: v}});
+    return (
+        <fieldset disabled={locked}>
+            <legend>{t('ai.config.embeddingSearch')}</legend>
+            <p>{locked ? t('ai.config.licenseNeeded') : t('ai.config.comingLater')}</p>
+            <Field label={t('ai.config.embeddingEnabled')}>
+                <input
+                    type='checkbox'
+                    checked={value.type === 'composite'}
+                    onChange={(e) => onChange({...value, type: e.target.checked ? 'composite' : '', vectorStore: {type: 'pgvector', parameters: {}}})}
+                />
+            </Field>
+            <Field label={t('ai.config.embeddingProvider')}>
+                <select value={String(provider.type ?? 'openai')} onChange={(e) => onChange({...value, embeddingProvider: {...provider, type: e.target.value}})}>
+                    {['openai', 'openai-compatible'].map((x) => <option key={x} value={x}>{x}</option>)}
+                </select>
+            </Field>
+            <Field label={t('ai.config.apiKey')}>
+                <input type='password' value={String(params.apiKey ?? '')} onChange={(e) => setProvider('apiKey', e.target.value)}/>
+            </Field>
+            <Field label={t('ai.config.apiURL')}>
+                <input value={String(params.apiURL ?? '')} onChange={(e) => setProvider('apiURL', e.target.value)}/>
+            </Field>
+            <Field label={t('ai.config.embeddingModel')}>
+                <input value={String(params.embeddingModel ?? '')} onChange={(e) => setProvider('embeddingModel', e.target.value)}/>
+            </Field>
+            <Field label={t('ai.config.dimensions')}>
+                <input type='number' value={Number(value.dimensions ?? 0)} onChange={(e) => onChange({...value, dimensions: Number(e.target.value) || 0})}/>
+            </Field>
+            <Field label={t('ai.config.chunkSize')}>
+                <input type='number' value={Number(chunking.chunkSize ?? 1000)} onChange={(e) => setChunking('chunkSize', Number(e.target.value) || 0)}/>
+            </Field>
+            <Field label={t('ai.config.chunkOverlap')}>
+                <input type='number' value={Number(chunking.chunkOverlap ?? 200)} onChange={(e) => setChunking('chunkOverlap', Number(e.target.value) || 0)}/>
+            </Field>
+        </fieldset>
+    );
+}
+
+function McpPanel({value, locked, onChange}: {value: Obj; locked: boolean; onChange: (v: Obj) => void}) {
+    const servers = Array.isArray(value.servers) ? (value.servers as Obj[]) : [];
+    const setServer = (i: number, k: string, v: unknown) => onChange({...value, servers: servers.map((s, j) => (j === i ? {...s, [k]: v} : s))});
+    const flag = (k: string, checked: boolean, v: Obj = value) => onChange({...v, [k]: checked});
+    return (
+        <fieldset disabled={locked}>
+            <legend>{t('ai.config.mcp')}</legend>
+            <p>{locked ? t('ai.config.licenseNeeded') : t('ai.config.comingLater')}</p>
+            <Field label={t('ai.config.mcpEnabled')}>
+                <input type='checkbox' checked={Boolean(value.enabled)} onChange={(e) => flag('enabled', e.target.checked)}/>
+            </Field>
+            <Field label={t('ai.config.mcpEmbedded')}>
+                <input
+                    type='checkbox'
+                    checked={Boolean(obj(value.embeddedServer).enabled)}
+                    onChange={(e) => onChange({...value, embeddedServer: {...obj(value.embeddedServer), enabled: e.target.checked}})}
+                />
+            </Field>
+            <Field label={t('ai.config.mcpPluginServer')}>
+                <input type='checkbox' checked={Boolean(value.enablePluginServer)} onChange={(e) => flag('enablePluginServer', e.target.checked)}/>
+            </Field>
+            <Field label={t('ai.config.mcpIdle')}>
+                <input type='number' value={Number(value.idleTimeoutMinutes ?? 30)} onChange={(e) => onChange({...value, idleTimeoutMinutes: Number(e.target.value) || 0})}/>
+            </Field>
+            {servers.map((s, i) => (
+                <fieldset key={i}>
+                    <legend>{String(s.name || s.baseURL || '')}</legend>
+                    <Field label={t('ai.config.name')}>
+                        <input value={String(s.name ?? '')} onChange={(e) => setServer(i, 'name', e.target.value)}/>
+                    </Field>
+                    <Field label={t('ai.config.mcpURL')}>
+                        <input value={String(s.baseURL ?? '')} onChange={(e) => setServer(i, 'baseURL', e.target.value)}/>
+                    </Field>
+                    <Field label={t('ai.config.mcpServerEnabled')}>
+                        <input type='checkbox' checked={s.enabled !== false} onChange={(e) => setServer(i, 'enabled', e.target.checked)}/>
+                    </Field>
+                    <button type='button' onClick={() => onChange({...value, servers: servers.filter((_, j) => j !== i)})}>{t('ai.config.delete')}</button>
+                </fieldset>
+            ))}
+            <button type='button' onClick={() => onChange({...value, servers: [...servers, {name: '', enabled: true, baseURL: '', headers: {}}]})}>
+                {t('ai.config.mcpAddServer')}
+            </button>
+        </fieldset>
+    );
+}
+
 // The System Console's "Config" setting: the whole plugin configuration, saved as one object
 // the way Mattermost saves plugin settings.
 export default function ConfigEditor({id, value, onChange, setSaveNeeded, disabled}: AdminCustomSettingProps) {
@@ -381,10 +476,16 @@ export default function ConfigEditor({id, value, onChange, setSaveNeeded, disabl
             <Field label={t('ai.config.allowedUpstreamHostnames')}>
                 <input value={config.allowedUpstreamHostnames ?? ''} onChange={(e) => update({...config, allowedUpstreamHostnames: e.target.value})}/>
             </Field>
-            <h3>{t('ai.config.embeddingSearch')}</h3>
-            <p>{license && !license.embeddingSearch ? t('ai.config.licenseNeeded') : t('ai.config.comingLater')}</p>
-            <h3>{t('ai.config.mcp')}</h3>
-            <p>{license && !license.mcp ? t('ai.config.licenseNeeded') : t('ai.config.comingLater')}</p>
+            <EmbeddingPanel
+                value={(config.embeddingSearchConfig ?? {}) as Obj}
+                locked={license !== undefined && !license.embeddingSearch}
+                onChange={(v) => update({...config, embeddingSearchConfig: v})}
+            />
+            <McpPanel
+                value={(config.mcp ?? {}) as Obj}
+                locked={license !== undefined && !license.mcp}
+                onChange={(v) => update({...config, mcp: v})}
+            />
         </div>
     );
 }
