@@ -219,6 +219,14 @@ describe('LLMBotPost', () => {
         expect(JSON.parse(String(call?.init?.body))).toEqual({accepted_tool_ids: ['c1']});
     });
 
+    it('lists the posts a search answer used', () => {
+        serve({});
+        const results = JSON.stringify([{postId: 'x1', channelId: 'c', channelName: 'Town Square', userId: 'u', username: 'alice', content: 'Release is Friday', score: 0.9}]);
+        render(<LLMBotPost post={{...post, message: 'Friday.', props: {...post.props, search_results: results}}} currentUserId='u1'/>);
+        expect(screen.getByText('Town Square · @alice')).toBeTruthy();
+        expect(screen.getByText('Release is Friday')).toBeTruthy();
+    });
+
     it('lists the sources of cited answers', () => {
         serve({});
         const annotations = JSON.stringify([{type: 'url_citation', start_index: 0, end_index: 4, url: 'https://example.com', title: 'Example', index: 1}]);

@@ -110,6 +110,30 @@ function Sources({annotations}: {annotations: Annotation[]}) {
     );
 }
 
+interface SearchResult {
+    postId: string;
+    channelName: string;
+    username: string;
+    content: string;
+}
+
+// Posts a search answer was based on (the `search_results` prop).
+function SearchSources({results}: {results: SearchResult[]}) {
+    return (
+        <div className='mattermost-ai-sources'>
+            <strong>{t('ai.post.sources')}</strong>
+            <ol>
+                {results.map((r) => (
+                    <li key={r.postId}>
+                        <a href={`${window.basename ?? ''}/_redirect/pl/${r.postId}`}>{`${r.channelName} · @${r.username}`}</a>
+                        <div>{r.content.length > 200 ? `${r.content.slice(0, 200)}…` : r.content}</div>
+                    </li>
+                ))}
+            </ol>
+        </div>
+    );
+}
+
 export default function LLMBotPost({post, currentUserId}: LLMBotPostProps) {
     const live = useLiveAnswer(post.id);
     const props = post.props ?? {};
@@ -118,6 +142,7 @@ export default function LLMBotPost({post, currentUserId}: LLMBotPostProps) {
     const reasoning = live?.reasoning ?? (typeof props.reasoning_summary === 'string' ? props.reasoning_summary : '');
     const calls = live?.toolCalls ?? parseList<ToolCall>(props.pending_tool_call) ?? [];
     const annotations = live?.annotations ?? parseList<Annotation>(props.annotations) ?? [];
+    const searchResults = parseList<SearchResult>(props.search_results) ?? [];
     const isRequester = Boolean(currentUserId) && props.llm_requester_user_id === currentUserId;
     const [error, setError] = useState('');
     const run = (f: () => Promise<void>) => async () => {
@@ -145,6 +170,7 @@ export default function LLMBotPost({post, currentUserId}: LLMBotPostProps) {
                 />
             )}
             {annotations.length > 0 && <Sources annotations={annotations}/>}
+            {searchResults.length > 0 && <SearchSources results={searchResults}/>}
             <div className='mattermost-ai-post-controls'>
                 {isRequester && streaming && (
                     <button
