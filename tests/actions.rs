@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use mattermost_ai::host::model::{License, Post};
-use mattermost_simulator::fake_provider::{FakeProvider, Script};
+use mattermost_simulator::fake_provider::{FakeProvider, Script, one_agent_config};
 use mattermost_simulator::{Data, Simulator, Transport};
 use serde_json::{Value, json};
 
@@ -58,16 +58,9 @@ async fn world(t: Transport, licensed: bool, service: Value, agent: Value, scrip
         let system = seen.body["messages"][0]["content"].as_str().unwrap_or("");
         system.starts_with("Write a title").then(|| sse(&["A title"]))
     });
-    let mut svc = json!({"id": "svc", "name": "Fake", "type": "openai", "apiKey": "sk-test", "apiURL": fake.url, "defaultModel": "gpt-4o"});
-    let mut bot = json!({"id": "b1", "name": "ai", "displayName": "Assistant", "serviceID": "svc"});
-    for (v, extra) in [(&mut svc, service), (&mut bot, agent)] {
-        if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
-            o.extend(e.clone());
-        }
-    }
     let mut b = Simulator::builder(BIN)
         .transport(t)
-        .plugin_config(json!({"config": {"services": [svc], "bots": [bot]}}));
+        .plugin_config(one_agent_config(&fake.url, service, agent, json!({})));
     if licensed {
         b = b.license(enterprise());
     }

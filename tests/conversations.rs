@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use mattermost_simulator::fake_provider::{FakeProvider, Script};
+use mattermost_simulator::fake_provider::{FakeProvider, Script, one_agent_config};
 use mattermost_simulator::{Data, Simulator, Transport};
 use serde_json::{Value, json};
 
@@ -38,16 +38,11 @@ fn answer(parts: &[&str], delay: u64) -> Script {
 }
 
 fn config(url: &str, agent: Value) -> Value {
-    let mut bot = json!({"id": "b1", "name": "ai", "displayName": "Assistant", "serviceID": "svc",
-        "customInstructions": "Answer like a pirate.", "enableVision": true});
+    let mut bot = json!({"customInstructions": "Answer like a pirate.", "enableVision": true});
     if let (Some(b), Some(extra)) = (bot.as_object_mut(), agent.as_object()) {
         b.extend(extra.clone());
     }
-    json!({"config": {
-        "services": [{"id": "svc", "name": "Fake", "type": "openai", "apiKey": "sk-test", "apiURL": url,
-                      "defaultModel": "gpt-4o", "streamingTimeoutSeconds": 2}],
-        "bots": [bot],
-    }})
+    one_agent_config(url, json!({"streamingTimeoutSeconds": 2}), bot, json!({}))
 }
 
 struct World {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use mattermost_ai::host::model::License;
 use mattermost_ai::usage::log::TokenLog;
 use mattermost_ai::usage::{UsageObserver, UsageRecord};
-use mattermost_simulator::fake_provider::{FakeProvider, Script};
+use mattermost_simulator::fake_provider::{FakeProvider, Script, one_agent_config};
 use mattermost_simulator::{Simulator, Transport};
 use serde_json::{Value, json};
 
@@ -55,11 +55,12 @@ async fn metrics_and_token_log_follow_a_conversation(t: Transport) {
             sku_short_name: "enterprise".into(),
             ..Default::default()
         })
-        .plugin_config(json!({"config": {
-            "enableTokenUsageLogging": true,
-            "services": [{"id": "svc", "name": "Fake", "type": "openai", "apiKey": "sk-test", "apiURL": fake.url, "defaultModel": "gpt-4o"}],
-            "bots": [{"id": "b1", "name": "ai", "displayName": "Assistant", "serviceID": "svc"}],
-        }}))
+        .plugin_config(one_agent_config(
+            &fake.url,
+            json!({}),
+            json!({}),
+            json!({"enableTokenUsageLogging": true}),
+        ))
         .start()
         .await
         .unwrap();
@@ -234,11 +235,12 @@ async fn the_llm_trace_logs_the_rendered_request(t: Transport) {
     let fake = FakeProvider::start(vec![answer("Sure.")]).await.unwrap();
     let sim = Simulator::builder(BIN)
         .transport(t)
-        .plugin_config(json!({"config": {
-            "enableLLMTrace": true,
-            "services": [{"id": "svc", "name": "Fake", "type": "openai", "apiKey": "sk-very-secret", "apiURL": fake.url, "defaultModel": "gpt-4o"}],
-            "bots": [{"id": "b1", "name": "ai", "displayName": "Assistant", "serviceID": "svc"}],
-        }}))
+        .plugin_config(one_agent_config(
+            &fake.url,
+            json!({"apiKey": "sk-very-secret"}),
+            json!({}),
+            json!({"enableLLMTrace": true}),
+        ))
         .start()
         .await
         .unwrap();

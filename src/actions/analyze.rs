@@ -42,10 +42,7 @@ pub async fn start(
         &[(REFERENCED_THREAD, json!(root)), (PROMPT_TYPE, json!(kind))],
     )
     .await?;
-    let started = Started {
-        postid: reply.id.clone(),
-        channelid: reply.channel_id.clone(),
-    };
+    let started = Started::of(&reply);
     let (core, kind) = (core.clone(), kind.to_owned());
     tokio::spawn(async move { run(&core, api, turn, reply, &root, &kind, &channel).await });
     Ok(started)

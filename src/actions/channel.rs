@@ -93,10 +93,7 @@ pub async fn start(
         ],
     )
     .await?;
-    let started = Started {
-        postid: reply.id.clone(),
-        channelid: reply.channel_id.clone(),
-    };
+    let started = Started::of(&reply);
     let core = core.clone();
     tokio::spawn(async move {
         let built = build(&core, api.as_ref(), &turn, &channel, &req.preset_prompt, from, to);

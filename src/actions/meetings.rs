@@ -146,10 +146,7 @@ pub async fn summarize(
         ],
     )
     .await?;
-    let started = Started {
-        postid: reply.id.clone(),
-        channelid: reply.channel_id.clone(),
-    };
+    let started = Started::of(&reply);
     let core = core.clone();
     tokio::spawn(async move {
         let built = build(&core, &turn, &channel, &lines);

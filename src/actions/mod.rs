@@ -38,6 +38,15 @@ pub struct Started {
     pub channelid: String,
 }
 
+impl Started {
+    pub fn of(post: &Post) -> Self {
+        Started {
+            postid: post.id.clone(),
+            channelid: post.channel_id.clone(),
+        }
+    }
+}
+
 /// The agent named by `?botUsername=`, or the default agent when none or an unknown one is named.
 pub fn agent(snap: &Snapshot, username: Option<&str>) -> Result<(BotConfig, String), ActionError> {
     let named = username

@@ -157,7 +157,7 @@ impl Converse {
         format!(
             "{}/model/{}/converse-stream",
             self.endpoint,
-            encode_segment(model)
+            crate::outbound::encode_component(model)
         )
     }
 
@@ -168,16 +168,6 @@ impl Converse {
             Auth::Chain => chain(&self.env).await.map(Some),
         }
     }
-}
-
-/// Percent-encodes one path segment (model ids hold `:`).
-fn encode_segment(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn blocks(m: &Message) -> (&'static str, Vec<Value>) {

@@ -334,3 +334,14 @@ pub fn bytes_stream(
         .bytes_stream()
         .map(move |chunk| chunk.map_err(|e| OutboundError::with_host(e, host.clone())))
 }
+
+/// Percent-encodes a URL path segment or query value (everything but RFC 3986's unreserved
+/// characters).
+pub fn encode_component(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -66,7 +66,7 @@ impl Tool for GetJiraIssue {
         let jql = format!("key in ({})", keys.join(","));
         let url = format!(
             "{base}/rest/api/2/search?jql={}&fields=summary,description,status,assignee,reporter,priority,issuetype,created,updated",
-            encode(&jql)
+            crate::outbound::encode_component(&jql)
         );
         let resp = ctx
             .outbound
@@ -118,16 +118,6 @@ impl Tool for GetJiraIssue {
             .collect();
         Ok(out.join("\n\n"))
     }
-}
-
-/// Percent-encodes a query value.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -99,6 +99,27 @@ impl Script {
     }
 }
 
+/// A plugin configuration (`{"config": …}`) with one OpenAI service `svc` at `url` and one
+/// agent `ai` on it; the objects given merge into the service, the agent and the top level.
+pub fn one_agent_config(url: &str, service: Value, agent: Value, top: Value) -> Value {
+    let merge = |mut base: Value, extra: Value| {
+        if let (Some(b), Value::Object(e)) = (base.as_object_mut(), extra) {
+            b.extend(e);
+        }
+        base
+    };
+    let svc = merge(
+        serde_json::json!({"id": "svc", "name": "Fake", "type": "openai", "apiKey": "sk-test", "apiURL": url, "defaultModel": "gpt-4o"}),
+        service,
+    );
+    let bot = merge(
+        serde_json::json!({"id": "b1", "name": "ai", "displayName": "Assistant", "serviceID": "svc"}),
+        agent,
+    );
+    let config = merge(serde_json::json!({"services": [svc], "bots": [bot]}), top);
+    serde_json::json!({ "config": config })
+}
+
 /// One request the fake received.
 #[derive(Clone, Debug)]
 pub struct Seen {

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use mattermost_simulator::fake_provider::{FakeProvider, Script};
+use mattermost_simulator::fake_provider::{FakeProvider, Script, one_agent_config};
 use mattermost_simulator::{Simulator, Transport};
 use serde_json::json;
 
@@ -79,10 +79,7 @@ async fn run(a: Args) -> Result<(), String> {
     let fake = FakeProvider::start(vec![script(a.tokens, a.interval_ms)])
         .await
         .map_err(|e| e.to_string())?;
-    let config = json!({"config": {
-        "services": [{"id": "svc", "name": "Fake", "type": "openai", "apiKey": "sk-bench", "apiURL": fake.url, "defaultModel": "gpt-4o"}],
-        "bots": [{"id": "b1", "name": "ai", "displayName": "Assistant", "serviceID": "svc"}],
-    }});
+    let config = one_agent_config(&fake.url, json!({}), json!({}), json!({}));
     let sim = Simulator::builder(&a.plugin)
         .transport(a.transport)
         .plugin_config(config)
