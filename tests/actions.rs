@@ -65,14 +65,7 @@ async fn world(t: Transport, licensed: bool, service: Value, agent: Value, scrip
         b = b.license(enterprise());
     }
     let sim = b.start().await.unwrap_or_else(|e| panic!("start ({t:?}): {e}"));
-    let bot = sim
-        .data()
-        .bots
-        .values()
-        .find(|b| b.username == "ai")
-        .unwrap()
-        .user_id
-        .clone();
+    let bot = sim.bot_user_id("ai").expect("the agent's bot exists");
     let (alice, at) = sim.add_user("alice", "system_user");
     let (bob, bt) = sim.add_user("bob", "system_user");
     let team = sim.add_team("t");

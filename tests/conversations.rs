@@ -60,13 +60,7 @@ async fn world(t: Transport, scripts: Vec<Script>, agent: Value) -> World {
         .start()
         .await
         .unwrap_or_else(|e| panic!("start ({t:?}): {e}"));
-    let bot_id = sim
-        .data()
-        .bots
-        .values()
-        .find(|b| b.username == "ai")
-        .map(|b| b.user_id.clone())
-        .expect("the agent's bot exists");
+    let bot_id = sim.bot_user_id("ai").expect("the agent's bot exists");
     let (alice, token) = sim.add_user("alice", "system_user");
     World {
         sim,

@@ -64,14 +64,7 @@ async fn metrics_and_token_log_follow_a_conversation(t: Transport) {
         .start()
         .await
         .unwrap();
-    let bot = sim
-        .data()
-        .bots
-        .values()
-        .find(|b| b.username == "ai")
-        .unwrap()
-        .user_id
-        .clone();
+    let bot = sim.bot_user_id("ai").expect("the agent's bot exists");
     let (alice, token) = sim.add_user("alice", "system_user");
     let (_, admin) = sim.add_user("root", "system_user system_admin");
     let team = sim.add_team("t");
@@ -244,14 +237,7 @@ async fn the_llm_trace_logs_the_rendered_request(t: Transport) {
         .start()
         .await
         .unwrap();
-    let bot = sim
-        .data()
-        .bots
-        .values()
-        .find(|b| b.username == "ai")
-        .unwrap()
-        .user_id
-        .clone();
+    let bot = sim.bot_user_id("ai").expect("the agent's bot exists");
     let (alice, _) = sim.add_user("alice", "system_user");
     let dm = sim.direct_channel(&alice.id, &bot);
     sim.post_as(&alice.id, &dm.id, "Trace me", "").await.unwrap();

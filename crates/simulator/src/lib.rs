@@ -351,6 +351,15 @@ impl Simulator {
         }
     }
 
+    /// The user id of the bot with this username, once the plugin has created it.
+    pub fn bot_user_id(&self, username: &str) -> Option<String> {
+        self.data()
+            .bots
+            .values()
+            .find(|b| b.username == username)
+            .map(|b| b.user_id.clone())
+    }
+
     /// The direct channel of two users, created as the server would on first use.
     pub fn direct_channel(&self, a: &str, b: &str) -> Channel {
         self.data().direct_channel(a, b).unwrap_or_default()

@@ -86,13 +86,7 @@ async fn run(a: Args) -> Result<(), String> {
         .start()
         .await
         .map_err(|e| e.to_string())?;
-    let bot = sim
-        .data()
-        .bots
-        .values()
-        .find(|b| b.username == "ai")
-        .map(|b| b.user_id.clone())
-        .ok_or("the agent's bot was not created")?;
+    let bot = sim.bot_user_id("ai").ok_or("the agent's bot was not created")?;
     let mut users = Vec::new();
     for i in 0..a.conversations {
         let (u, _) = sim.add_user(&format!("user{i}"), "system_user");
