@@ -75,6 +75,7 @@ pub struct Core {
     /// Every model call's token counts go here; metrics and the usage log subscribe.
     pub usage: crate::usage::UsageSink,
     pub streams: crate::conversations::registry::Streams,
+    pub direct_channels: crate::conversations::channel_kinds::DirectChannels,
 }
 
 impl Core {
@@ -143,6 +144,7 @@ impl Plugin {
             prompts: crate::conversations::prompts::Prompts::load(),
             usage,
             streams: Default::default(),
+            direct_channels: Default::default(),
         });
         let router = crate::http::router(core.clone());
         Ok(Self { core, router })

@@ -212,6 +212,9 @@ async fn mentions_are_answered_in_the_thread_and_other_posts_ignored(t: Transpor
     ] {
         w.sim.post_as(&w.alice.0, &town.id, ignored, "").await.unwrap();
     }
+    // Posts nobody answers cost one channel lookup per channel, not one per post.
+    let lookups = w.sim.calls().iter().filter(|c| c.method == "GetChannel").count();
+    assert_eq!(lookups, 1);
     // Posts from other bots, webhooks, the system and remote clusters are not answered.
     let (other_bot, _) = w.sim.add_user("otherbot", "system_user");
     w.sim.data().users.get_mut(&other_bot.id).unwrap().is_bot = true;
@@ -251,6 +254,7 @@ async fn mentions_are_answered_in_the_thread_and_other_posts_ignored(t: Transpor
     w.sim.settle().await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(w.fake.requests(), 0, "nothing above is answered");
+
     assert!(bot_posts(&w).is_empty());
 
     // A mention is answered in its thread, visible to the channel.

@@ -1,6 +1,7 @@
 //! Conversations with agents: which posts an agent answers, what it is told, and streaming the
 //! answer into bot posts; plus stop, regenerate, restart recovery and conversation titles.
 
+pub mod channel_kinds;
 pub mod context;
 pub mod mention;
 pub mod notifications;
@@ -48,16 +49,6 @@ fn ignored(post: &Post) -> bool {
                 || prop_true(post, "from_bot")))
 }
 
-/// The other member of a direct channel (its name is the two user ids joined by `__`).
-fn dm_partner(channel: &Channel, me: &str) -> Option<String> {
-    let (a, b) = channel.name.split_once("__")?;
-    match (a == me, b == me) {
-        (true, false) => Some(b.to_owned()),
-        (false, true) => Some(a.to_owned()),
-        _ => None,
-    }
-}
-
 /// Everything one answer needs, resolved once.
 pub struct Turn {
     pub bot: BotConfig,
@@ -74,8 +65,9 @@ pub async fn on_post(core: &Arc<Core>, post: Post) {
     if snap.bot_ids.is_empty() || snap.bot_ids.values().any(|id| *id == post.user_id) || ignored(&post) {
         return;
     }
-    let channel = match api.get_channel(&post.channel_id).await {
-        Ok(c) => c,
+    // Decided from the cached channel kind first: only posts an agent answers cost more calls.
+    let dm = match core.direct_channels.members(api.as_ref(), &post.channel_id).await {
+        Ok(m) => m,
         Err(e) => {
             tracing::warn!(post_id = %post.id, error = %e, "could not read the post's channel");
             return;
@@ -86,8 +78,13 @@ pub async fn on_post(core: &Arc<Core>, post: Post) {
             .find(|b| snap.bot_ids.get(&b.name).map(String::as_str) == Some(user_id))
             .cloned()
     };
-    let bot = if channel.is_direct() {
-        match dm_partner(&channel, &post.user_id).and_then(|partner| agent_of(&partner)) {
+    let bot = if let Some((a, b)) = dm {
+        let partner = match (a == post.user_id, b == post.user_id) {
+            (true, false) => b,
+            (false, true) => a,
+            _ => return,
+        };
+        match agent_of(&partner) {
             Some(b) => b,
             None => return,
         }
@@ -104,6 +101,13 @@ pub async fn on_post(core: &Arc<Core>, post: Post) {
     };
     let Some(bot_user_id) = snap.bot_ids.get(&bot.name).cloned() else {
         return;
+    };
+    let channel = match api.get_channel(&post.channel_id).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(post_id = %post.id, error = %e, "could not read the post's channel");
+            return;
+        }
     };
     let user = match api.get_user(&post.user_id).await {
         Ok(u) => u,
