@@ -17,14 +17,15 @@ pub struct DirectChannels {
 }
 
 impl DirectChannels {
-    /// The members of `channel_id` if it is a DM, asking the server once per channel.
+    /// The members of `channel_id` if it is a DM, asking the server once per channel; the
+    /// channel itself comes back too when it was just fetched, so callers need not ask again.
     pub async fn members(
         &self,
         api: &dyn MattermostApi,
         channel_id: &str,
-    ) -> Result<Option<(String, String)>, crate::host::ApiError> {
+    ) -> Result<(Option<(String, String)>, Option<Channel>), crate::host::ApiError> {
         if let Some(k) = self.known.lock().ok().and_then(|m| m.get(channel_id).cloned()) {
-            return Ok(k);
+            return Ok((k, None));
         }
         let channel = api.get_channel(channel_id).await?;
         let members = dm_members(&channel);
@@ -34,7 +35,7 @@ impl DirectChannels {
             }
             m.insert(channel_id.to_owned(), members.clone());
         }
-        Ok(members)
+        Ok((members, Some(channel)))
     }
 }
 

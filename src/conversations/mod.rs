@@ -66,7 +66,7 @@ pub async fn on_post(core: &Arc<Core>, post: Post) {
         return;
     }
     // Decided from the cached channel kind first: only posts an agent answers cost more calls.
-    let dm = match core.direct_channels.members(api.as_ref(), &post.channel_id).await {
+    let (dm, fetched) = match core.direct_channels.members(api.as_ref(), &post.channel_id).await {
         Ok(m) => m,
         Err(e) => {
             tracing::warn!(post_id = %post.id, error = %e, "could not read the post's channel");
@@ -102,12 +102,15 @@ pub async fn on_post(core: &Arc<Core>, post: Post) {
     let Some(bot_user_id) = snap.bot_ids.get(&bot.name).cloned() else {
         return;
     };
-    let channel = match api.get_channel(&post.channel_id).await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::warn!(post_id = %post.id, error = %e, "could not read the post's channel");
-            return;
-        }
+    let channel = match fetched {
+        Some(c) => c,
+        None => match api.get_channel(&post.channel_id).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(post_id = %post.id, error = %e, "could not read the post's channel");
+                return;
+            }
+        },
     };
     let user = match api.get_user(&post.user_id).await {
         Ok(u) => u,
