@@ -515,11 +515,25 @@ async fn an_answer_interrupted_by_a_restart_is_finished(t: Transport) {
         ..Default::default()
     };
     let half = w.sim.data().insert_post(half).unwrap();
+    // A mark never renewed (or from before heartbeats) is stale; a fresh one belongs to an
+    // answer another cluster node is still writing and is left alone.
     w.sim.data().kv_put(
         &format!("streaming_post_{}", half.id),
         dm.id.clone().into_bytes(),
         0,
     );
+    let live = mattermost_ai::host::model::Post {
+        user_id: w.bot_id.clone(),
+        channel_id: dm.id.clone(),
+        message: "Still streaming elsewhere".into(),
+        post_type: "custom_llmbot".into(),
+        ..Default::default()
+    };
+    let live = w.sim.data().insert_post(live).unwrap();
+    let now = mattermost_simulator::now_millis().to_string().into_bytes();
+    w.sim
+        .data()
+        .kv_put(&format!("streaming_post_{}", live.id), now, 0);
     w.sim.conn.on_activate().await.unwrap();
     assert!(
         w.sim
@@ -531,6 +545,8 @@ async fn an_answer_interrupted_by_a_restart_is_finished(t: Transport) {
     let d = w.sim.data();
     assert!(d.posts[&half.id].message.starts_with("Partial answer"));
     assert!(!d.kv.contains_key(&format!("streaming_post_{}", half.id)));
+    assert_eq!(d.posts[&live.id].message, "Still streaming elsewhere");
+    assert!(d.kv.contains_key(&format!("streaming_post_{}", live.id)));
 }
 
 async fn no_push_or_mail_for_an_answer_the_asker_is_waiting_for(t: Transport) {

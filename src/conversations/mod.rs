@@ -27,6 +27,18 @@ use stream::{Ending, props};
 pub const BOT_POST_TYPE: &str = "custom_llmbot";
 /// KV prefix marking an answer that is streaming, so a restart can finish it.
 pub const STREAMING_KEY_PREFIX: &str = "streaming_post_";
+/// How often a streaming answer renews its mark (the value: milliseconds since the epoch), so
+/// another cluster node restarting does not take a live answer for an interrupted one.
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(20);
+/// A mark not renewed for this long belongs to an answer nobody is writing any more.
+const STALE_AFTER_MS: i64 = 60_000;
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
 /// Room kept for the answer when trimming history.
 pub const ANSWER_RESERVE_TOKENS: u64 = 4096;
 
@@ -208,9 +220,18 @@ pub async fn stream_request(
 ) -> stream::Outcome {
     let registration = core.streams.register(&reply.id);
     let marker = format!("{STREAMING_KEY_PREFIX}{}", reply.id);
-    if let Err(e) = api.kv_set(&marker, reply.channel_id.as_bytes()).await {
+    if let Err(e) = api.kv_set(&marker, now_ms().to_string().as_bytes()).await {
         tracing::warn!(error = %e, "could not mark the answer as streaming");
     }
+    let heartbeat = {
+        let (api, marker) = (api.clone(), marker.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(HEARTBEAT).await;
+                let _ = api.kv_set(&marker, now_ms().to_string().as_bytes()).await;
+            }
+        })
+    };
     let mut input_tokens = 0;
     let events = match build.await {
         Ok((model, request)) => {
@@ -230,6 +251,7 @@ pub async fn stream_request(
     });
     let outcome = stream::run(api.clone(), reply, events, registration.token.clone()).await;
     drop(registration);
+    heartbeat.abort();
     if let Err(e) = api.kv_delete(&marker).await {
         tracing::warn!(error = %e, "could not clear the streaming mark");
     }
@@ -696,7 +718,17 @@ pub async fn tool_call(
 /// At activation: answers left mid-stream by a previous run get an "interrupted" note instead
 /// of staying in streaming state forever.
 pub async fn recover_interrupted(core: &Arc<Core>) {
-    let Some(api) = core.api() else { return };
+    // Marks still renewed belong to answers another node is writing; they get a second look
+    // once they would have gone stale.
+    if finish_stale(core).await {
+        tokio::time::sleep(std::time::Duration::from_millis(STALE_AFTER_MS as u64 + 30_000)).await;
+        finish_stale(core).await;
+    }
+}
+
+/// Finishes the answers whose marks went stale; true when live marks were left alone.
+async fn finish_stale(core: &Arc<Core>) -> bool {
+    let Some(api) = core.api() else { return false };
     let mut keys = Vec::new();
     for page in 0.. {
         match api.kv_list(page, 200).await {
@@ -709,13 +741,22 @@ pub async fn recover_interrupted(core: &Arc<Core>) {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "could not list interrupted answers");
-                return;
+                return false;
             }
         }
     }
+    let mut live_elsewhere = false;
     for key in keys {
         let post_id = &key[STREAMING_KEY_PREFIX.len()..];
         if core.streams.is_active(post_id) {
+            continue;
+        }
+        let renewed = match api.kv_get(&key).await {
+            Ok(Some(v)) => String::from_utf8_lossy(&v).trim().parse::<i64>().ok(),
+            _ => None,
+        };
+        if renewed.is_some_and(|t| now_ms() - t < STALE_AFTER_MS) {
+            live_elsewhere = true;
             continue;
         }
         if let Ok(mut post) = api.get_post(post_id).await {
@@ -746,4 +787,5 @@ pub async fn recover_interrupted(core: &Arc<Core>) {
             tracing::warn!(error = %e, "could not clear a streaming mark");
         }
     }
+    live_elsewhere
 }
