@@ -323,12 +323,22 @@ async fn history_carries_earlier_turns_and_attachments(t: Transport) {
         .state
         .add_file(&dm.id, "notes.txt", b"remember the milk".to_vec())
         .unwrap();
+    // A PDF the server extracted text from (FileInfo.Content, carried by net/rpc only).
+    let pdf = w
+        .sim
+        .state
+        .add_file(&dm.id, "report.pdf", b"%PDF-1.7 binary".to_vec())
+        .unwrap();
+    if let Some((info, _)) = w.sim.data().files.get_mut(&pdf.id) {
+        info.mime_type = "application/pdf".into();
+        info.content = "quarterly numbers are up".into();
+    }
     let mut p = mattermost_ai::host::model::Post {
         user_id: w.alice.0.clone(),
         channel_id: dm.id.clone(),
         root_id: root.id.clone(),
         message: "What is in these?".into(),
-        file_ids: vec![png.id.clone(), notes.id.clone()],
+        file_ids: vec![png.id.clone(), notes.id.clone(), pdf.id.clone()],
         ..Default::default()
     };
     p = w.sim.data().insert_post(p).unwrap();
@@ -356,6 +366,17 @@ async fn history_carries_earlier_turns_and_attachments(t: Transport) {
         last.contains("remember the milk"),
         "text attachments are read: {last}"
     );
+    if t == Transport::NetRpc {
+        assert!(
+            last.contains("quarterly numbers are up"),
+            "extracted text is used: {last}"
+        );
+    } else {
+        assert!(
+            last.contains("report.pdf") && last.contains("cannot be read"),
+            "{last}"
+        );
+    }
 }
 
 async fn a_refused_user_is_told_why(t: Transport) {

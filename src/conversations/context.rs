@@ -280,6 +280,14 @@ async fn user_turn(
                     info.name
                 )));
             }
+        } else if !info.content.trim().is_empty() && *file_text_left > 0 {
+            // The server's own extraction (PDF, Office…), where content extraction is on.
+            let take: String = info.content.chars().take(*file_text_left).collect();
+            *file_text_left -= take.chars().count();
+            parts.push(Part::Text(format!(
+                "Attached file \"{}\" (extracted text):\n```\n{take}\n```",
+                info.name
+            )));
         } else {
             parts.push(Part::Text(format!(
                 "[Attached file \"{}\" ({}) cannot be read by the agent]",

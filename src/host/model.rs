@@ -281,6 +281,10 @@ pub struct FileInfo {
     pub width: i64,
     pub height: i64,
     pub has_preview_image: bool,
+    /// Text the server extracted from the file (PDF, Office…) when content extraction is on.
+    /// Not in Mattermost's JSON; net/rpc carries it.
+    #[serde(skip)]
+    pub content: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -552,6 +552,8 @@ impl From<pb::FileInfo> for FileInfo {
             width: i64::from(f.width),
             height: i64::from(f.height),
             has_preview_image: f.has_preview_image,
+            // The host's FileInfo message has no extracted content.
+            content: String::new(),
         }
     }
 }

@@ -302,6 +302,7 @@ mirror!(GobFileInfo <=> FileInfo {
     width: i64 = "Width",
     height: i64 = "Height",
     has_preview_image: bool = "HasPreviewImage",
+    content: String = "Content",
 });
 
 mirror!(GobReaction <=> Reaction {
