@@ -124,7 +124,7 @@ async fn streams_thinking_text_and_tool_use_with_the_documented_request() {
         user_id: Some("u1".into()),
         ..Default::default()
     };
-    let mut s = m.stream(req).await.unwrap();
+    let mut s = m.stream(&req).await.unwrap();
     let mut events = Vec::new();
     while let Some(e) = s.recv().await {
         events.push(e);
@@ -242,7 +242,7 @@ async fn faults_have_their_classes_and_keep_partial_text() {
         )
         .await;
         let e = m
-            .stream(mattermost_ai::llm::Request {
+            .stream(&mattermost_ai::llm::Request {
                 messages: vec![Message::text(Role::User, "hi")],
                 ..Default::default()
             })
@@ -257,7 +257,7 @@ async fn faults_have_their_classes_and_keep_partial_text() {
     ));
     let (m, _) = start(200, partial).await;
     let (text, _, _, end) = collect(
-        m.stream(mattermost_ai::llm::Request {
+        m.stream(&mattermost_ai::llm::Request {
             messages: vec![Message::text(Role::User, "hi")],
             ..Default::default()
         })
@@ -274,7 +274,7 @@ async fn faults_have_their_classes_and_keep_partial_text() {
     silent.push((2000, "event: ping\ndata: {\"type\":\"ping\"}\n\n".into()));
     let (m, _) = start(200, silent).await;
     let (text, _, _, end) = collect(
-        m.stream(mattermost_ai::llm::Request {
+        m.stream(&mattermost_ai::llm::Request {
             messages: vec![Message::text(Role::User, "hi")],
             ..Default::default()
         })
@@ -355,7 +355,7 @@ async fn native_web_search_cites_its_sources_and_is_never_a_tool_call() {
         web_search: true,
         ..Default::default()
     };
-    let mut s = m.stream(request).await.unwrap();
+    let mut s = m.stream(&request).await.unwrap();
     let mut got = Vec::new();
     while let Some(e) = s.recv().await {
         got.push(e);

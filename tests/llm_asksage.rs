@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use mattermost_ai::config::ServiceConfig;
 use mattermost_ai::llm::asksage::AskSage;
-use mattermost_ai::llm::{ErrorClass, Event, LanguageModel, Message, Request, Role, collect};
+use mattermost_ai::llm::{ErrorClass, Event, LanguageModel, Message, Request, Role};
 use mattermost_ai::outbound::{OutboundClient, OutboundSettings};
-use mattermost_simulator::fake_provider::{FakeProvider, Script};
+use mattermost_simulator::fake_provider::{FakeProvider, Script, failed_answer};
 use serde_json::json;
 
 async fn client(scripts: Vec<Script>) -> (AskSage, FakeProvider) {
@@ -43,7 +43,7 @@ async fn the_whole_answer_arrives_as_one_event_with_the_system_prompt_kept() {
         &json!({"message": "4", "response": "OK", "status": 200}),
     )])
     .await;
-    let mut s = c.stream(convo()).await.unwrap();
+    let mut s = c.stream(&convo()).await.unwrap();
     let mut events = Vec::new();
     while let Some(e) = s.recv().await {
         events.push(e);
@@ -85,10 +85,7 @@ async fn faults_have_their_class() {
         ),
     ] {
         let (c, _) = client(vec![script]).await;
-        let err = match c.stream(convo()).await {
-            Err(e) => e,
-            Ok(s) => collect(s).await.3.unwrap_err(),
-        };
+        let (_, err) = failed_answer(&c, &convo()).await;
         assert_eq!(err.class, class, "{err:?}");
         assert!(!err.detail.contains("sage-token"));
     }
@@ -96,9 +93,6 @@ async fn faults_have_their_class() {
     let mut slow = Script::json(200, &json!({"message": "late"}));
     slow.chunks[0].0 = 2000;
     let (c, _) = client(vec![slow]).await;
-    let err = match c.stream(convo()).await {
-        Err(e) => e,
-        Ok(s) => collect(s).await.3.unwrap_err(),
-    };
+    let (_, err) = failed_answer(&c, &convo()).await;
     assert_eq!(err.class, ErrorClass::Timeout);
 }

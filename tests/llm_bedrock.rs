@@ -13,7 +13,7 @@ use mattermost_ai::llm::{
     ErrorClass, Event, FinishReason, LanguageModel, Message, Part, Request, Role, ToolCall, ToolSpec, collect,
 };
 use mattermost_ai::outbound::{OutboundClient, OutboundSettings};
-use mattermost_simulator::fake_provider::{FakeProvider, Script};
+use mattermost_simulator::fake_provider::{FakeProvider, Script, failed_answer};
 use serde_json::{Value, json};
 
 const MODEL: &str = "anthropic.claude-3-5-sonnet-20240620-v1:0";
@@ -109,7 +109,7 @@ fn hello() -> Request {
 }
 
 async fn events(c: &Converse, r: Request) -> Vec<Event> {
-    let mut s = c.stream(r).await.unwrap();
+    let mut s = c.stream(&r).await.unwrap();
     let mut out = Vec::new();
     while let Some(e) = s.recv().await {
         out.push(e);
@@ -163,7 +163,12 @@ async fn a_bedrock_api_key_goes_as_a_bearer_token() {
     s.aws_access_key_id.clear();
     s.aws_secret_access_key.clear();
     s.api_key = "bedrock-api-key".into();
-    assert!(collect(client(&s).stream(hello()).await.unwrap()).await.3.is_ok());
+    assert!(
+        collect(client(&s).stream(&hello()).await.unwrap())
+            .await
+            .3
+            .is_ok()
+    );
     assert_eq!(f.seen()[0].headers["authorization"], "Bearer bedrock-api-key");
 }
 
@@ -182,7 +187,7 @@ async fn the_credential_chain_reads_the_environment_then_instance_metadata() {
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
     let c = client(&s).with_env(env);
-    assert!(collect(c.stream(hello()).await.unwrap()).await.3.is_ok());
+    assert!(collect(c.stream(&hello()).await.unwrap()).await.3.is_ok());
     let seen = &f.seen()[0];
     assert!(
         seen.headers["authorization"]
@@ -206,7 +211,7 @@ async fn the_credential_chain_reads_the_environment_then_instance_metadata() {
     let env: HashMap<String, String> =
         [("AWS_EC2_METADATA_SERVICE_ENDPOINT".to_owned(), imds.url.clone())].into();
     let c = client(&s).with_env(env);
-    assert!(collect(c.stream(hello()).await.unwrap()).await.3.is_ok());
+    assert!(collect(c.stream(&hello()).await.unwrap()).await.3.is_ok());
     let asked = imds.seen();
     assert_eq!(
         (asked[0].method.as_str(), asked[0].uri.as_str()),
@@ -233,7 +238,7 @@ async fn the_credential_chain_reads_the_environment_then_instance_metadata() {
     )]
     .into();
     let before = f.requests();
-    let err = client(&s).with_env(nowhere).stream(hello()).await.unwrap_err();
+    let err = client(&s).with_env(nowhere).stream(&hello()).await.unwrap_err();
     assert_eq!(err.class, ErrorClass::Authentication);
     assert_eq!(f.requests(), before);
 }
@@ -263,7 +268,7 @@ async fn tool_use_round_trip_and_images() {
         mime: "image/png".into(),
         data: vec![1, 2, 3],
     });
-    let (text, calls, _, end) = collect(c.stream(r.clone()).await.unwrap()).await;
+    let (text, calls, _, end) = collect(c.stream(&r.clone()).await.unwrap()).await;
     assert_eq!(text, "Let me look.");
     assert_eq!(end.unwrap(), FinishReason::ToolCalls);
     assert_eq!(
@@ -294,7 +299,7 @@ async fn tool_use_round_trip_and_images() {
     r.messages.push(asked);
     r.messages.push(Message::tool_result("tu1", "Username: @bob"));
     f.script(vec![text_answer()]);
-    assert!(collect(c.stream(r).await.unwrap()).await.3.is_ok());
+    assert!(collect(c.stream(&r).await.unwrap()).await.3.is_ok());
     let body = f.body(1);
     assert_eq!(body["messages"][1]["role"], "assistant");
     assert_eq!(
@@ -310,13 +315,7 @@ async fn tool_use_round_trip_and_images() {
 
 async fn failure(script: Script) -> (String, mattermost_ai::llm::LlmError) {
     let f = FakeProvider::start(vec![script]).await.unwrap();
-    match client(&service(&f.url)).stream(hello()).await {
-        Err(e) => (String::new(), e),
-        Ok(s) => {
-            let (text, _, _, end) = collect(s).await;
-            (text, end.expect_err("the stream must fail"))
-        }
-    }
+    failed_answer(&client(&service(&f.url)), &hello()).await
 }
 
 #[tokio::test]

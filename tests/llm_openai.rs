@@ -7,7 +7,7 @@ use mattermost_ai::config::ServiceConfig;
 use mattermost_ai::llm::openai::ChatCompletions;
 use mattermost_ai::llm::{ErrorClass, FinishReason, LanguageModel, Message, Part, Role, ToolSpec, collect};
 use mattermost_ai::outbound::{HostAllowlist, OutboundClient, OutboundSettings};
-use mattermost_simulator::fake_provider::{FakeProvider, Script};
+use mattermost_simulator::fake_provider::{FakeProvider, Script, failed_answer};
 use serde_json::{Value, json};
 
 async fn fake(scripts: Vec<Script>) -> (String, FakeProvider) {
@@ -74,7 +74,7 @@ async fn streams_text_and_usage_with_the_documented_request() {
         json!({"choices": [], "usage": {"prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15}});
     let (url, f) = fake(vec![ok(sse(&[delta("Hel"), delta("lo!"), done("stop"), usage]))]).await;
     let (text, calls, u, end) =
-        collect(client(&service("openai", &url)).stream(hello()).await.unwrap()).await;
+        collect(client(&service("openai", &url)).stream(&hello()).await.unwrap()).await;
     assert_eq!(
         (text.as_str(), calls.len(), end),
         ("Hello!", 0, Ok(FinishReason::Stop))
@@ -124,7 +124,7 @@ async fn tool_calls_arrive_whole_from_fragments() {
         description: "Find a user".into(),
         parameters: json!({"type": "object"}),
     }];
-    let (_, calls, _, end) = collect(client(&service("openai", &url)).stream(req).await.unwrap()).await;
+    let (_, calls, _, end) = collect(client(&service("openai", &url)).stream(&req).await.unwrap()).await;
     assert_eq!(end, Ok(FinishReason::ToolCalls));
     assert_eq!(calls.len(), 2);
     assert_eq!(
@@ -175,7 +175,7 @@ async fn images_go_as_data_urls() {
         data: vec![1, 2, 3],
     });
     assert!(
-        collect(client(&service("openai", &url)).stream(req).await.unwrap())
+        collect(client(&service("openai", &url)).stream(&req).await.unwrap())
             .await
             .3
             .is_ok()
@@ -190,7 +190,7 @@ async fn images_go_as_data_urls() {
 #[tokio::test]
 async fn azure_uses_its_deployment_url_and_api_key_header() {
     let (url, f) = fake(vec![ok(sse(&[delta("ok"), done("stop")]))]).await;
-    let (text, ..) = collect(client(&service("azure", &url)).stream(hello()).await.unwrap()).await;
+    let (text, ..) = collect(client(&service("azure", &url)).stream(&hello()).await.unwrap()).await;
     assert_eq!(text, "ok");
     let seen = f.seen()[0].clone();
     assert_eq!(
@@ -205,7 +205,7 @@ async fn azure_uses_its_deployment_url_and_api_key_header() {
 async fn mistral_gets_max_tokens_and_no_user_or_stream_options() {
     let (url, f) = fake(vec![ok(sse(&[delta("bonjour"), done("stop")]))]).await;
     assert!(
-        collect(client(&service("mistral", &url)).stream(hello()).await.unwrap())
+        collect(client(&service("mistral", &url)).stream(&hello()).await.unwrap())
             .await
             .3
             .is_ok()
@@ -230,9 +230,9 @@ async fn a_compatible_server_that_rejects_stream_options_is_retried_without() {
     let mut s = service("openaicompatible", &url);
     s.api_key.clear();
     let c = client(&s);
-    let (text, ..) = collect(c.stream(hello()).await.unwrap()).await;
+    let (text, ..) = collect(c.stream(&hello()).await.unwrap()).await;
     assert_eq!(text, "fine");
-    assert!(collect(c.stream(hello()).await.unwrap()).await.3.is_ok());
+    assert!(collect(c.stream(&hello()).await.unwrap()).await.3.is_ok());
     let seen = f.seen();
     assert_eq!(seen.len(), 3);
     assert!(seen[0].body.get("stream_options").is_some());
@@ -248,13 +248,7 @@ async fn a_compatible_server_that_rejects_stream_options_is_retried_without() {
 
 async fn failure(script: Script) -> (String, mattermost_ai::llm::LlmError) {
     let (url, _) = fake(vec![script]).await;
-    match client(&service("openai", &url)).stream(hello()).await {
-        Err(e) => (String::new(), e),
-        Ok(s) => {
-            let (text, _, _, end) = collect(s).await;
-            (text, end.expect_err("the stream must fail"))
-        }
-    }
+    failed_answer(&client(&service("openai", &url)), &hello()).await
 }
 
 #[tokio::test]
@@ -342,7 +336,7 @@ async fn dropping_the_stream_closes_the_upstream_request() {
     let c = ChatCompletions::from_service(&service("openai", &url), outbound())
         .unwrap()
         .with_timeouts(Duration::from_secs(5), Duration::from_secs(5));
-    let mut s = c.stream(hello()).await.unwrap();
+    let mut s = c.stream(&hello()).await.unwrap();
     let first = s.recv().await;
     assert!(matches!(first, Some(mattermost_ai::llm::Event::Text(_))));
     drop(s);
@@ -357,7 +351,7 @@ async fn hosts_outside_the_allowlist_are_refused_before_connecting() {
     let out = outbound();
     out.set_allowlist(HostAllowlist::parse("api.openai.com, *.example.com").unwrap());
     let c = ChatCompletions::from_service(&service("openai", &url), out.clone()).unwrap();
-    let e = c.stream(hello()).await.expect_err("refused");
+    let e = c.stream(&hello()).await.expect_err("refused");
     assert_eq!(e.class, ErrorClass::Permission);
     assert!(
         e.detail.contains("127.0.0.1") && e.detail.contains("Allowed Upstream Hostnames"),
@@ -366,7 +360,7 @@ async fn hosts_outside_the_allowlist_are_refused_before_connecting() {
     );
     assert!(f.seen().is_empty(), "nothing was sent");
     out.set_allowlist(HostAllowlist::parse("127.0.0.1").unwrap());
-    assert!(collect(c.stream(hello()).await.unwrap()).await.3.is_ok());
+    assert!(collect(c.stream(&hello()).await.unwrap()).await.3.is_ok());
 }
 
 #[tokio::test]
@@ -385,13 +379,13 @@ async fn a_compatible_server_that_rejects_tools_is_retried_without_and_remembere
         description: "d".into(),
         parameters: json!({"type": "object"}),
     }];
-    let (text, _, _, end) = collect(c.stream(req.clone()).await.unwrap()).await;
+    let (text, _, _, end) = collect(c.stream(&req.clone()).await.unwrap()).await;
     assert_eq!((text.as_str(), end.is_ok()), ("plain answer", true));
     let seen = f.seen();
     assert!(seen[0].body.get("tools").is_some());
     assert!(seen[1].body.get("tools").is_none(), "retried without tools");
     // Remembered: the next request goes without tools straight away.
-    assert!(collect(c.stream(req).await.unwrap()).await.3.is_ok());
+    assert!(collect(c.stream(&req).await.unwrap()).await.3.is_ok());
     assert_eq!(f.seen().len(), 3);
     assert!(f.seen()[2].body.get("tools").is_none());
 }

@@ -11,7 +11,7 @@ use mattermost_ai::llm::{
     ToolCall, ToolSpec, collect,
 };
 use mattermost_ai::outbound::{OutboundClient, OutboundSettings};
-use mattermost_simulator::fake_provider::{FakeProvider, Script};
+use mattermost_simulator::fake_provider::{FakeProvider, Script, failed_answer};
 use serde_json::{Value, json};
 
 fn ev(v: Value) -> (u64, String) {
@@ -94,7 +94,7 @@ async fn the_documented_request_and_a_streamed_answer_with_reasoning_and_citatio
     .await
     .unwrap();
     let c = client(&service("openai", &f.url));
-    let mut s = c.stream(request()).await.unwrap();
+    let mut s = c.stream(&request()).await.unwrap();
     let mut events = Vec::new();
     while let Some(e) = s.recv().await {
         events.push(e);
@@ -174,7 +174,7 @@ async fn function_calls_end_the_stream_for_approval() {
     .unwrap();
     let (_, calls, usage, end) = collect(
         client(&service("openai", &f.url))
-            .stream(request())
+            .stream(&request())
             .await
             .unwrap(),
     )
@@ -201,7 +201,7 @@ async fn azure_uses_its_v1_path_and_api_key_and_no_user_id_when_off() {
     .unwrap();
     let mut s = service("azure", &f.url);
     s.send_user_id = false;
-    let (text, _, _, end) = collect(client(&s).stream(request()).await.unwrap()).await;
+    let (text, _, _, end) = collect(client(&s).stream(&request()).await.unwrap()).await;
     assert_eq!((text.as_str(), end.unwrap()), ("ok", FinishReason::Length));
     let seen = &f.seen()[0];
     assert_eq!(seen.uri, "/openai/v1/responses");
@@ -212,13 +212,7 @@ async fn azure_uses_its_v1_path_and_api_key_and_no_user_id_when_off() {
 
 async fn failure(script: Script) -> (String, mattermost_ai::llm::LlmError) {
     let f = FakeProvider::start(vec![script]).await.unwrap();
-    match client(&service("openai", &f.url)).stream(request()).await {
-        Err(e) => (String::new(), e),
-        Ok(s) => {
-            let (text, _, _, end) = collect(s).await;
-            (text, end.expect_err("the stream must fail"))
-        }
-    }
+    failed_answer(&client(&service("openai", &f.url)), &request()).await
 }
 
 #[tokio::test]

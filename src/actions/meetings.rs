@@ -196,9 +196,8 @@ async fn build(
             json!({"partial": true, "part": i + 1, "parts": n}),
         )?;
         let req = crate::conversations::one_shot_request(turn, sys, part);
-        let input = crate::conversations::request_tokens(turn, &req);
-        let (text, _, usage, end) = llm::collect(model.stream(req).await?).await;
-        crate::conversations::count(core, turn, usage, input, &text, "meeting_summary_part");
+        let (text, _, usage, end) = llm::collect(model.stream(&req).await?).await;
+        crate::conversations::count(core, turn, usage, Some(&req), &text, "meeting_summary_part");
         end?;
         notes.push(format!("Notes of part {} of {n}:\n{text}", i + 1));
     }

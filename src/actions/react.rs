@@ -283,9 +283,8 @@ pub async fn react(
         user_id: Some(user_id.to_owned()),
         ..Default::default()
     };
-    let input = crate::conversations::request_tokens(&turn, &request);
-    let (answer, _, usage, end) = llm::collect(model.stream(request).await.map_err(fail)?).await;
-    crate::conversations::count(core, &turn, usage, input, &answer, "react");
+    let (answer, _, usage, end) = llm::collect(model.stream(&request).await.map_err(fail)?).await;
+    crate::conversations::count(core, &turn, usage, Some(&request), &answer, "react");
     end.map_err(fail)?;
     let mut emoji = parse(&answer);
     if emoji == "thumbsup" {

@@ -232,14 +232,16 @@ pub async fn stream_request(
             }
         })
     };
-    let mut input_tokens = 0;
+    // Kept until the end: its tokens are counted only if the provider reports no usage.
+    let mut sent: Option<Request> = None;
     let events = match build.await {
         Ok((model, request)) => {
-            input_tokens = request_tokens(turn, &request);
             if core.snapshot().effective.config.enable_llm_trace {
                 tracing::info!(agent = %turn.bot.name, operation, request = %trace_view(&request), "LLM call");
             }
-            model.stream(request).await
+            let events = model.stream(&request).await;
+            sent = Some(request);
+            events
         }
         Err(e) => Err(e),
     };
@@ -255,18 +257,13 @@ pub async fn stream_request(
     if let Err(e) = api.kv_delete(&marker).await {
         tracing::warn!(error = %e, "could not clear the streaming mark");
     }
-    report(core, turn, &outcome, input_tokens, operation);
+    report(core, turn, &outcome, sent.as_ref(), operation);
     outcome
 }
 
 /// The agent's tokenizer (or the estimate).
 pub fn counter(turn: &Turn) -> llm::tokens::Counter {
     llm::tokens::Counter::for_model(&turn.service.service_type, &model_name(turn))
-}
-
-/// What a request costs in input tokens, counted locally (for providers that report none).
-pub fn request_tokens(turn: &Turn, request: &Request) -> u64 {
-    llm::budget::request_tokens(&request.messages, &counter(turn))
 }
 
 /// The model an agent uses: its own override, else the service's default.
@@ -307,19 +304,24 @@ pub fn one_shot_request(turn: &Turn, system: String, text: String) -> Request {
     }
 }
 
-/// Hands one call's usage to the sink. Where the provider reported none, the input is the
-/// locally counted `input_tokens` and the output is counted from the text: never zero.
+/// Hands one call's usage to the sink. Where the provider reported none, the request sent
+/// and the answer are counted here (so the tokenizer runs only then): never zero.
 pub fn count(
     core: &Core,
     turn: &Turn,
     usage: Option<llm::Usage>,
-    input_tokens: u64,
+    sent: Option<&Request>,
     text: &str,
     operation: &str,
 ) {
-    let usage = usage.unwrap_or_else(|| llm::Usage {
-        input_tokens,
-        output_tokens: counter(turn).count(text),
+    let usage = usage.unwrap_or_else(|| {
+        let counter = counter(turn);
+        llm::Usage {
+            input_tokens: sent
+                .map(|r| llm::budget::request_tokens(&r.messages, &counter))
+                .unwrap_or(0),
+            output_tokens: counter.count(text),
+        }
     });
     core.usage.record(UsageRecord {
         user_id: turn.user.id.clone(),
@@ -334,7 +336,7 @@ pub fn count(
 }
 
 /// Logs failures for admins and hands the usage to the sink.
-fn report(core: &Core, turn: &Turn, outcome: &stream::Outcome, input_tokens: u64, operation: &str) {
+fn report(core: &Core, turn: &Turn, outcome: &stream::Outcome, sent: Option<&Request>, operation: &str) {
     if let Ending::Failed(e) = &outcome.ending {
         tracing::warn!(
             agent = %turn.bot.name,
@@ -344,7 +346,7 @@ fn report(core: &Core, turn: &Turn, outcome: &stream::Outcome, input_tokens: u64
             "the AI service failed an answer"
         );
     }
-    count(core, turn, outcome.usage, input_tokens, &outcome.text, operation);
+    count(core, turn, outcome.usage, sent, &outcome.text, operation);
 }
 
 /// The model and the request for one answer.

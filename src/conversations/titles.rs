@@ -74,11 +74,10 @@ pub async fn ensure(core: &Arc<Core>, api: Arc<dyn MattermostApi>, turn: &Turn, 
         user_id: Some(turn.user.id.clone()),
         ..Default::default()
     };
-    let input = super::request_tokens(turn, &request);
-    let text = match model.stream(request).await {
+    let text = match model.stream(&request).await {
         Ok(s) => {
             let (text, _, usage, end) = llm::collect(s).await;
-            super::count(core, turn, usage, input, &text, "title");
+            super::count(core, turn, usage, Some(&request), &text, "title");
             match end {
                 Ok(_) => text,
                 Err(e) => {

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::sse::SseParser;
+use super::sse::{Read, SseReader};
 use super::{
     Annotation, ErrorClass, Event, EventStream, FinishReason, LlmError, Message, Part, Request, Role,
     Thinking, ToolCall, Usage,
@@ -162,14 +162,14 @@ fn blocks(m: &Message) -> (&'static str, Vec<Value>) {
 
 #[async_trait::async_trait]
 impl super::LanguageModel for Messages {
-    async fn stream(&self, request: Request) -> Result<EventStream, LlmError> {
+    async fn stream(&self, request: &Request) -> Result<EventStream, LlmError> {
         let req = self
             .http
             .post(Trust::Configured, &format!("{}/v1/messages", self.base_url))
             .map_err(|e| LlmError::from(&e))?
             .header("x-api-key", &self.api_key)
             .header("anthropic-version", API_VERSION)
-            .json(&self.body(&request));
+            .json(&self.body(request));
         let resp = super::error::send_within(req, self.first_byte_timeout).await?;
         if !resp.status().is_success() {
             let status = resp.status().as_u16();
@@ -183,7 +183,7 @@ impl super::LanguageModel for Messages {
             ));
         }
         let (tx, rx) = mpsc::channel(64);
-        tokio::spawn(pump(resp, tx, self.chunk_timeout));
+        tokio::spawn(pump(SseReader::new(resp, self.chunk_timeout), tx));
         Ok(rx)
     }
 }
@@ -223,33 +223,19 @@ fn annotations(b: &Block, end_char: usize, counter: &mut usize) -> Vec<Annotatio
         .collect()
 }
 
-async fn pump(mut resp: reqwest::Response, tx: mpsc::Sender<Event>, chunk_timeout: Duration) {
-    let mut parser = SseParser::new();
+async fn pump(mut reader: SseReader, tx: mpsc::Sender<Event>) {
     let mut blocks: BTreeMap<u64, Block> = BTreeMap::new();
     let mut usage = Usage::default();
     let mut finish: Option<FinishReason> = None;
     let (mut text_chars, mut cited) = (0usize, 0usize);
     loop {
-        let chunk = match tokio::time::timeout(chunk_timeout, resp.chunk()).await {
-            Err(_) => {
-                let _ = tx
-                    .send(Event::Error(LlmError::new(
-                        ErrorClass::Timeout,
-                        format!("no data for {}s while streaming", chunk_timeout.as_secs()),
-                    )))
-                    .await;
+        let events = match reader.next().await {
+            Read::Failed(e) => {
+                let _ = tx.send(Event::Error(e)).await;
                 return;
             }
-            Ok(Err(e)) => {
-                let _ = tx
-                    .send(Event::Error(LlmError::new(
-                        ErrorClass::Unavailable,
-                        format!("the stream broke: {}", e.without_url()),
-                    )))
-                    .await;
-                return;
-            }
-            Ok(Ok(None)) => {
+            // The answer ends with message_stop; a body that ends before it was cut.
+            Read::Ended(_) => {
                 let _ = tx
                     .send(Event::Error(LlmError::new(
                         ErrorClass::Unavailable,
@@ -258,9 +244,9 @@ async fn pump(mut resp: reqwest::Response, tx: mpsc::Sender<Event>, chunk_timeou
                     .await;
                 return;
             }
-            Ok(Ok(Some(b))) => b,
+            Read::Events(evs) => evs,
         };
-        for ev in parser.push(&chunk) {
+        for ev in events {
             let v: Value = match serde_json::from_str(&ev.data) {
                 Ok(v) => v,
                 Err(e) => {

@@ -86,12 +86,12 @@ impl AskSage {
 
 #[async_trait::async_trait]
 impl super::LanguageModel for AskSage {
-    async fn stream(&self, request: Request) -> Result<EventStream, LlmError> {
+    async fn stream(&self, request: &Request) -> Result<EventStream, LlmError> {
         let req = self
             .http
             .post(Trust::Configured, &format!("{}/query", self.base_url))
             .map_err(|e| LlmError::from(&e))?
-            .json(&self.body(&request))
+            .json(&self.body(request))
             .header("x-access-tokens", &self.token);
         let resp = super::error::send_within(req, self.timeout).await?;
         let status = resp.status().as_u16();

@@ -363,7 +363,7 @@ fn header<'a>(f: &'a Frame, name: &str) -> Option<&'a str> {
 
 #[async_trait::async_trait]
 impl super::LanguageModel for Converse {
-    async fn stream(&self, request: Request) -> Result<EventStream, LlmError> {
+    async fn stream(&self, request: &Request) -> Result<EventStream, LlmError> {
         let model = if request.model.is_empty() {
             self.default_model.clone()
         } else {
@@ -376,7 +376,7 @@ impl super::LanguageModel for Converse {
             ));
         }
         let url = self.url(&model);
-        let body = serde_json::to_vec(&self.body(&request))
+        let body = serde_json::to_vec(&self.body(request))
             .map_err(|e| LlmError::new(ErrorClass::BadRequest, e.to_string()))?;
         let mut req = self
             .http

@@ -218,7 +218,7 @@ pub type EventStream = mpsc::Receiver<Event>;
 pub trait LanguageModel: Send + Sync {
     /// Starts a streamed completion. Failures before the first byte come back here; later ones
     /// arrive as a final `Event::Error`.
-    async fn stream(&self, request: Request) -> Result<EventStream, LlmError>;
+    async fn stream(&self, request: &Request) -> Result<EventStream, LlmError>;
 }
 
 /// Collects a whole answer, for callers that do not stream (titles, tests).

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::sse::SseParser;
+use super::sse::{Read, SseReader};
 use super::{
     ErrorClass, Event, EventStream, FinishReason, LlmError, Message, Part, Request, Role, ToolCall, Usage,
 };
@@ -283,52 +283,33 @@ fn message_json(m: &Message) -> Value {
 
 #[async_trait::async_trait]
 impl super::LanguageModel for ChatCompletions {
-    async fn stream(&self, request: Request) -> Result<EventStream, LlmError> {
-        let resp = self.send(&request).await?;
+    async fn stream(&self, request: &Request) -> Result<EventStream, LlmError> {
+        let resp = self.send(request).await?;
         let (tx, rx) = mpsc::channel(64);
-        let chunk_timeout = self.ep.chunk_timeout;
-        tokio::spawn(pump(resp, tx, chunk_timeout));
+        tokio::spawn(pump(SseReader::new(resp, self.ep.chunk_timeout), tx));
         Ok(rx)
     }
 }
 
 /// Reads the SSE body into events until `[DONE]`, an error, or the receiver going away (which
 /// drops the response and so closes the upstream request).
-async fn pump(mut resp: reqwest::Response, tx: mpsc::Sender<Event>, chunk_timeout: Duration) {
-    let mut parser = SseParser::new();
+async fn pump(mut reader: SseReader, tx: mpsc::Sender<Event>) {
     let mut calls: BTreeMap<u64, ToolCall> = BTreeMap::new();
     let mut finish: Option<FinishReason> = None;
     let mut usage: Option<Usage> = None;
-    let fail = |e: LlmError| Event::Error(e);
     loop {
-        let chunk = match tokio::time::timeout(chunk_timeout, resp.chunk()).await {
-            Err(_) => {
-                let _ = tx
-                    .send(fail(LlmError::new(
-                        ErrorClass::Timeout,
-                        format!("no data for {}s while streaming", chunk_timeout.as_secs()),
-                    )))
-                    .await;
+        let events = match reader.next().await {
+            Read::Failed(e) => {
+                let _ = tx.send(Event::Error(e)).await;
                 return;
             }
-            Ok(Err(e)) => {
-                let _ = tx
-                    .send(fail(LlmError::new(
-                        ErrorClass::Unavailable,
-                        format!("the stream broke: {}", e.without_url()),
-                    )))
-                    .await;
-                return;
-            }
-            Ok(Ok(None)) => {
-                let tail = parser.finish().into_iter().collect::<Vec<_>>();
-                for ev in tail {
-                    if handle(&ev.data, &tx, &mut calls, &mut finish, &mut usage)
+            Read::Ended(tail) => {
+                if let Some(ev) = tail
+                    && handle(&ev.data, &tx, &mut calls, &mut finish, &mut usage)
                         .await
                         .is_err()
-                    {
-                        return;
-                    }
+                {
+                    return;
                 }
                 // Ended without [DONE]: fine if the model had finished, else a cut stream.
                 match finish {
@@ -337,7 +318,7 @@ async fn pump(mut resp: reqwest::Response, tx: mpsc::Sender<Event>, chunk_timeou
                     }
                     None => {
                         let _ = tx
-                            .send(fail(LlmError::new(
+                            .send(Event::Error(LlmError::new(
                                 ErrorClass::Unavailable,
                                 "the stream ended before the answer was complete",
                             )))
@@ -346,9 +327,9 @@ async fn pump(mut resp: reqwest::Response, tx: mpsc::Sender<Event>, chunk_timeou
                 }
                 return;
             }
-            Ok(Ok(Some(bytes))) => bytes,
+            Read::Events(evs) => evs,
         };
-        for ev in parser.push(&chunk) {
+        for ev in events {
             if ev.data.trim() == "[DONE]" {
                 let _ = end(&tx, finish.unwrap_or(FinishReason::Stop), &mut calls, usage).await;
                 return;

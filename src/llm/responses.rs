@@ -136,12 +136,12 @@ fn items(m: &Message) -> Vec<Value> {
 
 #[async_trait::async_trait]
 impl super::LanguageModel for Responses {
-    async fn stream(&self, request: Request) -> Result<EventStream, LlmError> {
+    async fn stream(&self, request: &Request) -> Result<EventStream, LlmError> {
         let req = self
             .http
             .post(Trust::Configured, &self.url())
             .map_err(|e| LlmError::from(&e))?
-            .json(&self.body(&request));
+            .json(&self.body(request));
         let resp = super::error::send_within(self.ep.authorize(req), self.ep.first_byte_timeout).await?;
         if !resp.status().is_success() {
             let status = resp.status().as_u16();

@@ -21,7 +21,7 @@ pub const DEFAULT_MAX_BYTES: u64 = 100 * 1024 * 1024;
 const MAX_PENDING: usize = 100_000;
 
 pub struct TokenLog {
-    tx: std::sync::Mutex<mpsc::Sender<String>>,
+    tx: mpsc::Sender<String>,
     enabled: AtomicBool,
     path: PathBuf,
 }
@@ -50,7 +50,7 @@ impl TokenLog {
             tracing::error!(error = %e, "could not start the token usage log writer");
         }
         TokenLog {
-            tx: std::sync::Mutex::new(tx),
+            tx,
             enabled: AtomicBool::new(false),
             path,
         }
@@ -87,10 +87,8 @@ impl UsageObserver for TokenLog {
         if !self.enabled.load(Ordering::SeqCst) {
             return;
         }
-        if let Ok(tx) = self.tx.lock() {
-            // The writer thread only stops with the process.
-            let _ = tx.send(Self::line(r));
-        }
+        // The writer thread only stops with the process.
+        let _ = self.tx.send(Self::line(r));
     }
 }
 
