@@ -24,8 +24,11 @@ webapp/node_modules/.package-lock.json: webapp/package-lock.json
 webapp: webapp/node_modules/.package-lock.json
 	cd webapp && npm run build
 
+# The end-to-end test drives the real plugin under the simulator (target/debug/e2e-server).
 webapp-test: webapp/node_modules/.package-lock.json
-	cd webapp && npm run check && npm test && npm run build && npm run e2e
+	cd webapp && npm run check && npm test && npm run build
+	cargo build --workspace --locked --bins
+	cd webapp && npm run e2e
 
 dist: webapp
 	@for t in $(TARGETS); do cargo build --release --locked --bin mattermost-ai --target $$t; done

@@ -1,5 +1,5 @@
 import {PLUGIN_ID} from './manifest';
-import type {AgentsResponse, Config, ConfigCheck, ModelInfo, PluginVersion, Thread} from './types';
+import type {AgentsResponse, Config, ConfigCheck, ModelInfo, PluginVersion, Post, PostList, Thread} from './types';
 
 function base(): string {
     // Honour subpath deployments; an absolute "/plugins/..." would miss them.
@@ -64,8 +64,9 @@ export const checkConfig = () => call<ConfigCheck>(pluginUrl('/admin/config/chec
 // Mattermost's own REST API, for opening a DM with an agent and posting as the user.
 export const createDirectChannel = (userId: string, botId: string) =>
     call<{id: string}>(`${base()}/api/v4/channels/direct`, 'POST', [userId, botId]);
-export const createPost = (channelId: string, message: string) =>
-    call<{id: string}>(`${base()}/api/v4/posts`, 'POST', {channel_id: channelId, message});
+export const createPost = (channelId: string, message: string, rootId = '') =>
+    call<Post>(`${base()}/api/v4/posts`, 'POST', {channel_id: channelId, message, root_id: rootId});
+export const getThread = (postId: string) => call<PostList>(`${base()}/api/v4/posts/${postId}/thread`, 'GET');
 
 // Mattermost's user image API: the agent's avatar is its bot user's profile image.
 export async function uploadAvatar(userId: string, file: Blob): Promise<void> {

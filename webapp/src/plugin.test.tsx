@@ -6,6 +6,7 @@ import AgentsPanel from './components/agents_panel';
 import ConfigEditor from './components/config_editor';
 import LLMBotPost from './components/llmbot_post';
 import Plugin, {POST_TYPE, POST_UPDATE_EVENT} from './plugin';
+import {handlePostEvent} from './post_events';
 import {handlePostUpdate, resetLiveAnswers} from './stream_store';
 import type {PluginRegistry} from './types';
 
@@ -243,23 +244,62 @@ describe('AgentsPanel', () => {
         expect(screen.getByText('Configure agents in the System Console')).toBeTruthy();
     });
 
-    it('lists conversations and starts a new chat in the DM', async () => {
+    it('starts a chat in the DM and shows it growing in the panel', async () => {
         const calls = serve({
             '/ai_bots': () => ({bots: [agent], license}),
             '/ai_threads': () => [{id: 't1', message: 'hi', title: 'Greeting', channel_id: 'dm1', reply_count: 1, update_at: 1}],
             '/api/v4/channels/direct': () => ({id: 'dm1'}),
-            '/api/v4/posts': () => ({id: 'p9'}),
+            '/thread': () => ({order: ['p9'], posts: {p9: {id: 'p9', user_id: 'u1', channel_id: 'dm1', message: 'Hello agent', create_at: 1}}}),
+            '/api/v4/posts': (_, init) => {
+                const body = JSON.parse(String(init?.body));
+                return {id: body.root_id ? 'p11' : 'p9', user_id: 'u1', create_at: body.root_id ? 3 : 1, ...body};
+            },
         });
-        const opened = vi.fn();
-        render(<AgentsPanel currentUserId='u1' openChannel={opened}/>);
+        render(<AgentsPanel currentUserId='u1'/>);
         expect(await screen.findByText('Greeting')).toBeTruthy();
         fireEvent.change(screen.getByLabelText('Message the agent'), {target: {value: 'Hello agent'}});
         fireEvent.click(screen.getByText('New chat'));
-        await waitFor(() => expect(opened).toHaveBeenCalledWith('dm1'));
+        expect(await screen.findByText('Hello agent')).toBeTruthy();
         const post = calls.find((c) => c.url.endsWith('/api/v4/posts'));
-        expect(JSON.parse(String(post?.init?.body))).toEqual({channel_id: 'dm1', message: 'Hello agent'});
+        expect(JSON.parse(String(post?.init?.body))).toEqual({channel_id: 'dm1', message: 'Hello agent', root_id: ''});
         const dm = calls.find((c) => c.url.endsWith('/api/v4/channels/direct'));
         expect(JSON.parse(String(dm?.init?.body))).toEqual(['u1', 'bot1']);
+
+        // The agent's post arrives through the server's `posted` event, then streams.
+        const reply = {id: 'p10', user_id: 'bot1', channel_id: 'dm1', root_id: 'p9', message: '', type: POST_TYPE, create_at: 2, props: {llm_requester_user_id: 'u1'}};
+        act(() => {
+            handlePostEvent({post: JSON.stringify(reply)});
+            handlePostEvent({post: JSON.stringify({...reply, id: 'elsewhere', root_id: 'other'})});
+            handlePostUpdate({post_id: 'p10', control: 'start'});
+            handlePostUpdate({post_id: 'p10', next: 'Hi there'});
+        });
+        expect(await screen.findByText('Hi there')).toBeTruthy();
+        expect(screen.getByText('Stop')).toBeTruthy();
+        expect(screen.getAllByRole('listitem')).toHaveLength(2);
+
+        fireEvent.change(screen.getByLabelText('Reply to Assistant'), {target: {value: 'And more?'}});
+        fireEvent.click(screen.getByText('Send'));
+        expect(await screen.findByText('And more?')).toBeTruthy();
+        const replyCall = calls.filter((c) => c.url.endsWith('/api/v4/posts'))[1];
+        expect(JSON.parse(String(replyCall?.init?.body))).toEqual({channel_id: 'dm1', message: 'And more?', root_id: 'p9'});
+
+        fireEvent.click(screen.getByText('All conversations'));
+        expect(await screen.findByText('Greeting')).toBeTruthy();
+    });
+
+    it('opens an earlier conversation in the panel', async () => {
+        serve({
+            '/ai_bots': () => ({bots: [agent], license}),
+            '/ai_threads': () => [{id: 't1', message: 'hi', title: 'Greeting', channel_id: 'dm1', reply_count: 1, update_at: 1}],
+            '/thread': () => ({order: ['t1', 'a1'], posts: {
+                t1: {id: 't1', user_id: 'u1', channel_id: 'dm1', message: 'hi', create_at: 1},
+                a1: {id: 'a1', user_id: 'bot1', channel_id: 'dm1', root_id: 't1', message: 'Hello, how can I help?', type: POST_TYPE, create_at: 2, props: {}},
+            }}),
+        });
+        render(<AgentsPanel currentUserId='u1'/>);
+        fireEvent.click(await screen.findByText('Greeting'));
+        expect(await screen.findByText('Hello, how can I help?')).toBeTruthy();
+        expect(screen.getByLabelText('Conversation with Assistant')).toBeTruthy();
     });
 });
 

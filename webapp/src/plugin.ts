@@ -6,6 +6,7 @@ import AskAI from './components/ask_ai';
 import ConfigEditor from './components/config_editor';
 import LLMBotPost from './components/llmbot_post';
 import {en, setMessages, t} from './i18n';
+import {handlePostEvent} from './post_events';
 import {handlePostUpdate} from './stream_store';
 import type {Post, PluginRegistry, Store} from './types';
 
@@ -14,6 +15,12 @@ export const POST_UPDATE_EVENT = 'custom_mattermost-ai_postupdate';
 
 function currentUserId(store?: Store): string | undefined {
     return store?.getState().entities?.users?.currentUserId;
+}
+
+function isAdmin(store?: Store): boolean {
+    const id = currentUserId(store);
+    const roles = id ? store?.getState().entities?.users?.profiles?.[id]?.roles : undefined;
+    return (roles ?? '').split(' ').includes('system_admin');
 }
 
 // Goes to a channel the way a link click would, staying inside the single-page app.
@@ -36,7 +43,7 @@ export default class Plugin {
         registry.registerTranslations?.((locale: string) => (locale === 'en' ? en : {}));
         setMessages(en);
 
-        const Panel = () => React.createElement(AgentsPanel, {currentUserId: currentUserId(store), openChannel});
+        const Panel = () => React.createElement(AgentsPanel, {currentUserId: currentUserId(store), isAdmin: isAdmin(store)});
         const rhs = registry.registerRightHandSidebarComponent?.(Panel, t('ai.rhs.title'));
         const showRHS = () => {
             if (rhs && store) {
@@ -75,6 +82,9 @@ export default class Plugin {
         registry.registerNewMessagesSeparatorActionComponent?.(Separator);
 
         registry.registerWebSocketEventHandler?.(POST_UPDATE_EVENT, (msg) => handlePostUpdate(msg.data));
+        // The server's own post events keep a conversation open in the panel up to date.
+        registry.registerWebSocketEventHandler?.('posted', (msg) => handlePostEvent(msg.data));
+        registry.registerWebSocketEventHandler?.('post_edited', (msg) => handlePostEvent(msg.data));
 
         // Hide AI Actions when the license or the agents' rules leave the user none.
         getAgents().then((r) => {

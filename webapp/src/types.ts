@@ -21,7 +21,7 @@ export interface PluginRegistry {
 }
 
 export interface Store {
-    getState(): {entities?: {users?: {currentUserId?: string}; general?: {config?: {SiteURL?: string}}}};
+    getState(): {entities?: {users?: {currentUserId?: string; profiles?: Record<string, {roles?: string}>}; general?: {config?: {SiteURL?: string}}}};
     dispatch(action: unknown): unknown;
 }
 
@@ -176,9 +176,16 @@ export interface Post {
     user_id: string;
     channel_id: string;
     root_id?: string;
+    create_at?: number;
     message: string;
     type?: string;
     props?: Record<string, unknown>;
+}
+
+// A thread as Mattermost's REST API returns it.
+export interface PostList {
+    order: string[];
+    posts: Record<string, Post>;
 }
 
 declare global {

@@ -30,13 +30,18 @@ pub async fn listen(
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let app = Router::new()
-        .fallback(forward)
-        .with_state(Front { sim, conn, metrics });
+    let app = router(sim, conn, metrics);
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
     Ok((addr, task))
+}
+
+/// The plugin's routes as the server serves them, for fronts that add routes of their own.
+pub fn router(sim: Arc<crate::SimState>, conn: Arc<dyn PluginConnection>, metrics: bool) -> Router {
+    Router::new()
+        .fallback(forward)
+        .with_state(Front { sim, conn, metrics })
 }
 
 async fn forward(State(front): State<Front>, request: Request) -> Response {

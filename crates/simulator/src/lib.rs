@@ -19,6 +19,7 @@ pub mod http_front;
 pub mod netrpc_host;
 pub mod server_api;
 pub mod store;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -120,6 +121,14 @@ impl SimState {
         self.spawn_hook(
             move |c| async move { c.message_has_been_posted(HookContext::default(), post).await },
         );
+    }
+
+    /// Delivers OnConfigurationChange and waits for the plugin's answer.
+    pub async fn deliver_config_change(&self) -> Result<(), SimError> {
+        match self.conn.get().cloned() {
+            Some(c) => c.on_configuration_change().await,
+            None => Err(SimError::Transport("the plugin is not connected".into())),
+        }
     }
 
     pub fn fire_config_change(&self) {

@@ -4,27 +4,34 @@ import {createDirectChannel, createPost, getAgents, getThreads} from '../client'
 import {t} from '../i18n';
 import type {AgentInfo, Thread} from '../types';
 
+import Conversation from './conversation';
+
 const CHOICE_KEY = 'mattermost-ai.agent';
 
 export interface AgentsPanelProps {
     currentUserId?: string;
     isAdmin?: boolean;
-    // Where to go after a message is sent (the DM with the agent).
-    openChannel?: (channelId: string) => void;
 }
 
 type Loaded = {agents: AgentInfo[]; threads: Thread[]};
+type Open = {rootId: string; channelId: string};
 
-// The right-hand panel: pick an agent, start a chat, and go back to earlier conversations.
-export default function AgentsPanel({currentUserId, isAdmin, openChannel}: AgentsPanelProps) {
+// The right-hand panel: pick an agent, chat with it in place, and go back to earlier
+// conversations.
+export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) {
     const [data, setData] = useState<Loaded | null>(null);
     const [error, setError] = useState('');
     const storageKey = `${CHOICE_KEY}.${currentUserId ?? ''}`;
     const [agent, setAgent] = useState<string>(() => window.localStorage?.getItem(storageKey) ?? '');
     const [message, setMessage] = useState('');
     const [sending, setSending] = useState(false);
+    const [open, setOpen] = useState<Open | null>(null);
 
+    // The list is read again each time the panel comes back to it, so new titles show.
     useEffect(() => {
+        if (open) {
+            return undefined;
+        }
         let active = true;
         Promise.all([getAgents(), getThreads()]).then(
             ([a, threads]) => active && setData({agents: a.bots, threads}),
@@ -33,7 +40,7 @@ export default function AgentsPanel({currentUserId, isAdmin, openChannel}: Agent
         return () => {
             active = false;
         };
-    }, []);
+    }, [open]);
 
     if (error) {
         return <div role='alert'>{t('ai.rhs.error', {error})}</div>;
@@ -54,6 +61,18 @@ export default function AgentsPanel({currentUserId, isAdmin, openChannel}: Agent
         setAgent(username);
         window.localStorage?.setItem(storageKey, username);
     };
+    if (open) {
+        return (
+            <Conversation
+                rootId={open.rootId}
+                channelId={open.channelId}
+                agent={selected}
+                agents={data.agents}
+                currentUserId={currentUserId}
+                onBack={() => setOpen(null)}
+            />
+        );
+    }
     const send = async () => {
         if (!message.trim() || !currentUserId) {
             return;
@@ -61,9 +80,9 @@ export default function AgentsPanel({currentUserId, isAdmin, openChannel}: Agent
         setSending(true);
         try {
             const dm = await createDirectChannel(currentUserId, selected.id);
-            await createPost(dm.id, message.trim());
+            const root = await createPost(dm.id, message.trim());
             setMessage('');
-            openChannel?.(dm.id);
+            setOpen({rootId: root.id, channelId: dm.id});
         } catch (e) {
             setError(e instanceof Error ? e.message : String(e));
         } finally {
@@ -109,7 +128,13 @@ export default function AgentsPanel({currentUserId, isAdmin, openChannel}: Agent
                 <ul aria-label={t('ai.rhs.history')}>
                     {data.threads.map((th) => (
                         <li key={th.id}>
-                            <a href={`${window.basename ?? ''}/_redirect/pl/${th.id}`}>{th.title || th.message}</a>
+                            <button
+                                type='button'
+                                className='mattermost-ai-thread-link'
+                                onClick={() => setOpen({rootId: th.id, channelId: th.channel_id})}
+                            >
+                                {th.title || th.message}
+                            </button>
                         </li>
                     ))}
                 </ul>

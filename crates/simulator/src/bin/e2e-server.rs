@@ -1,0 +1,137 @@
+//! The server side of the webapp's end-to-end test: the plugin under the simulator, a fake
+//! OpenAI service, and the browser front of [`mattermost_simulator::web`].
+//!
+//! `e2e-server <plugin binary> <webapp dir>` prints one JSON line with the page's URL and the
+//! fake service's URL, then runs until its standard input closes.
+//!
+//! The fake answers by what it is asked: a title request gets a title, a message containing
+//! "slowly" a long answer at 10 words a second (so Stop can be pressed mid-stream), "Who is"
+//! a call to LookupMattermostUser, a request carrying a tool result the final answer.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use mattermost_ai::host::model::License;
+use mattermost_simulator::fake_provider::{FakeProvider, Script, Seen};
+use mattermost_simulator::web::{Page, listen};
+use mattermost_simulator::{Simulator, Transport};
+use serde_json::{Value, json};
+
+fn answer(seen: &Seen) -> Option<Script> {
+    let messages = seen.body["messages"].as_array()?;
+    let system = messages.first().and_then(|m| m["content"].as_str()).unwrap_or("");
+    if system.starts_with("Write a title") {
+        return Some(Script::chat_completion(
+            &["Counting with the assistant"],
+            0,
+            Some((40, 4)),
+        ));
+    }
+    if messages.iter().any(|m| m["role"] == "tool") {
+        return Some(Script::chat_completion(
+            &["@bob is ", "Bob Builder, ", "an active user."],
+            50,
+            Some((120, 9)),
+        ));
+    }
+    let last = messages
+        .iter()
+        .rev()
+        .find(|m| m["role"] == "user")
+        .map(|m| m["content"].to_string())
+        .unwrap_or_default();
+    if last.contains("slowly") {
+        let words: Vec<String> = (1..=120).map(|n| format!("{n}, ")).collect();
+        let parts: Vec<&str> = words.iter().map(String::as_str).collect();
+        return Some(Script::chat_completion(&parts, 100, Some((60, 120))));
+    }
+    if last.contains("Who is") {
+        return Some(Script::chat_tool_calls(&[(
+            "call_1",
+            "LookupMattermostUser",
+            json!({"username": "bob"}),
+        )]));
+    }
+    Some(Script::chat_completion(&["Hello!"], 20, Some((30, 2))))
+}
+
+async fn run(plugin: PathBuf, webapp: PathBuf) -> Result<(), String> {
+    let fake = FakeProvider::start(Vec::new()).await.map_err(|e| e.to_string())?;
+    fake.route(answer);
+    let transport = match std::env::var("E2E_TRANSPORT").as_deref() {
+        Ok("grpc") => Transport::Grpc,
+        _ => Transport::NetRpc,
+    };
+    let sim = Simulator::builder(&plugin)
+        .transport(transport)
+        .license(License {
+            id: "e2e".into(),
+            sku_short_name: "enterprise".into(),
+            ..Default::default()
+        })
+        .start()
+        .await
+        .map_err(|e| format!("starting the plugin: {e}"))?;
+    let (admin, token) = sim.add_user("admin", "system_admin system_user");
+    let (bob, _) = sim.add_user("bob", "system_user");
+    {
+        let mut d = sim.data();
+        if let Some(u) = d.users.get_mut(&bob.id) {
+            u.first_name = "Bob".into();
+            u.last_name = "Builder".into();
+        }
+        d.permissions
+            .push((admin.id.clone(), String::new(), "view_members".into()));
+    }
+    let node = webapp.join("node_modules");
+    let files: HashMap<String, PathBuf> = [
+        ("main.js", webapp.join("dist/main.js")),
+        ("harness.js", webapp.join("e2e/harness.js")),
+        ("react.js", node.join("react/umd/react.development.js")),
+        (
+            "react-dom.js",
+            node.join("react-dom/umd/react-dom.development.js"),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    for (name, path) in &files {
+        if !path.exists() {
+            return Err(format!(
+                "{name}: {} is missing (run `npm ci && npm run build`)",
+                path.display()
+            ));
+        }
+    }
+    let page = Page {
+        index: webapp.join("e2e/harness.html"),
+        files,
+        token,
+    };
+    let (addr, _task) = listen(&sim, page).await.map_err(|e| e.to_string())?;
+    let hello: Value = json!({"url": format!("http://{addr}/"), "fake": fake.url, "user_id": admin.id});
+    println!("{hello}");
+
+    // Runs until the test closes our stdin (or goes away).
+    let _ = tokio::task::spawn_blocking(|| std::io::copy(&mut std::io::stdin(), &mut std::io::sink())).await;
+    sim.shutdown().await.map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(plugin), Some(webapp)) = (args.get(1), args.get(2)) else {
+        eprintln!("usage: e2e-server <plugin binary> <webapp dir>");
+        return ExitCode::from(2);
+    };
+    match run(PathBuf::from(plugin), PathBuf::from(webapp)).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("e2e-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

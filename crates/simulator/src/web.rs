@@ -1,0 +1,356 @@
+//! The simulated server as a browser sees it, for the webapp's end-to-end test: a page and
+//! static files, the handful of `/api/v4` routes the webapp calls, the websocket events as
+//! server-sent events (a test page has no Mattermost websocket), and the plugin's routes
+//! exactly as [`crate::http_front`] serves them.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use bytes::Bytes;
+use mattermost_ai::host::model::{Post, channel_type};
+use serde_json::{Value, json};
+
+use crate::{SimState, Simulator, now_millis};
+
+/// What the page is made of: `/` serves `index`, `/static/<name>` the named files.
+pub struct Page {
+    pub index: PathBuf,
+    pub files: HashMap<String, PathBuf>,
+    /// The session the page runs as (set as the `MMAUTHTOKEN` cookie with the page).
+    pub token: String,
+}
+
+#[derive(Clone)]
+struct Web {
+    sim: Arc<SimState>,
+    page: Arc<Page>,
+}
+
+type Failure = (StatusCode, Json<Value>);
+
+fn failure(status: StatusCode, message: impl std::fmt::Display) -> Failure {
+    (
+        status,
+        Json(json!({"message": message.to_string(), "status_code": status.as_u16()})),
+    )
+}
+
+/// Serves the page and the API on 127.0.0.1; returns the address.
+pub async fn listen(
+    sim: &Simulator,
+    page: Page,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let web = Web {
+        sim: sim.state.clone(),
+        page: Arc::new(page),
+    };
+    let plugin = crate::http_front::router(sim.state.clone(), sim.conn.clone(), false);
+    let app = Router::new()
+        .route("/", get(index))
+        .route("/static/{name}", get(file))
+        .route("/api/v4/users/me", get(me))
+        .route("/api/v4/users/{id}", get(user))
+        .route("/api/v4/channels/direct", post(direct))
+        .route("/api/v4/posts", post(create_post))
+        .route("/api/v4/posts/{id}/thread", get(thread))
+        .route("/harness/plugin_config", put(save_config))
+        .route("/harness/events", get(events))
+        .with_state(web)
+        .fallback_service(plugin);
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((addr, task))
+}
+
+async fn index(State(web): State<Web>) -> Response {
+    match tokio::fs::read(&web.page.index).await {
+        Ok(html) => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+                (
+                    header::SET_COOKIE,
+                    format!("MMAUTHTOKEN={}; Path=/; HttpOnly", web.page.token),
+                ),
+            ],
+            html,
+        )
+            .into_response(),
+        Err(e) => failure(StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
+    }
+}
+
+async fn file(State(web): State<Web>, Path(name): Path<String>) -> Response {
+    let Some(path) = web.page.files.get(&name) else {
+        return failure(StatusCode::NOT_FOUND, format!("no file {name}")).into_response();
+    };
+    let kind = if name.ends_with(".css") {
+        "text/css"
+    } else {
+        "text/javascript"
+    };
+    match tokio::fs::read(path).await {
+        Ok(body) => ([(header::CONTENT_TYPE, kind)], body).into_response(),
+        Err(e) => failure(StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
+    }
+}
+
+/// The user behind the request's cookie; the server's CSRF rule applies to writes.
+fn caller(web: &Web, headers: &HeaderMap, write: bool) -> Result<String, Failure> {
+    let token = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix("MMAUTHTOKEN=").map(str::to_owned));
+    let csrf = !write
+        || headers
+            .get("X-Requested-With")
+            .is_some_and(|v| v == "XMLHttpRequest");
+    match token.and_then(|t| web.sim.session_for_token(&t)) {
+        Some(s) if csrf => Ok(s.user_id),
+        _ => Err(failure(StatusCode::UNAUTHORIZED, "not logged in")),
+    }
+}
+
+async fn me(State(web): State<Web>, headers: HeaderMap) -> Result<Json<Value>, Failure> {
+    let id = caller(&web, &headers, false)?;
+    user(State(web), headers, Path(id)).await
+}
+
+async fn user(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Failure> {
+    caller(&web, &headers, false)?;
+    let d = web.sim.data();
+    let u = d
+        .users
+        .get(&id)
+        .ok_or_else(|| failure(StatusCode::NOT_FOUND, "no such user"))?;
+    Ok(Json(
+        json!({"id": u.id, "username": u.username, "roles": u.roles, "is_bot": u.is_bot}),
+    ))
+}
+
+async fn direct(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Json(ids): Json<Vec<String>>,
+) -> Result<Json<Value>, Failure> {
+    let me = caller(&web, &headers, true)?;
+    let [a, b] = ids.as_slice() else {
+        return Err(failure(StatusCode::BAD_REQUEST, "two user ids expected"));
+    };
+    if *a != me && *b != me {
+        return Err(failure(
+            StatusCode::FORBIDDEN,
+            "a direct channel must include the caller",
+        ));
+    }
+    let channel = web
+        .sim
+        .data()
+        .direct_channel(a, b)
+        .map_err(|e| failure(StatusCode::BAD_REQUEST, e.message))?;
+    serde_json::to_value(channel)
+        .map(Json)
+        .map_err(|e| failure(StatusCode::INTERNAL_SERVER_ERROR, e))
+}
+
+async fn create_post(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Json(mut post): Json<Post>,
+) -> Result<Json<Value>, Failure> {
+    let me = caller(&web, &headers, true)?;
+    let member = web
+        .sim
+        .data()
+        .channel_members
+        .contains_key(&(post.channel_id.clone(), me.clone()));
+    if !member {
+        return Err(failure(StatusCode::FORBIDDEN, "not a member of the channel"));
+    }
+    post.user_id = me;
+    post.post_type.clear();
+    let post = web
+        .sim
+        .data()
+        .insert_post(post)
+        .map_err(|e| failure(StatusCode::BAD_REQUEST, e.message))?;
+    web.sim.fire_posted(post.clone());
+    serde_json::to_value(post)
+        .map(Json)
+        .map_err(|e| failure(StatusCode::INTERNAL_SERVER_ERROR, e))
+}
+
+/// `{order, posts}` for the thread of `id`, oldest first, as the REST API answers.
+async fn thread(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Failure> {
+    let me = caller(&web, &headers, false)?;
+    let d = web.sim.data();
+    let post = d
+        .posts
+        .get(&id)
+        .ok_or_else(|| failure(StatusCode::NOT_FOUND, "no such post"))?;
+    if !d.channel_members.contains_key(&(post.channel_id.clone(), me)) {
+        return Err(failure(StatusCode::FORBIDDEN, "no access to the channel"));
+    }
+    let root = if post.root_id.is_empty() {
+        post.id.clone()
+    } else {
+        post.root_id.clone()
+    };
+    let mut posts: Vec<&Post> = d
+        .posts
+        .values()
+        .filter(|p| p.delete_at == 0 && (p.id == root || p.root_id == root))
+        .collect();
+    posts.sort_by_key(|p| p.create_at);
+    let order: Vec<&str> = posts.iter().map(|p| p.id.as_str()).collect();
+    let map: serde_json::Map<String, Value> = posts
+        .iter()
+        .filter_map(|p| Some((p.id.clone(), serde_json::to_value(p).ok()?)))
+        .collect();
+    Ok(Json(json!({"order": order, "posts": map})))
+}
+
+/// What System Console's Save does for plugin settings: store them and deliver
+/// OnConfigurationChange, answering once the plugin has taken them.
+async fn save_config(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Json(settings): Json<Value>,
+) -> Result<StatusCode, Failure> {
+    let me = caller(&web, &headers, true)?;
+    let admin = web
+        .sim
+        .data()
+        .users
+        .get(&me)
+        .is_some_and(|u| u.roles.split(' ').any(|r| r == "system_admin"));
+    if !admin {
+        return Err(failure(
+            StatusCode::FORBIDDEN,
+            "only system admins save plugin settings",
+        ));
+    }
+    let Value::Object(map) = settings else {
+        return Err(failure(
+            StatusCode::BAD_REQUEST,
+            "plugin settings are a JSON object",
+        ));
+    };
+    web.sim.data().plugin_config = map.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
+    web.sim
+        .deliver_config_change()
+        .await
+        .map_err(|e| failure(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    Ok(StatusCode::OK)
+}
+
+/// The websocket events the caller would receive, as `text/event-stream`: the plugin's own
+/// events and the server's `posted` / `post_edited` for posts in the caller's channels.
+async fn events(State(web): State<Web>, headers: HeaderMap) -> Result<Response, Failure> {
+    let me = caller(&web, &headers, false)?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(64);
+    let sim = web.sim.clone();
+    tokio::spawn(async move {
+        let mut next_event = sim.data().ws_events.len();
+        let mut known: HashMap<String, i64> = sim
+            .data()
+            .posts
+            .values()
+            .map(|p| (p.id.clone(), p.update_at))
+            .collect();
+        loop {
+            let batch = collect(&sim, &me, &mut next_event, &mut known);
+            for message in batch {
+                if tx
+                    .send(Ok(Bytes::from(format!("data: {message}\n\n"))))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+                _ = tx.closed() => return,
+            }
+        }
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)),
+    )
+        .into_response())
+}
+
+fn collect(sim: &SimState, me: &str, next_event: &mut usize, known: &mut HashMap<String, i64>) -> Vec<Value> {
+    let d = sim.data();
+    let mut out = Vec::new();
+    for e in d.ws_events.iter().skip(*next_event) {
+        let b = &e.broadcast;
+        let to_me = (b.user_id.is_empty() || b.user_id == me)
+            && (b.channel_id.is_empty()
+                || d.channel_members
+                    .contains_key(&(b.channel_id.clone(), me.to_owned())));
+        if to_me {
+            out.push(json!({"event": e.event, "data": e.payload, "broadcast": {"channel_id": b.channel_id, "user_id": b.user_id}}));
+        }
+    }
+    *next_event = d.ws_events.len();
+    let mut changed: Vec<&Post> = d
+        .posts
+        .values()
+        .filter(|p| known.get(&p.id) != Some(&p.update_at))
+        .collect();
+    changed.sort_by_key(|p| p.update_at);
+    for p in changed {
+        let event = if known.contains_key(&p.id) {
+            "post_edited"
+        } else {
+            "posted"
+        };
+        known.insert(p.id.clone(), p.update_at);
+        if !d
+            .channel_members
+            .contains_key(&(p.channel_id.clone(), me.to_owned()))
+        {
+            continue;
+        }
+        let direct = d
+            .channels
+            .get(&p.channel_id)
+            .is_some_and(|c| c.channel_type == channel_type::DIRECT);
+        let text = serde_json::to_string(p).unwrap_or_default();
+        out.push(json!({
+            "event": event,
+            "data": {"post": text, "channel_type": if direct { "D" } else { "O" }},
+            "broadcast": {"channel_id": p.channel_id, "user_id": ""},
+            "at": now_millis(),
+        }));
+    }
+    out
+}

@@ -1,0 +1,126 @@
+// End to end in a real browser: headless Chromium loads the built bundle into a Mattermost-shaped
+// page (e2e/harness.*) whose server is the real plugin under the simulator with a fake OpenAI
+// service (target/debug/e2e-server). An admin configures a service and an agent in the System
+// Console, chats with the agent in the Agents panel, stops a streaming answer, and approves a
+// tool call. Screenshots land in target/e2e/.
+import {spawn} from 'node:child_process';
+import {mkdirSync} from 'node:fs';
+import {createInterface} from 'node:readline';
+import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+import {chromium} from 'playwright-core';
+
+const webapp = join(dirname(fileURLToPath(import.meta.url)), '..');
+const repo = join(webapp, '..');
+const shots = join(repo, 'target', 'e2e');
+mkdirSync(shots, {recursive: true});
+
+const server = spawn(
+    process.env.E2E_SERVER ?? join(repo, 'target/debug/e2e-server'),
+    [process.env.PLUGIN_BINARY ?? join(repo, 'target/debug/mattermost-ai'), webapp],
+    {stdio: ['pipe', 'pipe', 'inherit']},
+);
+const hello = await new Promise((resolve, reject) => {
+    server.on('exit', (code) => reject(new Error(`e2e-server exited with ${code}`)));
+    createInterface({input: server.stdout}).once('line', (line) => resolve(JSON.parse(line)));
+});
+
+let failed = false;
+const check = (ok, what) => {
+    console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+    failed ||= !ok;
+};
+// Waits for a condition the page should reach, reporting it instead of throwing.
+const reach = async (what, wait) => {
+    try {
+        await wait();
+        check(true, what);
+        return true;
+    } catch (e) {
+        check(false, `${what}: ${e.message.split('\n')[0]}`);
+        return false;
+    }
+};
+
+const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+    const page = await browser.newPage({viewport: {width: 1280, height: 900}});
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
+    page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && errors.push(`${r.status()} ${r.url()}`));
+    await page.goto(hello.url);
+    await page.waitForFunction(() => window.harnessReady || window.harnessError, null, {timeout: 10000});
+    check(await page.evaluate(() => window.harnessError) === undefined, 'the harness starts the plugin bundle');
+    check(await page.evaluate(() => window.pluginId) === 'mattermost-ai', 'the bundle registers as mattermost-ai');
+    const registered = await page.evaluate(() => Object.keys(window.registered).sort());
+    const expected = ['registerAdminConsoleCustomSetting', 'registerChannelHeaderButtonAction', 'registerNewMessagesSeparatorActionComponent',
+        'registerPostDropdownMenuAction', 'registerPostTypeComponent', 'registerRightHandSidebarComponent', 'registerTranslations',
+        'registerWebSocketEventHandler'];
+    check(expected.every((n) => registered.includes(n)), `registry calls: ${registered.join(', ')}`);
+
+    // The System Console: one OpenAI service pointing at the fake, one agent on it.
+    const console_ = page.getByRole('main', {name: 'System Console'});
+    await console_.getByRole('button', {name: 'Add service'}).click();
+    await console_.getByLabel('Name', {exact: true}).first().fill('Fake OpenAI');
+    await console_.getByLabel('API key').first().fill('sk-e2e');
+    await console_.getByLabel('API URL').first().fill(hello.fake);
+    await console_.getByLabel('Default model').first().fill('gpt-4o');
+    await console_.getByRole('button', {name: 'Add agent'}).click();
+    await console_.getByLabel('Display name').fill('Assistant');
+    await console_.getByLabel('Username *').fill('assistant');
+    await page.getByRole('button', {name: 'Save'}).click();
+    await reach('the System Console saves the configuration', () => page.getByText('Settings saved').waitFor({timeout: 10000}));
+    await page.screenshot({path: join(shots, 'console.png'), fullPage: true});
+
+    // The Agents panel, opened from the channel header button.
+    await page.getByRole('button', {name: 'Agents'}).click();
+    const rhs = page.getByRole('complementary', {name: 'Right-hand sidebar'});
+    await reach('the panel lists the new agent', () => rhs.getByRole('option', {name: 'Assistant'}).waitFor({state: 'attached', timeout: 10000}));
+    await rhs.getByLabel('Message the agent').fill('Count slowly to a hundred and twenty');
+    await rhs.getByRole('button', {name: 'New chat'}).click();
+    await reach('the question shows in the panel', () => rhs.getByText('Count slowly to a hundred and twenty').waitFor({timeout: 5000}));
+    await reach('the answer streams into the panel', () => rhs.getByText(/1, 2, 3, 4, 5,/).waitFor({timeout: 10000}));
+    await rhs.getByRole('button', {name: 'Stop'}).click();
+    await reach('Stop ends the answer (Regenerate offered)', () => rhs.getByRole('button', {name: 'Regenerate'}).waitFor({timeout: 5000}));
+    const stopped = await rhs.locator('.mattermost-ai-from-agent').first().innerText();
+    await page.waitForTimeout(600);
+    const later = await rhs.locator('.mattermost-ai-from-agent').first().innerText();
+    check(!stopped.includes('120,') && stopped === later, `the stopped answer keeps its partial text and grows no more (${stopped.length} chars)`);
+
+    // A tool call waits for approval, then the answer continues with the result.
+    await rhs.getByLabel('Reply to Assistant').fill('Who is bob?');
+    await rhs.getByRole('button', {name: 'Send'}).click();
+    const card = rhs.locator('.mattermost-ai-tool-card');
+    await reach('the tool call asks for approval', () => card.getByText('LookupMattermostUser', {exact: false}).waitFor({timeout: 10000}));
+    await card.getByLabel('Accept').check();
+    await rhs.getByRole('button', {name: 'Submit'}).click();
+    await reach('the approved tool runs and the answer continues', () => rhs.getByText(/Bob Builder, an active user/).waitFor({timeout: 10000}));
+    await page.screenshot({path: join(shots, 'panel.png'), fullPage: true});
+
+    await rhs.getByRole('button', {name: 'All conversations'}).click();
+    await reach('the conversation is listed with its generated title', () => rhs.getByRole('button', {name: 'Counting with the assistant'}).waitFor({timeout: 10000}));
+    check(errors.length === 0, `no page errors${errors.length ? `: ${errors.join('; ')}` : ''}`);
+    console.log(`screenshots: ${join(shots, 'console.png')}, ${join(shots, 'panel.png')}`);
+} catch (e) {
+    check(false, e.message);
+} finally {
+    await browser.close();
+    server.stdin.end();
+    await new Promise((r) => {
+        const timer = setTimeout(() => {
+            server.kill();
+            r();
+        }, 5000);
+        server.on('exit', () => {
+            clearTimeout(timer);
+            r();
+        });
+    });
+}
+process.exit(failed ? 1 : 0);
