@@ -221,6 +221,25 @@ async fn mistral_gets_max_tokens_and_no_user_or_stream_options() {
 }
 
 #[tokio::test]
+async fn cohere_speaks_its_compatibility_api_without_user_or_stream_options() {
+    let (url, f) = fake(vec![ok(sse(&[delta("hola"), done("stop")]))]).await;
+    let (text, .., end) = collect(client(&service("cohere", &url)).stream(&hello()).await.unwrap()).await;
+    assert_eq!(text, "hola");
+    assert!(end.is_ok());
+    let seen = f.seen()[0].clone();
+    assert_eq!(seen.uri, "/chat/completions");
+    assert_eq!(seen.headers["authorization"], "Bearer sk-test-key");
+    let b = seen.body;
+    assert_eq!(b["max_tokens"], 512);
+    assert!(
+        b.get("max_completion_tokens").is_none()
+            && b.get("user").is_none()
+            && b.get("stream_options").is_none(),
+        "{b}"
+    );
+}
+
+#[tokio::test]
 async fn a_compatible_server_that_rejects_stream_options_is_retried_without() {
     let reject = Script::status(
         400,

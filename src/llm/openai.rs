@@ -78,7 +78,8 @@ impl Endpoint {
             api_key: s.api_key.clone(),
             org_id: s.org_id.clone(),
             default_model: s.default_model.clone(),
-            send_user_id: s.send_user_id && flavor != Flavor::Mistral,
+            // Neither Mistral nor Cohere's compatibility API takes `user`.
+            send_user_id: s.send_user_id && !matches!(flavor, Flavor::Mistral | Flavor::Cohere),
             output_limit: u32::try_from(s.output_token_limit).ok().filter(|v| *v > 0),
             chunk_timeout: secs(s.streaming_timeout_seconds, 30),
             first_byte_timeout: Duration::from_secs(120),
@@ -124,7 +125,8 @@ impl ChatCompletions {
         let ep = Endpoint::from_service(s)?;
         Ok(ChatCompletions {
             http,
-            skip_stream_options: AtomicBool::new(ep.flavor == Flavor::Mistral),
+            // Documented as unsupported there; usage is then counted locally.
+            skip_stream_options: AtomicBool::new(matches!(ep.flavor, Flavor::Mistral | Flavor::Cohere)),
             skip_tools: AtomicBool::new(false),
             ep,
         })
