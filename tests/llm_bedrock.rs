@@ -173,7 +173,7 @@ async fn a_bedrock_api_key_goes_as_a_bearer_token() {
 }
 
 #[tokio::test]
-async fn the_credential_chain_reads_the_environment_then_instance_metadata() {
+async fn the_credential_chain_reads_the_environment_containers_and_instance_metadata() {
     let f = FakeProvider::start(vec![text_answer()]).await.unwrap();
     let mut s = service(&f.url);
     s.aws_access_key_id.clear();
@@ -230,6 +230,43 @@ async fn the_credential_chain_reads_the_environment_then_instance_metadata() {
             .contains("Credential=AKIDROLE/")
     );
     assert_eq!(seen.headers["x-amz-security-token"], "role-session");
+
+    // A container credentials endpoint (EKS Pod Identity style): full URL, token from a file.
+    let pod = FakeProvider::start(vec![Script::json(
+        200,
+        &json!({"AccessKeyId": "AKIDPOD", "SecretAccessKey": "pod-secret", "Token": "pod-session"}),
+    )])
+    .await
+    .unwrap();
+    let token_file = std::env::temp_dir().join(format!("mmai-pod-token-{}", std::process::id()));
+    std::fs::write(&token_file, "pod-token\n").unwrap();
+    let env: HashMap<String, String> = [
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            format!("{}/v1/credentials", pod.url),
+        ),
+        (
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+            token_file.display().to_string(),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let c = client(&s).with_env(env);
+    assert!(collect(c.stream(&hello()).await.unwrap()).await.3.is_ok());
+    let _ = std::fs::remove_file(&token_file);
+    let asked = &pod.seen()[0];
+    assert_eq!(asked.uri, "/v1/credentials");
+    assert_eq!(asked.headers["authorization"], "pod-token");
+    let seen = f.seen().pop().unwrap();
+    assert!(
+        seen.headers["authorization"]
+            .to_str()
+            .unwrap()
+            .contains("Credential=AKIDPOD/")
+    );
+    assert_eq!(seen.headers["x-amz-security-token"], "pod-session");
 
     // Nothing anywhere: a clear authentication error, no request sent.
     let nowhere: HashMap<String, String> = [(

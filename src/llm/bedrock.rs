@@ -201,7 +201,8 @@ fn blocks(m: &Message) -> (&'static str, Vec<Value>) {
     (role, out)
 }
 
-/// The standard credential chain: environment, ECS container endpoint, EC2 instance metadata.
+/// The standard credential chain: environment, container endpoint (ECS, EKS Pod Identity), EC2
+/// instance metadata.
 async fn chain(env: &EnvSource) -> Result<Keys, LlmError> {
     if let (Some(id), Some(secret)) = (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"))
         && !id.is_empty()
@@ -232,11 +233,32 @@ async fn chain(env: &EnvSource) -> Result<Keys, LlmError> {
             session: v.get("Token").and_then(Value::as_str).map(str::to_owned),
         })
     };
-    if let Some(rel) = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").filter(|r| !r.is_empty()) {
-        let v: Value = client
-            .get(format!("http://169.254.170.2{rel}"))
+    // ECS task roles give a path on the fixed container endpoint; EKS Pod Identity and other
+    // container hosts give a full URL and an authorization token (inline or in a file).
+    let container = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        .filter(|r| !r.is_empty())
+        .map(|rel| format!("http://169.254.170.2{rel}"))
+        .or_else(|| env("AWS_CONTAINER_CREDENTIALS_FULL_URI").filter(|u| !u.is_empty()));
+    if let Some(url) = container {
+        let token = match env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE").filter(|f| !f.is_empty()) {
+            Some(file) => Some(
+                tokio::fs::read_to_string(&file)
+                    .await
+                    .map_err(|_| unavailable())?
+                    .trim()
+                    .to_owned(),
+            ),
+            None => env("AWS_CONTAINER_AUTHORIZATION_TOKEN").filter(|t| !t.is_empty()),
+        };
+        let mut req = client.get(url);
+        if let Some(token) = token {
+            req = req.header("Authorization", token);
+        }
+        let v: Value = req
             .send()
             .await
+            .map_err(|_| unavailable())?
+            .error_for_status()
             .map_err(|_| unavailable())?
             .json()
             .await
