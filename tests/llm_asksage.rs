@@ -56,11 +56,32 @@ async fn the_whole_answer_arrives_as_one_event_with_the_system_prompt_kept() {
     assert_eq!(seen.headers["x-access-tokens"], "sage-token");
     assert_eq!(seen.body["system_prompt"], "You are Sage.");
     assert_eq!(seen.body["model"], "gpt-4o");
+    assert_eq!(seen.body["usage"], true);
+    assert!(seen.body.get("persona").is_none(), "{}", seen.body);
     assert_eq!(
         seen.body["message"],
         json!([{"user": "me", "message": "@alice: hi"}, {"user": "gpt", "message": "Hello!"},
                {"user": "me", "message": "@alice: what is 2+2?"}])
     );
+}
+
+#[tokio::test]
+async fn reported_usage_is_preferred_to_the_estimate() {
+    let (c, _f) = client(vec![Script::json(
+        200,
+        &json!({"message": "4", "response": "OK", "status": 200,
+                "usage": {"prompt_tokens": 321, "completion_tokens": 7, "total_tokens": 328}}),
+    )])
+    .await;
+    let mut s = c.stream(&convo()).await.unwrap();
+    let mut usage = None;
+    while let Some(e) = s.recv().await {
+        if let Event::Usage(u) = e {
+            usage = Some(u);
+        }
+    }
+    let u = usage.expect("a usage event");
+    assert_eq!((u.input_tokens, u.output_tokens), (321, 7));
 }
 
 #[tokio::test]

@@ -73,7 +73,9 @@ impl AskSage {
         } else {
             &r.model
         };
-        let mut body = json!({"message": turns, "persona": 0, "dataset": "none", "temperature": 0.0});
+        // No `persona`: the system prompt overrides it, and the documented default is valid on
+        // every instance. `usage` asks for the token counts.
+        let mut body = json!({"message": turns, "dataset": "none", "temperature": 0.0, "usage": true});
         if !model.is_empty() {
             body["model"] = json!(model);
         }
@@ -131,16 +133,15 @@ impl super::LanguageModel for AskSage {
             .and_then(Value::as_str)
             .ok_or_else(|| LlmError::new(ErrorClass::Malformed, "Ask Sage's answer has no message"))?
             .to_owned();
-        let input: u64 = request
-            .messages
-            .iter()
-            .map(|m| tokens::estimate(&m.joined_text()))
-            .sum();
         let (tx, rx) = mpsc::channel(4);
-        let usage = Usage {
-            input_tokens: input,
+        let usage = reported_usage(&v).unwrap_or_else(|| Usage {
+            input_tokens: request
+                .messages
+                .iter()
+                .map(|m| tokens::estimate(&m.joined_text()))
+                .sum(),
             output_tokens: tokens::estimate(&answer),
-        };
+        });
         for ev in [
             Event::Text(answer),
             Event::Usage(usage),
@@ -151,4 +152,16 @@ impl super::LanguageModel for AskSage {
         }
         Ok(rx)
     }
+}
+
+/// The token counts Ask Sage reports when asked (`usage: true`), in either naming in use.
+fn reported_usage(v: &Value) -> Option<Usage> {
+    let u = v.get("usage")?;
+    let count = |names: [&str; 2]| names.iter().find_map(|n| u.get(*n).and_then(Value::as_u64));
+    let input = count(["prompt_tokens", "input_tokens"])?;
+    let output = count(["completion_tokens", "output_tokens"])?;
+    (input + output > 0).then_some(Usage {
+        input_tokens: input,
+        output_tokens: output,
+    })
 }
