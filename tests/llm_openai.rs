@@ -202,6 +202,18 @@ async fn azure_uses_its_deployment_url_and_api_key_header() {
 }
 
 #[tokio::test]
+async fn azure_given_its_v1_endpoint_puts_the_model_in_the_body() {
+    let (url, f) = fake(vec![ok(sse(&[delta("ok"), done("stop")]))]).await;
+    let s = service("azure", &format!("{url}/openai/v1/"));
+    let (text, ..) = collect(client(&s).stream(&hello()).await.unwrap()).await;
+    assert_eq!(text, "ok");
+    let seen = f.seen()[0].clone();
+    assert_eq!(seen.uri, "/openai/v1/chat/completions");
+    assert_eq!(seen.body["model"], "gpt-4o");
+    assert_eq!(seen.headers["api-key"], "sk-test-key");
+}
+
+#[tokio::test]
 async fn mistral_gets_max_tokens_and_no_user_or_stream_options() {
     let (url, f) = fake(vec![ok(sse(&[delta("bonjour"), done("stop")]))]).await;
     assert!(

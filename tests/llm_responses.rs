@@ -208,6 +208,11 @@ async fn azure_uses_its_v1_path_and_api_key_and_no_user_id_when_off() {
     assert_eq!(seen.headers["api-key"], "sk-test-key");
     assert!(seen.headers.get("authorization").is_none());
     assert!(seen.body.get("safety_identifier").is_none());
+
+    // The endpoint may be given with the v1 path already on it.
+    let s = service("azure", &format!("{}/openai/v1", f.url));
+    let _ = collect(client(&s).stream(&request()).await.unwrap()).await;
+    assert_eq!(f.seen()[1].uri, "/openai/v1/responses");
 }
 
 async fn failure(script: Script) -> (String, mattermost_ai::llm::LlmError) {

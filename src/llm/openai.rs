@@ -86,6 +86,11 @@ impl Endpoint {
         })
     }
 
+    /// Whether an Azure endpoint was given with the v1 API path already on it.
+    pub fn azure_v1(&self) -> bool {
+        self.base_url.ends_with("/openai/v1")
+    }
+
     /// The request's model, else the service's default.
     pub fn model<'a>(&'a self, r: &'a Request) -> &'a str {
         if r.model.is_empty() {
@@ -141,6 +146,8 @@ impl ChatCompletions {
 
     fn url(&self, model: &str) -> String {
         match self.ep.flavor {
+            // An endpoint given as `…/openai/v1` is Azure's v1 API: the model goes in the body.
+            Flavor::Azure if self.ep.azure_v1() => format!("{}/chat/completions", self.ep.base_url),
             Flavor::Azure => format!(
                 "{}/openai/deployments/{model}/chat/completions?api-version={AZURE_API_VERSION}",
                 self.ep.base_url

@@ -40,6 +40,7 @@ impl Responses {
     fn url(&self) -> String {
         match self.ep.flavor {
             // Azure's v1 API serves the Responses API without an api-version.
+            Flavor::Azure if self.ep.azure_v1() => format!("{}/responses", self.ep.base_url),
             Flavor::Azure => format!("{}/openai/v1/responses", self.ep.base_url),
             _ => format!("{}/responses", self.ep.base_url),
         }
