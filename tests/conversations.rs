@@ -489,9 +489,36 @@ async fn a_provider_failure_ends_the_post_with_the_partial_text(t: Transport) {
     )]);
     w.sim.post_as(&w.alice.0, &dm.id, "Again", "").await.unwrap();
     wait_ends(&w, 2).await;
-    let msg = bot_posts(&w).pop().unwrap().message;
+    let failed = bot_posts(&w).pop().unwrap();
+    let msg = failed.message.clone();
     assert!(msg.contains("credentials"), "{msg}");
     assert!(!msg.contains("sk-te"), "{msg}");
+    // The error state is on the post for renderers, and a successful regeneration clears it.
+    let error = failed.props["llm_error"].as_str().unwrap_or_default().to_owned();
+    assert!(error.contains("credentials") && msg.ends_with(&error), "{error}");
+    w.fake.script(vec![answer(&["Fixed."], 0)]);
+    let r = reqwest::Client::new()
+        .post(w.sim.plugin_url(&format!("/post/{}/regenerate", failed.id)))
+        .bearer_auth(&w.alice.1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        w.sim
+            .wait_until(Duration::from_secs(5), |d| d
+                .posts
+                .get(&failed.id)
+                .is_some_and(|p| p.message == "Fixed."))
+            .await
+    );
+    w.sim.settle().await;
+    let regenerated = w.sim.data().posts[&failed.id].clone();
+    assert!(
+        regenerated.props.get("llm_error").is_none(),
+        "{:?}",
+        regenerated.props
+    );
 }
 
 async fn a_long_answer_continues_in_follow_up_posts(t: Transport) {

@@ -584,6 +584,7 @@ pub async fn regenerate(core: &Arc<Core>, post_id: &str, user_id: &str) -> Resul
         props::REASONING,
         props::REASONING_SIGNATURE,
         props::ANNOTATIONS,
+        props::ERROR,
     ] {
         post.props.remove(k);
     }

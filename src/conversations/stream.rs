@@ -34,6 +34,10 @@ pub mod props {
     /// On follow-up posts of a long answer: the answer's first post.
     pub const CONTINUATION_OF: &str = "continuation_of";
     pub const ACTIVATE_AI: &str = "activate_ai";
+    /// Set when the answer ended with a provider error: the short message users see, so
+    /// renderers can show the post's error state (the message text carries it too, for
+    /// clients without our webapp).
+    pub const ERROR: &str = "llm_error";
 }
 
 #[derive(Debug)]
@@ -197,6 +201,7 @@ impl Writer {
                 props::REASONING_SIGNATURE,
                 props::ANNOTATIONS,
                 props::PENDING_TOOL_CALL,
+                props::ERROR,
             ] {
                 next.props.remove(k);
             }
@@ -333,6 +338,9 @@ pub async fn run(
                 "\n\n"
             };
             w.text.push_str(&format!("{sep}**Error:** {}", e.user_message()));
+            w.current()
+                .props
+                .insert(props::ERROR.into(), json!(e.user_message()));
         }
         _ => {}
     }

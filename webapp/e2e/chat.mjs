@@ -1,8 +1,8 @@
 // End to end in a real browser: headless Chromium loads the built bundle into a Mattermost-shaped
 // page (e2e/harness.*) whose server is the real plugin under the simulator with a fake OpenAI
 // service (target/debug/e2e-server). An admin configures a service and an agent in the System
-// Console, chats with the agent in the Agents panel, stops a streaming answer, and approves a
-// tool call. Screenshots land in target/e2e/.
+// Console, chats with the agent in the Agents panel, stops a streaming answer, approves a tool
+// call, and sees a provider failure. Screenshots land in target/e2e/.
 import {spawn} from 'node:child_process';
 import {mkdirSync} from 'node:fs';
 import {createInterface} from 'node:readline';
@@ -101,6 +101,14 @@ try {
     await card.getByLabel('Accept').check();
     await rhs.getByRole('button', {name: 'Submit'}).click();
     await reach('the approved tool runs and the answer continues', () => rhs.getByText(/Bob Builder, an active user/).waitFor({timeout: 10000}));
+
+    // A provider failure: the partial answer stays, the post shows its error state.
+    await rhs.getByLabel('Reply to Assistant').fill('Now break, please');
+    await rhs.getByRole('button', {name: 'Send'}).click();
+    await reach('a failed answer shows its error and keeps the partial text', async () => {
+        await rhs.getByRole('alert').filter({hasText: 'The answer stopped with an error'}).waitFor({timeout: 10000});
+        await rhs.getByText('Half an ans', {exact: true}).waitFor({timeout: 1000});
+    });
     await page.screenshot({path: join(shots, 'panel.png'), fullPage: true});
 
     await rhs.getByRole('button', {name: 'All conversations'}).click();

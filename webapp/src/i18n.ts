@@ -88,6 +88,7 @@ export const en: Record<string, string> = {
     'ai.rhs.openInChannel': 'Open in the channel',
     'ai.rhs.sendFailed': 'The message was not sent: {error}',
     'ai.post.stop': 'Stop',
+    'ai.post.failed': 'The answer stopped with an error: {error}',
     'ai.post.regenerate': 'Regenerate',
     'ai.post.copy': 'Copy',
     'ai.post.reasoning': 'Reasoning',

@@ -228,6 +228,16 @@ describe('LLMBotPost', () => {
         expect(screen.getByText('Release is Friday')).toBeTruthy();
     });
 
+    it('shows a failed answer as an error with its partial text', () => {
+        serve({});
+        const error = 'The AI service refused the credentials.';
+        render(<LLMBotPost post={{...post, message: `Half an answer\n\n**Error:** ${error}`, props: {...post.props, llm_error: error}}} currentUserId='u1'/>);
+        expect(screen.getByText('Half an answer')).toBeTruthy();
+        expect(screen.getByRole('alert').textContent).toBe(`The answer stopped with an error: ${error}`);
+        expect(screen.queryByText(/\*\*Error/)).toBeNull();
+        expect(screen.getByText('Regenerate')).toBeTruthy();
+    });
+
     it('lists the sources of cited answers', () => {
         serve({});
         const annotations = JSON.stringify([{type: 'url_citation', start_index: 0, end_index: 4, url: 'https://example.com', title: 'Example', index: 1}]);

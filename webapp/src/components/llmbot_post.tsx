@@ -144,6 +144,11 @@ export default function LLMBotPost({post, currentUserId}: LLMBotPostProps) {
     const annotations = live?.annotations ?? parseList<Annotation>(props.annotations) ?? [];
     const searchResults = parseList<SearchResult>(props.search_results) ?? [];
     const isRequester = Boolean(currentUserId) && props.llm_requester_user_id === currentUserId;
+    // A failed answer keeps its partial text; the error the server appended to it (for
+    // clients without this renderer) is shown as the post's error state instead.
+    const failure = !streaming && typeof props.llm_error === 'string' ? props.llm_error : '';
+    const suffix = `**Error:** ${failure}`;
+    const shown = failure && text.endsWith(suffix) ? text.slice(0, -suffix.length).trimEnd() : text;
     const [error, setError] = useState('');
     const run = (f: () => Promise<void>) => async () => {
         setError('');
@@ -161,7 +166,15 @@ export default function LLMBotPost({post, currentUserId}: LLMBotPostProps) {
                     <div style={{whiteSpace: 'pre-wrap'}}>{reasoning}</div>
                 </details>
             )}
-            {streaming && !text ? <div>{t('ai.post.starting')}</div> : <Markdown text={text}/>}
+            {streaming && !text ? <div>{t('ai.post.starting')}</div> : (shown && <Markdown text={shown}/>)}
+            {failure && (
+                <div
+                    role='alert'
+                    className='mattermost-ai-post-error'
+                >
+                    {t('ai.post.failed', {error: failure})}
+                </div>
+            )}
             {calls.length > 0 && (
                 <ToolCards
                     postId={post.id}

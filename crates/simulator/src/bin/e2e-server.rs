@@ -5,8 +5,9 @@
 //! fake service's URL, then runs until its standard input closes.
 //!
 //! The fake answers by what it is asked: a title request gets a title, a message containing
-//! "slowly" a long answer at 10 words a second (so Stop can be pressed mid-stream), "Who is"
-//! a call to LookupMattermostUser, a request carrying a tool result the final answer.
+//! "slowly" a long answer at 10 words a second (so Stop can be pressed mid-stream), "break"
+//! part of an answer and a cut connection, "Who is" a call to LookupMattermostUser, a request
+//! carrying a tool result the final answer.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -28,7 +29,7 @@ fn answer(seen: &Seen) -> Option<Script> {
             Some((40, 4)),
         ));
     }
-    if messages.iter().any(|m| m["role"] == "tool") {
+    if messages.last().is_some_and(|m| m["role"] == "tool") {
         return Some(Script::chat_completion(
             &["@bob is ", "Bob Builder, ", "an active user."],
             50,
@@ -45,6 +46,12 @@ fn answer(seen: &Seen) -> Option<Script> {
         let words: Vec<String> = (1..=120).map(|n| format!("{n}, ")).collect();
         let parts: Vec<&str> = words.iter().map(String::as_str).collect();
         return Some(Script::chat_completion(&parts, 100, Some((60, 120))));
+    }
+    if last.contains("break") {
+        // Part of an answer, then the connection ends without the stream's end.
+        let part =
+            json!({"choices": [{"index": 0, "delta": {"content": "Half an ans"}, "finish_reason": null}]});
+        return Some(Script::sse(vec![(0, format!("data: {part}\n\n"))]));
     }
     if last.contains("Who is") {
         return Some(Script::chat_tool_calls(&[(
