@@ -172,6 +172,13 @@ async fn a_bedrock_api_key_goes_as_a_bearer_token() {
     assert_eq!(f.seen()[0].headers["authorization"], "Bearer bedrock-api-key");
 }
 
+/// The request was SigV4-signed with this access key id and session token.
+fn assert_signed_by(headers: http::HeaderMap, key_id: &str, session: &str) {
+    let auth = headers["authorization"].to_str().unwrap_or_default().to_owned();
+    assert!(auth.contains(&format!("Credential={key_id}/")), "{auth}");
+    assert_eq!(headers["x-amz-security-token"], session);
+}
+
 #[tokio::test]
 async fn the_credential_chain_reads_the_environment_containers_and_instance_metadata() {
     let f = FakeProvider::start(vec![text_answer()]).await.unwrap();
@@ -189,13 +196,7 @@ async fn the_credential_chain_reads_the_environment_containers_and_instance_meta
     let c = client(&s).with_env(env);
     assert!(collect(c.stream(&hello()).await.unwrap()).await.3.is_ok());
     let seen = &f.seen()[0];
-    assert!(
-        seen.headers["authorization"]
-            .to_str()
-            .unwrap()
-            .contains("Credential=AKIDENV/")
-    );
-    assert_eq!(seen.headers["x-amz-security-token"], "env-session");
+    assert_signed_by(seen.headers.clone(), "AKIDENV", "env-session");
 
     // No environment keys: IMDSv2 (token, role name, role credentials).
     let imds = FakeProvider::start(vec![
@@ -223,13 +224,7 @@ async fn the_credential_chain_reads_the_environment_containers_and_instance_meta
         "/latest/meta-data/iam/security-credentials/bedrock-role"
     );
     let seen = f.seen().pop().unwrap();
-    assert!(
-        seen.headers["authorization"]
-            .to_str()
-            .unwrap()
-            .contains("Credential=AKIDROLE/")
-    );
-    assert_eq!(seen.headers["x-amz-security-token"], "role-session");
+    assert_signed_by(seen.headers.clone(), "AKIDROLE", "role-session");
 
     // A container credentials endpoint (EKS Pod Identity style): full URL, token from a file.
     let pod = FakeProvider::start(vec![Script::json(
@@ -260,13 +255,7 @@ async fn the_credential_chain_reads_the_environment_containers_and_instance_meta
     assert_eq!(asked.uri, "/v1/credentials");
     assert_eq!(asked.headers["authorization"], "pod-token");
     let seen = f.seen().pop().unwrap();
-    assert!(
-        seen.headers["authorization"]
-            .to_str()
-            .unwrap()
-            .contains("Credential=AKIDPOD/")
-    );
-    assert_eq!(seen.headers["x-amz-security-token"], "pod-session");
+    assert_signed_by(seen.headers.clone(), "AKIDPOD", "pod-session");
 
     // Nothing anywhere: a clear authentication error, no request sent.
     let nowhere: HashMap<String, String> = [(

@@ -214,41 +214,24 @@ async fn azure_given_its_v1_endpoint_puts_the_model_in_the_body() {
 }
 
 #[tokio::test]
-async fn mistral_gets_max_tokens_and_no_user_or_stream_options() {
-    let (url, f) = fake(vec![ok(sse(&[delta("bonjour"), done("stop")]))]).await;
-    assert!(
-        collect(client(&service("mistral", &url)).stream(&hello()).await.unwrap())
-            .await
-            .3
-            .is_ok()
-    );
-    let b = f.seen()[0].body.clone();
-    assert_eq!(b["max_tokens"], 512);
-    assert!(
-        b.get("max_completion_tokens").is_none()
-            && b.get("user").is_none()
-            && b.get("stream_options").is_none(),
-        "{b}"
-    );
-}
-
-#[tokio::test]
-async fn cohere_speaks_its_compatibility_api_without_user_or_stream_options() {
-    let (url, f) = fake(vec![ok(sse(&[delta("hola"), done("stop")]))]).await;
-    let (text, .., end) = collect(client(&service("cohere", &url)).stream(&hello()).await.unwrap()).await;
-    assert_eq!(text, "hola");
-    assert!(end.is_ok());
-    let seen = f.seen()[0].clone();
-    assert_eq!(seen.uri, "/chat/completions");
-    assert_eq!(seen.headers["authorization"], "Bearer sk-test-key");
-    let b = seen.body;
-    assert_eq!(b["max_tokens"], 512);
-    assert!(
-        b.get("max_completion_tokens").is_none()
-            && b.get("user").is_none()
-            && b.get("stream_options").is_none(),
-        "{b}"
-    );
+async fn mistral_and_cohere_get_max_tokens_and_no_user_or_stream_options() {
+    for kind in ["mistral", "cohere"] {
+        let (url, f) = fake(vec![ok(sse(&[delta("hola"), done("stop")]))]).await;
+        let (text, .., end) = collect(client(&service(kind, &url)).stream(&hello()).await.unwrap()).await;
+        assert_eq!(text, "hola", "{kind}");
+        assert!(end.is_ok(), "{kind}");
+        let seen = f.seen()[0].clone();
+        assert_eq!(seen.uri, "/chat/completions", "{kind}");
+        assert_eq!(seen.headers["authorization"], "Bearer sk-test-key", "{kind}");
+        let b = seen.body;
+        assert_eq!(b["max_tokens"], 512, "{kind}");
+        assert!(
+            b.get("max_completion_tokens").is_none()
+                && b.get("user").is_none()
+                && b.get("stream_options").is_none(),
+            "{kind}: {b}"
+        );
+    }
 }
 
 #[tokio::test]

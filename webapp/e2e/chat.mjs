@@ -2,7 +2,8 @@
 // page (e2e/harness.*) whose server is the real plugin under the simulator with a fake OpenAI
 // service (target/debug/e2e-server). An admin configures a service and an agent in the System
 // Console, chats with the agent in the Agents panel, stops a streaming answer, approves a tool
-// call, and sees a provider failure. Screenshots land in target/e2e/.
+// call, sees a provider failure and runs an AI Action from the post menu. Screenshots land in
+// target/e2e/.
 import {spawn} from 'node:child_process';
 import {mkdirSync} from 'node:fs';
 import {createInterface} from 'node:readline';
@@ -110,6 +111,10 @@ try {
         await rhs.getByText('Half an ans', {exact: true}).waitFor({timeout: 1000});
     });
     await page.screenshot({path: join(shots, 'panel.png'), fullPage: true});
+
+    // An AI Action from the post menu: the summary opens in the panel.
+    await page.evaluate((postId) => window.registered.registerPostDropdownMenuAction[0][1](postId), hello.thread_post_id);
+    await reach('Summarize thread opens its streamed result in the panel', () => rhs.getByText('Summary: the team ships on Friday.').waitFor({timeout: 10000}));
 
     await rhs.getByRole('button', {name: 'All conversations'}).click();
     await reach('the conversation is listed with its generated title', () => rhs.getByRole('button', {name: 'Counting with the assistant'}).waitFor({timeout: 10000}));

@@ -36,8 +36,9 @@
     const store = {
         getState: () => ({entities: {users: {currentUserId: me && me.id, profiles: me ? {[me.id]: me} : {}}}}),
         dispatch(action) {
-            if (action === RHS_TOGGLE || action === RHS_SHOW) {
-                const open = action === RHS_SHOW || !rhsRoot;
+            // As in Mattermost: show leaves an open sidebar alone, toggle closes it.
+            if ((action === RHS_TOGGLE || action === RHS_SHOW) && !(action === RHS_SHOW && rhsRoot)) {
+                const open = !rhsRoot;
                 if (rhsRoot) {
                     rhsRoot.unmount();
                     rhsRoot = null;

@@ -60,6 +60,33 @@ describe('Plugin', () => {
         expect(registry.registerNewMessagesSeparatorActionComponent).toHaveBeenCalled();
     });
 
+    it('opens an AI Action\'s result in the panel without leaving the channel', async () => {
+        const calls = serve({
+            '/ai_bots': () => ({bots: [agent], license}),
+            '/analyze': () => ({postid: 'r1', channelid: 'dm1'}),
+            '/thread': () => ({order: ['r1'], posts: {r1: {id: 'r1', user_id: 'bot1', channel_id: 'dm1', message: 'The thread agrees on Friday.', type: POST_TYPE, create_at: 1, props: {}}}}),
+            '/ai_threads': () => [],
+        });
+        const registry = {
+            registerAdminConsoleCustomSetting: vi.fn(),
+            registerRightHandSidebarComponent: vi.fn(() => ({toggleRHSPlugin: {type: 'toggle'}, showRHSPlugin: {type: 'show'}})),
+            registerPostDropdownMenuAction: vi.fn(),
+        };
+        const dispatch = vi.fn();
+        const assign = vi.fn();
+        vi.stubGlobal('location', {...window.location, assign});
+        new Plugin().initialize(registry as unknown as PluginRegistry, {getState: () => ({entities: {users: {currentUserId: 'u1'}}}), dispatch});
+        const [text, summarize] = registry.registerPostDropdownMenuAction.mock.calls[0] as unknown as [string, (id: string) => Promise<void>];
+        expect(text).toBe('Summarize thread');
+        await summarize('p7');
+        expect(calls.some((c) => c.url.endsWith('/post/p7/analyze'))).toBe(true);
+        expect(dispatch).toHaveBeenCalledWith({type: 'show'});
+        expect(assign).not.toHaveBeenCalled();
+        const Panel = (registry.registerRightHandSidebarComponent.mock.calls[0] as unknown as [React.ComponentType])[0];
+        render(<Panel/>);
+        expect(await screen.findByText('The thread agrees on Friday.')).toBeTruthy();
+    });
+
     it('works with an older registry that lacks the optional hooks', () => {
         serve({'/ai_bots': () => ({bots: [], license})});
         const registry: PluginRegistry = {registerAdminConsoleCustomSetting: vi.fn()};

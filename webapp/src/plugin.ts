@@ -6,6 +6,7 @@ import AskAI from './components/ask_ai';
 import ConfigEditor from './components/config_editor';
 import LLMBotPost from './components/llmbot_post';
 import {en, setMessages, t} from './i18n';
+import {openInPanel} from './panel_store';
 import {handlePostEvent} from './post_events';
 import {handlePostUpdate} from './stream_store';
 import type {Post, PluginRegistry, Store} from './types';
@@ -62,11 +63,21 @@ export default class Plugin {
         const Post = (props: {post: Post}) => React.createElement(LLMBotPost, {...props, currentUserId: currentUserId(store)});
         registry.registerPostTypeComponent?.(POST_TYPE, Post);
 
+        // An action's result streams into the agent's DM; the panel shows it without taking
+        // the user away from the channel they are reading.
+        const showResult = (r: {postid: string; channelid: string}) => {
+            if (!rhs || !store) {
+                openChannel(r.channelid);
+                return;
+            }
+            // Shown first: a panel that mounts now takes the request when it subscribes.
+            showRHS();
+            openInPanel({rootId: r.postid, channelId: r.channelid});
+        };
         const analyze = (kind: string) => async (postId: string) => {
             const r = await analyzeThread(postId, kind).catch(() => undefined);
             if (r) {
-                openChannel(r.channelid);
-                showRHS();
+                showResult(r);
             }
         };
         const allowed = () => this.actionsAllowed;
@@ -78,7 +89,7 @@ export default class Plugin {
         }, allowed);
 
         const Separator = (props: {channelId?: string; lastViewedAt?: number}) =>
-            (this.actionsAllowed ? React.createElement(AskAI, {...props, onStarted: openChannel}) : null);
+            (this.actionsAllowed ? React.createElement(AskAI, {...props, onStarted: showResult}) : null);
         registry.registerNewMessagesSeparatorActionComponent?.(Separator);
 
         registry.registerWebSocketEventHandler?.(POST_UPDATE_EVENT, (msg) => handlePostUpdate(msg.data));

@@ -45,6 +45,12 @@ fn failure(status: StatusCode, message: impl std::fmt::Display) -> Failure {
     )
 }
 
+fn as_json(v: impl serde::Serialize) -> Result<Json<Value>, Failure> {
+    serde_json::to_value(v)
+        .map(Json)
+        .map_err(|e| failure(StatusCode::INTERNAL_SERVER_ERROR, e))
+}
+
 /// Serves the page and the API on 127.0.0.1; returns the address.
 pub async fn listen(
     sim: &Simulator,
@@ -166,9 +172,7 @@ async fn direct(
         .data()
         .direct_channel(a, b)
         .map_err(|e| failure(StatusCode::BAD_REQUEST, e.message))?;
-    serde_json::to_value(channel)
-        .map(Json)
-        .map_err(|e| failure(StatusCode::INTERNAL_SERVER_ERROR, e))
+    as_json(channel)
 }
 
 async fn create_post(
@@ -193,12 +197,10 @@ async fn create_post(
         .insert_post(post)
         .map_err(|e| failure(StatusCode::BAD_REQUEST, e.message))?;
     web.sim.fire_posted(post.clone());
-    serde_json::to_value(post)
-        .map(Json)
-        .map_err(|e| failure(StatusCode::INTERNAL_SERVER_ERROR, e))
+    as_json(post)
 }
 
-/// `{order, posts}` for the thread of `id`, oldest first, as the REST API answers.
+/// `{order, posts}` for the thread of `id`, as the REST API answers.
 async fn thread(
     State(web): State<Web>,
     headers: HeaderMap,
@@ -213,23 +215,7 @@ async fn thread(
     if !d.channel_members.contains_key(&(post.channel_id.clone(), me)) {
         return Err(failure(StatusCode::FORBIDDEN, "no access to the channel"));
     }
-    let root = if post.root_id.is_empty() {
-        post.id.clone()
-    } else {
-        post.root_id.clone()
-    };
-    let mut posts: Vec<&Post> = d
-        .posts
-        .values()
-        .filter(|p| p.delete_at == 0 && (p.id == root || p.root_id == root))
-        .collect();
-    posts.sort_by_key(|p| p.create_at);
-    let order: Vec<&str> = posts.iter().map(|p| p.id.as_str()).collect();
-    let map: serde_json::Map<String, Value> = posts
-        .iter()
-        .filter_map(|p| Some((p.id.clone(), serde_json::to_value(p).ok()?)))
-        .collect();
-    Ok(Json(json!({"order": order, "posts": map})))
+    as_json(d.thread(&id))
 }
 
 /// What System Console's Save does for plugin settings: store them and deliver

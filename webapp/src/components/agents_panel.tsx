@@ -2,6 +2,7 @@ import React, {useEffect, useState} from 'react';
 
 import {createDirectChannel, createPost, getAgents, getThreads} from '../client';
 import {t} from '../i18n';
+import {onOpenInPanel} from '../panel_store';
 import type {AgentInfo, Thread} from '../types';
 
 import Conversation from './conversation';
@@ -13,19 +14,31 @@ export interface AgentsPanelProps {
     isAdmin?: boolean;
 }
 
-type Loaded = {agents: AgentInfo[]; threads: Thread[]};
 type Open = {rootId: string; channelId: string};
 
 // The right-hand panel: pick an agent, chat with it in place, and go back to earlier
 // conversations.
 export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) {
-    const [data, setData] = useState<Loaded | null>(null);
+    const [agents, setAgents] = useState<AgentInfo[] | null>(null);
+    const [threads, setThreads] = useState<Thread[] | null>(null);
     const [error, setError] = useState('');
     const storageKey = `${CHOICE_KEY}.${currentUserId ?? ''}`;
     const [agent, setAgent] = useState<string>(() => window.localStorage?.getItem(storageKey) ?? '');
     const [message, setMessage] = useState('');
     const [sending, setSending] = useState(false);
     const [open, setOpen] = useState<Open | null>(null);
+    const failed = (e: unknown) => setError(e instanceof Error ? e.message : String(e));
+
+    // AI Actions and "Ask AI" show their result here.
+    useEffect(() => onOpenInPanel(setOpen), []);
+
+    useEffect(() => {
+        let active = true;
+        getAgents().then((a) => active && setAgents(a.bots), (e: unknown) => active && failed(e));
+        return () => {
+            active = false;
+        };
+    }, []);
 
     // The list is read again each time the panel comes back to it, so new titles show.
     useEffect(() => {
@@ -33,10 +46,7 @@ export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) 
             return undefined;
         }
         let active = true;
-        Promise.all([getAgents(), getThreads()]).then(
-            ([a, threads]) => active && setData({agents: a.bots, threads}),
-            (e: unknown) => active && setError(e instanceof Error ? e.message : String(e)),
-        );
+        getThreads().then((list) => active && setThreads(list), (e: unknown) => active && failed(e));
         return () => {
             active = false;
         };
@@ -45,10 +55,10 @@ export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) 
     if (error) {
         return <div role='alert'>{t('ai.rhs.error', {error})}</div>;
     }
-    if (!data) {
+    if (!agents) {
         return <div aria-busy='true'/>;
     }
-    if (data.agents.length === 0) {
+    if (agents.length === 0) {
         return (
             <div className='mattermost-ai-rhs-empty'>
                 <p>{t('ai.rhs.noAgents')}</p>
@@ -56,7 +66,7 @@ export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) 
             </div>
         );
     }
-    const selected = data.agents.find((a) => a.username === agent) ?? data.agents[0];
+    const selected = agents.find((a) => a.username === agent) ?? agents[0];
     const choose = (username: string) => {
         setAgent(username);
         window.localStorage?.setItem(storageKey, username);
@@ -67,7 +77,7 @@ export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) 
                 rootId={open.rootId}
                 channelId={open.channelId}
                 agent={selected}
-                agents={data.agents}
+                agents={agents}
                 currentUserId={currentUserId}
                 onBack={() => setOpen(null)}
             />
@@ -97,7 +107,7 @@ export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) 
                     value={selected.username}
                     onChange={(e) => choose(e.target.value)}
                 >
-                    {data.agents.map((a) => (
+                    {agents.map((a) => (
                         <option
                             key={a.id}
                             value={a.username}
@@ -124,9 +134,11 @@ export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) 
                 </button>
             </div>
             <h4>{t('ai.rhs.history')}</h4>
-            {data.threads.length === 0 ? <p>{t('ai.rhs.noHistory')}</p> : (
+            {threads === null && <div aria-busy='true'/>}
+            {threads?.length === 0 && <p>{t('ai.rhs.noHistory')}</p>}
+            {threads && threads.length > 0 && (
                 <ul aria-label={t('ai.rhs.history')}>
-                    {data.threads.map((th) => (
+                    {threads.map((th) => (
                         <li key={th.id}>
                             <button
                                 type='button'

@@ -8,7 +8,7 @@ import {t} from '../i18n';
 export default function AskAI({channelId, lastViewedAt, onStarted}: {
     channelId?: string;
     lastViewedAt?: number;
-    onStarted?: (channelId: string) => void;
+    onStarted?: (result: {postid: string; channelid: string}) => void;
 }) {
     const [error, setError] = useState('');
     if (!channelId || !lastViewedAt) {
@@ -17,7 +17,7 @@ export default function AskAI({channelId, lastViewedAt, onStarted}: {
     const run = (preset: string) => async () => {
         try {
             const r = await summarizeInterval(channelId, preset, lastViewedAt);
-            onStarted?.(r.channelid);
+            onStarted?.(r);
         } catch (e) {
             setError(t('ai.post.actionFailed', {error: e instanceof Error ? e.message : String(e)}));
         }

@@ -7,7 +7,7 @@
 //! The fake answers by what it is asked: a title request gets a title, a message containing
 //! "slowly" a long answer at 10 words a second (so Stop can be pressed mid-stream), "break"
 //! part of an answer and a cut connection, "Who is" a call to LookupMattermostUser, a request
-//! carrying a tool result the final answer.
+//! carrying a tool result the final answer, a thread about Friday's release its summary.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -46,6 +46,13 @@ fn answer(seen: &Seen) -> Option<Script> {
         let words: Vec<String> = (1..=120).map(|n| format!("{n}, ")).collect();
         let parts: Vec<&str> = words.iter().map(String::as_str).collect();
         return Some(Script::chat_completion(&parts, 100, Some((60, 120))));
+    }
+    if seen.raw.windows(17).any(|w| w == b"We ship on Friday") {
+        return Some(Script::chat_completion(
+            &["Summary: ", "the team ships on Friday."],
+            30,
+            Some((90, 8)),
+        ));
     }
     if last.contains("break") {
         // Part of an answer, then the connection ends without the stream's end.
@@ -91,6 +98,24 @@ async fn run(plugin: PathBuf, webapp: PathBuf) -> Result<(), String> {
         d.permissions
             .push((admin.id.clone(), String::new(), "view_members".into()));
     }
+    // A channel with a thread to run AI Actions on.
+    let team = sim.add_team("staff");
+    let town = sim.add_channel(&team.id, "town-square", "O");
+    for u in [&admin.id, &bob.id] {
+        sim.add_member(&town.id, u);
+        sim.data()
+            .permissions
+            .push((u.clone(), town.id.clone(), "read_channel".into()));
+    }
+    let thread = sim
+        .data()
+        .insert_post(mattermost_ai::host::model::Post {
+            user_id: bob.id.clone(),
+            channel_id: town.id.clone(),
+            message: "We ship on Friday; the release notes are still open.".into(),
+            ..Default::default()
+        })
+        .map_err(|e| e.message)?;
     let node = webapp.join("node_modules");
     let files: HashMap<String, PathBuf> = [
         ("main.js", webapp.join("dist/main.js")),
@@ -118,7 +143,7 @@ async fn run(plugin: PathBuf, webapp: PathBuf) -> Result<(), String> {
         token,
     };
     let (addr, _task) = listen(&sim, page).await.map_err(|e| e.to_string())?;
-    let hello: Value = json!({"url": format!("http://{addr}/"), "fake": fake.url, "user_id": admin.id});
+    let hello: Value = json!({"url": format!("http://{addr}/"), "fake": fake.url, "user_id": admin.id, "thread_post_id": thread.id});
     println!("{hello}");
 
     // Runs until the test closes our stdin (or goes away).
