@@ -39,8 +39,9 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# Semantic search tests need PostgreSQL with pgvector: DATABASE_URL, or one started here.
 rust-test:
-	$(CARGO_TEST)
+	DATABASE_URL="$${DATABASE_URL:-$$(scripts/pg-up.sh)}" $(CARGO_TEST)
 
 target/conformance-host target/refplugin: $(wildcard tests/conformance/*/*.go)
 	$(GO) build -o target/conformance-host ./tests/conformance/host

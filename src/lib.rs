@@ -17,6 +17,7 @@ pub mod logging;
 pub mod metrics;
 pub mod outbound;
 pub mod plugin;
+pub mod search;
 pub mod tools;
 pub mod transport;
 pub mod usage;

@@ -76,6 +76,8 @@ pub struct Core {
     pub usage: crate::usage::UsageSink,
     pub streams: crate::conversations::registry::Streams,
     pub direct_channels: crate::conversations::channel_kinds::DirectChannels,
+    /// Semantic search for the configuration in force, built on first use.
+    pub search: crate::search::Engine,
 }
 
 impl Core {
@@ -145,6 +147,7 @@ impl Plugin {
             usage,
             streams: Default::default(),
             direct_channels: Default::default(),
+            search: Default::default(),
         });
         let router = crate::http::router(core.clone());
         Ok(Self { core, router })
@@ -366,6 +369,7 @@ impl Hooks for Plugin {
     }
 
     async fn message_has_been_posted(&self, _ctx: HookContext, post: Post) {
+        crate::search::indexer::on_post_changed(&self.core, post.clone());
         crate::conversations::on_post(&self.core, post).await;
     }
 
@@ -385,11 +389,11 @@ impl Hooks for Plugin {
     }
 
     async fn message_has_been_updated(&self, _ctx: HookContext, new_post: Post, _old: Post) {
-        tracing::trace!(post_id = %new_post.id, "message updated");
+        crate::search::indexer::on_post_changed(&self.core, new_post);
     }
 
     async fn message_has_been_deleted(&self, _ctx: HookContext, post: Post) {
-        tracing::trace!(post_id = %post.id, "message deleted");
+        crate::search::indexer::on_post_deleted(&self.core, post.id);
     }
 
     async fn serve_http(&self, _ctx: HookContext, request: HttpRequest) -> HttpResponse {

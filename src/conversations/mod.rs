@@ -55,6 +55,8 @@ fn ignored(post: &Post) -> bool {
     !post.post_type.is_empty()
         || post.remote_id.as_deref().is_some_and(|r| !r.is_empty())
         || post.props.contains_key("wrangler")
+        // A question asked through search is answered by the search flow itself.
+        || prop_true(post, crate::search::answer::SEARCH_QUERY)
         || (!prop_true(post, props::ACTIVATE_AI)
             && (prop_true(post, "from_webhook")
                 || prop_true(post, "from_plugin")

@@ -14,6 +14,7 @@ pub const THREAD_CONTEXT: &str = "thread_context.tmpl";
 pub const CHANNEL_SUMMARY: &str = "channel_summary.tmpl";
 pub const MEETING_SUMMARY: &str = "meeting_summary.tmpl";
 pub const EMOJI_REACTION: &str = "emoji_reaction.tmpl";
+pub const SEARCH_ANSWER: &str = "search_answer.tmpl";
 
 const EMBEDDED: &[(&str, &str)] = &[
     (
@@ -43,6 +44,10 @@ const EMBEDDED: &[(&str, &str)] = &[
     (
         EMOJI_REACTION,
         include_str!("../../assets/prompts/emoji_reaction.tmpl"),
+    ),
+    (
+        SEARCH_ANSWER,
+        include_str!("../../assets/prompts/search_answer.tmpl"),
     ),
 ];
 

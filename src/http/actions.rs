@@ -17,10 +17,10 @@ use crate::plugin::Core;
 #[serde(default)]
 pub struct BotQuery {
     #[serde(rename = "botUsername")]
-    bot_username: Option<String>,
+    pub bot_username: Option<String>,
 }
 
-fn failure(e: ActionError) -> Response {
+pub fn failure(e: ActionError) -> Response {
     let status = match e {
         ActionError::BadRequest(_) => StatusCode::BAD_REQUEST,
         ActionError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -31,7 +31,7 @@ fn failure(e: ActionError) -> Response {
 }
 
 /// A JSON body, or a 400 that says what is wrong with it.
-fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiFailure> {
+pub fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiFailure> {
     serde_json::from_slice(bytes)
         .map_err(|e| ApiFailure(StatusCode::BAD_REQUEST, format!("invalid request body: {e}")))
 }

@@ -7,6 +7,7 @@ mod admin;
 mod agents;
 mod auth;
 mod conversations;
+mod search;
 
 use std::sync::Arc;
 
@@ -54,6 +55,11 @@ pub fn router(core: Arc<Core>) -> Router {
         .route("/channel/{channel_id}/interval", post(actions::interval))
         .route("/admin/config/check", get(agents::config_check))
         .route("/admin/models/fetch", post(admin::fetch_models))
+        .route("/search", post(search::search))
+        .route("/search/run", post(search::run))
+        .route("/admin/reindex", post(search::reindex))
+        .route("/admin/reindex/status", get(search::reindex_status))
+        .route("/admin/reindex/cancel", post(search::reindex_cancel))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(core.clone(), track))
         .with_state(core)

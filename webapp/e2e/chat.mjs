@@ -83,16 +83,16 @@ try {
     await page.getByRole('button', {name: 'Agents'}).click();
     const rhs = page.getByRole('complementary', {name: 'Right-hand sidebar'});
     await reach('the panel lists the new agent', () => rhs.getByRole('option', {name: 'Assistant'}).waitFor({state: 'attached', timeout: 10000}));
-    await rhs.getByLabel('Message the agent').fill('Count slowly to a hundred and twenty');
+    await rhs.getByLabel('Message the agent').fill('Count slowly to six hundred');
     await rhs.getByRole('button', {name: 'New chat'}).click();
-    await reach('the question shows in the panel', () => rhs.getByText('Count slowly to a hundred and twenty').waitFor({timeout: 5000}));
+    await reach('the question shows in the panel', () => rhs.getByText('Count slowly to six hundred').waitFor({timeout: 5000}));
     await reach('the answer streams into the panel', () => rhs.getByText(/1, 2, 3, 4, 5,/).waitFor({timeout: 10000}));
     await rhs.getByRole('button', {name: 'Stop'}).click();
     await reach('Stop ends the answer (Regenerate offered)', () => rhs.getByRole('button', {name: 'Regenerate'}).waitFor({timeout: 5000}));
     const stopped = await rhs.locator('.mattermost-ai-from-agent').first().innerText();
     await page.waitForTimeout(600);
     const later = await rhs.locator('.mattermost-ai-from-agent').first().innerText();
-    check(!stopped.includes('120,') && stopped === later, `the stopped answer keeps its partial text and grows no more (${stopped.length} chars)`);
+    check(!stopped.includes('600,') && stopped === later, `the stopped answer keeps its partial text and grows no more (${stopped.length} chars)`);
 
     // A tool call waits for approval, then the answer continues with the result.
     await rhs.getByLabel('Reply to Assistant').fill('Who is bob?');

@@ -93,10 +93,49 @@ impl Script {
         ])
     }
 
+    /// An OpenAI embeddings answer for the request's `input`: each text becomes a normalised
+    /// bag of its words hashed into `dimensions` buckets, so texts sharing words are near and
+    /// the same text always gets the same vector.
+    pub fn embeddings(body: &Value, dimensions: usize) -> Self {
+        let inputs: Vec<String> = match &body["input"] {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(a) => a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            _ => Vec::new(),
+        };
+        let data: Vec<Value> = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, text)| serde_json::json!({"object": "embedding", "index": i, "embedding": bag_of_words(text, dimensions)}))
+            .collect();
+        Script::json(
+            200,
+            &serde_json::json!({"object": "list", "data": data, "model": body["model"], "usage": {"prompt_tokens": 1, "total_tokens": 1}}),
+        )
+    }
+
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.into(), value.into()));
         self
     }
+}
+
+fn bag_of_words(text: &str, dimensions: usize) -> Vec<f32> {
+    let n = dimensions.max(1);
+    let mut v = vec![0f32; n];
+    for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() > 2) {
+        // FNV-1a: stable across runs and platforms.
+        let h = word.to_lowercase().bytes().fold(0xcbf29ce484222325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+        });
+        v[(h % n as u64) as usize] += 1.0;
+    }
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x /= norm);
+    } else {
+        v[0] = 1.0;
+    }
+    v
 }
 
 /// Sends a request that must fail and returns the text streamed before the failure with the

@@ -480,6 +480,44 @@ impl Simulator {
         Ok(post)
     }
 
+    /// A user edits a post: the change is stored and MessageHasBeenUpdated runs to completion.
+    pub async fn edit_post(&self, post_id: &str, message: &str) -> Result<Post, SimError> {
+        let (old, new) = {
+            let mut d = self.data();
+            let old = d
+                .posts
+                .get(post_id)
+                .cloned()
+                .ok_or_else(|| SimError::Transport(format!("no post {post_id}")))?;
+            let mut new = old.clone();
+            new.message = message.to_owned();
+            new.update_at = now_millis();
+            new.edit_at = new.update_at;
+            d.posts.insert(post_id.to_owned(), new.clone());
+            (old, new)
+        };
+        self.conn
+            .message_has_been_updated(HookContext::default(), new.clone(), old)
+            .await?;
+        Ok(new)
+    }
+
+    /// A user deletes a post: it is marked deleted and MessageHasBeenDeleted runs to completion.
+    pub async fn remove_post(&self, post_id: &str) -> Result<(), SimError> {
+        let post = {
+            let mut d = self.data();
+            let p = d
+                .posts
+                .get_mut(post_id)
+                .ok_or_else(|| SimError::Transport(format!("no post {post_id}")))?;
+            p.delete_at = now_millis();
+            p.clone()
+        };
+        self.conn
+            .message_has_been_deleted(HookContext::default(), post)
+            .await
+    }
+
     /// Saves new plugin settings and delivers OnConfigurationChange, as the System Console does.
     pub async fn save_plugin_config(&self, config: Value) -> Result<(), SimError> {
         if let Value::Object(c) = config {

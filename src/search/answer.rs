@@ -1,0 +1,183 @@
+//! Answers from search results (retrieval-augmented): `POST /search` answers in the response,
+//! `POST /search/run` asks in the caller's DM with the agent and streams the answer there.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::store::Filter;
+use super::{DEFAULT_RESULTS, RagResult, SearchError};
+use crate::actions::{self, ActionError, Started};
+use crate::conversations::prompts::SEARCH_ANSWER;
+use crate::conversations::{Turn, stream_request};
+use crate::host::model::Post;
+use crate::llm;
+use crate::plugin::Core;
+
+/// On the user's question post: the search flow answers it, not a conversation.
+pub const SEARCH_QUERY: &str = "search_query";
+/// On the answer post: the results it was based on, JSON `[RagResult]`.
+pub const SEARCH_RESULTS: &str = "search_results";
+const NOTHING_FOUND: &str = "I could not find any messages that match your search.";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Query {
+    pub query: String,
+    pub team_id: String,
+    pub channel_id: String,
+    pub max_results: i64,
+}
+
+impl Query {
+    fn filter(&self) -> Filter {
+        let some = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+        Filter {
+            team_id: some(&self.team_id),
+            channel_id: some(&self.channel_id),
+            since: None,
+        }
+    }
+
+    fn max(&self) -> usize {
+        usize::try_from(self.max_results)
+            .ok()
+            .filter(|n| (1..=50).contains(n))
+            .unwrap_or(DEFAULT_RESULTS)
+    }
+}
+
+fn search_failure(e: SearchError) -> ActionError {
+    match e {
+        SearchError::Disabled | SearchError::Config(_) => ActionError::BadRequest(e.to_string()),
+        SearchError::NotLicensed => ActionError::Forbidden(e.to_string()),
+        SearchError::Store(_) | SearchError::Embedding(_) | SearchError::Unavailable(_) => {
+            ActionError::Failed(e.to_string())
+        }
+    }
+}
+
+/// The agent's turn in the caller's DM and the results the caller may see.
+async fn prepare(
+    core: &Arc<Core>,
+    user_id: &str,
+    q: &Query,
+    bot: Option<&str>,
+) -> Result<(Arc<dyn crate::host::MattermostApi>, Turn, Vec<RagResult>), ActionError> {
+    if q.query.trim().is_empty() {
+        return Err(ActionError::BadRequest("the search query is empty".into()));
+    }
+    let search = core.search.get(core).await.map_err(search_failure)?;
+    let api = actions::api(core)?;
+    let snap = core.snapshot();
+    let (bot, bot_id) = actions::agent(&snap, bot)?;
+    crate::agents::access::check_user(api.as_ref(), &bot, user_id)
+        .await
+        .map_err(|d| ActionError::Forbidden(d.to_string()))?;
+    let turn = actions::dm_turn(core, api.as_ref(), bot, bot_id, user_id).await?;
+    let results = search
+        .search(api.as_ref(), user_id, q.query.trim(), &q.filter(), q.max())
+        .await
+        .map_err(search_failure)?;
+    Ok((api, turn, results))
+}
+
+fn request(
+    core: &Core,
+    turn: &Turn,
+    query: &str,
+    results: &[RagResult],
+) -> Result<llm::Request, llm::LlmError> {
+    let system = core
+        .prompts
+        .render(
+            SEARCH_ANSWER,
+            json!({
+                "bot_name": turn.bot.display_name,
+                "current_time": crate::conversations::context::local_time(&turn.user),
+                "custom_instructions": turn.bot.custom_instructions.trim(),
+                "results": results,
+            }),
+        )
+        .map_err(|e| llm::LlmError::new(llm::ErrorClass::BadRequest, e.to_string()))?;
+    Ok(crate::conversations::one_shot_request(
+        turn,
+        system,
+        query.to_owned(),
+    ))
+}
+
+/// `POST /search`: the answer and its results in the response.
+pub async fn ask(
+    core: &Arc<Core>,
+    user_id: &str,
+    q: &Query,
+    bot: Option<&str>,
+) -> Result<(String, Vec<RagResult>), ActionError> {
+    let (_, turn, results) = prepare(core, user_id, q, bot).await?;
+    if results.is_empty() {
+        return Ok((NOTHING_FOUND.into(), results));
+    }
+    let fail = |e: llm::LlmError| ActionError::Failed(e.user_message());
+    let model = llm::factory::build(&turn.service, core.outbound.clone()).map_err(fail)?;
+    let req = request(core, &turn, q.query.trim(), &results).map_err(fail)?;
+    let (answer, _, usage, end) = llm::collect(model.stream(&req).await.map_err(fail)?).await;
+    crate::conversations::count(core, &turn, usage, Some(&req), &answer, "search");
+    end.map_err(fail)?;
+    Ok((answer, results))
+}
+
+/// `POST /search/run`: the question is posted in the caller's DM with the agent as the caller,
+/// and the answer streams into a reply carrying the results.
+pub async fn run(
+    core: &Arc<Core>,
+    user_id: &str,
+    q: &Query,
+    bot: Option<&str>,
+) -> Result<Started, ActionError> {
+    let (api, turn, results) = prepare(core, user_id, q, bot).await?;
+    let mut question = Post {
+        user_id: user_id.to_owned(),
+        channel_id: turn.channel.id.clone(),
+        message: q.query.trim().to_owned(),
+        ..Default::default()
+    };
+    question.props.insert(SEARCH_QUERY.into(), json!("true"));
+    let question = api
+        .create_post(&question)
+        .await
+        .map_err(|e| ActionError::Failed(format!("posting the question: {e}")))?;
+    let listed = serde_json::to_string(&results).unwrap_or_else(|_| "[]".into());
+    let mut reply = actions::result_post(
+        core,
+        api.as_ref(),
+        &turn,
+        &question.id,
+        &[
+            (SEARCH_RESULTS, json!(listed)),
+            (crate::conversations::stream::props::NO_REGEN, json!("true")),
+        ],
+    )
+    .await?;
+    let started = Started::of(&question);
+    if results.is_empty() {
+        reply.message = NOTHING_FOUND.into();
+        if let Err(e) = api.update_post(&reply).await {
+            tracing::warn!(error = %e, "could not save the search answer");
+        }
+        return Ok(started);
+    }
+    let core = core.clone();
+    let query = q.query.trim().to_owned();
+    tokio::spawn(async move {
+        let built = async {
+            Ok((
+                llm::factory::build(&turn.service, core.outbound.clone())?,
+                request(&core, &turn, &query, &results)?,
+            ))
+        };
+        stream_request(&core, api, &turn, reply, built, "search").await;
+    });
+    Ok(started)
+}

@@ -1,0 +1,277 @@
+//! Keeps the index in step with the server: posts indexed as they are written, edited and
+//! deleted, and a reindex job that rebuilds everything from the server's Posts table.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::store::{Chunk, ServerPost};
+use super::{Search, SearchError};
+use crate::host::MattermostApi;
+use crate::host::model::Post;
+use crate::plugin::Core;
+
+/// KV key of the reindex job's status (upstream's key, so the admin console reads it).
+pub const JOB_KEY: &str = "reindex_job_status";
+const BATCH: i64 = 100;
+
+/// Whether a post belongs in the index: people's own words in channels, not bot answers,
+/// system or plugin posts, or conversations with bots.
+fn indexable(message: &str, post_type: &str, props: Option<&serde_json::Map<String, Value>>) -> bool {
+    let flag = |k: &str| {
+        props
+            .and_then(|p| p.get(k))
+            .is_some_and(|v| v == "true" || v == &Value::Bool(true))
+    };
+    !message.trim().is_empty()
+        && post_type.is_empty()
+        && !flag("from_bot")
+        && !flag("from_webhook")
+        && !flag("from_plugin")
+}
+
+/// Indexes (or re-indexes) one post; a post that should not be indexed is removed.
+pub async fn index_post(
+    core: &Core,
+    search: &Search,
+    api: &dyn MattermostApi,
+    post: &Post,
+) -> Result<(), SearchError> {
+    if post.delete_at != 0 || !indexable(&post.message, &post.post_type, Some(&post.props)) {
+        return Ok(search.store.delete_post(&post.id).await?);
+    }
+    let Ok(channel) = api.get_channel(&post.channel_id).await else {
+        return Ok(());
+    };
+    if channel.is_direct() && dm_with_bot(core, &channel.name) {
+        return Ok(());
+    }
+    if api.get_user(&post.user_id).await.is_ok_and(|u| u.is_bot) {
+        return Ok(());
+    }
+    let sp = ServerPost {
+        id: post.id.clone(),
+        create_at: post.create_at,
+        user_id: post.user_id.clone(),
+        channel_id: post.channel_id.clone(),
+        message: post.message.clone(),
+        post_type: post.post_type.clone(),
+        team_id: channel.team_id.clone(),
+        channel_type: channel.channel_type.clone(),
+        channel_name: channel.name.clone(),
+    };
+    store_chunks(search, &[sp]).await
+}
+
+/// A direct channel's name is the two user ids joined by `__`.
+fn dm_with_bot(core: &Core, channel_name: &str) -> bool {
+    let snap = core.snapshot();
+    channel_name
+        .split("__")
+        .any(|id| snap.bot_ids.values().any(|b| b == id))
+}
+
+/// Chunks, embeds (one request for the batch) and stores posts.
+async fn store_chunks(search: &Search, posts: &[ServerPost]) -> Result<(), SearchError> {
+    let mut pieces: Vec<(usize, Chunk)> = Vec::new();
+    for (i, p) in posts.iter().enumerate() {
+        let parts = search.chunking.split(&p.message);
+        let total = parts.len() as i32;
+        for (n, content) in parts.into_iter().enumerate() {
+            pieces.push((
+                i,
+                Chunk {
+                    post_id: p.id.clone(),
+                    team_id: p.team_id.clone(),
+                    channel_id: p.channel_id.clone(),
+                    user_id: p.user_id.clone(),
+                    create_at: p.create_at,
+                    index: n as i32,
+                    total,
+                    content,
+                },
+            ));
+        }
+    }
+    let texts: Vec<String> = pieces.iter().map(|(_, c)| c.content.clone()).collect();
+    let vectors = search
+        .embedder
+        .embed(&texts)
+        .await
+        .map_err(|e| SearchError::Embedding(e.user_message()))?;
+    for (i, p) in posts.iter().enumerate() {
+        let mine: Vec<(Chunk, Vec<f32>)> = pieces
+            .iter()
+            .zip(&vectors)
+            .filter(|((owner, _), _)| *owner == i)
+            .map(|((_, c), v)| (c.clone(), v.clone()))
+            .collect();
+        search.store.replace_post(&p.id, &mine).await?;
+    }
+    Ok(())
+}
+
+/// Runs in the background for a hook: indexing failures are logged, never surfaced to posting.
+pub fn on_post_changed(core: &Arc<Core>, post: Post) {
+    let core = core.clone();
+    tokio::spawn(async move {
+        let Ok(search) = core.search.get(&core).await else {
+            return;
+        };
+        let Some(api) = core.api() else { return };
+        if let Err(e) = index_post(&core, &search, api.as_ref(), &post).await {
+            tracing::warn!(post_id = %post.id, error = %e, "could not index a post for search");
+        }
+    });
+}
+
+pub fn on_post_deleted(core: &Arc<Core>, post_id: String) {
+    let core = core.clone();
+    tokio::spawn(async move {
+        let Ok(search) = core.search.get(&core).await else {
+            return;
+        };
+        if let Err(e) = search.store.delete_post(&post_id).await {
+            tracing::warn!(post_id = %post_id, error = %e, "could not remove a deleted post from the search index");
+        }
+    });
+}
+
+/// The reindex job as the admin console shows it (upstream's field names).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JobStatus {
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub started_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<String>,
+    pub processed_rows: i64,
+    pub total_rows: i64,
+}
+
+pub async fn job_status(api: &dyn MattermostApi) -> Option<JobStatus> {
+    let raw = api.kv_get(JOB_KEY).await.ok()??;
+    serde_json::from_slice(&raw).ok()
+}
+
+async fn save_status(api: &dyn MattermostApi, s: &JobStatus) {
+    if let Ok(b) = serde_json::to_vec(s)
+        && let Err(e) = api.kv_set(JOB_KEY, &b).await
+    {
+        tracing::warn!(error = %e, "could not save the reindex status");
+    }
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("a reindex is already running")]
+    Running(JobStatus),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+}
+
+/// Starts a reindex: the table is rebuilt and every post of the server is indexed again in
+/// the background. Refused while one runs.
+pub async fn start_reindex(core: &Arc<Core>) -> Result<JobStatus, JobError> {
+    let search = core.search.get(core).await?;
+    let api = core
+        .api()
+        .ok_or_else(|| SearchError::Config("the plugin API is not connected".into()))?;
+    if let Some(s) = job_status(api.as_ref()).await
+        && s.status == "running"
+    {
+        return Err(JobError::Running(s));
+    }
+    let total = search.store.server_post_estimate().await.unwrap_or(0);
+    let status = JobStatus {
+        status: "running".into(),
+        error: None,
+        started_at: now_rfc3339(),
+        completed_at: None,
+        processed_rows: 0,
+        total_rows: total,
+    };
+    save_status(api.as_ref(), &status).await;
+    let core = core.clone();
+    let first = status.clone();
+    tokio::spawn(async move {
+        let mut status = first;
+        let result = reindex(&core, &search, api.as_ref(), &mut status).await;
+        // A cancel from the admin wins over our own ending.
+        if job_status(api.as_ref())
+            .await
+            .is_some_and(|s| s.status == "canceled")
+        {
+            return;
+        }
+        status.completed_at = Some(now_rfc3339());
+        match result {
+            Ok(()) => status.status = "completed".into(),
+            Err(e) => {
+                tracing::error!(error = %e, "reindex failed");
+                status.status = "failed".into();
+                status.error = Some(e.to_string());
+            }
+        }
+        save_status(api.as_ref(), &status).await;
+    });
+    Ok(status)
+}
+
+async fn reindex(
+    core: &Core,
+    search: &Search,
+    api: &dyn MattermostApi,
+    status: &mut JobStatus,
+) -> Result<(), SearchError> {
+    search.store.reset().await?;
+    let mut cursor: (i64, String) = (0, String::new());
+    loop {
+        let rows = search
+            .store
+            .server_posts_after((cursor.0, &cursor.1), BATCH)
+            .await?;
+        let Some(last) = rows.last() else { break };
+        cursor = (last.create_at, last.id.clone());
+        let keep: Vec<ServerPost> = rows
+            .into_iter()
+            .filter(|p| indexable(&p.message, &p.post_type, None))
+            .filter(|p| !(p.channel_type == "D" && dm_with_bot(core, &p.channel_name)))
+            .collect();
+        let mut people = Vec::with_capacity(keep.len());
+        for p in keep {
+            if !api.get_user(&p.user_id).await.is_ok_and(|u| u.is_bot) {
+                people.push(p);
+            }
+        }
+        if !people.is_empty() {
+            store_chunks(search, &people).await?;
+        }
+        status.processed_rows += people.len() as i64;
+        if job_status(api).await.is_some_and(|s| s.status == "canceled") {
+            return Ok(());
+        }
+        save_status(api, status).await;
+    }
+    Ok(())
+}
+
+/// Cancels a running reindex; None when there is none.
+pub async fn cancel_reindex(api: &dyn MattermostApi) -> Option<Result<JobStatus, JobStatus>> {
+    let mut s = job_status(api).await?;
+    if s.status != "running" {
+        return Some(Err(s));
+    }
+    s.status = "canceled".into();
+    s.completed_at = Some(now_rfc3339());
+    save_status(api, &s).await;
+    Some(Ok(s))
+}

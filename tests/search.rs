@@ -1,0 +1,380 @@
+//! Semantic search against a real PostgreSQL with pgvector (`DATABASE_URL`; `make test` starts
+//! one with scripts/pg-up.sh): posts indexed as they are written, edited and deleted, results
+//! only from channels the asker can read, answers in the response and in the agent's DM, the
+//! reindex job over the server's Posts table, and refusals when search is off or unlicensed.
+
+#[macro_use]
+mod common;
+
+use std::time::Duration;
+
+use mattermost_ai::host::model::License;
+use mattermost_simulator::fake_provider::{FakeProvider, Script, one_agent_config};
+use mattermost_simulator::{Simulator, Transport};
+use serde_json::{Value, json};
+use sqlx::Connection;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
+const DIMS: usize = 64;
+
+both_transports!(posts_are_indexed_and_results_respect_who_may_read_them);
+
+/// A fresh database on the test server, so tests never see each other's rows.
+async fn database() -> String {
+    let base = std::env::var("DATABASE_URL")
+        .expect("DATABASE_URL must point at a PostgreSQL with pgvector (scripts/pg-up.sh starts one)");
+    let mut admin = sqlx::PgConnection::connect(&base)
+        .await
+        .expect("connecting to DATABASE_URL");
+    let name = format!("mmai_{}", mattermost_simulator::new_id());
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("creating a test database");
+    let (prefix, _) = base
+        .rsplit_once('/')
+        .expect("DATABASE_URL ends with a database name");
+    format!("{prefix}/{name}")
+}
+
+fn search_config(fake: &str) -> Value {
+    json!({"type": "composite", "dimensions": DIMS,
+           "embeddingProvider": {"type": "openai-compatible", "parameters": {"apiURL": fake, "embeddingModel": "fake-embed"}},
+           "chunkingOptions": {"chunkSize": 400, "chunkOverlap": 50}})
+}
+
+async fn fake() -> FakeProvider {
+    let fake = FakeProvider::start(Vec::new()).await.unwrap();
+    fake.route(|seen| {
+        if seen.uri.ends_with("/embeddings") {
+            return Some(Script::embeddings(&seen.body, DIMS));
+        }
+        let system = seen.body["messages"][0]["content"].as_str().unwrap_or("");
+        Some(if system.contains("searched their Mattermost messages") {
+            Script::chat_completion(&["It ships ", "on Friday [1]."], 0, Some((50, 6)))
+        } else {
+            Script::chat_completion(&["A title"], 0, None)
+        })
+    });
+    fake
+}
+
+fn enterprise() -> License {
+    License {
+        id: "lic".into(),
+        sku_short_name: "enterprise".into(),
+        ..Default::default()
+    }
+}
+
+async fn start(t: Transport, fake: &FakeProvider, db: &str, search: Value, licensed: bool) -> Simulator {
+    let mut b = Simulator::builder(BIN)
+        .transport(t)
+        .plugin_config(one_agent_config(
+            &fake.url,
+            json!({}),
+            json!({}),
+            json!({"embeddingSearchConfig": search}),
+        ));
+    if licensed {
+        b = b.license(enterprise());
+    }
+    let sim = b.start().await.unwrap_or_else(|e| panic!("start ({t:?}): {e}"));
+    sim.data().server_config = json!({"SqlSettings": {"DriverName": "postgres", "DataSource": db}});
+    sim
+}
+
+async fn call(sim: &Simulator, token: &str, path: &str, body: Value) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(sim.plugin_url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn indexed(db: &str) -> Vec<String> {
+    let Ok(mut c) = sqlx::PgConnection::connect(db).await else {
+        return Vec::new();
+    };
+    sqlx::query_scalar("SELECT DISTINCT post_id FROM mmai_post_embeddings")
+        .fetch_all(&mut c)
+        .await
+        .unwrap_or_default()
+}
+
+async fn wait_indexed(db: &str, want: impl Fn(&[String]) -> bool) -> Vec<String> {
+    for _ in 0..200 {
+        let ids = indexed(db).await;
+        if want(&ids) {
+            return ids;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!(
+        "the index never reached the expected state: {:?}",
+        indexed(db).await
+    );
+}
+
+fn result_ids(v: &Value) -> Vec<String> {
+    v["results"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| r["postId"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn posts_are_indexed_and_results_respect_who_may_read_them(t: Transport) {
+    let fake = fake().await;
+    let db = database().await;
+    let sim = start(t, &fake, &db, search_config(&fake.url), true).await;
+    let (alice, at) = sim.add_user("alice", "system_user");
+    let (bob, bt) = sim.add_user("bob", "system_user");
+    let team = sim.add_team("t");
+    let town = sim.add_channel(&team.id, "town", "O");
+    let secret = sim.add_channel(&team.id, "secret", "P");
+    sim.add_member(&town.id, &alice.id);
+    sim.add_member(&town.id, &bob.id);
+    sim.add_member(&secret.id, &bob.id);
+
+    let release = sim
+        .post_as(
+            &bob.id,
+            &town.id,
+            "The release ships on Friday after the final review.",
+            "",
+        )
+        .await
+        .unwrap();
+    let launch = sim
+        .post_as(&bob.id, &secret.id, "The secret launch code is tango seven.", "")
+        .await
+        .unwrap();
+    let lunch = sim
+        .post_as(&alice.id, &town.id, "Lunch is at noon in the big room.", "")
+        .await
+        .unwrap();
+    wait_indexed(&db, |ids| ids.len() == 3).await;
+
+    let (status, found) = call(
+        &sim,
+        &at,
+        "/search",
+        json!({"query": "when does the release ship?"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{found}");
+    let ids = result_ids(&found);
+    assert_eq!(ids.first(), Some(&release.id), "{found}");
+    assert!(
+        !ids.contains(&launch.id),
+        "alice must not see the private channel: {found}"
+    );
+    assert_eq!(found["answer"], "It ships on Friday [1].");
+    let first = &found["results"][0];
+    assert_eq!(
+        (first["channelName"].as_str(), first["username"].as_str()),
+        (Some("town"), Some("bob"))
+    );
+    assert!(
+        first["score"].as_f64().is_some_and(|s| s > 0.0 && s <= 1.0),
+        "{first}"
+    );
+
+    let (_, theirs) = call(&sim, &bt, "/search", json!({"query": "secret launch code"})).await;
+    assert_eq!(result_ids(&theirs).first(), Some(&launch.id), "{theirs}");
+    let (_, mine) = call(&sim, &at, "/search", json!({"query": "secret launch code"})).await;
+    assert!(!result_ids(&mine).contains(&launch.id), "{mine}");
+
+    // Edits are re-indexed; deleted posts leave the index.
+    sim.edit_post(&lunch.id, "Lunch moved to the rooftop terrace.")
+        .await
+        .unwrap();
+    sim.remove_post(&release.id).await.unwrap();
+    wait_indexed(&db, |ids| ids.len() == 2 && !ids.contains(&release.id)).await;
+    let (_, after) = call(&sim, &at, "/search", json!({"query": "rooftop terrace"})).await;
+    assert_eq!(result_ids(&after).first(), Some(&lunch.id), "{after}");
+    assert!(!result_ids(&after).contains(&release.id), "{after}");
+
+    // Asked in the DM: the question as the user, the answer streamed under it with its sources.
+    let (status, started) = call(&sim, &at, "/search/run", json!({"query": "Where is lunch?"})).await;
+    assert_eq!(status, 200, "{started}");
+    let question_id = started["postid"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        sim.wait_until(Duration::from_secs(5), |d| d
+            .posts
+            .values()
+            .any(|p| p.root_id == question_id && p.message == "It ships on Friday [1]."))
+            .await
+    );
+    let d = sim.data();
+    let question = &d.posts[&question_id];
+    assert_eq!(
+        (question.user_id.as_str(), question.message.as_str()),
+        (alice.id.as_str(), "Where is lunch?")
+    );
+    assert_eq!(question.props["search_query"], "true");
+    let answer = d.posts.values().find(|p| p.root_id == question_id).unwrap();
+    let sources: Value = serde_json::from_str(answer.props["search_results"].as_str().unwrap()).unwrap();
+    assert_eq!(sources[0]["postId"], json!(lunch.id));
+    assert_eq!(answer.props["no_regen"], "true");
+    // The question was not also answered as an ordinary chat message.
+    assert_eq!(d.posts.values().filter(|p| p.root_id == question_id).count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reindex_rebuilds_from_the_servers_posts_table() {
+    let fake = fake().await;
+    let db = database().await;
+    // The server's own tables, as Mattermost keeps them (the columns the reindex reads).
+    let mut c = sqlx::PgConnection::connect(&db).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE Posts (Id varchar(26) PRIMARY KEY, CreateAt bigint, UpdateAt bigint, DeleteAt bigint,
+                             UserId varchar(26), ChannelId varchar(26), RootId varchar(26), Message text, Type varchar(26));
+         CREATE TABLE Channels (Id varchar(26) PRIMARY KEY, TeamId varchar(26), Type varchar(1), Name varchar(64));",
+    )
+    .execute(&mut c)
+    .await
+    .unwrap();
+    let sim = start(Transport::NetRpc, &fake, &db, search_config(&fake.url), true).await;
+    let (admin, admin_token) = sim.add_user("admin", "system_admin system_user");
+    let (_, user_token) = sim.add_user("carol", "system_user");
+    sim.data()
+        .permissions
+        .push((admin.id.clone(), String::new(), "manage_system".into()));
+    let team = sim.add_team("t");
+    let town = sim.add_channel(&team.id, "town", "O");
+    sim.add_member(&town.id, &admin.id);
+    sqlx::query("INSERT INTO Channels VALUES ($1, $2, 'O', 'town')")
+        .bind(&town.id)
+        .bind(&team.id)
+        .execute(&mut c)
+        .await
+        .unwrap();
+    // 150 posts the plugin never saw (two batches), one deleted, one system message.
+    let mut ids = Vec::new();
+    for i in 0..150 {
+        let p = sim
+            .data()
+            .insert_post(mattermost_ai::host::model::Post {
+                user_id: admin.id.clone(),
+                channel_id: town.id.clone(),
+                message: if i == 42 {
+                    "The unicorn offsite happens in Lisbon".to_owned()
+                } else {
+                    format!("Note number {i} about the quarterly budget")
+                },
+                ..Default::default()
+            })
+            .unwrap();
+        ids.push(p.id.clone());
+        sqlx::query("INSERT INTO Posts VALUES ($1, $2, $2, 0, $3, $4, '', $5, '')")
+            .bind(&p.id)
+            .bind(p.create_at)
+            .bind(&admin.id)
+            .bind(&town.id)
+            .bind(&p.message)
+            .execute(&mut c)
+            .await
+            .unwrap();
+    }
+    sqlx::query("INSERT INTO Posts VALUES ('deleted0000000000000000000', 1, 1, 5, $1, $2, '', 'gone', '')")
+        .bind(&admin.id)
+        .bind(&town.id)
+        .execute(&mut c)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO Posts VALUES ('system00000000000000000000', 2, 2, 0, $1, $2, '', 'joined', 'system_join_channel')")
+        .bind(&admin.id)
+        .bind(&town.id)
+        .execute(&mut c)
+        .await
+        .unwrap();
+
+    let (status, _) = call(&sim, &user_token, "/admin/reindex", json!({})).await;
+    assert_eq!(status, 403);
+    let (status, started) = call(&sim, &admin_token, "/admin/reindex", json!({})).await;
+    assert_eq!(status, 200, "{started}");
+    assert_eq!(started["status"], "running");
+    assert_eq!(started["total_rows"], 150);
+    let mut last = Value::Null;
+    for _ in 0..400 {
+        last = reqwest::Client::new()
+            .get(sim.plugin_url("/admin/reindex/status"))
+            .bearer_auth(&admin_token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if last["status"] != "running" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(last["status"], "completed", "{last}");
+    assert_eq!(last["processed_rows"], 150, "{last}");
+    assert!(last["completed_at"].is_string(), "{last}");
+    assert_eq!(indexed(&db).await.len(), 150);
+    let (_, found) = call(
+        &sim,
+        &admin_token,
+        "/search",
+        json!({"query": "where is the unicorn offsite?", "maxResults": 3}),
+    )
+    .await;
+    assert_eq!(result_ids(&found).len(), 3, "{found}");
+    assert_eq!(result_ids(&found).first(), Some(&ids[42]), "{found}");
+
+    let (status, body) = call(&sim, &admin_token, "/admin/reindex/cancel", json!({})).await;
+    assert_eq!((status, body["status"].as_str()), (400, Some("not_running")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_off_or_unlicensed_is_refused_with_a_reason() {
+    let fake = fake().await;
+    let db = database().await;
+    let off = start(Transport::NetRpc, &fake, &db, json!({}), true).await;
+    let (_, token) = off.add_user("alice", "system_user");
+    let (status, body) = call(&off, &token, "/search", json!({"query": "anything"})).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"].as_str().unwrap_or("").contains("not configured"),
+        "{body}"
+    );
+
+    let unlicensed = start(Transport::NetRpc, &fake, &db, search_config(&fake.url), false).await;
+    let (_, token) = unlicensed.add_user("alice", "system_user");
+    let (status, body) = call(&unlicensed, &token, "/search", json!({"query": "anything"})).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["error"].as_str().unwrap_or("").contains("license"), "{body}");
+
+    // Configured, but the database cannot be reached: a clear error, no password in it, and
+    // posting goes on.
+    let broken = start(
+        Transport::NetRpc,
+        &fake,
+        "postgres://mmuser:hunter2secret@127.0.0.1:9/mattermost?sslmode=disable&connect_timeout=10",
+        search_config(&fake.url),
+        true,
+    )
+    .await;
+    let (_, token) = broken.add_user("alice", "system_user");
+    let (status, body) = call(&broken, &token, "/search", json!({"query": "anything"})).await;
+    assert_eq!(status, 500, "{body}");
+    let error = body["error"].as_str().unwrap_or("");
+    assert!(
+        error.contains("unavailable") && !error.contains("hunter2"),
+        "{body}"
+    );
+    let (status, _) = call(&broken, &token, "/version", json!({})).await;
+    assert_eq!(status, 405, "the plugin still answers");
+}
