@@ -49,7 +49,19 @@ async fn fake() -> FakeProvider {
         if seen.uri.ends_with("/embeddings") {
             return Some(Script::embeddings(&seen.body, DIMS));
         }
-        let system = seen.body["messages"][0]["content"].as_str().unwrap_or("");
+        let messages = seen.body["messages"].as_array().cloned().unwrap_or_default();
+        let system = messages.first().and_then(|m| m["content"].as_str()).unwrap_or("");
+        let last = messages.last().cloned().unwrap_or(Value::Null);
+        if last["role"] == "tool" {
+            return Some(Script::chat_completion(&["Found it."], 0, None));
+        }
+        if last["content"].to_string().contains("Use the search tool") {
+            return Some(Script::chat_tool_calls(&[(
+                "call_s",
+                "SearchServer",
+                json!({"query": "when does the release ship"}),
+            )]));
+        }
         Some(if system.contains("searched their Mattermost messages") {
             Script::chat_completion(&["It ships ", "on Friday [1]."], 0, Some((50, 6)))
         } else {
@@ -192,6 +204,50 @@ async fn posts_are_indexed_and_results_respect_who_may_read_them(t: Transport) {
     assert_eq!(result_ids(&theirs).first(), Some(&launch.id), "{theirs}");
     let (_, mine) = call(&sim, &at, "/search", json!({"query": "secret launch code"})).await;
     assert!(!result_ids(&mine).contains(&launch.id), "{mine}");
+
+    // Agents get SearchServer in DMs; it searches as the user who approved the call.
+    let bot = sim.bot_user_id("ai").unwrap();
+    let dm = sim.direct_channel(&alice.id, &bot);
+    sim.post_as(&alice.id, &dm.id, "Use the search tool for the release", "")
+        .await
+        .unwrap();
+    assert!(
+        sim.wait_until(Duration::from_secs(5), |d| d
+            .posts
+            .values()
+            .any(|p| p.props.contains_key("pending_tool_call")))
+            .await
+    );
+    let asked = sim
+        .data()
+        .posts
+        .values()
+        .find(|p| p.props.contains_key("pending_tool_call"))
+        .cloned()
+        .unwrap();
+    let (status, _) = call(
+        &sim,
+        &at,
+        &format!("/post/{}/tool_call", asked.id),
+        json!({"accepted_tool_ids": ["call_s"]}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let mut tool_result = String::new();
+    for _ in 0..200 {
+        if let Some(m) = fake
+            .seen()
+            .iter()
+            .filter_map(|s| s.body["messages"].as_array().and_then(|m| m.last()).cloned())
+            .find(|m| m["role"] == "tool")
+        {
+            tool_result = m["content"].to_string();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(tool_result.contains("release ships on Friday"), "{tool_result}");
+    assert!(!tool_result.contains("tango"), "{tool_result}");
 
     // Edits are re-indexed; deleted posts leave the index.
     sim.edit_post(&lunch.id, "Lunch moved to the rooftop terrace.")

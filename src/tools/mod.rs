@@ -2,6 +2,7 @@
 
 pub mod github;
 pub mod jira;
+pub mod search_server;
 pub mod user_lookup;
 
 use std::sync::Arc;
@@ -41,11 +42,15 @@ pub trait Tool: Send + Sync {
     async fn run(&self, ctx: &ToolContext, args: Value) -> Result<String, ToolError>;
 }
 
-/// The tools available to a conversation; GitHub only when its plugin runs.
-pub async fn toolbox(api: &dyn MattermostApi) -> Vec<Arc<dyn Tool>> {
+/// The tools available to a conversation; GitHub only when its plugin runs, SearchServer only
+/// when semantic search is set up.
+pub async fn toolbox(core: &crate::plugin::Core, api: &dyn MattermostApi) -> Vec<Arc<dyn Tool>> {
     let mut tools: Vec<Arc<dyn Tool>> = vec![Arc::new(user_lookup::LookupUser), Arc::new(jira::GetJiraIssue)];
     if github::plugin_running(api).await {
         tools.push(Arc::new(github::GetGithubIssue));
+    }
+    if let Ok(search) = core.search.get(core).await {
+        tools.push(Arc::new(search_server::SearchServer(search)));
     }
     tools
 }

@@ -59,6 +59,19 @@ export const summarizeInterval = (channelId: string, preset: string, startTime: 
 export const reactForMe = (postId: string, bot?: string) => call<void>(pluginUrl(withBot(`/post/${postId}/react`, bot)), 'POST');
 export const fetchModels = (service: {serviceType: string; apiKey: string; apiURL: string; orgID: string}) =>
     call<ModelInfo[]>(pluginUrl('/admin/models/fetch'), 'POST', service);
+export interface JobStatus {
+    status: string;
+    error?: string;
+    started_at?: string;
+    completed_at?: string;
+    processed_rows?: number;
+    total_rows?: number;
+}
+export const startReindex = () => call<JobStatus>(pluginUrl('/admin/reindex'), 'POST');
+export const reindexStatus = () => call<JobStatus>(pluginUrl('/admin/reindex/status'), 'GET');
+export const cancelReindex = () => call<JobStatus>(pluginUrl('/admin/reindex/cancel'), 'POST');
+export const runSearch = (query: string, bot?: string) =>
+    call<{postid: string; channelid: string}>(pluginUrl(withBot('/search/run', bot)), 'POST', {query});
 export const checkConfig = () => call<ConfigCheck>(pluginUrl('/admin/config/check'), 'GET');
 
 // Mattermost's own REST API, for opening a DM with an agent and posting as the user.

@@ -172,6 +172,20 @@ describe('ConfigEditor pickers and avatar', () => {
         bots: [{id: 'b1', name: 'ai', displayName: 'Assistant', serviceID: 's1', userAccessLevel: 1, userIDs: []}],
     };
 
+    it('reindexes for semantic search and reports progress', async () => {
+        const calls = serve({
+            '/ai_bots': () => ({bots: [], license}),
+            '/admin/config/check': () => ({problems: []}),
+            '/admin/reindex/status': () => new Response('{"status":"no_job"}', {status: 404}),
+            '/admin/reindex': () => ({status: 'running', started_at: 'now', processed_rows: 0, total_rows: 1200}),
+        });
+        render(<ConfigEditor id='Config' value={{services: [], bots: [], embeddingSearchConfig: {type: 'composite'}}} onChange={vi.fn()}/>);
+        fireEvent.click(screen.getByText('Reindex all messages'));
+        expect(await screen.findByText('Reindexing: 0 of about 1200 messages.')).toBeTruthy();
+        expect(calls.some((c) => c.url.endsWith('/admin/reindex') && c.init?.method === 'POST')).toBe(true);
+        expect(screen.getByText('Cancel reindexing')).toBeTruthy();
+    });
+
     it('picks users by name and stores their ids', async () => {
         serve({
             '/ai_bots': () => ({bots: [agent], license}),
@@ -322,6 +336,34 @@ describe('AgentsPanel', () => {
 
         fireEvent.click(screen.getByText('All conversations'));
         expect(await screen.findByText('Greeting')).toBeTruthy();
+    });
+
+    it('searches with AI and shows the answer in the panel', async () => {
+        const calls = serve({
+            '/ai_bots': () => ({bots: [agent], license, searchEnabled: true}),
+            '/ai_threads': () => [],
+            '/search/run': () => ({postid: 'q1', channelid: 'dm1'}),
+            '/thread': () => ({order: ['q1', 'a1'], posts: {
+                q1: {id: 'q1', user_id: 'u1', channel_id: 'dm1', message: 'When do we ship?', create_at: 1},
+                a1: {id: 'a1', user_id: 'bot1', channel_id: 'dm1', root_id: 'q1', message: 'On Friday [1].', type: POST_TYPE, create_at: 2,
+                    props: {search_results: JSON.stringify([{postId: 'p5', channelId: 'c1', channelName: 'Town Square', userId: 'u2', username: 'bob', content: 'We ship Friday', score: 0.9}])}},
+            }}),
+        });
+        render(<AgentsPanel currentUserId='u1'/>);
+        fireEvent.change(await screen.findByLabelText('Search messages with AI'), {target: {value: 'When do we ship?'}});
+        fireEvent.click(screen.getByText('Search'));
+        expect(await screen.findByText('On Friday [1].')).toBeTruthy();
+        expect(screen.getByText('Town Square · @bob')).toBeTruthy();
+        const run = calls.find((c) => c.url.includes('/search/run'));
+        expect(run?.url).toContain('botUsername=ai');
+        expect(JSON.parse(String(run?.init?.body))).toEqual({query: 'When do we ship?'});
+    });
+
+    it('has no search box when search is off', async () => {
+        serve({'/ai_bots': () => ({bots: [agent], license, searchEnabled: false}), '/ai_threads': () => []});
+        render(<AgentsPanel currentUserId='u1'/>);
+        expect(await screen.findByText('New chat')).toBeTruthy();
+        expect(screen.queryByLabelText('Search messages with AI')).toBeNull();
     });
 
     it('opens an earlier conversation in the panel', async () => {

@@ -1,6 +1,6 @@
 import React, {useEffect, useState} from 'react';
 
-import {createDirectChannel, createPost, getAgents, getThreads} from '../client';
+import {createDirectChannel, createPost, getAgents, getThreads, runSearch} from '../client';
 import {t} from '../i18n';
 import {onOpenInPanel} from '../panel_store';
 import type {AgentInfo, Thread} from '../types';
@@ -27,6 +27,8 @@ export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) 
     const [message, setMessage] = useState('');
     const [sending, setSending] = useState(false);
     const [open, setOpen] = useState<Open | null>(null);
+    const [searchEnabled, setSearchEnabled] = useState(false);
+    const [query, setQuery] = useState('');
     const failed = (e: unknown) => setError(e instanceof Error ? e.message : String(e));
 
     // AI Actions and "Ask AI" show their result here.
@@ -34,7 +36,12 @@ export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) 
 
     useEffect(() => {
         let active = true;
-        getAgents().then((a) => active && setAgents(a.bots), (e: unknown) => active && failed(e));
+        getAgents().then((a) => {
+            if (active) {
+                setAgents(a.bots);
+                setSearchEnabled(Boolean(a.searchEnabled));
+            }
+        }, (e: unknown) => active && failed(e));
         return () => {
             active = false;
         };
@@ -133,6 +140,42 @@ export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) 
                     {t('ai.rhs.newChat')}
                 </button>
             </div>
+            {searchEnabled && (
+                <form
+                    className='mattermost-ai-rhs-search'
+                    onSubmit={async (e) => {
+                        e.preventDefault();
+                        if (!query.trim()) {
+                            return;
+                        }
+                        setSending(true);
+                        try {
+                            const r = await runSearch(query.trim(), selected.username);
+                            setQuery('');
+                            setOpen({rootId: r.postid, channelId: r.channelid});
+                        } catch (err) {
+                            failed(err);
+                        } finally {
+                            setSending(false);
+                        }
+                    }}
+                >
+                    <label>
+                        {t('ai.rhs.search')}
+                        <input
+                            type='search'
+                            value={query}
+                            onChange={(e) => setQuery(e.target.value)}
+                        />
+                    </label>
+                    <button
+                        type='submit'
+                        disabled={sending || !query.trim()}
+                    >
+                        {t('ai.rhs.searchButton')}
+                    </button>
+                </form>
+            )}
             <h4>{t('ai.rhs.history')}</h4>
             {threads === null && <div aria-busy='true'/>}
             {threads?.length === 0 && <p>{t('ai.rhs.noHistory')}</p>}

@@ -1,6 +1,7 @@
 import React, {useEffect, useState} from 'react';
 
-import {checkConfig, fetchModels, getAgents, uploadAvatar} from '../client';
+import {cancelReindex, checkConfig, fetchModels, getAgents, reindexStatus, startReindex, uploadAvatar} from '../client';
+import type {JobStatus} from '../client';
 import IdPicker from './id_picker';
 import {t} from '../i18n';
 import type {AdminCustomSettingProps, BotConfig, Config, ConfigProblem, License, ServiceConfig} from '../types';
@@ -283,7 +284,7 @@ function EmbeddingPanel({value, locked, onChange}: {value: Obj; locked: boolean;
     return (
         <fieldset disabled={locked}>
             <legend>{t('ai.config.embeddingSearch')}</legend>
-            <p>{locked ? t('ai.config.licenseNeeded') : t('ai.config.comingLater')}</p>
+            {locked && <p>{t('ai.config.licenseNeeded')}</p>}
             <Field label={t('ai.config.embeddingEnabled')}>
                 <input
                     type='checkbox'
@@ -314,7 +315,49 @@ function EmbeddingPanel({value, locked, onChange}: {value: Obj; locked: boolean;
             <Field label={t('ai.config.chunkOverlap')}>
                 <input type='number' value={Number(chunking.chunkOverlap ?? 200)} onChange={(e) => setChunking('chunkOverlap', Number(e.target.value) || 0)}/>
             </Field>
+            {!locked && value.type === 'composite' && <ReindexControls/>}
         </fieldset>
+    );
+}
+
+// The reindex job: start, watch, cancel. Works on the saved settings.
+function ReindexControls() {
+    const [job, setJob] = useState<JobStatus | null>(null);
+    const [error, setError] = useState('');
+    const running = job?.status === 'running';
+    useEffect(() => {
+        reindexStatus().then(setJob, () => setJob(null));
+    }, []);
+    useEffect(() => {
+        if (!running) {
+            return undefined;
+        }
+        const timer = window.setInterval(() => {
+            reindexStatus().then(setJob, () => undefined);
+        }, 2000);
+        return () => window.clearInterval(timer);
+    }, [running]);
+    const act = (f: () => Promise<JobStatus>) => async () => {
+        setError('');
+        try {
+            setJob(await f());
+        } catch (e) {
+            setError(e instanceof Error ? e.message : String(e));
+        }
+    };
+    return (
+        <div className='mattermost-ai-reindex'>
+            <p>{t('ai.config.reindexHelp')}</p>
+            <button type='button' disabled={running} onClick={act(startReindex)}>{t('ai.config.reindex')}</button>
+            {running && <button type='button' onClick={act(cancelReindex)}>{t('ai.config.reindexCancel')}</button>}
+            {job && (
+                <p role='status'>
+                    {t(`ai.config.reindexStatus.${job.status}`, {done: job.processed_rows ?? 0, total: job.total_rows ?? 0})}
+                    {job.error ? ` ${job.error}` : ''}
+                </p>
+            )}
+            {error && <p role='alert'>{error}</p>}
+        </div>
     );
 }
 
