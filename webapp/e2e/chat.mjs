@@ -76,48 +76,48 @@ try {
     await console_.getByLabel('Display name').fill('Assistant');
     await console_.getByLabel('Username *').fill('assistant');
     await page.getByRole('button', {name: 'Save'}).click();
-    await reach('the System Console saves the configuration', () => page.getByText('Settings saved').waitFor({timeout: 10000}));
+    await reach('the System Console saves the configuration', () => page.getByText('Settings saved').waitFor({timeout: 20000}));
     await page.screenshot({path: join(shots, 'console.png'), fullPage: true});
 
     // The Agents panel, opened from the channel header button.
     await page.getByRole('button', {name: 'Agents'}).click();
     const rhs = page.getByRole('complementary', {name: 'Right-hand sidebar'});
     await reach('the panel lists the new agent', () => rhs.getByRole('option', {name: 'Assistant'}).waitFor({state: 'attached', timeout: 10000}));
-    await rhs.getByLabel('Message the agent').fill('Count slowly to six hundred');
+    await rhs.getByLabel('Message the agent').fill('Count slowly to two thousand');
     await rhs.getByRole('button', {name: 'New chat'}).click();
-    await reach('the question shows in the panel', () => rhs.getByText('Count slowly to six hundred').waitFor({timeout: 5000}));
-    await reach('the answer streams into the panel', () => rhs.getByText(/1, 2, 3, 4, 5,/).waitFor({timeout: 10000}));
+    await reach('the question shows in the panel', () => rhs.getByText('Count slowly to two thousand').waitFor({timeout: 15000}));
+    await reach('the answer streams into the panel', () => rhs.getByText(/1, 2, 3, 4, 5,/).waitFor({timeout: 30000}));
     await rhs.getByRole('button', {name: 'Stop'}).click();
-    await reach('Stop ends the answer (Regenerate offered)', () => rhs.getByRole('button', {name: 'Regenerate'}).waitFor({timeout: 5000}));
+    await reach('Stop ends the answer (Regenerate offered)', () => rhs.getByRole('button', {name: 'Regenerate'}).waitFor({timeout: 15000}));
     const stopped = await rhs.locator('.mattermost-ai-from-agent').first().innerText();
     await page.waitForTimeout(600);
     const later = await rhs.locator('.mattermost-ai-from-agent').first().innerText();
-    check(!stopped.includes('600,') && stopped === later, `the stopped answer keeps its partial text and grows no more (${stopped.length} chars)`);
+    check(!stopped.includes('2000,') && stopped === later, `the stopped answer keeps its partial text and grows no more (${stopped.length} chars)`);
 
     // A tool call waits for approval, then the answer continues with the result.
     await rhs.getByLabel('Reply to Assistant').fill('Who is bob?');
     await rhs.getByRole('button', {name: 'Send'}).click();
     const card = rhs.locator('.mattermost-ai-tool-card');
-    await reach('the tool call asks for approval', () => card.getByText('LookupMattermostUser', {exact: false}).waitFor({timeout: 10000}));
+    await reach('the tool call asks for approval', () => card.getByText('LookupMattermostUser', {exact: false}).waitFor({timeout: 20000}));
     await card.getByLabel('Accept').check();
     await rhs.getByRole('button', {name: 'Submit'}).click();
-    await reach('the approved tool runs and the answer continues', () => rhs.getByText(/Bob Builder, an active user/).waitFor({timeout: 10000}));
+    await reach('the approved tool runs and the answer continues', () => rhs.getByText(/Bob Builder, an active user/).waitFor({timeout: 20000}));
 
     // A provider failure: the partial answer stays, the post shows its error state.
     await rhs.getByLabel('Reply to Assistant').fill('Now break, please');
     await rhs.getByRole('button', {name: 'Send'}).click();
     await reach('a failed answer shows its error and keeps the partial text', async () => {
-        await rhs.getByRole('alert').filter({hasText: 'The answer stopped with an error'}).waitFor({timeout: 10000});
+        await rhs.getByRole('alert').filter({hasText: 'The answer stopped with an error'}).waitFor({timeout: 20000});
         await rhs.getByText('Half an ans', {exact: true}).waitFor({timeout: 1000});
     });
     await page.screenshot({path: join(shots, 'panel.png'), fullPage: true});
 
     // An AI Action from the post menu: the summary opens in the panel.
     await page.evaluate((postId) => window.registered.registerPostDropdownMenuAction[0][1](postId), hello.thread_post_id);
-    await reach('Summarize thread opens its streamed result in the panel', () => rhs.getByText('Summary: the team ships on Friday.').waitFor({timeout: 10000}));
+    await reach('Summarize thread opens its streamed result in the panel', () => rhs.getByText('Summary: the team ships on Friday.').waitFor({timeout: 20000}));
 
     await rhs.getByRole('button', {name: 'All conversations'}).click();
-    await reach('the conversation is listed with its generated title', () => rhs.getByRole('button', {name: 'Counting with the assistant'}).waitFor({timeout: 10000}));
+    await reach('the conversation is listed with its generated title', () => rhs.getByRole('button', {name: 'Counting with the assistant'}).waitFor({timeout: 20000}));
     check(errors.length === 0, `no page errors${errors.length ? `: ${errors.join('; ')}` : ''}`);
     console.log(`screenshots: ${join(shots, 'console.png')}, ${join(shots, 'panel.png')}`);
 } catch (e) {

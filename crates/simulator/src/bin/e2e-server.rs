@@ -5,7 +5,7 @@
 //! fake service's URL, then runs until its standard input closes.
 //!
 //! The fake answers by what it is asked: a title request gets a title, a message containing
-//! "slowly" a long answer at 20 words a second (so Stop can be pressed mid-stream), "break"
+//! "slowly" a long answer at about 30 words a second (so Stop can be pressed mid-stream), "break"
 //! part of an answer and a cut connection, "Who is" a call to LookupMattermostUser, a request
 //! carrying a tool result the final answer, a thread about Friday's release its summary.
 
@@ -43,10 +43,10 @@ fn answer(seen: &Seen) -> Option<Script> {
         .map(|m| m["content"].to_string())
         .unwrap_or_default();
     if last.contains("slowly") {
-        // Long enough (30 s) that Stop lands mid-stream even on a loaded machine.
-        let words: Vec<String> = (1..=600).map(|n| format!("{n}, ")).collect();
+        // Long enough (a minute) that Stop lands mid-stream even on a loaded machine.
+        let words: Vec<String> = (1..=2000).map(|n| format!("{n}, ")).collect();
         let parts: Vec<&str> = words.iter().map(String::as_str).collect();
-        return Some(Script::chat_completion(&parts, 50, Some((60, 600))));
+        return Some(Script::chat_completion(&parts, 30, Some((60, 2000))));
     }
     if seen.raw.windows(17).any(|w| w == b"We ship on Friday") {
         return Some(Script::chat_completion(
