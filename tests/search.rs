@@ -433,4 +433,22 @@ async fn search_off_or_unlicensed_is_refused_with_a_reason() {
     );
     let (status, _) = call(&broken, &token, "/version", json!({})).await;
     assert_eq!(status, 405, "the plugin still answers");
+    // The admin's configuration check says why.
+    let (admin, admin_token) = broken.add_user("root", "system_admin system_user");
+    broken
+        .data()
+        .permissions
+        .push((admin.id, String::new(), "manage_system".into()));
+    let check: Value = reqwest::Client::new()
+        .get(broken.plugin_url("/admin/config/check"))
+        .bearer_auth(&admin_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(check["search"]["ready"], false, "{check}");
+    let why = check["search"]["error"].as_str().unwrap_or("");
+    assert!(why.contains("unavailable") && !why.contains("hunter2"), "{check}");
 }

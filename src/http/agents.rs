@@ -115,11 +115,18 @@ pub async fn config_check(State(core): State<Arc<Core>>, UserId(user): UserId) -
         .skip(active.len())
         .map(|a| a.name.as_str())
         .collect();
+    // Search is set up on first use; asking here sets it up and says why it cannot run.
+    let search = match core.search.get(&core).await {
+        Ok(s) => json!({"enabled": true, "ready": true, "indexedPosts": s.store.post_count().await.ok()}),
+        Err(crate::search::SearchError::Disabled) => json!({"enabled": false, "ready": false}),
+        Err(e) => json!({"enabled": true, "ready": false, "error": e.to_string()}),
+    };
     axum::Json(json!({
         "loadError": snap.load_error,
         "problems": snap.effective.problems,
         "agents": {"configured": configured, "active": active, "inactiveWithoutLicense": inactive_by_license},
         "license": snap.entitlements,
+        "search": search,
     }))
     .into_response()
 }

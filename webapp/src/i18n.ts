@@ -68,6 +68,7 @@ export const en: Record<string, string> = {
     'ai.config.mcpServerEnabled': 'Enabled',
     'ai.config.mcpAddServer': 'Add MCP server',
     'ai.config.reindex': 'Reindex all messages',
+    'ai.config.searchError': 'Semantic search is configured but cannot run: {error}',
     'ai.config.reindexCancel': 'Cancel reindexing',
     'ai.config.reindexHelp': 'New messages are indexed as they are posted. Reindex after changing the embedding settings, or to include messages posted before search was enabled. Save the settings first.',
     'ai.config.reindexStatus.running': 'Reindexing: {done} of about {total} messages.',

@@ -151,6 +151,7 @@ export interface ConfigCheck {
     loadError?: string | null;
     problems: ConfigProblem[];
     license?: License;
+    search?: {enabled: boolean; ready: boolean; error?: string; indexedPosts?: number | null};
 }
 
 export interface ToolCall {

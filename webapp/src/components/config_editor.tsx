@@ -416,6 +416,7 @@ export default function ConfigEditor({id, value, onChange, setSaveNeeded, disabl
     const [botIds, setBotIds] = useState<Record<string, string>>({});
     const [problems, setProblems] = useState<ConfigProblem[]>([]);
     const [loadError, setLoadError] = useState('');
+    const [searchError, setSearchError] = useState('');
 
     useEffect(() => {
         getAgents().then((r) => {
@@ -425,6 +426,7 @@ export default function ConfigEditor({id, value, onChange, setSaveNeeded, disabl
         checkConfig().then((c) => {
             setProblems(c.problems ?? []);
             setLoadError(c.loadError ?? '');
+            setSearchError(c.search?.error ?? '');
             if (c.license) {
                 setLicense(c.license);
             }
@@ -444,6 +446,7 @@ export default function ConfigEditor({id, value, onChange, setSaveNeeded, disabl
     return (
         <div className='mattermost-ai-config'>
             {loadError && <div role='alert'>{loadError}</div>}
+            {searchError && <div role='alert'>{t('ai.config.searchError', {error: searchError})}</div>}
             {problems.length > 0 && (
                 <div role='alert'>
                     <strong>{t('ai.config.problems')}</strong>
