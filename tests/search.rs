@@ -285,6 +285,31 @@ async fn posts_are_indexed_and_results_respect_who_may_read_them(t: Transport) {
     assert_eq!(d.posts.values().filter(|p| p.root_id == question_id).count(), 1);
 }
 
+/// A row in the server's Posts table.
+#[allow(clippy::too_many_arguments)]
+async fn server_post(
+    c: &mut sqlx::PgConnection,
+    id: &str,
+    create_at: i64,
+    delete_at: i64,
+    user: &str,
+    channel: &str,
+    message: &str,
+    post_type: &str,
+) {
+    sqlx::query("INSERT INTO Posts VALUES ($1, $2, $2, $3, $4, $5, '', $6, $7)")
+        .bind(id)
+        .bind(create_at)
+        .bind(delete_at)
+        .bind(user)
+        .bind(channel)
+        .bind(message)
+        .bind(post_type)
+        .execute(c)
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reindex_rebuilds_from_the_servers_posts_table() {
     let fake = fake().await;
@@ -331,28 +356,22 @@ async fn reindex_rebuilds_from_the_servers_posts_table() {
             })
             .unwrap();
         ids.push(p.id.clone());
-        sqlx::query("INSERT INTO Posts VALUES ($1, $2, $2, 0, $3, $4, '', $5, '')")
-            .bind(&p.id)
-            .bind(p.create_at)
-            .bind(&admin.id)
-            .bind(&town.id)
-            .bind(&p.message)
-            .execute(&mut c)
-            .await
-            .unwrap();
+        server_post(&mut c, &p.id, p.create_at, 0, &admin.id, &town.id, &p.message, "").await;
     }
-    sqlx::query("INSERT INTO Posts VALUES ('deleted0000000000000000000', 1, 1, 5, $1, $2, '', 'gone', '')")
-        .bind(&admin.id)
-        .bind(&town.id)
-        .execute(&mut c)
-        .await
-        .unwrap();
-    sqlx::query("INSERT INTO Posts VALUES ('system00000000000000000000', 2, 2, 0, $1, $2, '', 'joined', 'system_join_channel')")
-        .bind(&admin.id)
-        .bind(&town.id)
-        .execute(&mut c)
-        .await
-        .unwrap();
+    let deleted = "deleted0000000000000000000";
+    server_post(&mut c, deleted, 1, 5, &admin.id, &town.id, "gone", "").await;
+    let system = "system00000000000000000000";
+    server_post(
+        &mut c,
+        system,
+        2,
+        0,
+        &admin.id,
+        &town.id,
+        "joined",
+        "system_join_channel",
+    )
+    .await;
 
     let (status, _) = call(&sim, &user_token, "/admin/reindex", json!({})).await;
     assert_eq!(status, 403);

@@ -41,10 +41,9 @@ pub async fn run(
         Ok(b) => b,
         Err(r) => return r.into_response(),
     };
-    match answer::run(&core, &user, &b, q.bot_username.as_deref()).await {
-        Ok(s) => axum::Json(s).into_response(),
-        Err(e) => failure(e),
-    }
+    answer::run(&core, &user, &b, q.bot_username.as_deref())
+        .await
+        .map_or_else(failure, |s| axum::Json(s).into_response())
 }
 
 /// `POST /admin/reindex`: starts rebuilding the index; 409 with the running job's status.
