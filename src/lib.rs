@@ -14,6 +14,7 @@ pub mod http;
 pub mod license;
 pub mod llm;
 pub mod logging;
+pub mod mcp;
 pub mod metrics;
 pub mod outbound;
 pub mod plugin;

@@ -78,6 +78,8 @@ pub struct Core {
     pub direct_channels: crate::conversations::channel_kinds::DirectChannels,
     /// Semantic search for the configuration in force, built on first use.
     pub search: crate::search::Engine,
+    /// Users' connections to the configured MCP servers.
+    pub mcp: Arc<crate::mcp::Clients>,
 }
 
 impl Core {
@@ -148,6 +150,7 @@ impl Plugin {
             streams: Default::default(),
             direct_channels: Default::default(),
             search: Default::default(),
+            mcp: Default::default(),
         });
         let router = crate::http::router(core.clone());
         Ok(Self { core, router })

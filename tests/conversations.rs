@@ -583,16 +583,18 @@ async fn an_answer_interrupted_by_a_restart_is_finished(t: Transport) {
         .data()
         .kv_put(&format!("streaming_post_{}", live.id), now, 0);
     w.sim.conn.on_activate().await.unwrap();
+    // The note is saved first and the mark removed after: wait for both.
+    let mark = format!("streaming_post_{}", half.id);
     assert!(
         w.sim
             .wait_until(Duration::from_secs(5), |d| d.posts[&half.id]
                 .message
-                .contains("interrupted"))
+                .contains("interrupted")
+                && !d.kv.contains_key(&mark))
             .await
     );
     let d = w.sim.data();
     assert!(d.posts[&half.id].message.starts_with("Partial answer"));
-    assert!(!d.kv.contains_key(&format!("streaming_post_{}", half.id)));
     assert_eq!(d.posts[&live.id].message, "Still streaming elsewhere");
     assert!(d.kv.contains_key(&format!("streaming_post_{}", live.id)));
 }

@@ -364,7 +364,7 @@ async fn prepare(
     let tools = if turn.bot.disable_tools {
         Vec::new()
     } else {
-        crate::tools::toolbox(core, api).await
+        crate::tools::toolbox(core, api, &turn.user.id).await
     };
     let team = if turn.channel.is_direct() || turn.channel.team_id.is_empty() {
         None
@@ -651,7 +651,7 @@ pub async fn tool_call(
         return Err(PostActionError::Refused("this agent has tools turned off".into()));
     }
     let snap = core.snapshot();
-    let tools = crate::tools::toolbox(core, api.as_ref()).await;
+    let tools = crate::tools::toolbox(core, api.as_ref(), user_id).await;
     let ctx = crate::tools::ToolContext {
         api: api.clone(),
         outbound: core.outbound.clone(),

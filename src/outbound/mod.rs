@@ -179,6 +179,16 @@ impl OutboundClient {
         })
     }
 
+    /// The client for admin-configured endpoints, for libraries that drive their own requests
+    /// (MCP): `url` is checked now, and every redirect by the client's policy.
+    pub fn configured_client(&self, url: &str) -> Result<reqwest::Client, OutboundError> {
+        let url = Url::parse(url).map_err(|e| OutboundError::BadUrl {
+            reason: e.to_string(),
+        })?;
+        self.inner.checks.check_url(Trust::Configured, &url)?;
+        Ok(self.inner.configured.clone())
+    }
+
     pub fn get(&self, trust: Trust, url: &str) -> Result<OutboundRequest, OutboundError> {
         self.request(trust, Method::GET, url)
     }

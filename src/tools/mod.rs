@@ -42,15 +42,28 @@ pub trait Tool: Send + Sync {
     async fn run(&self, ctx: &ToolContext, args: Value) -> Result<String, ToolError>;
 }
 
-/// The tools available to a conversation; GitHub only when its plugin runs, SearchServer only
-/// when semantic search is set up.
-pub async fn toolbox(core: &crate::plugin::Core, api: &dyn MattermostApi) -> Vec<Arc<dyn Tool>> {
+/// The tools available to `user_id`'s conversation; GitHub only when its plugin runs,
+/// SearchServer only when semantic search is set up, then the MCP servers' tools (a name
+/// already taken by a built-in tool stays the built-in's).
+pub async fn toolbox(
+    core: &crate::plugin::Core,
+    api: &dyn MattermostApi,
+    user_id: &str,
+) -> Vec<Arc<dyn Tool>> {
     let mut tools: Vec<Arc<dyn Tool>> = vec![Arc::new(user_lookup::LookupUser), Arc::new(jira::GetJiraIssue)];
     if github::plugin_running(api).await {
         tools.push(Arc::new(github::GetGithubIssue));
     }
     if let Ok(search) = core.search.get(core).await {
         tools.push(Arc::new(search_server::SearchServer(search)));
+    }
+    for t in core.mcp.tools_for(core, user_id).await {
+        let name = t.spec().name;
+        if tools.iter().any(|b| b.spec().name == name) {
+            tracing::warn!(tool = %name, "an MCP tool has a built-in tool's name; the built-in one is kept");
+            continue;
+        }
+        tools.push(t);
     }
     tools
 }

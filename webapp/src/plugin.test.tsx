@@ -163,6 +163,9 @@ describe('ConfigEditor search and MCP panels', () => {
         fireEvent.change(screen.getByLabelText('Server URL'), {target: {value: 'https://mcp.example.com/mcp'}});
         latest = onChange.mock.calls[onChange.mock.calls.length - 1][1];
         expect(latest.mcp.servers).toEqual([{name: '', enabled: true, baseURL: 'https://mcp.example.com/mcp', headers: {}}]);
+        fireEvent.change(screen.getByLabelText('Headers sent to the server (one "Name: value" per line)'), {target: {value: 'X-Org: acme\nbroken line'}});
+        latest = onChange.mock.calls[onChange.mock.calls.length - 1][1];
+        expect(latest.mcp.servers[0].headers).toEqual({'X-Org': 'acme'});
     });
 });
 

@@ -361,6 +361,30 @@ function ReindexControls() {
     );
 }
 
+// Extra HTTP headers for an MCP server, one `Name: value` per line. The text is kept as typed;
+// only complete lines reach the configuration.
+function HeadersField({value, onChange}: {value: Obj; onChange: (v: Record<string, string>) => void}) {
+    const [text, setText] = useState(() => Object.entries(value).map(([k, v]) => `${k}: ${String(v)}`).join('\n'));
+    return (
+        <Field label={t('ai.config.mcpHeaders')}>
+            <textarea
+                value={text}
+                onChange={(e) => {
+                    setText(e.target.value);
+                    const headers: Record<string, string> = {};
+                    for (const line of e.target.value.split('\n')) {
+                        const at = line.indexOf(':');
+                        if (at > 0 && line.slice(0, at).trim()) {
+                            headers[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+                        }
+                    }
+                    onChange(headers);
+                }}
+            />
+        </Field>
+    );
+}
+
 function McpPanel({value, locked, onChange}: {value: Obj; locked: boolean; onChange: (v: Obj) => void}) {
     const servers = Array.isArray(value.servers) ? (value.servers as Obj[]) : [];
     const setServer = (i: number, k: string, v: unknown) => onChange({...value, servers: servers.map((s, j) => (j === i ? {...s, [k]: v} : s))});
@@ -368,10 +392,11 @@ function McpPanel({value, locked, onChange}: {value: Obj; locked: boolean; onCha
     return (
         <fieldset disabled={locked}>
             <legend>{t('ai.config.mcp')}</legend>
-            <p>{locked ? t('ai.config.licenseNeeded') : t('ai.config.comingLater')}</p>
+            {locked && <p>{t('ai.config.licenseNeeded')}</p>}
             <Field label={t('ai.config.mcpEnabled')}>
                 <input type='checkbox' checked={Boolean(value.enabled)} onChange={(e) => flag('enabled', e.target.checked)}/>
             </Field>
+            <p>{t('ai.config.mcpLater')}</p>
             <Field label={t('ai.config.mcpEmbedded')}>
                 <input
                     type='checkbox'
@@ -397,6 +422,7 @@ function McpPanel({value, locked, onChange}: {value: Obj; locked: boolean; onCha
                     <Field label={t('ai.config.mcpServerEnabled')}>
                         <input type='checkbox' checked={s.enabled !== false} onChange={(e) => setServer(i, 'enabled', e.target.checked)}/>
                     </Field>
+                    <HeadersField value={obj(s.headers)} onChange={(h) => setServer(i, 'headers', h)}/>
                     <button type='button' onClick={() => onChange({...value, servers: servers.filter((_, j) => j !== i)})}>{t('ai.config.delete')}</button>
                 </fieldset>
             ))}

@@ -1,0 +1,260 @@
+//! MCP client: the tools of the MCP servers an admin configured, offered to agents in DMs and
+//! run, like the built-in tools, only after the user approves each call.
+//!
+//! Each user gets their own connection to each server (the server learns who is asking from
+//! `X-Mattermost-UserID`), opened on first use and closed after `idleTimeoutMinutes` without
+//! use. A server that cannot be reached costs its tools, never the conversation.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http::{HeaderName, HeaderValue};
+use rmcp::RoleClient;
+use rmcp::model::{CallToolRequestParams, ClientCapabilities, ClientConfig, Implementation};
+use rmcp::service::{RunningService, ServiceExt};
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use serde_json::Value;
+use tokio::sync::Mutex;
+
+use crate::config::{McpConfig, McpServer};
+use crate::llm::ToolSpec;
+use crate::outbound::OutboundClient;
+use crate::plugin::Core;
+use crate::tools::{Tool, ToolContext, ToolError};
+
+/// The header that tells an MCP server which Mattermost user is asking (upstream's name).
+pub const USER_HEADER: &str = "X-Mattermost-UserID";
+const CLIENT_NAME: &str = "mattermost-agents";
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const CALL_TIMEOUT: Duration = Duration::from_secs(120);
+/// Tool lists are read again after this, so servers can change theirs.
+const TOOLS_TTL: Duration = Duration::from_secs(300);
+
+type Client = RunningService<RoleClient, ClientConfig>;
+
+struct Session {
+    client: Arc<Client>,
+    /// Which server settings it was opened with: changed settings mean a new connection.
+    settings: String,
+    tools: Vec<rmcp::model::Tool>,
+    listed: Instant,
+    used: Instant,
+}
+
+/// Open connections, per (user, server name).
+#[derive(Default)]
+pub struct Clients {
+    sessions: Mutex<HashMap<(String, String), Session>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum McpError {
+    #[error("MCP server {server}: {message}")]
+    Server { server: String, message: String },
+}
+
+fn server_error(server: &McpServer, message: impl std::fmt::Display) -> McpError {
+    McpError::Server {
+        server: server.name.clone(),
+        message: message.to_string(),
+    }
+}
+
+impl Clients {
+    /// The MCP tools for `user_id`, from every enabled server that answers; the first server
+    /// to offer a name keeps it.
+    pub async fn tools_for(self: &Arc<Self>, core: &Core, user_id: &str) -> Vec<Arc<dyn Tool>> {
+        let snap = core.snapshot();
+        let cfg = &snap.effective.config.mcp;
+        if !cfg.enabled || !snap.entitlements.mcp {
+            return Vec::new();
+        }
+        self.sweep(cfg).await;
+        let mut out: Vec<Arc<dyn Tool>> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
+        for server in cfg
+            .servers
+            .iter()
+            .filter(|s| s.enabled && !s.base_url.trim().is_empty())
+        {
+            let tools = match self.list(&core.outbound, server, user_id).await {
+                Ok(t) => t,
+                Err(e) => {
+                    tracing::warn!(error = %e, "MCP tools unavailable");
+                    continue;
+                }
+            };
+            for t in tools {
+                if names.iter().any(|n| *n == t.name) {
+                    tracing::warn!(server = %server.name, tool = %t.name, "an MCP tool of this name is already offered by another server; skipped");
+                    continue;
+                }
+                names.push(t.name.to_string());
+                out.push(Arc::new(McpTool {
+                    clients: self.clone(),
+                    server: server.clone(),
+                    tool: t,
+                }));
+            }
+        }
+        out
+    }
+
+    /// Closes connections idle longer than the configured timeout (30 minutes by default).
+    async fn sweep(&self, cfg: &McpConfig) {
+        let minutes = u64::try_from(cfg.idle_timeout_minutes)
+            .ok()
+            .filter(|m| *m > 0)
+            .unwrap_or(30);
+        let idle = Duration::from_secs(minutes * 60);
+        let mut sessions = self.sessions.lock().await;
+        sessions.retain(|_, s| s.used.elapsed() < idle);
+    }
+
+    async fn list(
+        &self,
+        outbound: &OutboundClient,
+        server: &McpServer,
+        user_id: &str,
+    ) -> Result<Vec<rmcp::model::Tool>, McpError> {
+        let (client, cached) = self.session(outbound, server, user_id).await?;
+        if let Some(tools) = cached {
+            return Ok(tools);
+        }
+        let tools = tokio::time::timeout(CONNECT_TIMEOUT, client.list_all_tools())
+            .await
+            .map_err(|_| server_error(server, "listing tools timed out"))?
+            .map_err(|e| server_error(server, format!("listing tools: {e}")))?;
+        if let Some(s) = self.sessions.lock().await.get_mut(&key(server, user_id)) {
+            s.tools = tools.clone();
+            s.listed = Instant::now();
+        }
+        Ok(tools)
+    }
+
+    /// The user's connection to `server` (opened if needed) and its tool list when still fresh.
+    async fn session(
+        &self,
+        outbound: &OutboundClient,
+        server: &McpServer,
+        user_id: &str,
+    ) -> Result<(Arc<Client>, Option<Vec<rmcp::model::Tool>>), McpError> {
+        let settings = serde_json::to_string(server).unwrap_or_default();
+        let k = key(server, user_id);
+        {
+            let mut sessions = self.sessions.lock().await;
+            if let Some(s) = sessions.get_mut(&k)
+                && s.settings == settings
+                && !s.client.is_closed()
+            {
+                s.used = Instant::now();
+                let fresh = (s.listed.elapsed() < TOOLS_TTL && !s.tools.is_empty()).then(|| s.tools.clone());
+                return Ok((s.client.clone(), fresh));
+            }
+        }
+        let client = Arc::new(connect(outbound, server, user_id).await?);
+        let now = Instant::now();
+        self.sessions.lock().await.insert(
+            k,
+            Session {
+                client: client.clone(),
+                settings,
+                tools: Vec::new(),
+                listed: now,
+                used: now,
+            },
+        );
+        Ok((client, None))
+    }
+}
+
+fn key(server: &McpServer, user_id: &str) -> (String, String) {
+    (user_id.to_owned(), server.name.clone())
+}
+
+async fn connect(outbound: &OutboundClient, server: &McpServer, user_id: &str) -> Result<Client, McpError> {
+    let url = server.base_url.trim();
+    // The admin's allowlist applies to MCP servers as to model providers.
+    let http = outbound
+        .configured_client(url)
+        .map_err(|e| server_error(server, e))?;
+    let mut headers: HashMap<HeaderName, HeaderValue> = HashMap::new();
+    for (name, value) in &server.headers {
+        let (Ok(n), Ok(v)) = (
+            HeaderName::try_from(name.as_str()),
+            HeaderValue::try_from(value.as_str()),
+        ) else {
+            return Err(server_error(
+                server,
+                format!("the header {name:?} is not a valid HTTP header"),
+            ));
+        };
+        headers.insert(n, v);
+    }
+    if let Ok(v) = HeaderValue::try_from(user_id) {
+        headers.insert(HeaderName::from_static("x-mattermost-userid"), v);
+    }
+    let transport = StreamableHttpClientTransport::with_client(
+        http,
+        StreamableHttpClientTransportConfig::with_uri(url.to_owned()).custom_headers(headers),
+    );
+    let info = ClientConfig::new(
+        ClientCapabilities::default(),
+        Implementation::new(CLIENT_NAME, crate::PLUGIN_VERSION),
+    );
+    tokio::time::timeout(CONNECT_TIMEOUT, info.serve(transport))
+        .await
+        .map_err(|_| server_error(server, "connecting timed out"))?
+        .map_err(|e| server_error(server, format!("connecting: {e}")))
+}
+
+/// One tool of one MCP server, as the agent sees it.
+pub struct McpTool {
+    clients: Arc<Clients>,
+    server: McpServer,
+    tool: rmcp::model::Tool,
+}
+
+#[async_trait::async_trait]
+impl Tool for McpTool {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: self.tool.name.to_string(),
+            description: self.tool.description.as_deref().unwrap_or("").to_owned(),
+            parameters: Value::Object((*self.tool.input_schema).clone()),
+        }
+    }
+
+    async fn run(&self, ctx: &ToolContext, args: Value) -> Result<String, ToolError> {
+        let Value::Object(arguments) = args else {
+            return Err(ToolError::Arguments("the arguments must be a JSON object".into()));
+        };
+        let (client, _) = self
+            .clients
+            .session(&ctx.outbound, &self.server, &ctx.user_id)
+            .await
+            .map_err(|e| ToolError::Failed(e.to_string()))?;
+        let call = CallToolRequestParams::new(self.tool.name.clone()).with_arguments(arguments);
+        let result = tokio::time::timeout(CALL_TIMEOUT, client.call_tool(call))
+            .await
+            .map_err(|_| ToolError::Failed(format!("{} did not answer in time", self.server.name)))?
+            .map_err(|e| ToolError::Failed(format!("{}: {e}", self.server.name)))?;
+        let mut text: Vec<String> = result
+            .content
+            .iter()
+            .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+            .collect();
+        if text.is_empty()
+            && let Some(s) = &result.structured_content
+        {
+            text.push(s.to_string());
+        }
+        let text = text.join("\n");
+        if result.is_error == Some(true) {
+            return Err(ToolError::Failed(text));
+        }
+        Ok(text)
+    }
+}
