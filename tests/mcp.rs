@@ -209,4 +209,11 @@ async fn mcp_tools_run_after_approval_as_the_asking_user(t: Transport) {
         followed["content"].to_string().contains("Sunny, 21 °C in Lisbon"),
         "{followed}"
     );
+    // The unreachable server was tried once, not again for every answer that followed.
+    let tries = sim
+        .stderr_lines()
+        .iter()
+        .filter(|l| l.contains("MCP tools unavailable") && l.contains("down"))
+        .count();
+    assert_eq!(tries, 1, "{:?}", sim.stderr_lines());
 }

@@ -47,7 +47,13 @@ struct Session {
 #[derive(Default)]
 pub struct Clients {
     sessions: Mutex<HashMap<(String, String), Session>>,
+    /// Servers that just failed for a user (with the settings tried): skipped for a while, so
+    /// an unreachable server does not delay every answer by its connect timeout.
+    failed: Mutex<HashMap<(String, String), (String, Instant)>>,
 }
+
+/// How long a server that failed is left alone.
+const RETRY_AFTER: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum McpError {
@@ -79,10 +85,22 @@ impl Clients {
             .iter()
             .filter(|s| s.enabled && !s.base_url.trim().is_empty())
         {
+            let k = key(server, user_id);
+            let settings = serde_json::to_string(server).unwrap_or_default();
+            if self
+                .failed
+                .lock()
+                .await
+                .get(&k)
+                .is_some_and(|(s, at)| *s == settings && at.elapsed() < RETRY_AFTER)
+            {
+                continue;
+            }
             let tools = match self.list(&core.outbound, server, user_id).await {
                 Ok(t) => t,
                 Err(e) => {
                     tracing::warn!(error = %e, "MCP tools unavailable");
+                    self.failed.lock().await.insert(k, (settings, Instant::now()));
                     continue;
                 }
             };
