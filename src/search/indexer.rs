@@ -38,6 +38,11 @@ pub async fn index_post(
     api: &dyn MattermostApi,
     post: &Post,
 ) -> Result<(), SearchError> {
+    // System, plugin and bot-answer posts are never indexed: nothing to add or remove (the
+    // agents' streaming saves arrive here as edits, so this stays free of database work).
+    if !post.post_type.is_empty() {
+        return Ok(());
+    }
     if post.delete_at != 0 || !indexable(&post.message, &post.post_type, Some(&post.props)) {
         return Ok(search.store.delete_post(&post.id).await?);
     }
