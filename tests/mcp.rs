@@ -23,6 +23,8 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::{Value, json};
 
+use common::http::approve_pending_tools;
+
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
 
 both_transports!(mcp_tools_run_after_approval_as_the_asking_user);
@@ -173,21 +175,7 @@ async fn mcp_tools_run_after_approval_as_the_asking_user(t: Transport) {
     assert_eq!(offered["function"]["parameters"]["required"], json!(["city"]));
     assert!(calls.lock().unwrap().is_empty());
 
-    let asked = sim
-        .data()
-        .posts
-        .values()
-        .find(|p| p.props.contains_key("pending_tool_call"))
-        .cloned()
-        .unwrap();
-    let r = reqwest::Client::new()
-        .post(sim.plugin_url(&format!("/post/{}/tool_call", asked.id)))
-        .bearer_auth(&token)
-        .json(&json!({"accepted_tool_ids": ["call_w"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    approve_pending_tools(&sim, &token, &["call_w"]).await;
     assert!(
         sim.wait_until(Duration::from_secs(20), |d| d
             .posts

@@ -14,6 +14,8 @@ use mattermost_simulator::{Simulator, Transport};
 use serde_json::{Value, json};
 use sqlx::Connection;
 
+use common::http::{approve_pending_tools, get_json, post_json as call};
+
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
 const DIMS: usize = 64;
 
@@ -94,18 +96,6 @@ async fn start(t: Transport, fake: &FakeProvider, db: &str, search: Value, licen
     let sim = b.start().await.unwrap_or_else(|e| panic!("start ({t:?}): {e}"));
     sim.data().server_config = json!({"SqlSettings": {"DriverName": "postgres", "DataSource": db}});
     sim
-}
-
-async fn call(sim: &Simulator, token: &str, path: &str, body: Value) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(sim.plugin_url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 async fn indexed(db: &str) -> Vec<String> {
@@ -211,28 +201,7 @@ async fn posts_are_indexed_and_results_respect_who_may_read_them(t: Transport) {
     sim.post_as(&alice.id, &dm.id, "Use the search tool for the release", "")
         .await
         .unwrap();
-    assert!(
-        sim.wait_until(Duration::from_secs(5), |d| d
-            .posts
-            .values()
-            .any(|p| p.props.contains_key("pending_tool_call")))
-            .await
-    );
-    let asked = sim
-        .data()
-        .posts
-        .values()
-        .find(|p| p.props.contains_key("pending_tool_call"))
-        .cloned()
-        .unwrap();
-    let (status, _) = call(
-        &sim,
-        &at,
-        &format!("/post/{}/tool_call", asked.id),
-        json!({"accepted_tool_ids": ["call_s"]}),
-    )
-    .await;
-    assert_eq!(status, 200);
+    approve_pending_tools(&sim, &at, &["call_s"]).await;
     let mut tool_result = String::new();
     for _ in 0..200 {
         if let Some(m) = fake
@@ -381,15 +350,7 @@ async fn reindex_rebuilds_from_the_servers_posts_table() {
     assert_eq!(started["total_rows"], 150);
     let mut last = Value::Null;
     for _ in 0..400 {
-        last = reqwest::Client::new()
-            .get(sim.plugin_url("/admin/reindex/status"))
-            .bearer_auth(&admin_token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        last = get_json(&sim, &admin_token, "/admin/reindex/status").await;
         if last["status"] != "running" {
             break;
         }
@@ -458,15 +419,7 @@ async fn search_off_or_unlicensed_is_refused_with_a_reason() {
         .data()
         .permissions
         .push((admin.id, String::new(), "manage_system".into()));
-    let check: Value = reqwest::Client::new()
-        .get(broken.plugin_url("/admin/config/check"))
-        .bearer_auth(&admin_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let check = get_json(&broken, &admin_token, "/admin/config/check").await;
     assert_eq!(check["search"]["ready"], false, "{check}");
     let why = check["search"]["error"].as_str().unwrap_or("");
     assert!(why.contains("unavailable") && !why.contains("hunter2"), "{check}");
