@@ -36,7 +36,6 @@ impl Query {
         Filter {
             team_id: some(&self.team_id),
             channel_id: some(&self.channel_id),
-            since: None,
         }
     }
 

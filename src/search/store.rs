@@ -48,8 +48,6 @@ pub struct Hit {
 pub struct Filter {
     pub team_id: Option<String>,
     pub channel_id: Option<String>,
-    /// Only chunks of posts created at or after (ms).
-    pub since: Option<i64>,
 }
 
 #[derive(Clone)]
@@ -189,14 +187,12 @@ impl Store {
              FROM {TABLE}
              WHERE ($2::text IS NULL OR team_id = $2)
                AND ($3::text IS NULL OR channel_id = $3)
-               AND ($4::bigint IS NULL OR create_at >= $4)
              ORDER BY embedding <=> $1
-             LIMIT $5 OFFSET $6"
+             LIMIT $4 OFFSET $5"
         )))
         .bind(Vector::from(query.to_vec()))
         .bind(&filter.team_id)
         .bind(&filter.channel_id)
-        .bind(filter.since)
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.pool)
