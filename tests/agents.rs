@@ -165,8 +165,14 @@ async fn legacy_configurations_are_migrated_and_saved_back(t: Transport) {
     assert_eq!(saved["bots"][0]["serviceID"], saved["services"][0]["id"]);
     assert!(saved["bots"][0].get("service").is_none());
     assert!(bot(&sim, "ai").is_some() && bot(&sim, "helper").is_some());
+    // Saving the configuration back makes the server fire OnConfigurationChange again, which
+    // syncs the bots once more under the lock: wait for that to settle, not just the first.
     assert!(
-        !sim.data().kv.keys().any(|k| k.starts_with("mutex_")),
+        sim.wait_until(std::time::Duration::from_secs(10), |d| !d
+            .kv
+            .keys()
+            .any(|k| k.starts_with("mutex_")))
+            .await,
         "cluster locks are released"
     );
     assert!(sim.shutdown().await.unwrap());

@@ -23,6 +23,7 @@ both_transports!(
     regenerate_rewrites_the_same_post,
     a_provider_failure_ends_the_post_with_the_partial_text,
     a_long_answer_continues_in_follow_up_posts,
+    a_runaway_answer_with_a_huge_fence_line_is_bounded,
     an_answer_interrupted_by_a_restart_is_finished,
     no_push_or_mail_for_an_answer_the_asker_is_waiting_for,
     an_agent_without_vision_is_told_about_images_and_group_messages_work,
@@ -550,6 +551,51 @@ async fn a_long_answer_continues_in_follow_up_posts(t: Transport) {
     assert_eq!(posts[1].props["continuation_of"], posts[0].id.as_str());
     let whole: String = posts.iter().map(|p| p.message.as_str()).collect();
     assert_eq!(whole, parts.concat(), "nothing is lost");
+}
+
+/// The attack from issue 13: a code fence whose opening line is longer than a post used to be
+/// copied into every follow-up post, so splitting never ended (thousands of posts).
+async fn a_runaway_answer_with_a_huge_fence_line_is_bounded(t: Transport) {
+    let mut parts = vec![format!("```python{}", "x".repeat(40_000))];
+    parts.extend((0..300).map(|i| format!("\nline {i} {}", "y".repeat(1_000))));
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let w = world(t, vec![answer(&refs, 0)], json!({})).await;
+    let dm = w.sim.direct_channel(&w.alice.0, &w.bot_id);
+    w.sim
+        .post_as(&w.alice.0, &dm.id, "Echo this forever", "")
+        .await
+        .unwrap();
+    assert!(
+        w.sim
+            .wait_until(Duration::from_secs(20), |d| events(d).iter().any(
+                |e| e["control"] == "end"
+                    && d.posts
+                        .get(e["post_id"].as_str().unwrap_or(""))
+                        .is_some_and(|p| p.message.contains("This answer was truncated"))
+            ))
+            .await,
+        "the answer was not ended with a truncation note"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let posts = bot_posts(&w);
+    assert_eq!(posts.len(), 10, "at most ten posts for one answer");
+    assert!(posts.iter().all(|p| p.message.chars().count() <= 16383));
+    // Posts can share a millisecond: the follow-ups are the ones that say so.
+    let follow_ups: Vec<_> = posts
+        .iter()
+        .filter(|p| p.props.contains_key("continuation_of"))
+        .collect();
+    assert_eq!(follow_ups.len(), 9);
+    let first_lines: Vec<&str> = follow_ups
+        .iter()
+        .map(|p| p.message.lines().next().unwrap_or(""))
+        .collect();
+    assert!(
+        first_lines
+            .iter()
+            .all(|l| l.starts_with("```python") && l.chars().count() <= 23),
+        "a fence is reopened with its marker and a short tag only: {first_lines:?}"
+    );
 }
 
 async fn an_answer_interrupted_by_a_restart_is_finished(t: Transport) {

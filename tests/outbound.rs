@@ -24,6 +24,7 @@ use tokio_stream::StreamExt;
 struct Hits {
     count: Arc<AtomicUsize>,
     authorization: Arc<std::sync::Mutex<Vec<Option<String>>>>,
+    api_keys: Arc<std::sync::Mutex<Vec<Option<String>>>>,
 }
 
 impl Hits {
@@ -45,6 +46,11 @@ async fn serve(ip: IpAddr, target: Option<String>) -> (SocketAddr, Hits) {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
             hits.authorization.lock().unwrap().push(auth);
+            let key = headers
+                .get("x-api-key")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            hits.api_keys.lock().unwrap().push(key);
         }
     };
     let (r1, r2, r3) = (record.clone(), record.clone(), record);
@@ -422,34 +428,146 @@ async fn configured_redirect_to_unlisted_host_is_refused() {
         "{err:?}"
     );
     assert_eq!(target_hits.count(), 0);
-
-    // The same redirect is followed once the target is allowed too.
-    outbound.set_allowlist(HostAllowlist::parse("127.0.0.1, localhost").unwrap());
-    assert_eq!(
-        get_text(&outbound, Trust::Configured, &format!("http://{origin}/to"))
-            .await
-            .unwrap(),
-        "hello"
-    );
 }
 
+/// Issue 13: a configured endpoint that redirects elsewhere must not receive the provider's
+/// key again there. reqwest drops only Authorization; Anthropic's `x-api-key`, Azure's
+/// `api-key`, Ask Sage's token and the admin's MCP headers would follow.
 #[tokio::test]
-async fn authorization_is_dropped_when_a_redirect_changes_host() {
+async fn configured_endpoints_follow_same_origin_redirects_only() {
     let (target, target_hits) = serve_local().await;
     let (origin, origin_hits) = serve(LOOPBACK, Some(format!("http://localhost:{}/", target.port()))).await;
-    let response = client("")
+    let outbound = client("");
+    let err = outbound
         .get(Trust::Configured, &format!("http://{origin}/to"))
         .unwrap()
+        .header("x-api-key", "sk-ant-secret")
         .bearer_auth("sk-secret")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, OutboundError::CrossOriginRedirect { to, .. } if to == "localhost"),
+        "{err:?}"
+    );
+    assert!(err.is_refusal());
+    assert_eq!(target_hits.count(), 0, "the other origin was never contacted");
+    assert_eq!(
+        *origin_hits.api_keys.lock().unwrap(),
+        vec![Some("sk-ant-secret".to_owned())]
+    );
+
+    // Another port on the same host is another origin too.
+    let (other_port, other_hits) = serve_local().await;
+    let (origin, _) = serve(LOOPBACK, Some(format!("http://127.0.0.1:{}/", other_port.port()))).await;
+    let err = get_text(&outbound, Trust::Configured, &format!("http://{origin}/to"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, OutboundError::CrossOriginRedirect { .. }),
+        "{err:?}"
+    );
+    assert_eq!(other_hits.count(), 0);
+
+    // A redirect on the same origin is followed, credentials and all.
+    let (origin, hits) = serve(LOOPBACK, Some("/".into())).await;
+    let response = outbound
+        .get(Trust::Configured, &format!("http://{origin}/to"))
+        .unwrap()
+        .header("x-api-key", "sk-ant-secret")
         .send()
         .await
         .unwrap();
     assert_eq!(response.text().await.unwrap(), "hello");
     assert_eq!(
-        *origin_hits.authorization.lock().unwrap(),
-        vec![Some("Bearer sk-secret".to_owned())]
+        *hits.api_keys.lock().unwrap(),
+        vec![Some("sk-ant-secret".to_owned()), Some("sk-ant-secret".to_owned())]
     );
-    assert_eq!(*target_hits.authorization.lock().unwrap(), vec![None]);
+}
+
+#[tokio::test]
+async fn untrusted_requests_with_credentials_stay_on_their_origin() {
+    let names = [("public.test", PUBLIC_STANDIN)];
+    let outbound = untrusted_client("", &names);
+    let (target, target_hits) = serve(PUBLIC_STANDIN, None).await;
+    let (origin, _) = serve(
+        PUBLIC_STANDIN,
+        Some(format!("http://public.test:{}/", target.port())),
+    )
+    .await;
+    let url = format!("http://{origin}/to");
+    // Without credentials the redirect to another public origin is followed.
+    assert_eq!(
+        get_text(&outbound, Trust::Untrusted, &url).await.unwrap(),
+        "hello"
+    );
+    assert_eq!(target_hits.count(), 1);
+    // With any header that may be a credential it is not.
+    for (name, value) in [
+        ("authorization", "Bearer t"),
+        ("x-mattermost-userid", "u1"),
+        ("x-api-key", "k"),
+    ] {
+        let err = outbound
+            .get(Trust::Untrusted, &url)
+            .unwrap()
+            .header(name, value)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, OutboundError::CrossOriginRedirect { .. }),
+            "{name}: {err:?}"
+        );
+    }
+    assert_eq!(target_hits.count(), 1);
+}
+
+#[tokio::test]
+async fn bodies_are_read_with_a_cap() {
+    let app = Router::new().route("/big", get(|| async { "x".repeat(300_000) }));
+    let listener = TcpListener::bind((LOOPBACK, 0)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let outbound = client("");
+    let url = format!("http://{addr}/big");
+    let response = outbound
+        .get(Trust::Configured, &url)
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    let err = mattermost_ai::outbound::read_capped(response, 100_000)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, OutboundError::TooLarge { cap: 100_000, .. }),
+        "{err:?}"
+    );
+    let response = outbound
+        .get(Trust::Configured, &url)
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        mattermost_ai::outbound::read_capped(response, 300_000)
+            .await
+            .unwrap()
+            .len(),
+        300_000
+    );
+    // An error body is cut to what explains the error.
+    let response = outbound
+        .get(Trust::Configured, &url)
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        mattermost_ai::outbound::error_text(response).await.len(),
+        mattermost_ai::outbound::ERROR_BODY_CAP
+    );
 }
 
 #[tokio::test]

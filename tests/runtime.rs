@@ -111,7 +111,8 @@ async fn activates_and_reports_version(t: Transport) {
 
 async fn echo_streams_large_bodies_and_requires_a_user(t: Transport) {
     let sim = start(t).await;
-    let (_, token) = sim.add_user("alice", "system_user");
+    let (_, token) = sim.add_user("alice", "system_user system_admin");
+    let (_, user_token) = sim.add_user("mallory", "system_user");
     let http = reqwest::Client::new();
 
     let body: Vec<u8> = (0..(3 * 1024 * 1024 + 17))
@@ -120,13 +121,15 @@ async fn echo_streams_large_bodies_and_requires_a_user(t: Transport) {
     let r = http
         .post(sim.plugin_url("/echo"))
         .bearer_auth(&token)
-        .header("content-type", "application/octet-stream")
+        .header("content-type", "text/html")
         .body(body.clone())
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // Whatever the caller sends, the echo is opaque bytes a browser will not render.
     assert_eq!(r.headers()["content-type"], "application/octet-stream");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     assert_eq!(r.bytes().await.unwrap().as_ref(), body.as_slice());
 
     let r = http
@@ -138,6 +141,17 @@ async fn echo_streams_large_bodies_and_requires_a_user(t: Transport) {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.bytes().await.unwrap().is_empty());
+
+    // A user who is not a system admin: reflecting bodies is for admins only.
+    let r = http
+        .post(sim.plugin_url("/echo"))
+        .bearer_auth(&user_token)
+        .header("content-type", "text/html")
+        .body("<script>alert(1)</script>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
 
     // No session: the server sets no user, the plugin refuses.
     let r = http.post(sim.plugin_url("/echo")).body("x").send().await.unwrap();
@@ -173,7 +187,7 @@ async fn echo_streams_large_bodies_and_requires_a_user(t: Transport) {
 
 async fn concurrent_requests_all_succeed(t: Transport) {
     let sim = start(t).await;
-    let (_, token) = sim.add_user("bob", "system_user");
+    let (_, token) = sim.add_user("bob", "system_user system_admin");
     let http = reqwest::Client::new();
     let mut tasks = Vec::new();
     for i in 0..32 {

@@ -117,7 +117,10 @@ pub async fn follow_up_context(
     let thread_id = root.prop_str(REFERENCED_THREAD)?;
     let thread_root = api.get_post(thread_id).await.ok()?;
     let channel = api.get_channel(&thread_root.channel_id).await.ok()?;
-    if authorize(api, &turn.bot, &turn.user.id, &channel).await.is_err() {
+    if authorize(api, &turn.bot, &turn.bot_user_id, &turn.user.id, &channel)
+        .await
+        .is_err()
+    {
         return Some(Message::text(
             Role::User,
             "(The thread this conversation is about is no longer available to this user; do not describe its content.)",

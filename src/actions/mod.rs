@@ -75,23 +75,35 @@ pub fn api(core: &Core) -> Result<Arc<dyn MattermostApi>, ActionError> {
         .ok_or_else(|| ActionError::Failed("not connected to the server".into()))
 }
 
-/// The caller may read the channel, and the agent may serve them there.
+/// The caller may read the channel as a user (see [`may_read`]), and the agent may serve them
+/// there.
 pub async fn authorize(
     api: &dyn MattermostApi,
     bot: &BotConfig,
+    bot_user_id: &str,
     user_id: &str,
     channel: &Channel,
 ) -> Result<(), ActionError> {
-    match api
-        .has_permission_to_channel(user_id, &channel.id, "read_channel")
-        .await
-    {
-        Ok(true) => {}
-        _ => return Err(ActionError::Forbidden("you cannot read this channel".into())),
+    if !may_read(api, user_id, channel).await {
+        return Err(ActionError::Forbidden("you cannot read this channel".into()));
     }
-    crate::agents::access::check(api, bot, user_id, channel)
+    crate::agents::access::check(api, bot, bot_user_id, user_id, channel)
         .await
         .map_err(|d| ActionError::Forbidden(d.to_string()))
+}
+
+/// Whether `user_id` reads `channel` as a user would: a public channel with the
+/// `read_channel` permission, anything else (private channels, DMs, group messages) only as a
+/// member. A system admin's power to open any channel is not a reason to summarise other
+/// people's private conversations for them.
+pub async fn may_read(api: &dyn MattermostApi, user_id: &str, channel: &Channel) -> bool {
+    if channel.channel_type == crate::host::model::channel_type::OPEN {
+        return api
+            .has_permission_to_channel(user_id, &channel.id, "read_channel")
+            .await
+            .unwrap_or(false);
+    }
+    api.get_channel_member(&channel.id, user_id).await.is_ok()
 }
 
 /// The license entitlement an action needs.
@@ -123,7 +135,7 @@ pub async fn check_channel(
         .await
         .map_err(|_| ActionError::NotFound("channel not found".into()))?;
     let (bot, bot_id) = agent(&snap, bot)?;
-    authorize(api.as_ref(), &bot, user_id, &channel).await?;
+    authorize(api.as_ref(), &bot, &bot_id, user_id, &channel).await?;
     let turn = dm_turn(core, api.as_ref(), bot, bot_id, user_id).await?;
     Ok(Checked { api, channel, turn })
 }

@@ -41,10 +41,11 @@ pub async fn check_user(api: &dyn MattermostApi, bot: &BotConfig, user_id: &str)
     }
 }
 
-/// Whether `bot` may answer in `channel`. The agent's own DMs are always allowed: the user check
-/// already decided those.
-pub fn check_channel(bot: &BotConfig, channel: &Channel) -> Result<(), Denied> {
-    if channel.is_direct() {
+/// Whether `bot` (whose bot account is `bot_user_id`) may work in `channel`. Only the agent's
+/// own DMs are exempt, since the user check already decided those; a DM between two people
+/// or a group message is restricted like any channel.
+pub fn check_channel(bot: &BotConfig, bot_user_id: &str, channel: &Channel) -> Result<(), Denied> {
+    if is_dm_with(channel, bot_user_id) {
         return Ok(());
     }
     let listed = bot.channel_ids.contains(&channel.id);
@@ -65,11 +66,17 @@ pub fn check_channel(bot: &BotConfig, channel: &Channel) -> Result<(), Denied> {
 pub async fn check(
     api: &dyn MattermostApi,
     bot: &BotConfig,
+    bot_user_id: &str,
     user_id: &str,
     channel: &Channel,
 ) -> Result<(), Denied> {
     check_user(api, bot, user_id).await?;
-    check_channel(bot, channel)
+    check_channel(bot, bot_user_id, channel)
+}
+
+/// A DM whose two members include `user_id` (Mattermost names DMs `<id>__<id>`).
+pub fn is_dm_with(channel: &Channel, user_id: &str) -> bool {
+    channel.is_direct() && !user_id.is_empty() && channel.name.split("__").any(|id| id == user_id)
 }
 
 #[cfg(test)]
@@ -91,7 +98,11 @@ mod tests {
             channel_ids: vec!["c1".into()],
             ..Default::default()
         };
-        let (listed, other, dm) = (channel("c1", "O"), channel("c2", "P"), channel("d", "D"));
+        let (listed, other) = (channel("c1", "O"), channel("c2", "P"));
+        let mut dm = channel("d", "D");
+        dm.name = "user1__bot1".into();
+        let mut people_dm = channel("d2", "D");
+        people_dm.name = "user1__user2".into();
         let cases = [
             (0, [true, true, true]),
             (1, [true, false, true]),
@@ -102,22 +113,30 @@ mod tests {
         for (level, [on_listed, on_other, on_dm]) in cases {
             bot.channel_access_level = level;
             assert_eq!(
-                check_channel(&bot, &listed).is_ok(),
+                check_channel(&bot, "bot1", &listed).is_ok(),
                 on_listed,
                 "level {level} listed"
             );
             assert_eq!(
-                check_channel(&bot, &other).is_ok(),
+                check_channel(&bot, "bot1", &other).is_ok(),
                 on_other,
                 "level {level} other"
             );
             assert_eq!(
-                check_channel(&bot, &dm).is_ok(),
+                check_channel(&bot, "bot1", &dm).is_ok(),
                 on_dm,
                 "level {level}: the agent's DMs are decided by user access"
             );
+            assert_eq!(
+                check_channel(&bot, "bot1", &people_dm).is_ok(),
+                level == 0 || level == 2,
+                "level {level}: a DM between two people is not the agent's own"
+            );
         }
         bot.channel_access_level = 1;
-        assert_eq!(check_channel(&bot, &other), Err(Denied::Channel("AI".into())));
+        assert_eq!(
+            check_channel(&bot, "bot1", &other),
+            Err(Denied::Channel("AI".into()))
+        );
     }
 }

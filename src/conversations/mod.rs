@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::config::{BotConfig, ServiceConfig};
 use crate::host::MattermostApi;
-use crate::host::model::{Channel, Post, User};
+use crate::host::model::{Channel, KvSetOptions, Post, User};
 use crate::llm::{self, Effort, ReasoningOptions, Request};
 use crate::plugin::Core;
 use crate::usage::UsageRecord;
@@ -27,6 +27,10 @@ use stream::{Ending, props};
 pub const BOT_POST_TYPE: &str = "custom_llmbot";
 /// KV prefix marking an answer that is streaming, so a restart can finish it.
 pub const STREAMING_KEY_PREFIX: &str = "streaming_post_";
+/// KV key claiming a tool post's decision (`tool_claim_<post id>`), and how long the claim
+/// lasts: longer than any tool run, short enough that a crashed node does not block forever.
+const TOOL_CLAIM_PREFIX: &str = "tool_claim_";
+const TOOL_CLAIM_SECONDS: i64 = 15 * 60;
 /// How often a streaming answer renews its mark (the value: milliseconds since the epoch), so
 /// another cluster node restarting does not take a live answer for an interrupted one.
 const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(20);
@@ -136,7 +140,9 @@ pub async fn on_post(core: &Arc<Core>, post: Post) {
     if user.is_bot && !prop_true(&post, props::ACTIVATE_AI) {
         return;
     }
-    if let Err(denied) = crate::agents::access::check(api.as_ref(), &bot, &user.id, &channel).await {
+    if let Err(denied) =
+        crate::agents::access::check(api.as_ref(), &bot, &bot_user_id, &user.id, &channel).await
+    {
         let note = Post {
             user_id: bot_user_id.clone(),
             channel_id: channel.id.clone(),
@@ -221,16 +227,14 @@ pub async fn stream_request(
     operation: &str,
 ) -> stream::Outcome {
     let registration = core.streams.register(&reply.id);
-    let marker = format!("{STREAMING_KEY_PREFIX}{}", reply.id);
-    if let Err(e) = api.kv_set(&marker, now_ms().to_string().as_bytes()).await {
-        tracing::warn!(error = %e, "could not mark the answer as streaming");
-    }
+    let mark = StreamMark::new(api.clone(), &reply.id);
+    mark.set().await;
     let heartbeat = {
-        let (api, marker) = (api.clone(), marker.clone());
+        let mark = mark.clone();
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(HEARTBEAT).await;
-                let _ = api.kv_set(&marker, now_ms().to_string().as_bytes()).await;
+                mark.renew().await;
             }
         })
     };
@@ -253,14 +257,96 @@ pub async fn stream_request(
         let _ = tx.try_send(llm::Event::Error(e));
         rx
     });
-    let outcome = stream::run(api.clone(), reply, events, registration.token.clone()).await;
+    let outcome = stream::run(api.clone(), reply, events, registration.signal.clone()).await;
     drop(registration);
     heartbeat.abort();
-    if let Err(e) = api.kv_delete(&marker).await {
-        tracing::warn!(error = %e, "could not clear the streaming mark");
+    // An answer that could not be saved keeps its mark, so recovery finishes it later.
+    if outcome.saved {
+        mark.clear().await;
     }
     report(core, turn, &outcome, sent.as_ref(), operation);
     outcome
+}
+
+/// This stream's mark in the KV store (`streaming_post_<id>` = `<ms>:<stream>`): renewed
+/// while it streams, removed at the end, and only ever changed by the stream that wrote it, so
+/// a regenerated answer's new stream keeps its own.
+#[derive(Clone)]
+struct StreamMark {
+    api: Arc<dyn MattermostApi>,
+    key: String,
+    stream: String,
+    current: Arc<std::sync::Mutex<Option<Vec<u8>>>>,
+}
+
+impl StreamMark {
+    fn new(api: Arc<dyn MattermostApi>, post_id: &str) -> Self {
+        StreamMark {
+            api,
+            key: format!("{STREAMING_KEY_PREFIX}{post_id}"),
+            stream: uuid::Uuid::new_v4().simple().to_string(),
+            current: Arc::default(),
+        }
+    }
+
+    fn value(&self) -> Vec<u8> {
+        format!("{}:{}", now_ms(), self.stream).into_bytes()
+    }
+
+    fn last(&self) -> Option<Vec<u8>> {
+        self.current.lock().ok().and_then(|g| g.clone())
+    }
+
+    fn remember(&self, v: Option<Vec<u8>>) {
+        if let Ok(mut g) = self.current.lock() {
+            *g = v;
+        }
+    }
+
+    /// Takes the mark over: a newer stream into the same post owns it from now on.
+    async fn set(&self) {
+        let v = self.value();
+        match self.api.kv_set(&self.key, &v).await {
+            Ok(()) => self.remember(Some(v)),
+            Err(e) => tracing::warn!(error = %e, "could not mark the answer as streaming"),
+        }
+    }
+
+    /// Renews the mark if it is still ours.
+    async fn renew(&self) {
+        let Some(old) = self.last() else { return };
+        let v = self.value();
+        let opts = KvSetOptions {
+            atomic: true,
+            old_value: Some(old),
+            expire_in_seconds: 0,
+        };
+        match self.api.kv_set_with_options(&self.key, Some(&v), &opts).await {
+            Ok(true) => self.remember(Some(v)),
+            // Another stream took the post over: the mark is its own now.
+            Ok(false) => self.remember(None),
+            Err(e) => tracing::warn!(error = %e, "could not renew the streaming mark"),
+        }
+    }
+
+    /// Removes the mark if it is still ours.
+    async fn clear(&self) {
+        let Some(old) = self.last() else { return };
+        let opts = KvSetOptions {
+            atomic: true,
+            old_value: Some(old),
+            expire_in_seconds: 0,
+        };
+        if let Err(e) = self.api.kv_set_with_options(&self.key, None, &opts).await {
+            tracing::warn!(error = %e, "could not clear the streaming mark");
+        }
+    }
+}
+
+/// When a mark (`<ms>` or `<ms>:<stream>`) was last renewed.
+fn mark_time(value: &[u8]) -> Option<i64> {
+    let text = String::from_utf8_lossy(value);
+    text.trim().split(':').next()?.parse().ok()
 }
 
 /// The agent's tokenizer (or the estimate).
@@ -516,7 +602,7 @@ async fn answer_turn(
         .ok_or_else(|| PostActionError::Refused("this agent is no longer configured".into()))?;
     let unavailable = |e: crate::host::ApiError| PostActionError::Unavailable(e.to_string());
     let channel = api.get_channel(&post.channel_id).await.map_err(unavailable)?;
-    crate::agents::access::check(api, &bot, user_id, &channel)
+    crate::agents::access::check(api, &bot, &post.user_id, user_id, &channel)
         .await
         .map_err(|d| PostActionError::Refused(d.to_string()))?;
     let user = api.get_user(user_id).await.map_err(unavailable)?;
@@ -570,8 +656,9 @@ pub async fn regenerate(core: &Arc<Core>, post_id: &str, user_id: &str) -> Resul
         }
     };
     let turn = answer_turn(core, api.as_ref(), &post, user_id).await?;
-    // The old answer goes: its follow-up posts, its text and everything it carried.
-    core.streams.cancel(post_id);
+    // The old answer goes: its follow-up posts, its text and everything it carried. Its stream
+    // is superseded, not just stopped, so it cannot save its old text over the new answer.
+    core.streams.supersede(post_id);
     if let Ok(thread) = api.get_post_thread(post_id).await {
         for p in thread.posts.values() {
             if p.prop_str(props::CONTINUATION_OF) == Some(post_id)
@@ -606,7 +693,7 @@ pub async fn regenerate(core: &Arc<Core>, post_id: &str, user_id: &str) -> Resul
                 Err(_) => None,
             }
             .ok_or_else(|| PostActionError::Refused("the analysed thread is gone".into()))?;
-            crate::actions::authorize(api.as_ref(), &turn.bot, user_id, &source)
+            crate::actions::authorize(api.as_ref(), &turn.bot, &turn.bot_user_id, user_id, &source)
                 .await
                 .map_err(|e| PostActionError::Refused(e.to_string()))?;
             tokio::spawn(async move {
@@ -629,8 +716,8 @@ pub async fn tool_call(
     let api = core
         .api()
         .ok_or_else(|| PostActionError::Unavailable("not connected".into()))?;
-    let mut post = own_answer(core, api.as_ref(), post_id, user_id).await?;
-    let mut calls: Vec<Value> = match post.props.get(props::PENDING_TOOL_CALL) {
+    let post = own_answer(core, api.as_ref(), post_id, user_id).await?;
+    let calls: Vec<Value> = match post.props.get(props::PENDING_TOOL_CALL) {
         Some(Value::String(s)) => serde_json::from_str(s).ok(),
         Some(Value::Array(a)) => Some(a.clone()),
         _ => None,
@@ -650,12 +737,58 @@ pub async fn tool_call(
     if turn.bot.disable_tools {
         return Err(PostActionError::Refused("this agent has tools turned off".into()));
     }
+    // One decision per tool post, whatever the number of requests or cluster nodes: the first
+    // to claim it runs the tools, the others are told it is decided.
+    let claim = format!("{TOOL_CLAIM_PREFIX}{post_id}");
+    let opts = KvSetOptions {
+        atomic: true,
+        old_value: None,
+        expire_in_seconds: TOOL_CLAIM_SECONDS,
+    };
+    match api
+        .kv_set_with_options(&claim, Some(user_id.as_bytes()), &opts)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            return Err(PostActionError::Refused(
+                "these tool calls were already decided".into(),
+            ));
+        }
+        Err(e) => return Err(PostActionError::Unavailable(e.to_string())),
+    }
+    // The tools may take a while: the approval is answered now, the results follow on the
+    // post and the agent continues in the thread.
+    let (core, user_id, accepted) = (core.clone(), user_id.to_owned(), accepted.to_vec());
+    tokio::spawn(async move {
+        if let Err(e) = run_tool_calls(&core, api.clone(), post, calls, turn, &user_id, &accepted).await {
+            tracing::warn!(error = %e, "tool calls could not be completed");
+            // Nothing was recorded: let the user decide again.
+            let _ = api.kv_delete(&claim).await;
+        }
+    });
+    Ok(())
+}
+
+/// Runs the accepted calls of a claimed tool post, records every decision on it and streams
+/// the agent's continuation.
+async fn run_tool_calls(
+    core: &Arc<Core>,
+    api: Arc<dyn MattermostApi>,
+    mut post: Post,
+    mut calls: Vec<Value>,
+    turn: Turn,
+    user_id: &str,
+    accepted: &[String],
+) -> Result<(), PostActionError> {
     let snap = core.snapshot();
     let tools = crate::tools::toolbox(core, api.as_ref(), user_id).await;
     let ctx = crate::tools::ToolContext {
         api: api.clone(),
         outbound: core.outbound.clone(),
         user_id: user_id.to_owned(),
+        bot: turn.bot.clone(),
+        bot_user_id: turn.bot_user_id.clone(),
         server_config: core.server().config,
     };
     let trace = snap.effective.config.enable_llm_trace;
@@ -756,40 +889,65 @@ async fn finish_stale(core: &Arc<Core>) -> bool {
         if core.streams.is_active(post_id) {
             continue;
         }
-        let renewed = match api.kv_get(&key).await {
-            Ok(Some(v)) => String::from_utf8_lossy(&v).trim().parse::<i64>().ok(),
-            _ => None,
+        let value = match api.kv_get(&key).await {
+            Ok(Some(v)) => v,
+            _ => continue,
         };
-        if renewed.is_some_and(|t| now_ms() - t < STALE_AFTER_MS) {
+        if mark_time(&value).is_some_and(|t| now_ms() - t < STALE_AFTER_MS) {
             live_elsewhere = true;
             continue;
         }
-        if let Ok(mut post) = api.get_post(post_id).await {
-            let sep = if post.message.is_empty() { "" } else { "\n\n" };
-            post.message = format!(
-                "{}{sep}(This answer was interrupted because the Agents plugin restarted. Use Regenerate to try again.)",
-                post.message
-            );
-            if let Err(e) = api.update_post(&post).await {
-                tracing::warn!(post_id, error = %e, "could not finish an interrupted answer");
+        // Claim the mark by removing exactly what we read: when two nodes activate together
+        // only one of them adds the note.
+        let claim = KvSetOptions {
+            atomic: true,
+            old_value: Some(value.clone()),
+            expire_in_seconds: 0,
+        };
+        match api.kv_set_with_options(&key, None, &claim).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not claim an interrupted answer");
                 continue;
             }
-            let mut payload = serde_json::Map::new();
-            payload.insert("post_id".into(), json!(post_id));
-            payload.insert("control".into(), json!("end"));
-            let _ = api
-                .publish_websocket_event(
-                    stream::POST_UPDATE_EVENT,
-                    payload,
-                    &crate::host::model::WebsocketBroadcast {
-                        channel_id: post.channel_id.clone(),
-                        ..Default::default()
-                    },
-                )
-                .await;
         }
-        if let Err(e) = api.kv_delete(&key).await {
-            tracing::warn!(error = %e, "could not clear a streaming mark");
+        let finished = match api.get_post(post_id).await {
+            Ok(mut post) => {
+                let sep = if post.message.is_empty() { "" } else { "\n\n" };
+                post.message = format!(
+                    "{}{sep}(This answer was interrupted because the Agents plugin restarted. Use Regenerate to try again.)",
+                    post.message
+                );
+                match api.update_post(&post).await {
+                    Ok(_) => {
+                        let mut payload = serde_json::Map::new();
+                        payload.insert("post_id".into(), json!(post_id));
+                        payload.insert("control".into(), json!("end"));
+                        let _ = api
+                            .publish_websocket_event(
+                                stream::POST_UPDATE_EVENT,
+                                payload,
+                                &crate::host::model::WebsocketBroadcast {
+                                    channel_id: post.channel_id.clone(),
+                                    ..Default::default()
+                                },
+                            )
+                            .await;
+                        true
+                    }
+                    Err(e) => {
+                        tracing::warn!(post_id, error = %e, "could not finish an interrupted answer");
+                        false
+                    }
+                }
+            }
+            // The post is gone: nothing to finish.
+            Err(_) => true,
+        };
+        if !finished {
+            // Put the mark back so a later activation tries again.
+            let _ = api.kv_set(&key, &value).await;
         }
     }
     live_elsewhere

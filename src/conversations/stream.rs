@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
+use super::registry::StopSignal;
 use super::split::{SOFT_LIMIT, split};
 use crate::host::MattermostApi;
 use crate::host::model::{Post, WebsocketBroadcast};
@@ -21,6 +21,14 @@ pub const POST_UPDATE_EVENT: &str = "postupdate";
 pub const PUBLISH_INTERVAL: Duration = Duration::from_millis(150);
 /// How often a long answer is saved while it streams.
 pub const SAVE_INTERVAL: Duration = Duration::from_secs(10);
+/// The most posts one answer may fill (about 160,000 characters); a model asked to echo
+/// something endless must not flood a channel.
+pub const MAX_ANSWER_POSTS: usize = 10;
+/// Ends the last post of an answer that hit `MAX_ANSWER_POSTS`.
+pub const TRUNCATED_NOTE: &str =
+    "\n\n(This answer was truncated: it is longer than the plugin posts for one answer.)";
+/// Ends the last post when Stop (or deactivation) came while a long answer was being split.
+const STOPPED_NOTE: &str = "\n\n(Stopped: the rest of this answer was not posted.)";
 
 pub mod props {
     pub const REQUESTER: &str = "llm_requester_user_id";
@@ -43,6 +51,8 @@ pub mod props {
 #[derive(Debug)]
 pub enum Ending {
     Finished(FinishReason),
+    /// The answer outgrew `MAX_ANSWER_POSTS`; the model's stream was closed.
+    Truncated,
     Failed(LlmError),
     Stopped,
 }
@@ -56,6 +66,9 @@ pub struct Outcome {
     pub usage: Option<Usage>,
     pub tool_calls: Vec<ToolCall>,
     pub ending: Ending,
+    /// Whether the final save reached the server (false also when a newer stream took the
+    /// post over): the restart-recovery mark stays until an answer is really saved.
+    pub saved: bool,
 }
 
 /// A tool call as stored on the post (`pending_tool_call`), with upstream's field names.
@@ -74,6 +87,9 @@ pub fn tool_calls_prop(calls: &[ToolCall]) -> String {
 
 struct Writer {
     api: Arc<dyn MattermostApi>,
+    stop: StopSignal,
+    /// Set once the answer hit `MAX_ANSWER_POSTS`.
+    truncated: bool,
     posts: Vec<Post>,
     /// The text of the current (last) post.
     text: String,
@@ -96,6 +112,10 @@ impl Writer {
     }
 
     async fn publish(&self, post_id: &str, fields: Map<String, Value>) {
+        // A newer stream owns the post: its clients must not see this one's text or end.
+        if self.stop.superseded() {
+            return;
+        }
         let mut payload = Map::new();
         payload.insert("post_id".into(), json!(post_id));
         payload.extend(fields);
@@ -161,22 +181,41 @@ impl Writer {
         }
     }
 
-    async fn save(&mut self) {
+    /// Saves the current post; false when it could not be (or must not be) written.
+    async fn save(&mut self) -> bool {
+        self.last_save = Instant::now();
+        if self.stop.superseded() {
+            return false;
+        }
         self.apply_props();
         let text = self.text.clone();
         let post = self.current();
         post.message = text;
         let post = post.clone();
         match self.api.update_post(&post).await {
-            Ok(saved) => *self.current() = saved,
-            Err(e) => tracing::error!(post_id = %post.id, error = %e, "could not save the answer"),
+            Ok(saved) => {
+                *self.current() = saved;
+                true
+            }
+            Err(e) => {
+                tracing::error!(post_id = %post.id, error = %e, "could not save the answer");
+                false
+            }
         }
-        self.last_save = Instant::now();
     }
 
     /// Moves whatever does not fit the current post into a follow-up post in the same thread.
     async fn overflow(&mut self) {
         while self.text.chars().count() > SOFT_LIMIT {
+            if self.stop.token.is_cancelled() {
+                self.cut_here(STOPPED_NOTE);
+                return;
+            }
+            if self.posts.len() >= MAX_ANSWER_POSTS {
+                self.cut_here(TRUNCATED_NOTE);
+                self.truncated = true;
+                return;
+            }
             let (first, rest) = split(&self.text, SOFT_LIMIT);
             self.text = first;
             self.save().await;
@@ -225,15 +264,28 @@ impl Writer {
     }
 }
 
-/// Streams `events` into `post` (already created) until the stream ends or `cancel` fires.
+impl Writer {
+    /// Ends the answer in the current post: what fits, then `note`.
+    fn cut_here(&mut self, note: &str) {
+        let keep = SOFT_LIMIT.saturating_sub(note.chars().count());
+        let (mut head, _) = split(&self.text, keep);
+        head.push_str(note);
+        self.text = head;
+    }
+}
+
+/// Streams `events` into `post` (already created) until the stream ends or `stop` fires.
 pub async fn run(
     api: Arc<dyn MattermostApi>,
     post: Post,
     mut events: EventStream,
-    cancel: CancellationToken,
+    stop: StopSignal,
 ) -> Outcome {
+    let cancel = stop.token.clone();
     let mut w = Writer {
         api,
+        stop,
+        truncated: false,
         text: post.message.clone(),
         posts: vec![post],
         done_text: String::new(),
@@ -277,6 +329,9 @@ pub async fn run(
                 w.dirty = true;
                 if w.text.chars().count() > SOFT_LIMIT {
                     w.overflow().await;
+                    if w.truncated {
+                        break Ending::Truncated;
+                    }
                 }
                 let due = w.last_publish.is_none_or(|t| t.elapsed() >= PUBLISH_INTERVAL);
                 if due {
@@ -354,7 +409,7 @@ pub async fn run(
         f.insert("tool_call".into(), json!(prop));
         w.control("tool_call", f).await;
     }
-    w.save().await;
+    let saved = w.save().await;
     w.publish_text().await;
     if matches!(ending, Ending::Stopped) {
         w.control("cancel", Map::new()).await;
@@ -367,5 +422,6 @@ pub async fn run(
         usage,
         tool_calls,
         ending,
+        saved,
     }
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
@@ -98,12 +98,23 @@ async fn version(State(core): State<Arc<Core>>) -> Response {
     .into_response()
 }
 
-/// Streams the body back unchanged, for transport tests and benchmarks.
-async fn echo(_user: UserId, headers: HeaderMap, body: Body) -> Response {
-    let mut response = Response::new(body);
-    if let Some(ct) = headers.get(header::CONTENT_TYPE) {
-        response.headers_mut().insert(header::CONTENT_TYPE, ct.clone());
+/// Streams the body back unchanged, for transport checks and benchmarks. System admins only,
+/// and always as opaque bytes: reflecting a body with the caller's content type would let a
+/// page that tricks a user into posting here run script on the server's origin.
+async fn echo(State(core): State<Arc<Core>>, UserId(user): UserId, body: Body) -> Response {
+    if let Err(denied) = require_admin(&core, &user).await {
+        return denied.into_response();
     }
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/octet-stream"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
     response
 }
 

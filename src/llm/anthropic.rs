@@ -174,7 +174,7 @@ impl super::LanguageModel for Messages {
         if !resp.status().is_success() {
             let status = resp.status().as_u16();
             let retry_after = super::error::retry_after(resp.headers());
-            let text = resp.text().await.unwrap_or_default();
+            let text = crate::outbound::error_text(resp).await;
             // Anthropic reports overload as 529.
             return Err(LlmError::from_status(
                 if status == 529 { 503 } else { status },

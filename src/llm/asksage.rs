@@ -98,12 +98,13 @@ impl super::LanguageModel for AskSage {
         let resp = super::error::send_within(req, self.timeout).await?;
         let status = resp.status().as_u16();
         let retry_after = super::error::retry_after(resp.headers());
-        let text = match tokio::time::timeout(self.timeout, resp.text()).await {
+        let read = crate::outbound::text_capped(resp, crate::outbound::JSON_BODY_CAP);
+        let text = match tokio::time::timeout(self.timeout, read).await {
             Ok(Ok(t)) => t,
             Ok(Err(e)) => {
                 return Err(LlmError::new(
                     ErrorClass::Unavailable,
-                    format!("reading the answer: {}", e.without_url()),
+                    format!("reading the answer: {e}"),
                 ));
             }
             Err(_) => {

@@ -216,8 +216,10 @@ async fn chain(env: &EnvSource) -> Result<Keys, LlmError> {
     }
     // Metadata endpoints are link-local by design: a short-lived client of its own, never the
     // guarded outbound client (which refuses them for good reason).
+    // Credential endpoints answer directly; a redirect would carry the token elsewhere.
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(2))
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| LlmError::new(ErrorClass::Unavailable, format!("credential client: {e}")))?;
     let unavailable = || {
@@ -419,7 +421,7 @@ impl super::LanguageModel for Converse {
         if !resp.status().is_success() {
             let status = resp.status().as_u16();
             let retry_after = super::error::retry_after(resp.headers());
-            let text = resp.text().await.unwrap_or_default();
+            let text = crate::outbound::error_text(resp).await;
             return Err(http_error(status, &text, retry_after));
         }
         let (tx, rx) = mpsc::channel(64);

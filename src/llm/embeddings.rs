@@ -8,6 +8,10 @@ use super::{Embedder, ErrorClass, LlmError};
 use crate::config::ServiceConfig;
 use crate::outbound::{OutboundClient, Trust};
 
+/// An embeddings answer is a few floats per input dimension as JSON text: 64 MiB holds a
+/// batch of hundreds of large vectors and stops a server that never ends its answer.
+const EMBEDDINGS_BODY_CAP: usize = 64 * 1024 * 1024;
+
 const AZURE_API_VERSION: &str = "2024-10-21";
 
 pub struct OpenAiEmbeddings {
@@ -61,10 +65,13 @@ impl Embedder for OpenAiEmbeddings {
         let resp = super::error::send_within(self.ep.authorize(req), self.ep.first_byte_timeout).await?;
         let status = resp.status().as_u16();
         let retry_after = super::error::retry_after(resp.headers());
-        let text = resp.text().await.unwrap_or_default();
         if !(200..300).contains(&status) {
+            let text = crate::outbound::error_text(resp).await;
             return Err(LlmError::from_status(status, &text, retry_after));
         }
+        let text = crate::outbound::text_capped(resp, EMBEDDINGS_BODY_CAP)
+            .await
+            .map_err(|e| LlmError::from(&e))?;
         let v: Value = serde_json::from_str(&text)
             .map_err(|_| LlmError::new(ErrorClass::Malformed, "the embeddings answer is not JSON"))?;
         let mut rows: Vec<(usize, Vec<f32>)> = v["data"]

@@ -35,10 +35,13 @@ async fn get_json(req: crate::outbound::OutboundRequest) -> Result<Value, LlmErr
         LlmError::new(class, e.to_string())
     })?;
     let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap_or_default();
     if !(200..300).contains(&status) {
+        let text = crate::outbound::error_text(resp).await;
         return Err(LlmError::from_status(status, &text, None));
     }
+    let text = crate::outbound::text_capped(resp, crate::outbound::JSON_BODY_CAP)
+        .await
+        .map_err(|e| LlmError::from(&e))?;
     serde_json::from_str(&text)
         .map_err(|e| LlmError::new(ErrorClass::Malformed, format!("model list is not JSON: {e}")))
 }

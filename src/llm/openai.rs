@@ -214,7 +214,7 @@ impl ChatCompletions {
             }
             let status = resp.status().as_u16();
             let retry_after = super::error::retry_after(resp.headers());
-            let text = resp.text().await.unwrap_or_default();
+            let text = crate::outbound::error_text(resp).await;
             // Servers that do not know stream_options say so in a 400; ask once more without.
             if with_options && status == 400 && text.contains("stream_options") {
                 self.skip_stream_options.store(true, Ordering::Relaxed);

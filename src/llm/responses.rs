@@ -147,7 +147,7 @@ impl super::LanguageModel for Responses {
         if !resp.status().is_success() {
             let status = resp.status().as_u16();
             let retry_after = super::error::retry_after(resp.headers());
-            let text = resp.text().await.unwrap_or_default();
+            let text = crate::outbound::error_text(resp).await;
             return Err(LlmError::from_status(status, &text, retry_after));
         }
         let (tx, rx) = mpsc::channel(64);

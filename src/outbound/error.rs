@@ -32,6 +32,17 @@ pub enum OutboundError {
     #[error("stopped after {max} redirects")]
     TooManyRedirects { max: usize },
 
+    #[error(
+        "{from} redirected to {to}, another origin; requests with credentials follow redirects on the same origin only"
+    )]
+    CrossOriginRedirect { from: String, to: String },
+
+    #[error("the answer from {host} is larger than {cap} bytes")]
+    TooLarge { host: String, cap: usize },
+
+    #[error("the answer from {host} could not be read: {detail}")]
+    BadBody { host: String, detail: String },
+
     #[error("request to {host} timed out")]
     Timeout { host: String },
 
@@ -102,6 +113,7 @@ impl OutboundError {
                 | OutboundError::ForbiddenHost { .. }
                 | OutboundError::UnsupportedScheme { .. }
                 | OutboundError::TooManyRedirects { .. }
+                | OutboundError::CrossOriginRedirect { .. }
                 | OutboundError::BadUrl { .. }
         )
     }

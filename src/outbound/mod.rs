@@ -13,8 +13,15 @@
 //!
 //! Both clients have a connect timeout and an overall request timeout (per-request override
 //! with [`OutboundRequest::timeout`]), follow at most [`MAX_REDIRECTS`] redirects, and accept
-//! http and https only. reqwest drops `Authorization` and cookies when a redirect leaves the
-//! original host, so a hostile redirect cannot collect a provider key.
+//! http and https only.
+//!
+//! Credentials never follow a redirect to another origin (scheme, host and port). reqwest only
+//! drops `Authorization` and cookies there, while providers take keys in headers of their own
+//! (`x-api-key`, `api-key`, `x-access-tokens`) and admins add headers for MCP servers. So a
+//! configured endpoint follows same-origin redirects only, and an untrusted request that
+//! carries any header beyond the plain ones in [`PUBLIC_HEADERS`] does too; only a request
+//! with nothing to leak may be redirected elsewhere. Bodies are read with a size cap
+//! ([`read_capped`] and friends).
 
 mod allowlist;
 mod error;
@@ -36,6 +43,22 @@ use guard::{Guard, GuardedResolver};
 
 /// Redirects followed before giving up.
 pub const MAX_REDIRECTS: usize = 5;
+/// Request headers that carry no credential: a request with only these may follow a redirect
+/// to another origin (untrusted URLs only). Anything else is treated as a secret.
+pub const PUBLIC_HEADERS: &[&str] = &[
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "content-type",
+    "content-length",
+    "user-agent",
+    "anthropic-version",
+    "anthropic-beta",
+];
+/// Cap for an error body read to explain a failure (the message is all we need).
+pub const ERROR_BODY_CAP: usize = 64 * 1024;
+/// Cap for an ordinary JSON answer (model lists, issues, credentials).
+pub const JSON_BODY_CAP: usize = 8 * 1024 * 1024;
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Long enough for a slow model streaming a long answer; the whole exchange, body included.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10 * 60);
@@ -88,8 +111,12 @@ pub struct OutboundClient {
 }
 
 struct Inner {
+    /// Admin-configured endpoints: same-origin redirects only.
     configured: reqwest::Client,
+    /// Untrusted URLs without credentials: redirects anywhere the checks allow.
     untrusted: reqwest::Client,
+    /// Untrusted URLs with credentials: same-origin redirects only.
+    untrusted_credentialed: reqwest::Client,
     checks: Arc<Checks>,
 }
 
@@ -120,22 +147,25 @@ impl OutboundClient {
                 .timeout(settings.request_timeout)
         };
         let configured = base()
-            .redirect(redirect_policy(Trust::Configured, checks.clone()))
+            .redirect(redirect_policy(Trust::Configured, Origins::Same, checks.clone()))
             .build()
             .map_err(|e| OutboundError::Client(e.to_string()))?;
-        let untrusted = base()
-            .redirect(redirect_policy(Trust::Untrusted, checks.clone()))
-            .dns_resolver(GuardedResolver {
-                guard: checks.guard.clone(),
-            })
-            .no_proxy()
-            .build()
-            .map_err(|e| OutboundError::Client(e.to_string()))?;
+        let untrusted = |origins| {
+            base()
+                .redirect(redirect_policy(Trust::Untrusted, origins, checks.clone()))
+                .dns_resolver(GuardedResolver {
+                    guard: checks.guard.clone(),
+                })
+                .no_proxy()
+                .build()
+                .map_err(|e| OutboundError::Client(e.to_string()))
+        };
         Ok(OutboundClient {
             inner: Arc::new(Inner {
                 configured,
-                untrusted,
-                checks,
+                untrusted: untrusted(Origins::Any)?,
+                untrusted_credentialed: untrusted(Origins::Same)?,
+                checks: checks.clone(),
             }),
         })
     }
@@ -169,6 +199,7 @@ impl OutboundClient {
             reason: e.to_string(),
         })?;
         let host = self.inner.checks.check_url(trust, &url)?;
+        // The client is picked again at send time, when the headers are known.
         let client = match trust {
             Trust::Configured => &self.inner.configured,
             Trust::Untrusted => &self.inner.untrusted,
@@ -176,6 +207,8 @@ impl OutboundClient {
         Ok(OutboundRequest {
             builder: client.request(method, url),
             host,
+            trust,
+            inner: self.inner.clone(),
         })
     }
 
@@ -241,16 +274,35 @@ impl Checks {
     }
 }
 
-fn redirect_policy(trust: Trust, checks: Arc<Checks>) -> reqwest::redirect::Policy {
+/// Which redirect targets a client may follow, besides the checks every URL gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origins {
+    /// Only the origin (scheme, host, port) of the original request: it carries credentials.
+    Same,
+    Any,
+}
+
+fn redirect_policy(trust: Trust, origins: Origins, checks: Arc<Checks>) -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(move |attempt| {
         // `previous` starts with the original URL, so it holds one more than the hops taken.
         if attempt.previous().len() > MAX_REDIRECTS {
             return attempt.error(OutboundError::TooManyRedirects { max: MAX_REDIRECTS });
         }
-        match checks.check_url(trust, attempt.url()) {
-            Ok(_) => attempt.follow(),
-            Err(refused) => attempt.error(refused),
+        if let Err(refused) = checks.check_url(trust, attempt.url()) {
+            return attempt.error(refused);
         }
+        if origins == Origins::Same
+            && let Some(first) = attempt.previous().first()
+            && first.origin() != attempt.url().origin()
+        {
+            let host = |u: &Url| u.host_str().unwrap_or("").to_owned();
+            let refused = OutboundError::CrossOriginRedirect {
+                from: host(first),
+                to: host(attempt.url()),
+            };
+            return attempt.error(refused);
+        }
+        attempt.follow()
     })
 }
 
@@ -260,6 +312,8 @@ fn redirect_policy(trust: Trust, checks: Arc<Checks>) -> reqwest::redirect::Poli
 pub struct OutboundRequest {
     builder: reqwest::RequestBuilder,
     host: String,
+    trust: Trust,
+    inner: Arc<Inner>,
 }
 
 impl fmt::Debug for OutboundRequest {
@@ -313,7 +367,7 @@ impl OutboundRequest {
     pub fn with(self, f: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder) -> Self {
         OutboundRequest {
             builder: f(self.builder),
-            host: self.host,
+            ..self
         }
     }
 
@@ -322,11 +376,88 @@ impl OutboundRequest {
     /// [`OutboundError::with_host`] (or `From`, which cannot name the host).
     pub async fn send(self) -> Result<reqwest::Response, OutboundError> {
         let host = self.host;
-        self.builder
-            .send()
+        let (_, request) = self.builder.build_split();
+        let request = request.map_err(|e| OutboundError::with_host(e, host.clone()))?;
+        let client = match self.trust {
+            Trust::Configured => &self.inner.configured,
+            Trust::Untrusted if has_credentials(request.headers()) => &self.inner.untrusted_credentialed,
+            Trust::Untrusted => &self.inner.untrusted,
+        };
+        client
+            .execute(request)
             .await
             .map_err(|e| OutboundError::with_host(e, host))
     }
+}
+
+/// True when a header beyond [`PUBLIC_HEADERS`] is set: it may be a key.
+fn has_credentials(headers: &HeaderMap) -> bool {
+    headers
+        .keys()
+        .any(|name| !PUBLIC_HEADERS.contains(&name.as_str()))
+}
+
+/// Reads a response body up to `cap` bytes; a longer body is an error, and nothing beyond the
+/// cap is read (or held in memory).
+pub async fn read_capped(response: reqwest::Response, cap: usize) -> Result<bytes::Bytes, OutboundError> {
+    use tokio_stream::StreamExt as _;
+    let host = response
+        .url()
+        .host_str()
+        .unwrap_or("the upstream server")
+        .to_owned();
+    if response.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(OutboundError::TooLarge { host, cap });
+    }
+    let mut body = bytes::BytesMut::new();
+    let mut stream = bytes_stream(response);
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > cap {
+            return Err(OutboundError::TooLarge { host, cap });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// A body as text (invalid UTF-8 replaced), at most `cap` bytes.
+pub async fn text_capped(response: reqwest::Response, cap: usize) -> Result<String, OutboundError> {
+    let body = read_capped(response, cap).await?;
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
+/// What an error response says, for the error message: the first [`ERROR_BODY_CAP`] bytes, or
+/// nothing when the body cannot be read.
+pub async fn error_text(response: reqwest::Response) -> String {
+    use tokio_stream::StreamExt as _;
+    let mut body = Vec::new();
+    let mut stream = bytes_stream(response);
+    while let Some(Ok(chunk)) = stream.next().await {
+        let room = ERROR_BODY_CAP.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= ERROR_BODY_CAP {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&body).into_owned()
+}
+
+/// A JSON body of at most `cap` bytes.
+pub async fn json_capped<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+    cap: usize,
+) -> Result<T, OutboundError> {
+    let host = response
+        .url()
+        .host_str()
+        .unwrap_or("the upstream server")
+        .to_owned();
+    let body = read_capped(response, cap).await?;
+    serde_json::from_slice(&body).map_err(|e| OutboundError::BadBody {
+        host,
+        detail: e.to_string(),
+    })
 }
 
 /// The response body as a stream of chunks (what SSE parsing reads), with errors — a stalled

@@ -49,10 +49,11 @@ impl Query {
 
 fn search_failure(e: SearchError) -> ActionError {
     match e {
-        SearchError::Disabled | SearchError::Config(_) => ActionError::BadRequest(e.to_string()),
+        SearchError::Disabled => ActionError::BadRequest(e.to_string()),
         SearchError::NotLicensed => ActionError::Forbidden(e.to_string()),
-        SearchError::Store(_) | SearchError::Embedding(_) | SearchError::Unavailable(_) => {
-            ActionError::Failed(e.to_string())
+        SearchError::Embedding(_) => ActionError::Failed(e.to_string()),
+        SearchError::Config(_) | SearchError::Store(_) | SearchError::Unavailable(_) => {
+            ActionError::Failed(e.user_message())
         }
     }
 }
@@ -76,7 +77,14 @@ async fn prepare(
         .map_err(|d| ActionError::Forbidden(d.to_string()))?;
     let turn = actions::dm_turn(core, api.as_ref(), bot, bot_id, user_id).await?;
     let results = search
-        .search(api.as_ref(), user_id, q.query.trim(), &q.filter(), q.max())
+        .search(
+            api.as_ref(),
+            user_id,
+            Some((&turn.bot, &turn.bot_user_id)),
+            q.query.trim(),
+            &q.filter(),
+            q.max(),
+        )
         .await
         .map_err(search_failure)?;
     Ok((api, turn, results))

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use tokio::sync::Mutex;
 
-use crate::config::{ServiceConfig, service_type};
+use crate::config::{BotConfig, ServiceConfig, service_type};
 use crate::host::MattermostApi;
 use crate::llm::Embedder;
 use crate::llm::embeddings::OpenAiEmbeddings;
@@ -40,6 +40,21 @@ pub enum SearchError {
     /// Search is configured but could not be set up (the reason is in the message).
     #[error("semantic search is unavailable: {0}")]
     Unavailable(String),
+}
+
+impl SearchError {
+    /// What a user (or a model) is told: database errors and setup details stay in the log,
+    /// where the admin reads them, since they can name hosts, tables and SQL.
+    pub fn user_message(&self) -> String {
+        match self {
+            SearchError::Disabled | SearchError::NotLicensed | SearchError::Embedding(_) => self.to_string(),
+            SearchError::Config(_) | SearchError::Store(_) | SearchError::Unavailable(_) => {
+                tracing::error!(error = %self, "semantic search failed");
+                "semantic search is unavailable right now; the server log has the details for your admin"
+                    .into()
+            }
+        }
+    }
 }
 
 /// One search result as the webapp and the `search_results` prop carry it (upstream's names).
@@ -186,11 +201,18 @@ async fn build(
 }
 
 impl Search {
-    /// The posts nearest to `query` that `user_id` may read, best first, one result per post.
+    /// The posts nearest to `query` that `user_id` may see, best first, one result per post.
+    ///
+    /// Visibility is decided per result, never in SQL: the post is re-read through the plugin
+    /// API and judged as it is now (its current channel, its current text), the user must be a
+    /// member of that channel (membership, not the `read_channel` permission, which every
+    /// system admin holds for every channel), and `bot`'s channel restriction applies (the
+    /// agent answering must be allowed in that channel; DMs it is not part of are not its).
     pub async fn search(
         &self,
         api: &dyn MattermostApi,
         user_id: &str,
+        bot: Option<(&BotConfig, &str)>,
         query: &str,
         filter: &Filter,
         max: usize,
@@ -203,13 +225,13 @@ impl Search {
         let Some(q) = vectors.into_iter().next() else {
             return Ok(Vec::new());
         };
-        let mut readable: HashMap<String, Option<String>> = HashMap::new();
+        let mut visible: HashMap<String, Option<String>> = HashMap::new();
         let mut names: HashMap<String, String> = HashMap::new();
         let mut out: Vec<RagResult> = Vec::new();
         const PAGE: i64 = 50;
-        // Pages of candidates until enough readable posts are found; what the user cannot
-        // read is dropped here, so a crowded result list never leaks and never comes up short
-        // while readable matches remain (within five pages).
+        // Pages of candidates until enough visible posts are found; what the user cannot see
+        // is dropped here, so a crowded result list never leaks and never comes up short
+        // while visible matches remain (within five pages).
         for page in 0..5 {
             let hits = self.store.nearest(&q, filter, PAGE, page * PAGE).await?;
             let done = (hits.len() as i64) < PAGE;
@@ -220,28 +242,34 @@ impl Search {
                 if out.iter().any(|r| r.post_id == h.chunk.post_id) {
                     continue;
                 }
-                let channel = h.chunk.channel_id.clone();
-                if !readable.contains_key(&channel) {
-                    let name = channel_label(api, user_id, &channel).await;
-                    readable.insert(channel.clone(), name);
+                // The post as it is now: gone, moved or edited since it was indexed.
+                let post = match api.get_post(&h.chunk.post_id).await {
+                    Ok(p) if p.delete_at == 0 => p,
+                    _ => continue,
+                };
+                if !post.message.contains(h.chunk.content.trim()) {
+                    continue;
                 }
-                let Some(Some(channel_name)) = readable.get(&channel).cloned() else {
+                let channel = post.channel_id.clone();
+                if filter.channel_id.as_ref().is_some_and(|c| *c != channel) {
+                    continue;
+                }
+                if !visible.contains_key(&channel) {
+                    let label = channel_label(api, user_id, bot, &channel, filter).await;
+                    visible.insert(channel.clone(), label);
+                }
+                let Some(Some(channel_name)) = visible.get(&channel).cloned() else {
                     continue;
                 };
-                // The post itself may be gone (a delete the index has not seen yet).
-                match api.get_post(&h.chunk.post_id).await {
-                    Ok(p) if p.delete_at == 0 => {}
-                    _ => continue,
-                }
-                let username = match names.get(&h.chunk.user_id) {
+                let username = match names.get(&post.user_id) {
                     Some(n) => n.clone(),
                     None => {
                         let n = api
-                            .get_user(&h.chunk.user_id)
+                            .get_user(&post.user_id)
                             .await
                             .map(|u| u.username)
                             .unwrap_or_default();
-                        names.insert(h.chunk.user_id.clone(), n.clone());
+                        names.insert(post.user_id.clone(), n.clone());
                         n
                     }
                 };
@@ -255,10 +283,10 @@ impl Search {
                     channel_name
                 };
                 out.push(RagResult {
-                    post_id: h.chunk.post_id,
-                    channel_id: h.chunk.channel_id,
+                    post_id: post.id,
+                    channel_id: channel,
                     channel_name,
-                    user_id: h.chunk.user_id,
+                    user_id: post.user_id,
                     username,
                     content: h.chunk.content,
                     score: h.score,
@@ -272,16 +300,36 @@ impl Search {
     }
 }
 
-/// The channel's name for results when `user_id` may read it, None when not.
-async fn channel_label(api: &dyn MattermostApi, user_id: &str, channel_id: &str) -> Option<String> {
-    let allowed = api
-        .has_permission_to_channel(user_id, channel_id, "read_channel")
-        .await
-        .unwrap_or(false);
-    if !allowed {
-        return None;
+/// The channel's name for results when `user_id` may see it here, None when not: the user is
+/// a member, the agent may work there, and a team filter (checked on the channel as it is now)
+/// matches.
+async fn channel_label(
+    api: &dyn MattermostApi,
+    user_id: &str,
+    bot: Option<(&BotConfig, &str)>,
+    channel_id: &str,
+    filter: &Filter,
+) -> Option<String> {
+    match api.get_channel_member(channel_id, user_id).await {
+        Ok(_) => {}
+        Err(e) if e.is_not_found() => return None,
+        Err(e) => {
+            tracing::warn!(error = %e, "search: could not check channel membership");
+            return None;
+        }
     }
     let c = api.get_channel(channel_id).await.ok()?;
+    if let Some(team) = &filter.team_id
+        && !c.team_id.is_empty()
+        && c.team_id != *team
+    {
+        return None;
+    }
+    if let Some((bot, bot_user_id)) = bot
+        && crate::agents::access::check_channel(bot, bot_user_id, &c).is_err()
+    {
+        return None;
+    }
     Some(match c.channel_type.as_str() {
         "D" => "Direct Message".into(),
         "G" => "Group Message".into(),

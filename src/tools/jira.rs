@@ -76,8 +76,7 @@ impl Tool for GetJiraIssue {
             .await
             .map_err(|e| ToolError::Failed(e.to_string()))?;
         let status = resp.status().as_u16();
-        let body: Value = resp
-            .json()
+        let body: Value = crate::outbound::json_capped(resp, crate::outbound::JSON_BODY_CAP)
             .await
             .map_err(|_| ToolError::Failed("Jira did not answer with JSON".into()))?;
         if status != 200 {

@@ -23,6 +23,9 @@ pub struct ToolContext {
     pub outbound: OutboundClient,
     /// The user who approved the call; tools act with their permissions.
     pub user_id: String,
+    /// The agent whose call this is: its restrictions (channels) bound what tools return.
+    pub bot: crate::config::BotConfig,
+    pub bot_user_id: String,
     pub server_config: ServerConfig,
 }
 

@@ -33,12 +33,13 @@ impl Tool for SearchServer {
             .search(
                 ctx.api.as_ref(),
                 &ctx.user_id,
+                Some((&ctx.bot, &ctx.bot_user_id)),
                 query,
                 &Filter::default(),
                 crate::search::DEFAULT_RESULTS,
             )
             .await
-            .map_err(|e| ToolError::Failed(e.to_string()))?;
+            .map_err(|e| ToolError::Failed(e.user_message()))?;
         if results.is_empty() {
             return Ok("No messages match.".into());
         }

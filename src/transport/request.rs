@@ -12,6 +12,16 @@ pub fn forwarded_request<'a>(
     host: &str,
     body: HttpBody,
 ) -> Result<HttpRequest, String> {
+    // Mattermost strips `/plugins/<id>` (and `/metrics` on its metrics listener) from the
+    // path, so a request for exactly that prefix arrives with an empty path ("" or "?a=b"):
+    // it is the plugin's root.
+    let rooted;
+    let url = if url.is_empty() || url.starts_with('?') {
+        rooted = format!("/{url}");
+        rooted.as_str()
+    } else {
+        url
+    };
     let uri: http::Uri = url.parse().map_err(|e| format!("url {url:?}: {e}"))?;
     // The server forwards a relative URL; an absolute one keeps only what routing needs.
     let uri = match uri.path_and_query() {

@@ -375,11 +375,13 @@ impl MattermostApi for SimState {
                 return Ok(false);
             }
         }
-        d.kv_put(
-            key,
-            value.map(<[u8]>::to_vec).unwrap_or_default(),
-            options.expire_in_seconds,
-        );
+        // As the server does: no value means delete (compare-and-delete when atomic).
+        match value {
+            Some(v) => d.kv_put(key, v.to_vec(), options.expire_in_seconds),
+            None => {
+                d.kv.remove(key);
+            }
+        }
         Ok(true)
     }
 

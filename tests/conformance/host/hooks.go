@@ -466,6 +466,22 @@ func (h *hooksClient) serveHTTP(hook string, c *model.Context, r *http.Request) 
 	return res
 }
 
+// metricsRequest builds a request as Mattermost's metrics listener hands it to ServeMetrics:
+// the /plugins/<id>/metrics prefix is stripped from URL.Path (so the documented URL leaves
+// an empty path), RequestURI keeps the original, and no user header is set.
+func metricsRequest(sub string) *http.Request {
+	r := httptest.NewRequest("GET", "http://localhost:8067/plugins/mattermost-ai/metrics"+sub, nil)
+	r.URL.Path = sub
+	r.URL.RawPath = ""
+	r.URL.Scheme = ""
+	r.URL.Host = ""
+	r.RequestURI = "/plugins/mattermost-ai/metrics" + sub
+	r.Body = http.NoBody
+	r.RemoteAddr = "127.0.0.1:54322"
+	r.Header.Set("User-Agent", "Prometheus/2.53.0")
+	return r
+}
+
 // pluginRequest builds a request as Mattermost hands it to a plugin: the
 // /plugins/<id> prefix is stripped from URL.Path, RequestURI keeps the original.
 func pluginRequest(method, path string, body []byte, userID string) *http.Request {

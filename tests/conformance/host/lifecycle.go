@@ -29,7 +29,12 @@ var ambientNames = []string{
 	"KVSetWithOptions", "KVDelete", "GetBots",
 	// finishing answers a previous run left mid-stream
 	"KVList",
+	// ServeHTTP routes for system admins only (/echo): only adminUserID holds manage_system
+	"HasPermissionTo",
 }
+
+// adminUserID is the one user the lifecycle run's server treats as a system admin.
+const adminUserID = "admin1"
 
 func defaultConfig() *model.Config {
 	return &model.Config{
@@ -59,6 +64,8 @@ func ambientHandler(method string, args, rets reflect.Value) error {
 	case "LogDebug", "LogInfo", "LogWarn", "LogError":
 	case "KVSetWithOptions":
 		r.Field(0).SetBool(true) // the lock is free
+	case "HasPermissionTo":
+		r.Field(0).SetBool(args.Elem().Field(0).String() == adminUserID)
 	case "KVDelete", "GetBots", "KVList":
 		// nil error; no bots yet
 	default:
@@ -350,17 +357,27 @@ func runHTTPChecks(rep *reporter, s *started) {
 	// POST /echo 1 MiB
 	payload := make([]byte, 1<<20)
 	rand.Read(payload)
-	r = pluginRequest("POST", "/echo", payload, "user1")
+	r = pluginRequest("POST", "/echo", payload, adminUserID)
 	res = s.hooks.serveHTTP("ServeHTTP", pluginContext(r, "session1"), r)
 	got := res.rec.Body.Bytes()
 	rep.check("ServeHTTP POST /echo 1 MiB -> 200, body byte-for-byte", res.rpcErr == nil && res.rec.Code == 200 && bytes.Equal(got, payload),
 		"status=%d rpc=%v len(body)=%d equal=%v writes=%d took=%s", res.rec.Code, res.rpcErr, len(got), bytes.Equal(got, payload), res.writes, res.took.Round(time.Millisecond))
 
 	// POST /echo empty
-	r = pluginRequest("POST", "/echo", []byte{}, "user1")
+	r = pluginRequest("POST", "/echo", []byte{}, adminUserID)
 	res = s.hooks.serveHTTP("ServeHTTP", pluginContext(r, "session1"), r)
 	rep.check("ServeHTTP POST /echo 0 bytes -> 200, empty body", res.rpcErr == nil && res.rec.Code == 200 && res.rec.Body.Len() == 0,
 		"status=%d rpc=%v len(body)=%d", res.rec.Code, res.rpcErr, res.rec.Body.Len())
+	rep.check("ServeHTTP POST /echo -> application/octet-stream, nosniff",
+		res.rec.Header().Get("Content-Type") == "application/octet-stream" && res.rec.Header().Get("X-Content-Type-Options") == "nosniff",
+		"content-type=%q x-content-type-options=%q", res.rec.Header().Get("Content-Type"), res.rec.Header().Get("X-Content-Type-Options"))
+
+	// POST /echo as a user who is not a system admin: reflecting bodies is for admins only
+	r = pluginRequest("POST", "/echo", []byte("<script>alert(1)</script>"), "user1")
+	r.Header.Set("Content-Type", "text/html")
+	res = s.hooks.serveHTTP("ServeHTTP", pluginContext(r, "session1"), r)
+	rep.check("ServeHTTP POST /echo as a non-admin -> 403", res.rpcErr == nil && res.rec.Code == 403,
+		"status=%d rpc=%v body=%s", res.rec.Code, res.rpcErr, shorten(res.rec.Body.String(), 120))
 
 	// POST /echo unauthenticated
 	r = pluginRequest("POST", "/echo", []byte("hi"), "")
@@ -374,13 +391,23 @@ func runHTTPChecks(rep *reporter, s *started) {
 	rep.check("ServeHTTP GET /nope -> 404", res.rpcErr == nil && res.rec.Code == 404,
 		"status=%d rpc=%v body=%s", res.rec.Code, res.rpcErr, shorten(res.rec.Body.String(), 120))
 
-	// ServeMetrics
-	r = pluginRequest("GET", "/metrics", nil, "")
-	res = s.hooks.serveHTTP("ServeMetrics", pluginContext(r, ""), r)
-	mbody := res.rec.Body.String()
-	rep.check("ServeMetrics GET /metrics -> 200 with agents_system_plugin_start_timestamp_seconds",
-		res.rpcErr == nil && res.rec.Code == 200 && strings.Contains(mbody, "agents_system_plugin_start_timestamp_seconds"),
-		"status=%d rpc=%v bytes=%d content-type=%q", res.rec.Code, res.rpcErr, len(mbody), res.rec.Header().Get("Content-Type"))
+	// GET /plugins/mattermost-ai exactly: the server strips the whole path, so the plugin
+	// gets an empty one. It must be routed (404 here), not refused as malformed.
+	r = pluginRequest("GET", "", nil, "user1")
+	res = s.hooks.serveHTTP("ServeHTTP", pluginContext(r, "session1"), r)
+	rep.check("ServeHTTP GET /plugins/mattermost-ai (empty path) -> 404, not 400", res.rpcErr == nil && res.rec.Code == 404,
+		"status=%d rpc=%v body=%s", res.rec.Code, res.rpcErr, shorten(res.rec.Body.String(), 120))
+
+	// ServeMetrics as the server's metrics listener calls it: for the documented scrape URL
+	// /plugins/mattermost-ai/metrics it strips that whole prefix, leaving an empty path.
+	for _, sub := range []string{"", "/"} {
+		r = metricsRequest(sub)
+		res = s.hooks.serveHTTP("ServeMetrics", pluginContext(r, ""), r)
+		mbody := res.rec.Body.String()
+		rep.check(fmt.Sprintf("ServeMetrics GET /plugins/mattermost-ai/metrics%s (path %q) -> 200 with agents_system_plugin_start_timestamp_seconds", sub, sub),
+			res.rpcErr == nil && res.rec.Code == 200 && strings.Contains(mbody, "agents_system_plugin_start_timestamp_seconds"),
+			"status=%d rpc=%v bytes=%d content-type=%q", res.rec.Code, res.rpcErr, len(mbody), res.rec.Header().Get("Content-Type"))
+	}
 }
 
 func samplePost(msg string) *model.Post {

@@ -30,11 +30,11 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-fn request(method: &str, path: &str, body: Vec<u8>) -> mattermost_ai::host::HttpRequest {
+fn request(method: &str, path: &str, user_id: &str, body: Vec<u8>) -> mattermost_ai::host::HttpRequest {
     http::Request::builder()
         .method(method)
         .uri(path)
-        .header("Mattermost-User-Id", "benchuser00000000000000000")
+        .header("Mattermost-User-Id", user_id)
         .body(HttpBody::from(body))
         .unwrap_or_default()
 }
@@ -59,13 +59,18 @@ async fn measure(binary: &str, transport: Transport, rounds: usize) -> Result<Fi
         .map_err(|e| e.to_string())?;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let rss = sim.conn.pid().and_then(rss_kib);
+    // `/echo` answers system admins only.
+    let (admin, _) = sim.add_user("bench", "system_user system_admin");
 
     let mut lat = Vec::with_capacity(rounds);
     for i in 0..rounds + 100 {
         let t = Instant::now();
         let r = sim
             .conn
-            .serve_http(HookContext::default(), request("GET", "/version", Vec::new()))
+            .serve_http(
+                HookContext::default(),
+                request("GET", "/version", &admin.id, Vec::new()),
+            )
             .await
             .map_err(|e| e.to_string())?;
         let body = r
@@ -89,7 +94,10 @@ async fn measure(binary: &str, transport: Transport, rounds: usize) -> Result<Fi
         let t = Instant::now();
         let r = sim
             .conn
-            .serve_http(HookContext::default(), request("POST", "/echo", payload.clone()))
+            .serve_http(
+                HookContext::default(),
+                request("POST", "/echo", &admin.id, payload.clone()),
+            )
             .await
             .map_err(|e| e.to_string())?;
         let body = r
