@@ -1,6 +1,6 @@
 //! The plugin launched and driven over gRPC, as Mattermost's multi-language host does: the
 //! PluginAPI server starts first, its address goes to the plugin in
-//! `MATTERMOST_PLUGIN_API_TARGET`, the handshake line must say `tcp` and `grpc`, health is
+//! `MATTERMOST_PLUGIN_API_TARGET`, the handshake line must say `unix` and `grpc`, health is
 //! checked, and hooks are called on `mattermost.pluginapi.v1.PluginHooks`.
 
 use std::path::Path;
@@ -138,12 +138,13 @@ impl GrpcPlugin {
         tokio::spawn(async move { while let Ok(Some(_)) = stdout.next_line().await {} });
         let parts: Vec<&str> = line.trim().split('|').collect();
         match parts.as_slice() {
-            ["1", "1", "tcp", addr, "grpc", ..] if addr.starts_with("127.0.0.1:") => {
-                let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+            // go-plugin's line on unix: a socket path, and no certificate (no AutoMTLS here).
+            ["1", "1", "unix", path, "grpc", ""] if path.starts_with('/') => {
+                let channel = tonic::transport::Endpoint::from_shared(format!("unix:{path}"))
                     .map_err(|e| SimError::Start(e.to_string()))?
                     .connect()
                     .await
-                    .map_err(|e| SimError::Start(format!("connecting to {addr}: {e}")))?;
+                    .map_err(|e| SimError::Start(format!("connecting to {path}: {e}")))?;
                 let plugin = Self {
                     hooks: PluginHooksClient::new(channel.clone())
                         .max_decoding_message_size(MAX_MESSAGE)

@@ -2,10 +2,16 @@
 //! `mattermost.pluginapi.v1.PluginHooks`, `grpc.health.v1.Health` (service "plugin") and
 //! go-plugin's `plugin.GRPCController`; we call `mattermost.pluginapi.v1.PluginAPI` at the
 //! address the host gives in `MATTERMOST_PLUGIN_API_TARGET`.
+//!
+//! We listen where go-plugin's own plugins listen: on a unix socket only our user (or the
+//! host's `PLUGIN_UNIX_SOCKET_GROUP`) may connect to (`listener`), never on TCP, and serve TLS
+//! with a pinned client certificate when the host asks for go-plugin's AutoMTLS (`mtls`).
 
 pub mod api_client;
 pub mod convert;
 pub mod hooks_service;
+pub mod listener;
+pub mod mtls;
 pub mod pb;
 
 use std::io::Write as _;
@@ -55,13 +61,26 @@ pub async fn serve(hooks: Arc<dyn Hooks>, api_target: &str) -> Result<Ended, Ser
     })?;
     hooks.attach_api(Arc::new(api), TransportKind::Grpc);
 
-    let listener = bind().await?;
-    let addr = listener.local_addr()?;
+    let tls = mtls::AutoMtls::from_env()
+        .map_err(|e| ServeError::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, e)))?;
+    let (listener, socket) = listener::bind_from_env()?;
     {
+        // go-plugin's line: core version, app version, network, address, protocol, server
+        // certificate (empty without AutoMTLS). The path is written as the bytes it is.
+        use std::os::unix::ffi::OsStrExt as _;
+        let cert = tls.as_ref().map(mtls::AutoMtls::handshake_field);
+        let mut line = format!("1|{}|unix|", hs.protocol_version).into_bytes();
+        line.extend_from_slice(socket.path().as_os_str().as_bytes());
+        line.extend_from_slice(format!("|grpc|{}\n", cert.unwrap_or_default()).as_bytes());
         let mut out = std::io::stdout().lock();
-        out.write_all(format!("1|{}|tcp|{addr}|grpc\n", hs.protocol_version).as_bytes())?;
+        out.write_all(&line)?;
         out.flush()?;
     }
+    tracing::debug!(
+        socket = %socket.path().display(),
+        mtls = tls.is_some(),
+        "gRPC transport listening"
+    );
 
     let (reporter, health) = tonic_health::server::health_reporter();
     reporter
@@ -75,17 +94,59 @@ pub async fn serve(hooks: Arc<dyn Hooks>, api_target: &str) -> Result<Ended, Ser
     let controller = pb::goplugin::grpc_controller_server::GrpcControllerServer::new(Controller {
         shutdown: shutdown.clone(),
     });
-    let stop = shutdown.clone();
-    tonic::transport::Server::builder()
+    let router = tonic::transport::Server::builder()
         .add_service(health)
         .add_service(hooks_server)
-        .add_service(controller)
-        .serve_with_incoming_shutdown(nodelay(listener), async move {
-            stop.notified().await;
-        })
-        .await
-        .map_err(|e| ServeError::Io(std::io::Error::other(e)))?;
+        .add_service(controller);
+    let stop = async move { shutdown.notified().await };
+    let served = match tls {
+        None => {
+            let incoming = tokio_stream::wrappers::UnixListenerStream::new(listener);
+            router.serve_with_incoming_shutdown(incoming, stop).await
+        }
+        Some(tls) => {
+            let (tx, rx) = tokio::sync::mpsc::channel(16);
+            let accepting = tokio::spawn(accept_tls(listener, tls, tx));
+            let incoming = tokio_stream::wrappers::ReceiverStream::new(rx);
+            let served = router.serve_with_incoming_shutdown(incoming, stop).await;
+            accepting.abort();
+            served
+        }
+    };
+    drop(socket);
+    served.map_err(|e| ServeError::Io(std::io::Error::other(e)))?;
     Ok(Ended::Quit)
+}
+
+/// Accepts connections and hands on those whose TLS handshake presented the host's
+/// certificate; anything else (a client without TLS or with another certificate) is dropped.
+async fn accept_tls(
+    listener: tokio::net::UnixListener,
+    tls: mtls::AutoMtls,
+    tx: tokio::sync::mpsc::Sender<std::io::Result<tokio_rustls::server::TlsStream<tokio::net::UnixStream>>>,
+) {
+    loop {
+        let conn = match listener.accept().await {
+            Ok((conn, _)) => conn,
+            Err(e) => {
+                // Out of file descriptors and the like: wait a little rather than spin.
+                tracing::warn!(error = %e, "accepting on the plugin's socket failed");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let (tls, tx) = (tls.clone(), tx.clone());
+        tokio::spawn(async move {
+            match tls.accept(conn).await {
+                Ok(stream) => {
+                    let _ = tx.send(Ok(stream)).await;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "refused a connection to the plugin's socket");
+                }
+            }
+        });
+    }
 }
 
 /// Accepted connections with Nagle off: small request/response exchanges would otherwise wait
@@ -100,25 +161,4 @@ pub fn nodelay(
         }
         conn
     })
-}
-
-/// go-plugin's TCP listener: the first free port in [PLUGIN_MIN_PORT, PLUGIN_MAX_PORT] on
-/// 127.0.0.1, any port when the host sets no range.
-async fn bind() -> Result<tokio::net::TcpListener, ServeError> {
-    let port = |k: &str| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse::<u16>().ok())
-            .unwrap_or(0)
-    };
-    let (min, max) = (port("PLUGIN_MIN_PORT"), port("PLUGIN_MAX_PORT"));
-    if min == 0 || max < min {
-        return Ok(tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?);
-    }
-    for p in min..=max {
-        if let Ok(l) = tokio::net::TcpListener::bind(("127.0.0.1", p)).await {
-            return Ok(l);
-        }
-    }
-    Err(ServeError::Bind)
 }

@@ -38,7 +38,12 @@ var ambient = map[string]bool{
 	"KVSetWithOptions": true, "KVDelete": true, "GetBots": true,
 	// finishing answers a previous run left mid-stream
 	"KVList": true,
+	// ServeHTTP routes for system admins only (/echo): only adminUserID is a system admin
+	"HasPermissionTo": true,
 }
+
+// adminUserID is the one user this server treats as a system admin.
+const adminUserID = "admin1"
 
 type apiCall struct {
 	FullMethod string
@@ -161,6 +166,11 @@ func (a *apiServer) KVDelete(context.Context, *pb.KVDeleteRequest) (*pb.KVDelete
 // KVList: a fresh server has no keys.
 func (a *apiServer) KVList(context.Context, *pb.KVListRequest) (*pb.KVListResponse, error) {
 	return &pb.KVListResponse{}, nil
+}
+
+// HasPermissionTo: adminUserID holds every permission, nobody else any.
+func (a *apiServer) HasPermissionTo(_ context.Context, r *pb.HasPermissionToRequest) (*pb.HasPermissionToResponse, error) {
+	return &pb.HasPermissionToResponse{HasPermission: r.GetUserId() == adminUserID}, nil
 }
 
 // GetBots: a fresh server has no bots of ours.

@@ -7,10 +7,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net"
+	"io/ioutil"
 	"os"
+	"os/user"
+	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -24,7 +27,11 @@ import (
 // hookTimeout is the server's defaultGRPCTimeout for unary hook calls.
 const hookTimeout = 30 * time.Second
 
-var handshakeRE = regexp.MustCompile(`^1\|1\|tcp\|127\.0\.0\.1:([0-9]+)\|grpc$`)
+// go-plugin's line: core version|app version|network|address|protocol|server certificate.
+var (
+	handshakeRE     = regexp.MustCompile(`^1\|1\|unix\|(/[^|]+)\|grpc\|$`)
+	handshakeMTLSRE = regexp.MustCompile(`^1\|1\|unix\|(/[^|]+)\|grpc\|([A-Za-z0-9+/]+)$`)
+)
 
 var requiredHooks = []string{
 	"OnActivate", "OnDeactivate", "OnConfigurationChange", "MessageHasBeenPosted",
@@ -49,8 +56,12 @@ func appErr(e *pb.AppError) string {
 	return string(b)
 }
 
-func runLifecycle(rep *reporter, pluginPath string) {
-	rep.setSection("grpc")
+func runLifecycle(rep *reporter, pluginPath string, autoMTLS bool) {
+	if autoMTLS {
+		rep.setSection("grpc+mtls")
+	} else {
+		rep.setSection("grpc")
+	}
 
 	api, err := startAPIServer()
 	if err != nil {
@@ -62,17 +73,32 @@ func runLifecycle(rep *reporter, pluginPath string) {
 	os.Setenv("MATTERMOST_PLUGIN_API_TARGET", api.addr)
 	rep.info("PluginAPI server on %s (MATTERMOST_PLUGIN_API_TARGET)", api.addr)
 
+	// The plugin's socket goes into a directory of ours (PLUGIN_UNIX_SOCKET_DIR, which newer
+	// go-plugin clients set themselves), so stray sockets of killed launches are cleaned up.
+	sockDir, err := ioutil.TempDir("", "conformance-grpc-sockets")
+	if err != nil {
+		rep.fail("create a socket directory", "%v", err)
+		return
+	}
+	defer os.RemoveAll(sockDir)
+	os.Setenv("PLUGIN_UNIX_SOCKET_DIR", sockDir)
+
 	// The handshake line, read raw from a separate launch.
 	api.setPhase("handshake")
-	line, err := readHandshake(pluginPath)
-	trimmed := strings.TrimRight(line, "\r\n")
-	rep.check("handshake line is 1|1|tcp|127.0.0.1:PORT|grpc", err == nil && handshakeRE.MatchString(trimmed),
-		"line=%q err=%v", trimmed, err)
+	if autoMTLS {
+		checkHandshakeMTLS(rep, pluginPath, sockDir)
+	} else {
+		checkHandshakePlain(rep, pluginPath, sockDir)
+	}
 
 	api.setPhase("startup")
-	s, err := startPlugin(pluginPath)
+	s, err := startPlugin(pluginPath, autoMTLS)
+	startName := "start plugin (go-plugin, AllowedProtocols [grpc], SHA-256 SecureConfig, 10 s StartTimeout)"
+	if autoMTLS {
+		startName = "start plugin (go-plugin, AllowedProtocols [grpc], AutoMTLS, SHA-256 SecureConfig, 10 s StartTimeout)"
+	}
 	if err != nil {
-		rep.fail("start plugin (go-plugin, AllowedProtocols [grpc], SHA-256 SecureConfig, 10 s StartTimeout)", "%v", err)
+		rep.fail(startName, "%v", err)
 		if s != nil {
 			rep.info("plugin stderr (tail):\n%s", tail(s.stderr.String(), 30))
 			rep.info("go-plugin log (tail):\n%s", tail(s.hostLog.String(), 15))
@@ -85,16 +111,21 @@ func runLifecycle(rep *reporter, pluginPath string) {
 			s.client.Kill()
 		}
 	}()
-	addr := ""
+	addr, sockPath := "", ""
 	if rc := s.client.ReattachConfig(); rc != nil && rc.Addr != nil {
 		addr = rc.Addr.Network() + " " + rc.Addr.String()
+		if rc.Addr.Network() == "unix" {
+			sockPath = rc.Addr.String()
+		}
 	}
-	rep.check("start plugin (go-plugin, AllowedProtocols [grpc], SHA-256 SecureConfig, 10 s StartTimeout)",
-		s.client.Protocol() == "grpc",
+	rep.check(startName, s.client.Protocol() == "grpc",
 		"protocol %s, %s, handshake+connect in %s, pid %d", s.client.Protocol(), addr, s.startTook.Round(100*time.Microsecond), s.pid)
-	if rc := s.client.ReattachConfig(); rc != nil && rc.Addr != nil {
-		host, _, _ := net.SplitHostPort(rc.Addr.String())
-		rep.check("plugin listens on tcp 127.0.0.1", rc.Addr.Network() == "tcp" && host == "127.0.0.1", "%s", addr)
+	rep.check("plugin listens on a unix socket in PLUGIN_UNIX_SOCKET_DIR",
+		sockPath != "" && filepath.Dir(sockPath) == sockDir, "%s", addr)
+	if sockPath != "" {
+		si := statSocket(sockPath)
+		rep.check("its socket is a socket only its owner can use (no group or other permissions)",
+			si.err == nil && si.isSocket && si.perm&0o077 == 0, "%s", si)
 	}
 
 	// Ping = grpc.health.v1.Health/Check{service:"plugin"}; also look at the status.
@@ -122,6 +153,9 @@ func runLifecycle(rep *reporter, pluginPath string) {
 	}
 	rep.check("PluginHooks.Implemented lists the required hooks", err == nil && ir.GetError() == nil && len(missing) == 0,
 		"err=%v appErr=%s missing=%v got=%v", err, appErr(ir.GetError()), missing, ir.GetHooks())
+	if autoMTLS && sockPath != "" {
+		checkRefusedClients(rep, sockPath)
+	}
 	checkUnexpected(rep, api, "startup")
 
 	// OnActivate (the multi-language host sends no OnConfigurationChange before it).
@@ -200,9 +234,72 @@ func runLifecycle(rep *reporter, pluginPath string) {
 	if er.graceWarn {
 		rep.info("note: go-plugin logged \"plugin failed to exit gracefully\"")
 	}
+	if sockPath != "" {
+		_, serr := os.Lstat(sockPath)
+		rep.check("the plugin removed its socket when it exited", os.IsNotExist(serr), "lstat: %v", serr)
+	}
 	checkUnexpected(rep, api, "shutdown")
 	checkUnexpected(rep, api, "handshake")
 	rep.info("plugin stderr: %d bytes", len(s.stderr.String()))
+}
+
+// checkHandshakePlain launches the plugin as go-plugin would without AutoMTLS, once as is and
+// once with PLUGIN_UNIX_SOCKET_GROUP naming our own group, and looks at the line and socket.
+func checkHandshakePlain(rep *reporter, pluginPath, sockDir string) {
+	var si socketInfo
+	var path string
+	line, err := readHandshake(pluginPath, nil, func(line string) {
+		if m := handshakeRE.FindStringSubmatch(strings.TrimRight(line, "\r\n")); m != nil {
+			path = m[1]
+			si = statSocket(path)
+		}
+	})
+	trimmed := strings.TrimRight(line, "\r\n")
+	rep.check("handshake line is 1|1|unix|PATH|grpc| (go-plugin's six fields, no certificate)",
+		err == nil && path != "", "line=%q err=%v", trimmed, err)
+	if path == "" {
+		return
+	}
+	rep.check("the handshake's socket is in PLUGIN_UNIX_SOCKET_DIR, only its owner can use it (no group or other permissions)",
+		filepath.Dir(path) == sockDir && si.err == nil && si.isSocket && si.perm&0o077 == 0, "%s: %s", path, si)
+
+	gid := os.Getgid()
+	group := strconv.Itoa(gid)
+	if g, err := user.LookupGroupId(group); err == nil {
+		group = g.Name
+	}
+	path = ""
+	line, err = readHandshake(pluginPath, []string{"PLUGIN_UNIX_SOCKET_GROUP=" + group}, func(line string) {
+		if m := handshakeRE.FindStringSubmatch(strings.TrimRight(line, "\r\n")); m != nil {
+			path = m[1]
+			si = statSocket(path)
+		}
+	})
+	rep.check(fmt.Sprintf("with PLUGIN_UNIX_SOCKET_GROUP=%s the socket belongs to gid %d and is group-writable (0660)", group, gid),
+		err == nil && path != "" && si.err == nil && si.isSocket && si.perm == 0o660 && si.gid == gid,
+		"line=%q err=%v %s", strings.TrimRight(line, "\r\n"), err, si)
+}
+
+// checkHandshakeMTLS launches the plugin with PLUGIN_CLIENT_CERT set, as go-plugin's AutoMTLS
+// client does, and checks the server certificate in the line's 6th field.
+func checkHandshakeMTLS(rep *reporter, pluginPath, sockDir string) {
+	certPEM, _, err := clientCertPEM()
+	if err != nil {
+		rep.fail("make a client certificate", "%v", err)
+		return
+	}
+	line, err := readHandshake(pluginPath, []string{"PLUGIN_CLIENT_CERT=" + certPEM}, nil)
+	trimmed := strings.TrimRight(line, "\r\n")
+	m := handshakeMTLSRE.FindStringSubmatch(trimmed)
+	rep.check("handshake line is 1|1|unix|PATH|grpc|CERT", err == nil && m != nil,
+		"line=%q err=%v", shorten(trimmed, 160), err)
+	if m == nil {
+		return
+	}
+	rep.check("the handshake's socket is in PLUGIN_UNIX_SOCKET_DIR", filepath.Dir(m[1]) == sockDir, "%s", m[1])
+	problems, desc := checkServerCert(m[2])
+	rep.check("CERT is the DER of a go-plugin-shaped server certificate in unpadded standard base64 (ECDSA P-521, CN/DNS localhost, CA, client+server auth, 262980 h)",
+		len(problems) == 0, "%s %s", desc, strings.Join(problems, "; "))
 }
 
 func checkUnexpected(rep *reporter, api *apiServer, phase string) {
@@ -225,7 +322,7 @@ func runHTTPChecks(rep *reporter, s *started) {
 	// POST /echo 1 MiB
 	payload := make([]byte, 1<<20)
 	rand.Read(payload)
-	init, body = pluginRequest("POST", "/echo", payload, "user1")
+	init, body = pluginRequest("POST", "/echo", payload, adminUserID)
 	res = serveHTTP(s.hooks, init, body)
 	eq := bytes.Equal(res.body, payload)
 	rep.check("ServeHTTP POST /echo 1 MiB (init + 64 KiB chunks + body_complete) -> 200, same bytes back",
@@ -237,7 +334,7 @@ func runHTTPChecks(rep *reporter, s *started) {
 	}
 
 	// POST /echo empty
-	init, body = pluginRequest("POST", "/echo", []byte{}, "user1")
+	init, body = pluginRequest("POST", "/echo", []byte{}, adminUserID)
 	res = serveHTTP(s.hooks, init, body)
 	rep.check("ServeHTTP POST /echo 0 bytes -> 200, empty body", res.err == nil && res.status == 200 && len(res.body) == 0,
 		"status=%d err=%v len=%d", res.status, res.err, len(res.body))

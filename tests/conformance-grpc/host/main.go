@@ -4,7 +4,8 @@
 // starts the plugin with HashiCorp go-plugin restricted to the grpc protocol, and calls
 // the PluginHooks service on the plugin's connection.
 //
-//	conformance-grpc-host lifecycle <plugin-binary>
+//	conformance-grpc-host lifecycle <plugin-binary>        plain gRPC on a unix socket
+//	conformance-grpc-host lifecycle-mtls <plugin-binary>   the same with go-plugin AutoMTLS
 //
 // Every check prints a PASS or FAIL line; the exit status is 0 only if all pass.
 // Set CONFORMANCE_VERBOSE=1 to echo the plugin's stderr and go-plugin's own log.
@@ -18,16 +19,16 @@ import (
 )
 
 func usage() {
-	fmt.Fprintf(os.Stderr, "usage:\n  conformance-grpc-host lifecycle <plugin-binary>\n")
+	fmt.Fprintf(os.Stderr, "usage:\n  conformance-grpc-host lifecycle <plugin-binary>\n  conformance-grpc-host lifecycle-mtls <plugin-binary>\n")
 	os.Exit(2)
 }
 
 func main() {
-	if len(os.Args) < 3 || os.Args[1] != "lifecycle" {
+	if len(os.Args) < 3 || (os.Args[1] != "lifecycle" && os.Args[1] != "lifecycle-mtls") {
 		usage()
 	}
 	rep := &reporter{}
-	runLifecycle(rep, os.Args[2])
+	runLifecycle(rep, os.Args[2], os.Args[1] == "lifecycle-mtls")
 	os.Exit(rep.summary())
 }
 

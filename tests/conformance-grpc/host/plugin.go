@@ -101,7 +101,7 @@ func sha256File(p string) ([]byte, error) {
 	return h.Sum(nil), nil
 }
 
-func startPlugin(p string) (*started, error) {
+func startPlugin(p string, autoMTLS bool) (*started, error) {
 	sum, err := sha256File(p)
 	if err != nil {
 		return nil, err
@@ -124,6 +124,7 @@ func startPlugin(p string) (*started, error) {
 		SecureConfig:     &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()},
 		StartTimeout:     startTimeout,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AutoMTLS:         autoMTLS,
 		Stderr:           s.stderr,
 		Logger:           logger,
 	}
@@ -155,9 +156,10 @@ func startPlugin(p string) (*started, error) {
 	return s, nil
 }
 
-// readHandshake runs the binary directly with the environment go-plugin would give it,
-// returns the first stdout line, then kills the process.
-func readHandshake(p string) (string, error) {
+// readHandshake runs the binary directly with the environment go-plugin would give it (plus
+// extraEnv), reads the first stdout line, calls inspect with it while the process still runs,
+// then kills the process.
+func readHandshake(p string, extraEnv []string, inspect func(line string)) (string, error) {
 	cmd := exec.Command(p)
 	cmd.Env = append(os.Environ(),
 		handshake.MagicCookieKey+"="+handshake.MagicCookieValue,
@@ -165,6 +167,7 @@ func readHandshake(p string) (string, error) {
 		"PLUGIN_MAX_PORT=25000",
 		"PLUGIN_PROTOCOL_VERSIONS=1",
 	)
+	cmd.Env = append(cmd.Env, extraEnv...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return "", err
@@ -190,6 +193,9 @@ func readHandshake(p string) (string, error) {
 	}()
 	select {
 	case line := <-lineCh:
+		if inspect != nil {
+			inspect(line)
+		}
 		return line, nil
 	case err := <-errCh:
 		return "", fmt.Errorf("no handshake line: %v; stderr: %s", err, shorten(stderr.String(), 300))

@@ -3,8 +3,11 @@
 // non-Go plugin has to do (no go-plugin server code), i.e.
 //
 //   - refuse to run without the MATTERMOST_PLUGIN magic cookie;
-//   - listen on tcp 127.0.0.1 (in PLUGIN_MIN_PORT..PLUGIN_MAX_PORT) and print
-//     "1|1|tcp|127.0.0.1:PORT|grpc" as the first stdout line;
+//   - listen on a unix socket only its owner may use (see listen.go) and print
+//     "1|1|unix|PATH|grpc|" as the first stdout line; with go-plugin AutoMTLS
+//     (PLUGIN_CLIENT_CERT) serve TLS requiring the host's certificate and print
+//     "1|1|unix|PATH|grpc|<server certificate DER, base64 without padding>";
+//   - remove the socket when it exits;
 //   - serve grpc.health.v1.Health ("plugin" = SERVING), plugin.GRPCController/Shutdown
 //     (exit) and mattermost.pluginapi.v1.PluginHooks;
 //   - call the PluginAPI at MATTERMOST_PLUGIN_API_TARGET.
@@ -12,7 +15,8 @@
 // REFPLUGIN_GRPC_FAULT=<name> makes it misbehave on purpose, to show the host catches it:
 // unexpected-api (calls KVGet while activating), no-health (no health service),
 // no-shutdown (ignores GRPCController.Shutdown), bad-echo (corrupts one echoed byte),
-// no-auth (answers /echo without Mattermost-User-Id).
+// no-auth (answers /echo without Mattermost-User-Id), tcp (listens on tcp 127.0.0.1 as
+// before, in PLUGIN_MIN_PORT..PLUGIN_MAX_PORT), no-mtls (ignores PLUGIN_CLIENT_CERT).
 package main
 
 import (
@@ -30,6 +34,7 @@ import (
 
 	structpb "github.com/golang/protobuf/ptypes/struct"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	"google.golang.org/grpc/health/grpc_health_v1"
 
@@ -66,19 +71,45 @@ func main() {
 	}
 	signal.Ignore(os.Interrupt)
 
-	lis, err := listen()
+	var lis net.Listener
+	network, address := "unix", ""
+	var err error
+	if fault == "tcp" {
+		lis, err = listenTCP()
+		if err == nil {
+			network, address = "tcp", lis.Addr().String()
+		}
+	} else {
+		lis, address, err = listenUnix()
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "refplugin-grpc: listen: %v\n", err)
+		os.Exit(1)
+	}
+	cleanup := func() {
+		if network == "unix" {
+			os.Remove(address)
+		}
+	}
+	tlsConfig, certField, err := autoMTLS()
+	if err != nil {
+		cleanup()
+		fmt.Fprintf(os.Stderr, "refplugin-grpc: AutoMTLS: %v\n", err)
 		os.Exit(1)
 	}
 
 	api, err := dialAPI()
 	if err != nil {
+		cleanup()
 		fmt.Fprintf(os.Stderr, "refplugin-grpc: %v\n", err)
 		os.Exit(1)
 	}
 
-	srv := grpc.NewServer()
+	var opts []grpc.ServerOption
+	if tlsConfig != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsConfig)))
+	}
+	srv := grpc.NewServer(opts...)
 	if fault != "no-health" {
 		hs := health.NewServer()
 		hs.SetServingStatus("plugin", grpc_health_v1.HealthCheckResponse_SERVING)
@@ -89,22 +120,25 @@ func main() {
 	pb.RegisterPluginHooksServer(srv, &hooks{api: api})
 	go srv.Serve(lis)
 
-	fmt.Printf("1|1|tcp|%s|grpc\n", lis.Addr().String())
+	fmt.Printf("1|1|%s|%s|grpc|%s\n", network, address, certField)
 	os.Stdout.Sync()
 
 	<-done
 	// Let the Shutdown reply go out, then stop.
 	go func() {
 		time.Sleep(500 * time.Millisecond)
+		cleanup()
 		os.Exit(0)
 	}()
 	srv.GracefulStop()
+	cleanup()
 	logf("shut down")
 	os.Exit(0)
 }
 
-// listen picks a port in [PLUGIN_MIN_PORT, PLUGIN_MAX_PORT] like go-plugin's TCP servers.
-func listen() (net.Listener, error) {
+// listenTCP (fault "tcp") picks a port in [PLUGIN_MIN_PORT, PLUGIN_MAX_PORT] like go-plugin's
+// TCP servers on Windows.
+func listenTCP() (net.Listener, error) {
 	min, _ := strconv.Atoi(os.Getenv("PLUGIN_MIN_PORT"))
 	max, _ := strconv.Atoi(os.Getenv("PLUGIN_MAX_PORT"))
 	if min <= 0 || max < min {
