@@ -56,6 +56,8 @@ conformance: target/conformance-host target/refplugin
 	tests/conformance-grpc/build.sh
 	target/conformance-grpc-host lifecycle target/refplugin-grpc
 	target/conformance-grpc-host lifecycle target/debug/mattermost-ai
+	target/conformance-grpc-host lifecycle-mtls target/refplugin-grpc
+	target/conformance-grpc-host lifecycle-mtls target/debug/mattermost-ai
 
 test: lint rust-test webapp-test conformance
 

@@ -209,19 +209,20 @@ async fn garbage_on_the_grpc_port_does_not_disturb_the_plugin() {
         .expect("handshake")
         .expect("read");
     let parts: Vec<&str> = line.trim().split('|').collect();
-    assert_eq!((parts[2], parts[4]), ("tcp", "grpc"), "{line:?}");
-    let addr = parts[3].to_owned();
+    // A unix socket only the server's user can open, never a TCP port any local user can reach.
+    assert_eq!((parts[2], parts[4]), ("unix", "grpc"), "{line:?}");
+    let path = parts[3].to_owned();
     for junk in [
         &b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"[..],
         b"\x00\x00\x05\x04\x00garbage",
         b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\xff\xff\xff",
     ] {
-        let mut s = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+        let mut s = tokio::net::UnixStream::connect(&path).await.expect("connect");
         let _ = s.write_all(junk).await;
         let _ = s.shutdown().await;
     }
     // Still serving: the health check the host runs every 30 s passes.
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+    let channel = tonic::transport::Endpoint::from_shared(format!("unix:{path}"))
         .unwrap()
         .connect()
         .await
@@ -237,6 +238,8 @@ async fn garbage_on_the_grpc_port_does_not_disturb_the_plugin() {
         tonic_health::pb::health_check_response::ServingStatus::Serving as i32
     );
     child.kill().await.ok();
+    // Killed, the plugin cannot remove its socket.
+    let _ = std::fs::remove_file(&path);
     let mut err = String::new();
     if let Some(mut e) = child.stderr.take() {
         let _ = e.read_to_string(&mut err).await;

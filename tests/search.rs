@@ -194,6 +194,44 @@ async fn posts_are_indexed_and_results_respect_who_may_read_them(t: Transport) {
     assert_eq!(result_ids(&theirs).first(), Some(&launch.id), "{theirs}");
     let (_, mine) = call(&sim, &at, "/search", json!({"query": "secret launch code"})).await;
     assert!(!result_ids(&mine).contains(&launch.id), "{mine}");
+    // A system admin may open any channel, but search covers only where they belong (issue
+    // 13: other people's private channels and DMs were returned and sent to the provider).
+    let (_, root_token) = sim.add_user("root", "system_user system_admin");
+    let (_, admins) = call(
+        &sim,
+        &root_token,
+        "/search",
+        json!({"query": "secret launch code"}),
+    )
+    .await;
+    assert!(result_ids(&admins).is_empty(), "{admins}");
+    // A post moved into a channel alice is not in, or edited since it was indexed, is judged
+    // as it is now (the index has not caught up with either).
+    let memo = sim
+        .post_as(&bob.id, &town.id, "The budget memo says forty thousand.", "")
+        .await
+        .unwrap();
+    let note = sim
+        .post_as(&bob.id, &town.id, "The parking garage closes at nine.", "")
+        .await
+        .unwrap();
+    wait_indexed(&db, |ids| ids.len() == 5).await;
+    {
+        let mut d = sim.data();
+        if let Some(p) = d.posts.get_mut(&memo.id) {
+            p.channel_id = secret.id.clone();
+        }
+        if let Some(p) = d.posts.get_mut(&note.id) {
+            p.message = "(removed)".into();
+        }
+    }
+    let (_, moved) = call(&sim, &at, "/search", json!({"query": "budget memo"})).await;
+    assert!(!result_ids(&moved).contains(&memo.id), "{moved}");
+    let (_, edited) = call(&sim, &at, "/search", json!({"query": "parking garage"})).await;
+    assert!(!result_ids(&edited).contains(&note.id), "{edited}");
+    sim.remove_post(&memo.id).await.unwrap();
+    sim.remove_post(&note.id).await.unwrap();
+    wait_indexed(&db, |ids| ids.len() == 3).await;
 
     // Agents get SearchServer in DMs; it searches as the user who approved the call.
     let bot = sim.bot_user_id("ai").unwrap();

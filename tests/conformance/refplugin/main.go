@@ -278,6 +278,22 @@ func (h *Hooks) ServeMetrics(args *Z_ServeHTTPArgs, ret *struct{}) error {
 	})
 }
 
+// isSystemAdmin asks the server, as plugin.API.HasPermissionTo(user, PermissionManageSystem).
+func (h *Hooks) isSystemAdmin(userID string) bool {
+	h.mu.Lock()
+	api := h.api
+	h.mu.Unlock()
+	if api == nil {
+		return false
+	}
+	var ret Z_HasPermissionToReturns
+	args := &Z_HasPermissionToArgs{A: userID, B: &Permission{Id: "manage_system", Name: "manage_system", Scope: "system_scope"}}
+	if err := api.Call("Plugin.HasPermissionTo", args, &ret); err != nil {
+		return false
+	}
+	return ret.A
+}
+
 func (h *Hooks) route(w http.ResponseWriter, r *http.Request) {
 	path := ""
 	if r.URL != nil {
@@ -289,8 +305,13 @@ func (h *Hooks) route(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		json.NewEncoder(w).Encode(map[string]string{"id": "mattermost-ai", "version": "0.0.0-ref", "transport": "netrpc"})
 	case path == "/echo" && r.Method == http.MethodPost:
-		if r.Header.Get("Mattermost-User-Id") == "" {
+		userID := r.Header.Get("Mattermost-User-Id")
+		if userID == "" {
 			http.Error(w, "Not authorized", http.StatusUnauthorized)
+			return
+		}
+		if !h.isSystemAdmin(userID) {
+			http.Error(w, "system admins only", http.StatusForbidden)
 			return
 		}
 		b, err := ioutil.ReadAll(r.Body)
@@ -299,6 +320,7 @@ func (h *Hooks) route(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.WriteHeader(http.StatusOK)
 		if len(b) > 0 {
 			w.Write(b)

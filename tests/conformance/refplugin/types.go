@@ -201,3 +201,20 @@ type Z_EmailNotificationWillBeSentReturns struct {
 	A *EmailNotificationContent
 	B string
 }
+
+// Permission mirrors model.Permission's fields (gob matches by field name).
+type Permission struct {
+	Id          string
+	Name        string
+	Description string
+	Scope       string
+}
+
+type Z_HasPermissionToArgs struct {
+	A string
+	B *Permission
+}
+
+type Z_HasPermissionToReturns struct {
+	A bool
+}
