@@ -382,7 +382,36 @@ async fn meeting_transcripts_are_summarized_in_chunks_and_posted_back(t: Transpo
         ..Default::default()
     };
     rec.props.insert("captions".into(), json!([{"file_id": file.id}]));
+    rec.file_ids = vec![file.id.clone()];
+    // A meeting post whose caption points at a file that is not its own: it is not read.
+    let stolen = w
+        .sim
+        .state
+        .add_file(
+            &w.town,
+            "other.vtt",
+            b"WEBVTT\n\n1\n00:00:00.000 --> 00:00:01.000\nthe secret plan\n".to_vec(),
+        )
+        .unwrap();
+    let mut forged = rec.clone();
+    forged.file_ids.clear();
+    forged
+        .props
+        .insert("captions".into(), json!([{"file_id": stolen.id}]));
+    let forged = w.sim.data().insert_post(forged).unwrap();
     let rec = w.sim.data().insert_post(rec).unwrap();
+    assert_eq!(
+        call(
+            &w,
+            &w.alice.1,
+            &format!("/post/{}/summarize_transcription", forged.id),
+            json!({})
+        )
+        .await
+        .0,
+        400,
+        "a caption naming a file that is not the post's own"
+    );
     let plain = say(&w, &w.alice.0, &w.town, "not a meeting", "").await;
     assert_eq!(
         call(

@@ -43,7 +43,13 @@ fn config(url: &str, agent: Value) -> Value {
     if let (Some(b), Some(extra)) = (bot.as_object_mut(), agent.as_object()) {
         b.extend(extra.clone());
     }
-    one_agent_config(url, json!({"streamingTimeoutSeconds": 2}), bot, json!({}))
+    // Unsafe links allowed: it changes only how the webapp renders; agent posts stay marked.
+    one_agent_config(
+        url,
+        json!({"streamingTimeoutSeconds": 2}),
+        bot,
+        json!({"allowUnsafeLinks": true}),
+    )
 }
 
 struct World {
@@ -133,7 +139,10 @@ async fn a_dm_is_answered_by_streaming_into_a_bot_post(t: Transport) {
     assert_eq!(reply.root_id, question.id);
     assert_eq!(reply.props["llm_requester_user_id"], w.alice.0.as_str());
     assert_eq!(reply.props["responding_to"], question.id.as_str());
-    assert_eq!(reply.props["unsafe_links"], "true");
+    assert_eq!(
+        reply.props["unsafe_links"], "true",
+        "every agent post is marked, even with unsafe links allowed"
+    );
 
     // Start, the growing text (whole text so far, not deltas), end; all on the DM channel.
     {

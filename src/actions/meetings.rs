@@ -11,7 +11,7 @@ use crate::conversations::prompts::MEETING_SUMMARY;
 use crate::conversations::stream::props;
 use crate::conversations::{Turn, stream_request};
 use crate::host::MattermostApi;
-use crate::host::model::{Channel, Post};
+use crate::host::model::{Channel, FileInfo, Post};
 use crate::llm::{self, Message, Request, Role};
 use crate::plugin::Core;
 
@@ -20,6 +20,10 @@ pub const POSTBACK_TYPE: &str = "custom_llm_postback";
 const MEETING_BOTS: &[&str] = &["calls", "zoom"];
 /// Room left in the input for the prompt and the answer, in tokens.
 const CHUNK_MARGIN: u64 = 2_000;
+/// The largest transcript read (a day of talk as WebVTT is a few MB).
+pub const MAX_TRANSCRIPT_BYTES: i64 = 16 * 1024 * 1024;
+/// The most parts of one transcript summarized (one model call each, then the combination).
+pub const MAX_PARTS: usize = 12;
 
 /// A WebVTT transcript as "[hh:mm:ss] Speaker: text" lines.
 pub fn vtt_to_lines(vtt: &str) -> Vec<String> {
@@ -84,27 +88,43 @@ pub fn chunks(lines: &[String], limit: u64) -> Vec<String> {
 }
 
 /// The transcript file of a meeting post: Calls' `captions[0].file_id`, else an attached
-/// `.vtt` or text file.
-async fn transcript_file(api: &dyn MattermostApi, post: &Post) -> Option<String> {
-    if let Some(id) = post
+/// `.vtt` or text file. Only a file that belongs to this post is read (attached to it, or
+/// uploaded for it): a caption pointing at any other file of the server is ignored.
+async fn transcript_file(api: &dyn MattermostApi, post: &Post) -> Result<FileInfo, ActionError> {
+    let belongs = |info: &FileInfo| post.file_ids.contains(&info.id) || info.post_id == post.id;
+    let caption = post
         .props
         .get("captions")
         .and_then(Value::as_array)
         .and_then(|c| c.first())
         .and_then(|c| c.get("file_id"))
-        .and_then(Value::as_str)
+        .and_then(Value::as_str);
+    let mut found = None;
+    if let Some(id) = caption
+        && let Ok(info) = api.get_file_info(id).await
+        && belongs(&info)
     {
-        return Some(id.to_owned());
+        found = Some(info);
     }
-    for id in &post.file_ids {
-        if let Ok(info) = api.get_file_info(id).await {
-            let ext = info.extension.to_ascii_lowercase();
-            if ext == "vtt" || ext == "txt" || info.mime_type.starts_with("text/") {
-                return Some(id.clone());
+    if found.is_none() {
+        for id in &post.file_ids {
+            if let Ok(info) = api.get_file_info(id).await {
+                let ext = info.extension.to_ascii_lowercase();
+                if belongs(&info) && (ext == "vtt" || ext == "txt" || info.mime_type.starts_with("text/")) {
+                    found = Some(info);
+                    break;
+                }
             }
         }
     }
-    None
+    let info = found.ok_or_else(|| ActionError::BadRequest("the post has no transcript".into()))?;
+    if info.size > MAX_TRANSCRIPT_BYTES {
+        return Err(ActionError::BadRequest(format!(
+            "the transcript is larger than {} MB",
+            MAX_TRANSCRIPT_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(info)
 }
 
 pub async fn summarize(
@@ -122,13 +142,14 @@ pub async fn summarize(
     if !(author.is_bot && MEETING_BOTS.contains(&author.username.as_str())) {
         return Err(ActionError::BadRequest("not a calls or zoom bot post".into()));
     }
-    let file = transcript_file(api.as_ref(), &post)
-        .await
-        .ok_or_else(|| ActionError::BadRequest("the post has no transcript".into()))?;
+    let file = transcript_file(api.as_ref(), &post).await?;
     let data = api
-        .get_file(&file)
+        .get_file(&file.id)
         .await
         .map_err(|e| ActionError::Failed(format!("reading the transcript: {e}")))?;
+    if data.len() as i64 > MAX_TRANSCRIPT_BYTES {
+        return Err(ActionError::BadRequest("the transcript is too large".into()));
+    }
     let text = String::from_utf8_lossy(&data).into_owned();
     let lines = if text.trim_start().starts_with("WEBVTT") {
         vtt_to_lines(&text)
@@ -187,8 +208,11 @@ async fn build(
         ));
     }
     let mut notes = Vec::new();
-    let n = parts.len();
-    for (i, part) in parts.into_iter().enumerate() {
+    // A transcript too long for a bounded number of calls is summarized up to that point, and
+    // the summary says so.
+    let total = parts.len();
+    let n = total.min(MAX_PARTS);
+    for (i, part) in parts.into_iter().take(n).enumerate() {
         let sys = system(
             core,
             turn,
@@ -200,6 +224,12 @@ async fn build(
         crate::conversations::count(core, turn, usage, Some(&req), &text, "meeting_summary_part");
         end?;
         notes.push(format!("Notes of part {} of {n}:\n{text}", i + 1));
+    }
+    if total > n {
+        notes.push(format!(
+            "(The transcript continues for {} more parts that were not summarized; say so in the summary.)",
+            total - n
+        ));
     }
     let sys = system(core, turn, channel, json!({"combine": true}))?;
     let req = Request {

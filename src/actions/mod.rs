@@ -203,9 +203,9 @@ pub async fn result_post(
         ..Default::default()
     };
     p.props.insert(props::REQUESTER.into(), json!(turn.user.id));
-    if !core.snapshot().effective.config.allow_unsafe_links {
-        p.props.insert(props::UNSAFE_LINKS.into(), json!("true"));
-    }
+    // Every agent post is marked, as upstream marks them: the text comes from a model and may
+    // carry planted links and images. `allowUnsafeLinks` only changes how the webapp renders.
+    p.props.insert(props::UNSAFE_LINKS.into(), json!("true"));
     for (k, v) in extra {
         p.props.insert((*k).into(), v.clone());
     }

@@ -185,9 +185,9 @@ async fn answer(core: &Arc<Core>, api: Arc<dyn MattermostApi>, turn: Turn, trigg
     };
     reply.props.insert(props::REQUESTER.into(), json!(turn.user.id));
     reply.props.insert(props::RESPONDING_TO.into(), json!(trigger.id));
-    if !core.snapshot().effective.config.allow_unsafe_links {
-        reply.props.insert(props::UNSAFE_LINKS.into(), json!("true"));
-    }
+    // Every agent post is marked, as upstream marks them: the text comes from a model and may
+    // carry planted links and images. `allowUnsafeLinks` only changes how the webapp renders.
+    reply.props.insert(props::UNSAFE_LINKS.into(), json!("true"));
     let reply = match api.create_post(&reply).await {
         Ok(p) => p,
         Err(e) => {
@@ -841,9 +841,9 @@ async fn run_tool_calls(
     };
     reply.props.insert(props::REQUESTER.into(), json!(user_id));
     reply.props.insert(props::RESPONDING_TO.into(), json!(post.id));
-    if !snap.effective.config.allow_unsafe_links {
-        reply.props.insert(props::UNSAFE_LINKS.into(), json!("true"));
-    }
+    // Every agent post is marked, as upstream marks them: the text comes from a model and may
+    // carry planted links and images. `allowUnsafeLinks` only changes how the webapp renders.
+    reply.props.insert(props::UNSAFE_LINKS.into(), json!("true"));
     let reply = api
         .create_post(&reply)
         .await
