@@ -1,9 +1,49 @@
 // A Mattermost-shaped host for the built plugin bundle: a registry that records what the plugin
 // registers, a store with the current user, the System Console's custom-setting slot with a
-// Save button, the right-hand sidebar, and websocket events delivered from the test server's
-// event stream. It stands in for Mattermost's webapp only; everything behind it is the real
-// plugin under the simulator.
+// Save button, the right-hand sidebar, a center channel that renders posts with the registered
+// post-type components, `window.PostUtils`, and websocket events delivered from the test
+// server's event stream. It stands in for Mattermost's webapp only; everything behind it is the
+// real plugin under the simulator.
 (function () {
+    // Mattermost's CSRF token, sent on writes as its own client does.
+    const csrf = () => (document.cookie.split(';').map((c) => c.trim()).find((c) => c.startsWith('MMCSRF=')) || '').slice(7);
+
+    // A small stand-in for Mattermost's markdown formatter with the behaviour of its renderer
+    // that matters to the plugin: links that could reach another server (all but this site's
+    // permalinks) are printed as "text : url" when `unsafeLinks` is set, javascript:/vbscript:/
+    // data: links are never anchors, and images are <img> elements whatever the options (as in
+    // Mattermost, `unsafeLinks` does not touch images).
+    const escapeHtml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+    const PERMALINK = /^\/[0-9a-z_-]{1,64}\/pl\/[0-9a-z_-]{26}$/;
+    function link(href, text, options) {
+        if (/^(javascript|vbscript|data):/i.test(href.replace(/[^\w:]/g, ''))) {
+            return text;
+        }
+        const site = options.siteURL || '';
+        const permalink = site !== '' && href.startsWith(site) && PERMALINK.test(href.slice(site.length));
+        if (options.unsafeLinks && !permalink) {
+            return text === href ? text : `${text} : ${href}`;
+        }
+        return `<a class="theme markdown__link" href="${href}" rel="noreferrer" target="_blank">${text}</a>`;
+    }
+    function inline(text, options) {
+        return escapeHtml(text).replace(/(!?)\[([^\]]*)\]\(([^)\s]+)\)|\bhttps?:\/\/[^\s<]+/g, (m, bang, label, href) => {
+            if (label === undefined) {
+                return link(m, m, options);
+            }
+            return bang ? `<img src="${href}" alt="${label}" class="markdown-inline-img">` : link(href, label, options);
+        }).replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
+    }
+    window.PostUtils = {
+        formatText(text, options = {}) {
+            window.formatTextCalls = (window.formatTextCalls || []).concat([options]);
+            return String(text || '').split(/\n{2,}/).map((p) => `<p>${inline(p, options).replace(/\n/g, '<br>')}</p>`).join('');
+        },
+        messageHtmlToComponent(html) {
+            return React.createElement('div', {dangerouslySetInnerHTML: {__html: html}});
+        },
+    };
+
     const registered = {};
     const wsHandlers = {};
     const headerButtons = [];
@@ -13,6 +53,10 @@
     let rhsRoot = null;
     let me = null;
     let configValue;
+    // The center channel: posts of the channels the test views, as the server's events bring them.
+    const viewed = new Set();
+    const channelPosts = new Map();
+    let channelRoot = null;
 
     const registry = new Proxy({}, {
         get: (_, name) => (...args) => {
@@ -89,7 +133,7 @@
             save.disabled = true;
             const r = await fetch('/harness/plugin_config', {
                 method: 'PUT',
-                headers: {'Content-Type': 'application/json', 'X-Requested-With': 'XMLHttpRequest'},
+                headers: {'Content-Type': 'application/json', 'X-Requested-With': 'XMLHttpRequest', 'X-CSRF-Token': csrf()},
                 body: JSON.stringify({[setting[0]]: configValue}),
             });
             document.getElementById('saved').textContent = r.ok ? 'Settings saved' : 'Save failed: ' + r.status;
@@ -99,11 +143,35 @@
         events.onmessage = (e) => {
             const msg = JSON.parse(e.data);
             (wsHandlers[msg.event] || []).forEach((h) => h(msg));
+            if (msg.event === 'posted' || msg.event === 'post_edited') {
+                showInChannel(JSON.parse(msg.data.post));
+            }
         };
         window.harnessReady = true;
     }
 
-    window.harness = {start: () => start().catch((e) => {
-        window.harnessError = String(e);
-    })};
+    // As Mattermost's post list: a post whose type has a registered component is rendered by it.
+    function showInChannel(post) {
+        if (!viewed.has(post.channel_id)) {
+            return;
+        }
+        channelPosts.set(post.id, post);
+        const types = {};
+        (registered.registerPostTypeComponent || []).forEach(([type, component]) => {
+            types[type] = component;
+        });
+        channelRoot = channelRoot || ReactDOM.createRoot(document.getElementById('channel'));
+        channelRoot.render(React.createElement('ol', null, Array.from(channelPosts.values()).map((p) => React.createElement(
+            'li',
+            {key: p.id, 'data-post-id': p.id, 'data-user-id': p.user_id},
+            types[p.type] ? React.createElement(types[p.type], {post: p}) : React.createElement('div', {style: {whiteSpace: 'pre-wrap'}}, p.message),
+        ))));
+    }
+
+    window.harness = {
+        start: () => start().catch((e) => {
+            window.harnessError = String(e);
+        }),
+        viewChannels: (ids) => ids.forEach((id) => viewed.add(id)),
+    };
 }());

@@ -16,16 +16,44 @@ export class HttpError extends Error {
     }
 }
 
-async function call<T>(url: string, method: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = {'X-Requested-With': 'XMLHttpRequest'};
-    if (body !== undefined) {
-        headers['Content-Type'] = 'application/json';
+// Mattermost's CSRF token: the session's `MMCSRF` cookie, echoed in `X-CSRF-Token` on every
+// request that is not a GET, as Mattermost's own client does. `X-Requested-With` is what older
+// servers accept instead.
+export const CSRF_COOKIE = 'MMCSRF';
+export const CSRF_HEADER = 'X-CSRF-Token';
+
+export function csrfToken(): string {
+    const cookies = typeof document === 'undefined' ? '' : document.cookie;
+    for (const part of cookies.split(';')) {
+        const c = part.trim();
+        if (c.startsWith(`${CSRF_COOKIE}=`)) {
+            return c.slice(CSRF_COOKIE.length + 1);
+        }
     }
+    return '';
+}
+
+function headersFor(method: string, contentType?: string): Record<string, string> {
+    const headers: Record<string, string> = {'X-Requested-With': 'XMLHttpRequest'};
+    if (contentType) {
+        headers['Content-Type'] = contentType;
+    }
+    if (method.toUpperCase() !== 'GET') {
+        const token = csrfToken();
+        if (token) {
+            headers[CSRF_HEADER] = token;
+        }
+    }
+    return headers;
+}
+
+// The one place the webapp talks to the server.
+async function request(url: string, method: string, body?: BodyInit, contentType?: string): Promise<string> {
     const response = await fetch(url, {
         method,
-        headers,
+        headers: headersFor(method, contentType),
         credentials: 'same-origin',
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body,
     });
     const text = await response.text();
     if (!response.ok) {
@@ -38,6 +66,11 @@ async function call<T>(url: string, method: string, body?: unknown): Promise<T> 
         }
         throw new HttpError(response.status, message);
     }
+    return text;
+}
+
+async function call<T>(url: string, method: string, body?: unknown): Promise<T> {
+    const text = body === undefined ? await request(url, method) : await request(url, method, JSON.stringify(body), 'application/json');
     return (text ? JSON.parse(text) : undefined) as T;
 }
 
@@ -85,15 +118,7 @@ export const getThread = (postId: string) => call<PostList>(`${base()}/api/v4/po
 export async function uploadAvatar(userId: string, file: Blob): Promise<void> {
     const form = new FormData();
     form.append('image', file);
-    const response = await fetch(`${base()}/api/v4/users/${userId}/image`, {
-        method: 'POST',
-        headers: {'X-Requested-With': 'XMLHttpRequest'},
-        credentials: 'same-origin',
-        body: form,
-    });
-    if (!response.ok) {
-        throw new HttpError(response.status, `HTTP ${response.status}`);
-    }
+    await request(`${base()}/api/v4/users/${encodeURIComponent(userId)}/image`, 'POST', form);
 }
 
 export interface Named {

@@ -2,38 +2,20 @@ import {act, fireEvent, render, screen, waitFor} from '@testing-library/react';
 import React from 'react';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 
+import {resetAgents, setAgents} from './agents_store';
 import AgentsPanel from './components/agents_panel';
 import ConfigEditor from './components/config_editor';
 import LLMBotPost from './components/llmbot_post';
 import Plugin, {POST_TYPE, POST_UPDATE_EVENT} from './plugin';
 import {handlePostEvent} from './post_events';
 import {handlePostUpdate, resetLiveAnswers} from './stream_store';
+import {agent, license, serve} from './test_support';
 import type {PluginRegistry} from './types';
 
-type Route = (url: string, init?: RequestInit) => unknown;
-
-// A fake server: each route answers JSON, and every call is recorded.
-function serve(routes: Record<string, Route>) {
-    const calls: Array<{url: string; init?: RequestInit}> = [];
-    vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
-        calls.push({url, init});
-        const key = Object.keys(routes).find((k) => url.includes(k));
-        if (!key) {
-            return new Response('{"error":"not found"}', {status: 404});
-        }
-        const body = routes[key](url, init);
-        if (body instanceof Response) {
-            return body;
-        }
-        return new Response(body === undefined ? '' : JSON.stringify(body), {status: 200});
-    }));
-    return calls;
-}
-
-const license = {tier: 'enterprise', multipleAgents: true, fineGrainedAccess: true, embeddingSearch: true, mcp: true, usageTracking: true, aiActions: true, channelSummaries: true, meetingSummaries: true};
-const agent = {id: 'bot1', displayName: 'Assistant', username: 'ai', lastIconUpdate: 0, dmChannelID: '', serviceType: 'openai', enableVision: true, disableTools: false, enabledNativeTools: [], reasoningEnabled: true};
-
-beforeEach(() => resetLiveAnswers());
+beforeEach(() => {
+    resetLiveAnswers();
+    resetAgents();
+});
 afterEach(() => vi.unstubAllGlobals());
 
 describe('Plugin', () => {
@@ -224,6 +206,7 @@ describe('ConfigEditor pickers and avatar', () => {
 
 describe('LLMBotPost', () => {
     const post = {id: 'p1', user_id: 'bot1', channel_id: 'c1', message: '', type: POST_TYPE, props: {llm_requester_user_id: 'u1'}};
+    beforeEach(() => setAgents({bots: [agent], searchEnabled: false, allowUnsafeLinks: false}));
 
     it('streams the text from the websocket and lets only the requester stop it', () => {
         serve({});
@@ -287,7 +270,7 @@ describe('LLMBotPost', () => {
         serve({});
         const annotations = JSON.stringify([{type: 'url_citation', start_index: 0, end_index: 4, url: 'https://example.com', title: 'Example', index: 1}]);
         render(<LLMBotPost post={{...post, message: 'Text', props: {...post.props, annotations}}} currentUserId='u1'/>);
-        expect(screen.getByText('Example').getAttribute('href')).toBe('https://example.com');
+        expect(screen.getByText('Example').getAttribute('href')).toBe('https://example.com/');
     });
 });
 

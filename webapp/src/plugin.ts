@@ -1,6 +1,7 @@
 import React from 'react';
 
-import {analyzeThread, getAgents, reactForMe} from './client';
+import {loadAgents} from './agents_store';
+import {analyzeThread, reactForMe} from './client';
 import AgentsPanel from './components/agents_panel';
 import AskAI from './components/ask_ai';
 import ConfigEditor from './components/config_editor';
@@ -98,7 +99,7 @@ export default class Plugin {
         registry.registerWebSocketEventHandler?.('post_edited', (msg) => handlePostEvent(msg.data));
 
         // Hide AI Actions when the license or the agents' rules leave the user none.
-        getAgents().then((r) => {
+        loadAgents().then((r) => {
             this.actionsAllowed = r.bots.length > 0 && (r.license?.aiActions ?? true);
         }, () => undefined);
     }

@@ -2,6 +2,9 @@
 //! static files, the handful of `/api/v4` routes the webapp calls, the websocket events as
 //! server-sent events (a test page has no Mattermost websocket), and the plugin's routes
 //! exactly as [`crate::http_front`] serves them.
+//!
+//! The `/api/v4` routes hold the page to Mattermost's strict CSRF rule: a write made with the
+//! session cookie must echo the `MMCSRF` cookie in `X-CSRF-Token`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -14,7 +17,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{get, post, put};
 use bytes::Bytes;
 use mattermost_ai::host::model::{Post, channel_type};
@@ -34,6 +37,8 @@ pub struct Page {
 struct Web {
     sim: Arc<SimState>,
     page: Arc<Page>,
+    /// The session's CSRF token, given to the page as the `MMCSRF` cookie.
+    csrf: Arc<str>,
 }
 
 type Failure = (StatusCode, Json<Value>);
@@ -61,6 +66,7 @@ pub async fn listen(
     let web = Web {
         sim: sim.state.clone(),
         page: Arc::new(page),
+        csrf: crate::store::new_id().into(),
     };
     let plugin = crate::http_front::router(sim.state.clone(), sim.conn.clone(), false);
     let app = Router::new()
@@ -72,6 +78,7 @@ pub async fn listen(
         .route("/api/v4/posts", post(create_post))
         .route("/api/v4/posts/{id}/thread", get(thread))
         .route("/harness/plugin_config", put(save_config))
+        .route("/harness/bot_post", post(bot_post))
         .route("/harness/events", get(events))
         .with_state(web)
         .fallback_service(plugin);
@@ -84,13 +91,15 @@ pub async fn listen(
 async fn index(State(web): State<Web>) -> Response {
     match tokio::fs::read(&web.page.index).await {
         Ok(html) => (
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            AppendHeaders([
                 (
                     header::SET_COOKIE,
                     format!("MMAUTHTOKEN={}; Path=/; HttpOnly", web.page.token),
                 ),
-            ],
+                // Readable by the page, as Mattermost's is, so it can be echoed in a header.
+                (header::SET_COOKIE, format!("MMCSRF={}; Path=/", web.csrf)),
+            ]),
             html,
         )
             .into_response(),
@@ -113,7 +122,8 @@ async fn file(State(web): State<Web>, Path(name): Path<String>) -> Response {
     }
 }
 
-/// The user behind the request's cookie; the server's CSRF rule applies to writes.
+/// The user behind the request's cookie; writes must carry the session's CSRF token
+/// (Mattermost with `ExperimentalStrictCSRFEnforcement`: `X-Requested-With` alone is not enough).
 fn caller(web: &Web, headers: &HeaderMap, write: bool) -> Result<String, Failure> {
     let token = headers
         .get_all(header::COOKIE)
@@ -123,8 +133,8 @@ fn caller(web: &Web, headers: &HeaderMap, write: bool) -> Result<String, Failure
         .find_map(|c| c.trim().strip_prefix("MMAUTHTOKEN=").map(str::to_owned));
     let csrf = !write
         || headers
-            .get("X-Requested-With")
-            .is_some_and(|v| v == "XMLHttpRequest");
+            .get("X-CSRF-Token")
+            .is_some_and(|v| v.as_bytes() == web.csrf.as_bytes());
     match token.and_then(|t| web.sim.session_for_token(&t)) {
         Some(s) if csrf => Ok(s.user_id),
         _ => Err(failure(StatusCode::UNAUTHORIZED, "not logged in")),
@@ -190,7 +200,10 @@ async fn create_post(
         return Err(failure(StatusCode::FORBIDDEN, "not a member of the channel"));
     }
     post.user_id = me;
-    post.post_type.clear();
+    // As the server: a user may create posts of plugin types (`custom_*`), with any props.
+    if !post.post_type.starts_with("custom_") {
+        post.post_type.clear();
+    }
     let post = web
         .sim
         .data()
@@ -216,6 +229,57 @@ async fn thread(
         return Err(failure(StatusCode::FORBIDDEN, "no access to the channel"));
     }
     as_json(d.thread(&id))
+}
+
+/// A post by one of the bots, as a plugin writes them (type `custom_llmbot`, its own props), in
+/// reply to `root_id`; for the test to show the renderer what a trusted answer may carry.
+/// System admins only.
+async fn bot_post(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, Failure> {
+    let me = caller(&web, &headers, true)?;
+    let mut d = web.sim.data();
+    let admin = d
+        .users
+        .get(&me)
+        .is_some_and(|u| u.roles.split(' ').any(|r| r == "system_admin"));
+    if !admin {
+        return Err(failure(StatusCode::FORBIDDEN, "only system admins"));
+    }
+    let name = body["bot"].as_str().unwrap_or_default();
+    let bot = d
+        .users
+        .values()
+        .find(|u| u.is_bot && u.username == name)
+        .map(|u| u.id.clone())
+        .ok_or_else(|| failure(StatusCode::NOT_FOUND, "no such bot"))?;
+    let root = d
+        .posts
+        .get(body["root_id"].as_str().unwrap_or_default())
+        .cloned()
+        .ok_or_else(|| failure(StatusCode::NOT_FOUND, "no such post"))?;
+    let props = match &body["props"] {
+        Value::Object(m) => m.clone(),
+        _ => Default::default(),
+    };
+    let post = d
+        .insert_post(Post {
+            user_id: bot,
+            channel_id: root.channel_id.clone(),
+            root_id: if root.root_id.is_empty() {
+                root.id
+            } else {
+                root.root_id
+            },
+            message: body["message"].as_str().unwrap_or_default().to_owned(),
+            post_type: "custom_llmbot".into(),
+            props,
+            ..Default::default()
+        })
+        .map_err(|e| failure(StatusCode::BAD_REQUEST, e.message))?;
+    as_json(post)
 }
 
 /// What System Console's Save does for plugin settings: store them and deliver

@@ -1,6 +1,7 @@
 import React, {useEffect, useState} from 'react';
 
-import {createDirectChannel, createPost, getAgents, getThreads, runSearch} from '../client';
+import {loadAgents} from '../agents_store';
+import {createDirectChannel, createPost, getThreads, runSearch} from '../client';
 import {t} from '../i18n';
 import {onOpenInPanel} from '../panel_store';
 import type {AgentInfo, Thread} from '../types';
@@ -36,7 +37,8 @@ export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) 
 
     useEffect(() => {
         let active = true;
-        getAgents().then((a) => {
+        // Read afresh each time the panel opens: the bot-post renderer trusts the agents it lists.
+        loadAgents().then((a) => {
             if (active) {
                 setAgents(a.bots);
                 setSearchEnabled(Boolean(a.searchEnabled));

@@ -1,6 +1,7 @@
 import React, {useEffect, useState} from 'react';
 
-import {cancelReindex, checkConfig, fetchModels, getAgents, reindexStatus, startReindex, uploadAvatar} from '../client';
+import {loadAgents} from '../agents_store';
+import {cancelReindex, checkConfig, fetchModels, reindexStatus, startReindex, uploadAvatar} from '../client';
 import type {JobStatus} from '../client';
 import IdPicker from './id_picker';
 import {t} from '../i18n';
@@ -445,7 +446,7 @@ export default function ConfigEditor({id, value, onChange, setSaveNeeded, disabl
     const [searchError, setSearchError] = useState('');
 
     useEffect(() => {
-        getAgents().then((r) => {
+        loadAgents().then((r) => {
             setLicense(r.license);
             setBotIds(Object.fromEntries(r.bots.map((b) => [b.username, b.id])));
         }, () => undefined);

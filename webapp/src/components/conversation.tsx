@@ -1,5 +1,6 @@
 import React, {useCallback, useEffect, useState} from 'react';
 
+import {useAgents} from '../agents_store';
 import {createPost, getThread} from '../client';
 import {t} from '../i18n';
 import {subscribePosts} from '../post_events';
@@ -29,6 +30,7 @@ export default function Conversation({rootId, channelId, agent: selected, agents
     const [reply, setReply] = useState('');
     const [sending, setSending] = useState(false);
     const [error, setError] = useState('');
+    const known = useAgents();
 
     const upsert = useCallback((post: Post) => {
         setPosts((list) => [...list.filter((p) => p.id !== post.id), post].sort(byTime));
@@ -69,6 +71,9 @@ export default function Conversation({rootId, channelId, agent: selected, agents
     };
     const agent = agents.find((a) => posts.some((p) => p.user_id === a.id)) ?? selected;
     const agentName = agent.displayName || agent.username;
+    // Only our agents' posts get the bot-post renderer; a post of its type written by anyone
+    // else is shown as the text it is.
+    const authorAgent = (p: Post) => agents.find((a) => a.id === p.user_id) ?? (known.botIds.has(p.user_id) ? agent : undefined);
     return (
         <section
             className='mattermost-ai-conversation'
@@ -81,20 +86,21 @@ export default function Conversation({rootId, channelId, agent: selected, agents
                 >
                     {t('ai.rhs.back')}
                 </button>
-                <a href={`${window.basename ?? ''}/_redirect/pl/${rootId}`}>{t('ai.rhs.openInChannel')}</a>
+                <a href={`${window.basename ?? ''}/_redirect/pl/${encodeURIComponent(rootId)}`}>{t('ai.rhs.openInChannel')}</a>
             </div>
             <ol
                 className='mattermost-ai-conversation-posts'
                 aria-live='polite'
             >
                 {posts.map((p) => {
-                    const fromAgent = p.type === 'custom_llmbot' || p.user_id === agent.id;
+                    const author = authorAgent(p);
+                    const fromAgent = author !== undefined;
                     return (
                         <li
                             key={p.id}
                             className={fromAgent ? 'mattermost-ai-from-agent' : 'mattermost-ai-from-user'}
                         >
-                            <strong>{fromAgent ? agentName : (p.user_id === currentUserId ? t('ai.rhs.you') : p.user_id)}</strong>
+                            <strong>{author ? (author.displayName || author.username) : (p.user_id === currentUserId ? t('ai.rhs.you') : p.user_id)}</strong>
                             {fromAgent ? (
                                 <LLMBotPost
                                     post={p}

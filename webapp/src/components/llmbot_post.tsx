@@ -1,7 +1,9 @@
 import React, {useState} from 'react';
 
+import {useAgents} from '../agents_store';
 import {decideToolCalls, regeneratePost, stopPost} from '../client';
 import {t} from '../i18n';
+import {ExternalLink, SafeMarkdown, permalink} from '../safe_text';
 import {parseList, useLiveAnswer} from '../stream_store';
 import type {Annotation, Post, ToolCall} from '../types';
 
@@ -13,16 +15,6 @@ export interface LLMBotPostProps {
 
 function propTrue(v: unknown): boolean {
     return v === true || v === 'true';
-}
-
-// Markdown is rendered by Mattermost's own formatter when the webapp exposes it, so answers
-// look like every other post; plain text with line breaks otherwise.
-function Markdown({text}: {text: string}) {
-    const utils = (window as unknown as {PostUtils?: {formatText?: (t: string, o?: unknown) => string; messageHtmlToComponent?: (h: string) => React.ReactNode}}).PostUtils;
-    if (utils?.formatText && utils.messageHtmlToComponent) {
-        return <div className='post-message__text'>{utils.messageHtmlToComponent(utils.formatText(text, {markdown: true}))}</div>;
-    }
-    return <div className='post-message__text' style={{whiteSpace: 'pre-wrap'}}>{text}</div>;
 }
 
 function ToolCards({postId, calls, canDecide}: {postId: string; calls: ToolCall[]; canDecide: boolean}) {
@@ -96,13 +88,7 @@ function Sources({annotations}: {annotations: Annotation[]}) {
             <ol>
                 {unique.map((a) => (
                     <li key={a.url}>
-                        <a
-                            href={a.url}
-                            target='_blank'
-                            rel='noopener noreferrer'
-                        >
-                            {a.title || a.url}
-                        </a>
+                        <ExternalLink url={a.url}>{a.title || a.url}</ExternalLink>
                     </li>
                 ))}
             </ol>
@@ -117,32 +103,90 @@ interface SearchResult {
     content: string;
 }
 
-// Posts a search answer was based on (the `search_results` prop).
+// Posts a search answer was based on (the `search_results` prop); a result links to its post
+// only when it names a post id.
 function SearchSources({results}: {results: SearchResult[]}) {
     return (
         <div className='mattermost-ai-sources'>
             <strong>{t('ai.post.sources')}</strong>
             <ol>
-                {results.map((r) => (
-                    <li key={r.postId}>
-                        <a href={`${window.basename ?? ''}/_redirect/pl/${r.postId}`}>{`${r.channelName} · @${r.username}`}</a>
-                        <div>{r.content.length > 200 ? `${r.content.slice(0, 200)}…` : r.content}</div>
-                    </li>
-                ))}
+                {results.map((r, i) => {
+                    const label = `${r.channelName} · @${r.username}`;
+                    const href = permalink(r.postId);
+                    return (
+                        <li key={`${r.postId}-${i}`}>
+                            {href ? <a href={href}>{label}</a> : <span>{label}</span>}
+                            <div>{r.content.length > 200 ? `${r.content.slice(0, 200)}…` : r.content}</div>
+                        </li>
+                    );
+                })}
             </ol>
         </div>
     );
 }
 
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
+
+// Props are free-form JSON anyone who can post may have written; keep only well-formed entries.
+function annotationsOf(raw: unknown): Annotation[] {
+    return (parseList<Annotation>(raw) ?? [])
+        .filter((a) => a && typeof a === 'object' && typeof a.url === 'string')
+        .map((a) => ({...a, title: str(a.title)}));
+}
+
+function searchResultsOf(raw: unknown): SearchResult[] {
+    return (parseList<Record<string, unknown>>(raw) ?? []).filter((r) => r && typeof r === 'object').map((r) => ({
+        postId: str(r.postId), channelName: str(r.channelName), username: str(r.username), content: str(r.content),
+    }));
+}
+
+function toolCallsOf(raw: unknown): ToolCall[] {
+    return (parseList<ToolCall>(raw) ?? [])
+        .filter((c) => c && typeof c === 'object' && typeof c.id === 'string')
+        .map((c) => ({...c, name: str(c.name)}));
+}
+
+// A post of our type that one of our agents did not write (anyone can create one through the
+// REST API with whatever props): its message with the safe rules, nothing from its props.
+function PlainPost({post}: {post: Post}) {
+    const text = str(post.message);
+    return (
+        <div className='mattermost-ai-post mattermost-ai-post--untrusted'>
+            {text && (
+                <SafeMarkdown
+                    text={text}
+                    allowUnsafeLinks={false}
+                />
+            )}
+        </div>
+    );
+}
+
+// The `custom_llmbot` renderer: an answer of one of our agents with its live text, controls,
+// tool calls, reasoning and sources; any other post of this type renders plainly.
 export default function LLMBotPost({post, currentUserId}: LLMBotPostProps) {
+    const agents = useAgents(post.user_id);
+    if (!agents.botIds.has(post.user_id)) {
+        return <PlainPost post={post}/>;
+    }
+    return (
+        <AgentPost
+            post={post}
+            currentUserId={currentUserId}
+            allowUnsafeLinks={agents.allowUnsafeLinks}
+        />
+    );
+}
+
+function AgentPost({post, currentUserId, allowUnsafeLinks}: LLMBotPostProps & {allowUnsafeLinks: boolean}) {
     const live = useLiveAnswer(post.id);
     const props = post.props ?? {};
-    const text = live?.text ?? post.message;
+    const text = live?.text ?? str(post.message);
     const streaming = live?.streaming ?? false;
-    const reasoning = live?.reasoning ?? (typeof props.reasoning_summary === 'string' ? props.reasoning_summary : '');
-    const calls = live?.toolCalls ?? parseList<ToolCall>(props.pending_tool_call) ?? [];
-    const annotations = live?.annotations ?? parseList<Annotation>(props.annotations) ?? [];
-    const searchResults = parseList<SearchResult>(props.search_results) ?? [];
+    const reasoning = live?.reasoning ?? str(props.reasoning_summary);
+    const calls = toolCallsOf(live?.toolCalls ?? props.pending_tool_call);
+    const annotations = annotationsOf(live?.annotations ?? props.annotations);
+    const searchResults = searchResultsOf(props.search_results);
     const isRequester = Boolean(currentUserId) && props.llm_requester_user_id === currentUserId;
     // A failed answer keeps its partial text; the error the server appended to it (for
     // clients without this renderer) is shown as the post's error state instead.
@@ -166,7 +210,12 @@ export default function LLMBotPost({post, currentUserId}: LLMBotPostProps) {
                     <div style={{whiteSpace: 'pre-wrap'}}>{reasoning}</div>
                 </details>
             )}
-            {streaming && !text ? <div>{t('ai.post.starting')}</div> : (shown && <Markdown text={shown}/>)}
+            {streaming && !text ? <div>{t('ai.post.starting')}</div> : (shown && (
+                <SafeMarkdown
+                    text={shown}
+                    allowUnsafeLinks={allowUnsafeLinks}
+                />
+            ))}
             {failure && (
                 <div
                     role='alert'

@@ -7,7 +7,9 @@
 //! The fake answers by what it is asked: a title request gets a title, a message containing
 //! "slowly" a long answer at about 30 words a second (so Stop can be pressed mid-stream), "break"
 //! part of an answer and a cut connection, "Who is" a call to LookupMattermostUser, a request
-//! carrying a tool result the final answer, a thread about Friday's release its summary.
+//! carrying a tool result the final answer, a thread about Friday's release its summary, and
+//! "report image <url>" an answer that embeds the URL as a markdown image and a link (what a
+//! prompt injection in text the agent read would make it write).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -47,6 +49,26 @@ fn answer(seen: &Seen) -> Option<Script> {
         let words: Vec<String> = (1..=2000).map(|n| format!("{n}, ")).collect();
         let parts: Vec<&str> = words.iter().map(String::as_str).collect();
         return Some(Script::chat_completion(&parts, 30, Some((60, 2000))));
+    }
+    if let Some(url) = last
+        .split("report image ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| c.is_whitespace() || c == '"').next())
+        .filter(|u| !u.is_empty())
+    {
+        let image = format!("![chart]({url})");
+        let link = format!("[full report]({url}&via=link)");
+        return Some(Script::chat_completion(
+            &[
+                "Here is the chart: ",
+                &image,
+                " and the ",
+                &link,
+                ". The total is 42.",
+            ],
+            20,
+            Some((50, 20)),
+        ));
     }
     if seen.raw.windows(17).any(|w| w == b"We ship on Friday") {
         return Some(Script::chat_completion(
@@ -144,7 +166,7 @@ async fn run(plugin: PathBuf, webapp: PathBuf) -> Result<(), String> {
         token,
     };
     let (addr, _task) = listen(&sim, page).await.map_err(|e| e.to_string())?;
-    let hello: Value = json!({"url": format!("http://{addr}/"), "fake": fake.url, "user_id": admin.id, "thread_post_id": thread.id});
+    let hello: Value = json!({"url": format!("http://{addr}/"), "fake": fake.url, "user_id": admin.id, "thread_post_id": thread.id, "town_square_id": town.id});
     println!("{hello}");
 
     // Runs until the test closes our stdin (or goes away).
