@@ -302,7 +302,7 @@ fn all_lines(dir: &Path) -> (Vec<String>, usize) {
 #[test]
 fn rotation_compresses_and_concurrent_writers_lose_nothing() {
     let dir = scratch("rot");
-    let log = std::sync::Arc::new(TokenLog::new(dir.join("token_usage.log"), 4096));
+    let log = std::sync::Arc::new(TokenLog::new(dir.join("token_usage.log"), 4096, usize::MAX));
     log.set_enabled(true);
     let writers: Vec<_> = (0..8)
         .map(|w| {
@@ -349,9 +349,50 @@ fn rotation_compresses_and_concurrent_writers_lose_nothing() {
 }
 
 #[test]
+fn only_the_newest_rotations_are_kept() {
+    let dir = scratch("prune");
+    let log = TokenLog::new(dir.join("token_usage.log"), 1024, 3);
+    log.set_enabled(true);
+    for i in 0..400 {
+        log.observe(&record(i));
+        if i % 40 == 39 {
+            // Rotations at different milliseconds, as they are in real life.
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    let gz = |d: &Path| {
+        std::fs::read_dir(d)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".log.gz"))
+            .count()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let settled = loop {
+        let busy = std::fs::read_dir(&dir).unwrap().flatten().any(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.ends_with(".tmp") || (n.ends_with(".log") && n != "token_usage.log")
+        });
+        if (!busy && gz(&dir) == 3) || std::time::Instant::now() > deadline {
+            break gz(&dir);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(settled, 3, "older rotations are deleted");
+    // The newest lines are among what is kept.
+    let (lines, _) = all_lines(&dir);
+    assert!(
+        lines.iter().any(|l| l.contains("user00399")),
+        "{:?}",
+        lines.last()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_full_disk_does_not_crash_and_disabled_logging_writes_nothing() {
     // /dev/full accepts the open and refuses every write with ENOSPC.
-    let full = TokenLog::new(PathBuf::from("/dev/full"), 1 << 20);
+    let full = TokenLog::new(PathBuf::from("/dev/full"), 1 << 20, 3);
     full.set_enabled(true);
     for i in 0..100 {
         full.observe(&record(i));
@@ -359,7 +400,7 @@ fn a_full_disk_does_not_crash_and_disabled_logging_writes_nothing() {
     std::thread::sleep(Duration::from_millis(200));
 
     let dir = scratch("off");
-    let off = TokenLog::new(dir.join("token_usage.log"), 1 << 20);
+    let off = TokenLog::new(dir.join("token_usage.log"), 1 << 20, 3);
     off.observe(&record(1));
     std::thread::sleep(Duration::from_millis(200));
     assert!(!dir.join("token_usage.log").exists());

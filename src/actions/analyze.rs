@@ -35,7 +35,6 @@ pub async fn start(
         post.root_id.clone()
     };
     let reply = result_post(
-        core,
         api.as_ref(),
         &turn,
         "",

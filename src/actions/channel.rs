@@ -83,7 +83,6 @@ pub async fn start(
     let Checked { api, channel, turn } =
         check_channel(core, user_id, channel_id, bot, |e| e.channel_summaries).await?;
     let reply = result_post(
-        core,
         api.as_ref(),
         &turn,
         "",

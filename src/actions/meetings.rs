@@ -157,7 +157,6 @@ pub async fn summarize(
         text.lines().map(str::to_owned).collect()
     };
     let reply = result_post(
-        core,
         api.as_ref(),
         &turn,
         "",

@@ -189,7 +189,6 @@ pub async fn dm_turn(
 
 /// Creates the (empty) result post in the turn's channel, with the props every answer carries.
 pub async fn result_post(
-    core: &Core,
     api: &dyn MattermostApi,
     turn: &Turn,
     root_id: &str,

@@ -157,7 +157,6 @@ pub async fn run(
         .map_err(|e| ActionError::Failed(format!("posting the question: {e}")))?;
     let listed = serde_json::to_string(&results).unwrap_or_else(|_| "[]".into());
     let mut reply = actions::result_post(
-        core,
         api.as_ref(),
         &turn,
         &question.id,

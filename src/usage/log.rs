@@ -1,6 +1,7 @@
 //! The token-usage log (`enableTokenUsageLogging`): one JSON object per line in
 //! `logs/agents/token_usage.log` under the server's working directory, rotated at 100 MB with
-//! the rotated file gzip-compressed. A dedicated thread writes, so a slow or full disk never
+//! the rotated file gzip-compressed and only the newest rotations kept (20 by default,
+//! `MMAI_TOKEN_USAGE_LOG_MAX_FILES`), so the log's disk use is bounded. A dedicated thread writes, so a slow or full disk never
 //! holds up a conversation; lines are whole or absent, never torn, and none is dropped at
 //! rotation. A write failure is reported once, and the lines wait for the disk to recover.
 
@@ -17,6 +18,8 @@ use super::{UsageObserver, UsageRecord};
 
 pub const DEFAULT_PATH: &str = "logs/agents/token_usage.log";
 pub const DEFAULT_MAX_BYTES: u64 = 100 * 1024 * 1024;
+/// Compressed rotations kept; older ones are deleted.
+pub const DEFAULT_MAX_FILES: usize = 20;
 /// Lines kept while the disk refuses writes; beyond this the oldest are dropped (and counted).
 const MAX_PENDING: usize = 100_000;
 
@@ -27,7 +30,8 @@ pub struct TokenLog {
 }
 
 impl TokenLog {
-    /// The log at `MMAI_TOKEN_USAGE_LOG` / `MMAI_TOKEN_USAGE_LOG_MAX_BYTES`, else the defaults.
+    /// The log at `MMAI_TOKEN_USAGE_LOG` / `MMAI_TOKEN_USAGE_LOG_MAX_BYTES` /
+    /// `MMAI_TOKEN_USAGE_LOG_MAX_FILES`, else the defaults.
     pub fn from_env() -> Self {
         let path = std::env::var_os("MMAI_TOKEN_USAGE_LOG")
             .map(PathBuf::from)
@@ -37,15 +41,21 @@ impl TokenLog {
             .and_then(|v| v.parse().ok())
             .filter(|v| *v > 0)
             .unwrap_or(DEFAULT_MAX_BYTES);
-        Self::new(path, max)
+        let keep = std::env::var("MMAI_TOKEN_USAGE_LOG_MAX_FILES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|v| *v > 0)
+            .unwrap_or(DEFAULT_MAX_FILES);
+        Self::new(path, max, keep)
     }
 
-    pub fn new(path: PathBuf, max_bytes: u64) -> Self {
+    /// A log at `path` rotated at `max_bytes`, keeping the newest `keep_files` rotations.
+    pub fn new(path: PathBuf, max_bytes: u64, keep_files: usize) -> Self {
         let (tx, rx) = mpsc::channel::<String>();
         let writer_path = path.clone();
         let spawned = std::thread::Builder::new()
             .name("token-usage-log".into())
-            .spawn(move || Writer::new(writer_path, max_bytes).run(rx));
+            .spawn(move || Writer::new(writer_path, max_bytes, keep_files).run(rx));
         if let Err(e) = spawned {
             tracing::error!(error = %e, "could not start the token usage log writer");
         }
@@ -95,6 +105,7 @@ impl UsageObserver for TokenLog {
 struct Writer {
     path: PathBuf,
     max_bytes: u64,
+    keep_files: usize,
     file: Option<File>,
     size: u64,
     pending: VecDeque<String>,
@@ -103,10 +114,11 @@ struct Writer {
 }
 
 impl Writer {
-    fn new(path: PathBuf, max_bytes: u64) -> Self {
+    fn new(path: PathBuf, max_bytes: u64, keep_files: usize) -> Self {
         Writer {
             path,
             max_bytes,
+            keep_files,
             file: None,
             size: 0,
             pending: VecDeque::new(),
@@ -209,17 +221,63 @@ impl Writer {
         }
         std::fs::rename(&self.path, &rotated)?;
         self.size = 0;
+        let (live, keep) = (self.path.clone(), self.keep_files);
         let spawned = std::thread::Builder::new()
             .name("token-usage-gzip".into())
             .spawn(move || {
                 if let Err(e) = compress(&rotated) {
                     tracing::error!(path = %rotated.display(), error = %e, "could not compress a rotated token usage log; it stays uncompressed");
                 }
+                prune(&live, keep);
             });
         if let Err(e) = spawned {
             tracing::warn!(error = %e, "could not start compressing a rotated token usage log");
         }
         Ok(())
+    }
+}
+
+/// Deletes all but the newest `keep` compressed rotations of the log at `live` (their names
+/// carry the rotation time, so they sort oldest first).
+fn prune(live: &Path, keep: usize) {
+    let (Some(dir), Some(stem)) = (live.parent(), live.file_stem().and_then(|s| s.to_str())) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!("{stem}-");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut rotated: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".log.gz"))
+        })
+        .collect();
+    // `<stem>-<stamp>.log.gz`, or `<stem>-<stamp>-<n>.log.gz` for the n-th rotation in the same
+    // millisecond: order by stamp, then n.
+    let key = |p: &PathBuf| {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let rest = name[prefix.len()..].trim_end_matches(".log.gz");
+        let stamp_len = "YYYY-MM-DDTHH-MM-SS.mmm".len().min(rest.len());
+        let (stamp, n) = rest.split_at(stamp_len);
+        (
+            stamp.to_owned(),
+            n.trim_start_matches('-').parse::<u64>().unwrap_or(0),
+        )
+    };
+    rotated.sort_by_key(key);
+    let excess = rotated.len().saturating_sub(keep);
+    for old in &rotated[..excess] {
+        // Another pruning thread may have got there first.
+        let _ = std::fs::remove_file(old);
     }
 }
 
@@ -244,7 +302,7 @@ mod tests {
 
     #[test]
     fn a_refused_write_keeps_the_lines_and_reports_once() {
-        let mut w = Writer::new(PathBuf::from("/dev/full"), 1 << 20);
+        let mut w = Writer::new(PathBuf::from("/dev/full"), 1 << 20, DEFAULT_MAX_FILES);
         for i in 0..3 {
             w.queue(format!("line {i}"));
         }
