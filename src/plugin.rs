@@ -78,6 +78,8 @@ pub struct Core {
     pub direct_channels: crate::conversations::channel_kinds::DirectChannels,
     /// Semantic search for the configuration in force, built on first use.
     pub search: crate::search::Engine,
+    /// The bounded queue and workers that keep the search index in step with the hooks.
+    pub live_index: crate::search::live::LiveIndexer,
     /// Users' connections to the configured MCP servers.
     pub mcp: Arc<crate::mcp::Clients>,
 }
@@ -150,6 +152,7 @@ impl Plugin {
             streams: Default::default(),
             direct_channels: Default::default(),
             search: Default::default(),
+            live_index: Default::default(),
             mcp: Default::default(),
         });
         let router = crate::http::router(core.clone());

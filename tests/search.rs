@@ -233,6 +233,35 @@ async fn posts_are_indexed_and_results_respect_who_may_read_them(t: Transport) {
     sim.remove_post(&note.id).await.unwrap();
     wait_indexed(&db, |ids| ids.len() == 3).await;
 
+    // A burst of posts is indexed in batches: far fewer embedding calls than posts.
+    let embeds = || {
+        fake.seen()
+            .iter()
+            .filter(|s| s.uri.ends_with("/embeddings"))
+            .count()
+    };
+    let before = embeds();
+    let mut burst = Vec::new();
+    for i in 0..30 {
+        let p = sim
+            .post_as(
+                &bob.id,
+                &town.id,
+                &format!("Standup note number {i} about the build."),
+                "",
+            )
+            .await
+            .unwrap();
+        burst.push(p.id);
+    }
+    wait_indexed(&db, |ids| burst.iter().all(|b| ids.contains(b))).await;
+    let calls = embeds() - before;
+    assert!(calls <= 20, "{calls} embedding calls for 30 posts");
+    for id in &burst {
+        sim.remove_post(id).await.unwrap();
+    }
+    wait_indexed(&db, |ids| ids.len() == 3).await;
+
     // Agents get SearchServer in DMs; it searches as the user who approved the call.
     let bot = sim.bot_user_id("ai").unwrap();
     let dm = sim.direct_channel(&alice.id, &bot);

@@ -1,6 +1,7 @@
 //! Keeps the index in step with the server: posts indexed as they are written, edited and
 //! deleted, and a reindex job that rebuilds everything from the server's Posts table.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -9,7 +10,7 @@ use serde_json::Value;
 use super::store::{Chunk, ServerPost};
 use super::{Search, SearchError};
 use crate::host::MattermostApi;
-use crate::host::model::Post;
+use crate::host::model::{Channel, Post};
 use crate::plugin::Core;
 
 /// KV key of the reindex job's status (upstream's key, so the admin console reads it).
@@ -31,42 +32,60 @@ fn indexable(message: &str, post_type: &str, props: Option<&serde_json::Map<Stri
         && !flag("from_plugin")
 }
 
-/// Indexes (or re-indexes) one post; a post that should not be indexed is removed.
-pub async fn index_post(
+/// Indexes (or re-indexes) posts, in one embedding request; a post that should not be indexed
+/// is removed. Channel and author lookups are shared across the batch.
+pub async fn index_posts(
     core: &Core,
     search: &Search,
     api: &dyn MattermostApi,
-    post: &Post,
+    posts: &[Post],
 ) -> Result<(), SearchError> {
-    // System, plugin and bot-answer posts are never indexed: nothing to add or remove (the
-    // agents' streaming saves arrive here as edits, so this stays free of database work).
-    if !post.post_type.is_empty() {
+    let mut channels: HashMap<String, Option<Channel>> = HashMap::new();
+    let mut bots: HashMap<String, bool> = HashMap::new();
+    let mut keep = Vec::new();
+    for post in posts {
+        // System, plugin and bot-answer posts are never indexed: nothing to add or remove (the
+        // agents' streaming saves arrive here as edits, so this stays free of database work).
+        if !post.post_type.is_empty() {
+            continue;
+        }
+        if post.delete_at != 0 || !indexable(&post.message, &post.post_type, Some(&post.props)) {
+            search.store.delete_post(&post.id).await?;
+            continue;
+        }
+        if !channels.contains_key(&post.channel_id) {
+            let c = api.get_channel(&post.channel_id).await.ok();
+            channels.insert(post.channel_id.clone(), c);
+        }
+        let Some(Some(channel)) = channels.get(&post.channel_id) else {
+            continue;
+        };
+        if channel.is_direct() && dm_with_bot(core, &channel.name) {
+            continue;
+        }
+        if !bots.contains_key(&post.user_id) {
+            let bot = api.get_user(&post.user_id).await.is_ok_and(|u| u.is_bot);
+            bots.insert(post.user_id.clone(), bot);
+        }
+        if bots.get(&post.user_id).copied().unwrap_or(true) {
+            continue;
+        }
+        keep.push(ServerPost {
+            id: post.id.clone(),
+            create_at: post.create_at,
+            user_id: post.user_id.clone(),
+            channel_id: post.channel_id.clone(),
+            message: post.message.clone(),
+            post_type: post.post_type.clone(),
+            team_id: channel.team_id.clone(),
+            channel_type: channel.channel_type.clone(),
+            channel_name: channel.name.clone(),
+        });
+    }
+    if keep.is_empty() {
         return Ok(());
     }
-    if post.delete_at != 0 || !indexable(&post.message, &post.post_type, Some(&post.props)) {
-        return Ok(search.store.delete_post(&post.id).await?);
-    }
-    let Ok(channel) = api.get_channel(&post.channel_id).await else {
-        return Ok(());
-    };
-    if channel.is_direct() && dm_with_bot(core, &channel.name) {
-        return Ok(());
-    }
-    if api.get_user(&post.user_id).await.is_ok_and(|u| u.is_bot) {
-        return Ok(());
-    }
-    let sp = ServerPost {
-        id: post.id.clone(),
-        create_at: post.create_at,
-        user_id: post.user_id.clone(),
-        channel_id: post.channel_id.clone(),
-        message: post.message.clone(),
-        post_type: post.post_type.clone(),
-        team_id: channel.team_id.clone(),
-        channel_type: channel.channel_type.clone(),
-        channel_name: channel.name.clone(),
-    };
-    store_chunks(search, &[sp]).await
+    store_chunks(search, &keep).await
 }
 
 /// A direct channel's name is the two user ids joined by `__`.
@@ -117,30 +136,27 @@ async fn store_chunks(search: &Search, posts: &[ServerPost]) -> Result<(), Searc
     Ok(())
 }
 
-/// Runs in the background for a hook: indexing failures are logged, never surfaced to posting.
+/// For a hook: the change is queued for the live indexer; indexing failures are logged, never
+/// surfaced to posting.
 pub fn on_post_changed(core: &Arc<Core>, post: Post) {
-    let core = core.clone();
-    tokio::spawn(async move {
-        let Ok(search) = core.search.get(&core).await else {
-            return;
-        };
-        let Some(api) = core.api() else { return };
-        if let Err(e) = index_post(&core, &search, api.as_ref(), &post).await {
-            tracing::warn!(post_id = %post.id, error = %e, "could not index a post for search");
-        }
-    });
+    // Typed posts (bot answers' streaming saves among them) never enter the index: do not
+    // even queue them.
+    if !post.post_type.is_empty() || !search_on(core) {
+        return;
+    }
+    core.live_index.submit(core, super::live::Change::Upsert(post));
 }
 
 pub fn on_post_deleted(core: &Arc<Core>, post_id: String) {
-    let core = core.clone();
-    tokio::spawn(async move {
-        let Ok(search) = core.search.get(&core).await else {
-            return;
-        };
-        if let Err(e) = search.store.delete_post(&post_id).await {
-            tracing::warn!(post_id = %post_id, error = %e, "could not remove a deleted post from the search index");
-        }
-    });
+    if search_on(core) {
+        core.live_index.submit(core, super::live::Change::Delete(post_id));
+    }
+}
+
+/// Search is configured and licensed: otherwise nothing is queued at all.
+fn search_on(core: &Core) -> bool {
+    let snap = core.snapshot();
+    snap.effective.config.embedding_search_config.enabled() && snap.entitlements.embedding_search
 }
 
 /// The reindex job as the admin console shows it (upstream's field names).

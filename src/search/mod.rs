@@ -5,6 +5,7 @@
 pub mod answer;
 pub mod chunking;
 pub mod indexer;
+pub mod live;
 pub mod store;
 
 use std::collections::HashMap;

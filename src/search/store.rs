@@ -8,6 +8,10 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Row};
 
 pub const TABLE: &str = "mmai_post_embeddings";
+/// Longest any of our statements may run, in milliseconds.
+pub const STATEMENT_TIMEOUT_MS: u64 = 30_000;
+/// Longest any of our statements waits for a lock, in milliseconds.
+pub const LOCK_TIMEOUT_MS: u64 = 10_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -65,6 +69,12 @@ impl Store {
         let options: PgConnectOptions = data_source
             .parse()
             .map_err(|e: sqlx::Error| StoreError::BadDataSource(redact(&e.to_string())))?;
+        // Every statement is bounded: a slow query or a lock held by the server's own work
+        // fails ours instead of piling up connections on the server's database.
+        let options = options.options([
+            ("statement_timeout", STATEMENT_TIMEOUT_MS.to_string()),
+            ("lock_timeout", LOCK_TIMEOUT_MS.to_string()),
+        ]);
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(std::time::Duration::from_secs(3))
