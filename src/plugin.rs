@@ -75,6 +75,8 @@ pub struct Core {
     /// Every model call's token counts go here; metrics and the usage log subscribe.
     pub usage: crate::usage::UsageSink,
     pub streams: crate::conversations::registry::Streams,
+    /// Answers in progress per user, bounded.
+    pub user_slots: Arc<crate::conversations::limits::UserSlots>,
     pub direct_channels: crate::conversations::channel_kinds::DirectChannels,
     /// Semantic search for the configuration in force, built on first use.
     pub search: crate::search::Engine,
@@ -150,6 +152,7 @@ impl Plugin {
             prompts: crate::conversations::prompts::Prompts::load(),
             usage,
             streams: Default::default(),
+            user_slots: Default::default(),
             direct_channels: Default::default(),
             search: Default::default(),
             live_index: Default::default(),

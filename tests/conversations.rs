@@ -24,6 +24,7 @@ both_transports!(
     a_provider_failure_ends_the_post_with_the_partial_text,
     a_long_answer_continues_in_follow_up_posts,
     a_runaway_answer_with_a_huge_fence_line_is_bounded,
+    one_user_gets_a_bounded_number_of_answers_at_once,
     an_answer_interrupted_by_a_restart_is_finished,
     no_push_or_mail_for_an_answer_the_asker_is_waiting_for,
     an_agent_without_vision_is_told_about_images_and_group_messages_work,
@@ -604,6 +605,54 @@ async fn a_runaway_answer_with_a_huge_fence_line_is_bounded(t: Transport) {
             .iter()
             .all(|l| l.starts_with("```python") && l.chars().count() <= 23),
         "a fence is reopened with its marker and a short tag only: {first_lines:?}"
+    );
+}
+
+/// One user (or a script with their token) cannot keep unbounded model calls running.
+async fn one_user_gets_a_bounded_number_of_answers_at_once(t: Transport) {
+    // Slow answers: each takes about four seconds, far longer than asking six questions.
+    let parts: Vec<String> = (0..20).map(|i| format!("part {i} ")).collect();
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let w = world(t, vec![answer(&refs, 200)], json!({})).await;
+    let dm = w.sim.direct_channel(&w.alice.0, &w.bot_id);
+    for i in 0..6 {
+        w.sim
+            .post_as(&w.alice.0, &dm.id, &format!("Question {i}"), "")
+            .await
+            .unwrap();
+    }
+    let busy = |d: &Data| {
+        d.posts
+            .values()
+            .filter(|p| p.message.contains("answers in progress"))
+            .count()
+    };
+    assert!(
+        w.sim.wait_until(Duration::from_secs(10), |d| busy(d) == 2).await,
+        "two of six questions are refused while four are answered"
+    );
+    assert!(
+        w.sim.wait_until(Duration::from_secs(20), |d| ends(d) >= 6).await,
+        "the answers did not finish"
+    );
+    let answers = w
+        .fake
+        .seen()
+        .iter()
+        .filter(|s| !s.body.to_string().contains("Write a title"))
+        .count();
+    assert_eq!(answers, 4, "the refused questions never reached the model");
+    // Once answers finish, the user can ask again.
+    w.sim.post_as(&w.alice.0, &dm.id, "One more", "").await.unwrap();
+    assert!(
+        w.sim
+            .wait_until(Duration::from_secs(10), |d| d
+                .posts
+                .values()
+                .any(|p| p.user_id == w.bot_id
+                    && p.message.starts_with("part 0 part 1")
+                    && p.root_id != ""))
+            .await
     );
 }
 

@@ -29,6 +29,9 @@ pub enum ActionError {
     NotFound(String),
     #[error("{0}")]
     Failed(String),
+    /// The user has too many answers in progress.
+    #[error("{0}")]
+    Busy(String),
 }
 
 /// What an action started: the result post and its channel.
@@ -136,6 +139,9 @@ pub async fn check_channel(
         .map_err(|_| ActionError::NotFound("channel not found".into()))?;
     let (bot, bot_id) = agent(&snap, bot)?;
     authorize(api.as_ref(), &bot, &bot_id, user_id, &channel).await?;
+    if !core.user_slots.has_room(user_id) {
+        return Err(ActionError::Busy(crate::conversations::limits::busy_message()));
+    }
     let turn = dm_turn(core, api.as_ref(), bot, bot_id, user_id).await?;
     Ok(Checked { api, channel, turn })
 }

@@ -267,6 +267,10 @@ pub async fn react(
     bot: Option<&str>,
 ) -> Result<String, ActionError> {
     let (Checked { api, turn, .. }, post) = check_post(core, user_id, post_id, bot, |e| e.ai_actions).await?;
+    let _slot = core
+        .user_slots
+        .try_take(user_id)
+        .ok_or_else(|| ActionError::Busy(crate::conversations::limits::busy_message()))?;
     let fail = |e: llm::LlmError| ActionError::Failed(e.user_message());
     let model = llm::factory::build(&turn.service, core.outbound.clone()).map_err(fail)?;
     let system = core

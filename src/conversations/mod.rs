@@ -3,6 +3,7 @@
 
 pub mod channel_kinds;
 pub mod context;
+pub mod limits;
 pub mod mention;
 pub mod notifications;
 pub mod prompts;
@@ -240,6 +241,13 @@ pub async fn stream_request(
     };
     // Kept until the end: its tokens are counted only if the provider reports no usage.
     let mut sent: Option<Request> = None;
+    let slot = core.user_slots.try_take(&turn.user.id);
+    let build = async {
+        if slot.is_none() {
+            return Err(llm::LlmError::new(llm::ErrorClass::Busy, limits::busy_message()));
+        }
+        build.await
+    };
     let events = match build.await {
         Ok((model, request)) => {
             if core.snapshot().effective.config.enable_llm_trace {
@@ -259,6 +267,7 @@ pub async fn stream_request(
     });
     let outcome = stream::run(api.clone(), reply, events, registration.signal.clone()).await;
     drop(registration);
+    drop(slot);
     heartbeat.abort();
     // An answer that could not be saved keeps its mark, so recovery finishes it later.
     if outcome.saved {

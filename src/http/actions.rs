@@ -26,6 +26,7 @@ pub fn failure(e: ActionError) -> Response {
         ActionError::Forbidden(_) => StatusCode::FORBIDDEN,
         ActionError::NotFound(_) => StatusCode::NOT_FOUND,
         ActionError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        ActionError::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
     };
     ApiFailure(status, e.to_string()).into_response()
 }

@@ -15,6 +15,8 @@ pub enum ErrorClass {
     Unavailable,
     Malformed,
     BadRequest,
+    /// Refused before reaching the service: the user has too many answers in progress.
+    Busy,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -50,6 +52,7 @@ impl LlmError {
             ErrorClass::Unavailable => "The AI service is unavailable right now. Try again later.".into(),
             ErrorClass::Malformed => "The AI service sent a response the plugin could not read.".into(),
             ErrorClass::BadRequest => "The AI service rejected the request.".into(),
+            ErrorClass::Busy => crate::conversations::limits::busy_message(),
         }
     }
 

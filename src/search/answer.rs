@@ -122,6 +122,10 @@ pub async fn ask(
     q: &Query,
     bot: Option<&str>,
 ) -> Result<(String, Vec<RagResult>), ActionError> {
+    let _slot = core
+        .user_slots
+        .try_take(user_id)
+        .ok_or_else(|| ActionError::Busy(crate::conversations::limits::busy_message()))?;
     let (_, turn, results) = prepare(core, user_id, q, bot).await?;
     if results.is_empty() {
         return Ok((NOTHING_FOUND.into(), results));
@@ -143,6 +147,9 @@ pub async fn run(
     q: &Query,
     bot: Option<&str>,
 ) -> Result<Started, ActionError> {
+    if !core.user_slots.has_room(user_id) {
+        return Err(ActionError::Busy(crate::conversations::limits::busy_message()));
+    }
     let (api, turn, results) = prepare(core, user_id, q, bot).await?;
     let mut question = Post {
         user_id: user_id.to_owned(),
