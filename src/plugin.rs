@@ -358,6 +358,10 @@ impl Hooks for Plugin {
         }
         let core = self.core.clone();
         tokio::spawn(async move { crate::conversations::recover_interrupted(&core).await });
+        let api_for_jobs = api.clone();
+        tokio::spawn(
+            async move { crate::search::indexer::recover_interrupted_job(api_for_jobs.as_ref()).await },
+        );
         Ok(())
     }
 

@@ -439,6 +439,34 @@ async fn reindex_rebuilds_from_the_servers_posts_table() {
 
     let (status, body) = call(&sim, &admin_token, "/admin/reindex/cancel", json!({})).await;
     assert_eq!((status, body["status"].as_str()), (400, Some("not_running")));
+    assert!(
+        !sim.data().kv.contains_key("reindex_job_heartbeat"),
+        "a finished job leaves no heartbeat"
+    );
+
+    // A job left "running" by a crash (no heartbeat) is marked failed at the next activation,
+    // so the admin is not locked out of reindexing.
+    let mut stuck = last.clone();
+    stuck["status"] = json!("running");
+    stuck["completed_at"] = Value::Null;
+    sim.data()
+        .kv_put("reindex_job_status", serde_json::to_vec(&stuck).unwrap(), 0);
+    sim.conn.on_activate().await.unwrap();
+    let mut after = Value::Null;
+    for _ in 0..200 {
+        after = get_json(&sim, &admin_token, "/admin/reindex/status").await;
+        if after["status"] != "running" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(after["status"], "failed", "{after}");
+    assert!(
+        after["error"].as_str().unwrap_or("").contains("interrupted"),
+        "{after}"
+    );
+    let (status, _) = call(&sim, &admin_token, "/admin/reindex", json!({})).await;
+    assert_eq!(status, 200, "a new reindex can start");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

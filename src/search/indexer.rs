@@ -15,6 +15,10 @@ use crate::plugin::Core;
 
 /// KV key of the reindex job's status (upstream's key, so the admin console reads it).
 pub const JOB_KEY: &str = "reindex_job_status";
+/// KV key renewed (with an expiry) by the node running a reindex, after every batch: a
+/// "running" status without it was left by a crash or a restart.
+pub const JOB_HEARTBEAT_KEY: &str = "reindex_job_heartbeat";
+const JOB_HEARTBEAT_SECONDS: i64 = 120;
 const BATCH: i64 = 100;
 
 /// Whether a post belongs in the index: people's own words in channels, not bot answers,
@@ -182,6 +186,43 @@ async fn save_status(api: &dyn MattermostApi, s: &JobStatus) {
         && let Err(e) = api.kv_set(JOB_KEY, &b).await
     {
         tracing::warn!(error = %e, "could not save the reindex status");
+    }
+    let beat = if s.status == "running" {
+        api.kv_set_with_expiry(JOB_HEARTBEAT_KEY, b"1", JOB_HEARTBEAT_SECONDS)
+            .await
+    } else {
+        api.kv_delete(JOB_HEARTBEAT_KEY).await
+    };
+    if let Err(e) = beat {
+        tracing::warn!(error = %e, "could not update the reindex heartbeat");
+    }
+}
+
+/// At activation: a reindex left "running" by a crash or a restart is marked failed, so the
+/// admin can start another. A job another cluster node is still running keeps renewing its
+/// heartbeat and is left alone (checked again once the heartbeat would have expired).
+pub async fn recover_interrupted_job(api: &dyn MattermostApi) {
+    for attempt in 0..2 {
+        let Some(mut s) = job_status(api).await else {
+            return;
+        };
+        if s.status != "running" {
+            return;
+        }
+        let alive = matches!(api.kv_get(JOB_HEARTBEAT_KEY).await, Ok(Some(_)));
+        if !alive {
+            s.status = "failed".into();
+            s.error = Some(
+                "the reindex was interrupted (the plugin or the server restarted); start it again".into(),
+            );
+            s.completed_at = Some(now_rfc3339());
+            save_status(api, &s).await;
+            tracing::warn!("a reindex interrupted by a restart was marked failed");
+            return;
+        }
+        if attempt == 0 {
+            tokio::time::sleep(std::time::Duration::from_secs(JOB_HEARTBEAT_SECONDS as u64 + 30)).await;
+        }
     }
 }
 
