@@ -108,6 +108,21 @@ async fn indexed(db: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The indexed text of a post (its chunks joined).
+async fn indexed_content(db: &str, post_id: &str) -> String {
+    let Ok(mut c) = sqlx::PgConnection::connect(db).await else {
+        return String::new();
+    };
+    let parts: Vec<String> = sqlx::query_scalar(
+        "SELECT content FROM mmai_post_embeddings WHERE post_id = $1 ORDER BY chunk_index",
+    )
+    .bind(post_id)
+    .fetch_all(&mut c)
+    .await
+    .unwrap_or_default();
+    parts.join(" ")
+}
+
 async fn wait_indexed(db: &str, want: impl Fn(&[String]) -> bool) -> Vec<String> {
     for _ in 0..200 {
         let ids = indexed(db).await;
@@ -291,6 +306,16 @@ async fn posts_are_indexed_and_results_respect_who_may_read_them(t: Transport) {
         .unwrap();
     sim.remove_post(&release.id).await.unwrap();
     wait_indexed(&db, |ids| ids.len() == 2 && !ids.contains(&release.id)).await;
+    // The edit and the delete may be indexed by different workers: wait for the edit too.
+    let mut content = String::new();
+    for _ in 0..200 {
+        content = indexed_content(&db, &lunch.id).await;
+        if content.contains("rooftop") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(content.contains("rooftop"), "{content}");
     let (_, after) = call(&sim, &at, "/search", json!({"query": "rooftop terrace"})).await;
     assert_eq!(result_ids(&after).first(), Some(&lunch.id), "{after}");
     assert!(!result_ids(&after).contains(&release.id), "{after}");
@@ -467,6 +492,77 @@ async fn reindex_rebuilds_from_the_servers_posts_table() {
     );
     let (status, _) = call(&sim, &admin_token, "/admin/reindex", json!({})).await;
     assert_eq!(status, 200, "a new reindex can start");
+}
+
+/// Mattermost's data retention deletes old posts straight from its tables, with no hook: the
+/// index must let them go too, or their text stays searchable and is sent to the model.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posts_removed_by_data_retention_leave_the_index() {
+    let fake = fake().await;
+    let db = database().await;
+    let mut c = sqlx::PgConnection::connect(&db).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE Posts (Id varchar(26) PRIMARY KEY, CreateAt bigint, UpdateAt bigint, DeleteAt bigint,
+                             UserId varchar(26), ChannelId varchar(26), RootId varchar(26), Message text, Type varchar(26));
+         CREATE TABLE Channels (Id varchar(26) PRIMARY KEY, TeamId varchar(26), Type varchar(1), Name varchar(64));",
+    )
+    .execute(&mut c)
+    .await
+    .unwrap();
+    let sim = Simulator::builder(BIN)
+        .transport(Transport::NetRpc)
+        .env("MMAI_INDEX_SWEEP_SECONDS", "1")
+        .license(enterprise())
+        .plugin_config(one_agent_config(
+            &fake.url,
+            json!({}),
+            json!({}),
+            json!({"embeddingSearchConfig": search_config(&fake.url)}),
+        ))
+        .start()
+        .await
+        .unwrap();
+    sim.data().server_config = json!({"SqlSettings": {"DriverName": "postgres", "DataSource": db}});
+    let (admin, admin_token) = sim.add_user("admin", "system_admin system_user");
+    let team = sim.add_team("t");
+    let town = sim.add_channel(&team.id, "town", "O");
+    sim.add_member(&town.id, &admin.id);
+    sqlx::query("INSERT INTO Channels VALUES ($1, $2, 'O', 'town')")
+        .bind(&town.id)
+        .bind(&team.id)
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let p = sim
+            .data()
+            .insert_post(mattermost_ai::host::model::Post {
+                user_id: admin.id.clone(),
+                channel_id: town.id.clone(),
+                message: format!("Retention test message {i}"),
+                ..Default::default()
+            })
+            .unwrap();
+        server_post(&mut c, &p.id, p.create_at, 0, &admin.id, &town.id, &p.message, "").await;
+        ids.push(p.id);
+    }
+    let (status, body) = call(&sim, &admin_token, "/admin/reindex", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    wait_indexed(&db, |got| got.len() == 3).await;
+    // Retention removes one row outright and the server soft-deletes another.
+    sqlx::query("DELETE FROM Posts WHERE Id = $1")
+        .bind(&ids[0])
+        .execute(&mut c)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE Posts SET DeleteAt = 5 WHERE Id = $1")
+        .bind(&ids[1])
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let left = wait_indexed(&db, |got| got.len() == 1).await;
+    assert_eq!(left, vec![ids[2].clone()]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -163,6 +163,53 @@ fn search_on(core: &Core) -> bool {
     snap.effective.config.embedding_search_config.enabled() && snap.entitlements.embedding_search
 }
 
+/// Posts checked per sweep statement, and the pause between pages: a sweep of a large index
+/// is many small statements, never one long one.
+const SWEEP_PAGE: i64 = 500;
+const SWEEP_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Removes from the index every post the server no longer has. Mattermost's data retention
+/// deletes old posts straight from its tables, with no hook for plugins; without this, their
+/// text would stay searchable (and be sent to the model) forever. Returns how many posts left.
+pub async fn sweep_removed(search: &Search) -> Result<usize, SearchError> {
+    let mut after = String::new();
+    let mut removed = 0;
+    loop {
+        let ids = search.store.indexed_post_ids_after(&after, SWEEP_PAGE).await?;
+        let Some(last) = ids.last().cloned() else { break };
+        let gone = search.store.gone_from_server(&ids).await?;
+        if !gone.is_empty() {
+            search.store.delete_posts(&gone).await?;
+            removed += gone.len();
+        }
+        if (ids.len() as i64) < SWEEP_PAGE {
+            break;
+        }
+        after = last;
+        tokio::time::sleep(SWEEP_PAUSE).await;
+    }
+    Ok(removed)
+}
+
+/// Sweeps every `interval` while this search service is the one in force (a configuration
+/// change replaces it and ends the loop).
+pub fn schedule_sweeps(search: std::sync::Weak<Search>, interval: std::time::Duration) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(interval).await;
+            let Some(search) = search.upgrade() else { return };
+            match sweep_removed(&search).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    removed = n,
+                    "posts the server no longer has left the search index"
+                ),
+                Err(e) => tracing::warn!(error = %e, "could not sweep the search index for removed posts"),
+            }
+        }
+    });
+}
+
 /// The reindex job as the admin console shows it (upstream's field names).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct JobStatus {

@@ -90,6 +90,17 @@ pub struct Engine {
     failed: Mutex<Option<(String, String, std::time::Instant)>>,
 }
 
+/// How often the index is swept for posts the server removed (data retention):
+/// `MMAI_INDEX_SWEEP_SECONDS`, hourly by default.
+fn sweep_interval() -> std::time::Duration {
+    let secs = std::env::var("MMAI_INDEX_SWEEP_SECONDS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(3600);
+    std::time::Duration::from_secs(secs)
+}
+
 /// How long a failed setup is remembered before the next post tries again.
 const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -130,6 +141,7 @@ impl Engine {
             Ok(search) => {
                 *failed = None;
                 *current = Some((key, search.clone()));
+                indexer::schedule_sweeps(Arc::downgrade(&search), sweep_interval());
                 Ok(search)
             }
             Err(e) => {

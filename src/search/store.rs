@@ -275,6 +275,40 @@ impl Store {
 }
 
 impl Store {
+    /// Indexed post ids after `after`, in order, at most `limit` (a sweep's next page).
+    pub async fn indexed_post_ids_after(&self, after: &str, limit: i64) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(sql(format!(
+            "SELECT DISTINCT post_id FROM {TABLE} WHERE post_id > $1 ORDER BY post_id LIMIT $2"
+        )))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Of `ids`, the posts the server no longer has: removed from its Posts table (data
+    /// retention deletes rows without telling plugins) or marked deleted.
+    pub async fn gone_from_server(&self, ids: &[String]) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT t.id FROM unnest($1::text[]) AS t(id)
+             WHERE NOT EXISTS (SELECT 1 FROM Posts p WHERE p.Id = t.id AND p.DeleteAt = 0)",
+        )
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Removes these posts' chunks.
+    pub async fn delete_posts(&self, ids: &[String]) -> Result<u64, StoreError> {
+        Ok(
+            sqlx::query(sql(format!("DELETE FROM {TABLE} WHERE post_id = ANY($1)")))
+                .bind(ids)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+
     /// Roughly how many posts a reindex will read (for the progress figure).
     pub async fn server_post_estimate(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(
