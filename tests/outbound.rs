@@ -711,6 +711,31 @@ async fn untrusted_refuses_names_that_resolve_to_internal_addresses() {
     assert_eq!(hits.count(), 0);
 }
 
+/// What users (and models, through tool results) are told names the host they gave, never the
+/// internal address it resolved to: the message must not become a probe of the internal DNS.
+#[tokio::test]
+async fn user_messages_never_reveal_internal_addresses() {
+    let outbound = untrusted_client("", &[("rebind.test", IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3)))]);
+    let err = get_text(&outbound, Trust::Untrusted, "http://rebind.test/secret?token=abc")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, OutboundError::ForbiddenAddress { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("10.1.2.3"),
+        "the admin's log has it: {err}"
+    );
+    let shown = err.user_message();
+    assert!(shown.contains("rebind.test"), "{shown}");
+    for hidden in ["10.1.2.3", "token=abc", "/secret"] {
+        assert!(!shown.contains(hidden), "{hidden} in {shown}");
+    }
+    // Nothing listens on port 9.
+    let err = get_text(&client(""), Trust::Configured, "http://127.0.0.1:9/v1?key=sk")
+        .await
+        .unwrap_err();
+    assert_eq!(err.user_message(), "could not reach 127.0.0.1");
+}
+
 #[tokio::test]
 async fn untrusted_reaches_public_addresses_by_name_and_literal() {
     let (public, hits) = serve(PUBLIC_STANDIN, None).await;

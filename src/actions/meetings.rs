@@ -146,7 +146,7 @@ pub async fn summarize(
     let data = api
         .get_file(&file.id)
         .await
-        .map_err(|e| ActionError::Failed(format!("reading the transcript: {e}")))?;
+        .map_err(|e| ActionError::Failed(e.for_user("reading the transcript")))?;
     if data.len() as i64 > MAX_TRANSCRIPT_BYTES {
         return Err(ActionError::BadRequest("the transcript is too large".into()));
     }
@@ -295,7 +295,7 @@ pub async fn postback(
     let created = api
         .create_post(&p)
         .await
-        .map_err(|e| ActionError::Failed(format!("posting the summary: {e}")))?;
+        .map_err(|e| ActionError::Failed(e.for_user("posting the summary")))?;
     Ok((root, created.channel_id))
 }
 

@@ -173,11 +173,11 @@ pub async fn dm_turn(
     let user = api
         .get_user(user_id)
         .await
-        .map_err(|e| ActionError::Failed(format!("reading the user: {e}")))?;
+        .map_err(|e| ActionError::Failed(e.for_user("reading the user")))?;
     let dm = api
         .get_direct_channel(user_id, &bot_user_id)
         .await
-        .map_err(|e| ActionError::Failed(format!("opening the DM: {e}")))?;
+        .map_err(|e| ActionError::Failed(e.for_user("opening the DM")))?;
     let service = core
         .snapshot()
         .effective
@@ -216,5 +216,5 @@ pub async fn result_post(
     }
     api.create_post(&p)
         .await
-        .map_err(|e| ActionError::Failed(format!("creating the result post: {e}")))
+        .map_err(|e| ActionError::Failed(e.for_user("creating the result post")))
 }

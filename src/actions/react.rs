@@ -307,7 +307,7 @@ pub async fn react(
         ..Default::default()
     })
     .await
-    .map_err(|e| ActionError::Failed(format!("adding the reaction: {e}")))?;
+    .map_err(|e| ActionError::Failed(e.for_user("adding the reaction")))?;
     Ok(emoji)
 }
 

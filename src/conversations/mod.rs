@@ -609,7 +609,8 @@ async fn answer_turn(
         .find(|b| snap.bot_ids.get(&b.name) == Some(&post.user_id))
         .cloned()
         .ok_or_else(|| PostActionError::Refused("this agent is no longer configured".into()))?;
-    let unavailable = |e: crate::host::ApiError| PostActionError::Unavailable(e.to_string());
+    let unavailable =
+        |e: crate::host::ApiError| PostActionError::Unavailable(e.for_user("reading the answer"));
     let channel = api.get_channel(&post.channel_id).await.map_err(unavailable)?;
     crate::agents::access::check(api, &bot, &post.user_id, user_id, &channel)
         .await
@@ -690,7 +691,7 @@ pub async fn regenerate(core: &Arc<Core>, post_id: &str, user_id: &str) -> Resul
     let post = api
         .update_post(&post)
         .await
-        .map_err(|e| PostActionError::Unavailable(e.to_string()))?;
+        .map_err(|e| PostActionError::Unavailable(e.for_user("saving the answer")))?;
     let core = core.clone();
     match (trigger, analysis) {
         (Some(trigger), _) => {
@@ -764,7 +765,11 @@ pub async fn tool_call(
                 "these tool calls were already decided".into(),
             ));
         }
-        Err(e) => return Err(PostActionError::Unavailable(e.to_string())),
+        Err(e) => {
+            return Err(PostActionError::Unavailable(
+                e.for_user("claiming the tool calls"),
+            ));
+        }
     }
     // The tools may take a while: the approval is answered now, the results follow on the
     // post and the agent continues in the thread.
@@ -825,7 +830,7 @@ async fn run_tool_calls(
     let post = api
         .update_post(&post)
         .await
-        .map_err(|e| PostActionError::Unavailable(e.to_string()))?;
+        .map_err(|e| PostActionError::Unavailable(e.for_user("saving the answer")))?;
     let mut fields = serde_json::Map::new();
     fields.insert("post_id".into(), json!(post.id));
     fields.insert("control".into(), json!("tool_call"));
@@ -856,7 +861,7 @@ async fn run_tool_calls(
     let reply = api
         .create_post(&reply)
         .await
-        .map_err(|e| PostActionError::Unavailable(e.to_string()))?;
+        .map_err(|e| PostActionError::Unavailable(e.for_user("saving the answer")))?;
     let core = core.clone();
     tokio::spawn(async move { stream_answer(&core, api, turn, post, reply).await });
     Ok(())

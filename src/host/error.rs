@@ -56,6 +56,25 @@ impl From<AppError> for ApiError {
 }
 
 impl ApiError {
+    /// What a user may be told: the server's message meant for them, never its internal detail
+    /// (`detailed_error`, `where`), which can carry SQL, file paths or addresses.
+    pub fn user_message(&self) -> String {
+        match self {
+            ApiError::App(e) if !e.message.is_empty() => e.message.clone(),
+            ApiError::App(e) if !e.id.is_empty() => e.id.clone(),
+            ApiError::App(_) | ApiError::Plain(_) | ApiError::Transport(_) => {
+                "the Mattermost server could not complete the request".into()
+            }
+            ApiError::Unsupported(_) => self.to_string(),
+        }
+    }
+
+    /// Logs the whole error for the admin and returns "`doing`: <user message>" for the user.
+    pub fn for_user(&self, doing: &str) -> String {
+        tracing::warn!(error = %self, "{doing} failed");
+        format!("{doing}: {}", self.user_message())
+    }
+
     /// HTTP-like status of the failure, when the server gave one.
     pub fn status(&self) -> Option<i64> {
         match self {

@@ -253,12 +253,22 @@ impl Tool for McpTool {
             .clients
             .session(&ctx.outbound, &self.server, &ctx.user_id)
             .await
-            .map_err(|e| ToolError::Failed(e.to_string()))?;
+            .map_err(|e| {
+                // The connection error may quote the server's URL, and with it a token.
+                tracing::warn!(server = %self.server.name, error = %e, "MCP server unavailable for a tool call");
+                ToolError::Failed(format!("the MCP server {} is not available", self.server.name))
+            })?;
         let call = CallToolRequestParams::new(self.tool.name.clone()).with_arguments(arguments);
         let result = tokio::time::timeout(CALL_TIMEOUT, client.call_tool(call))
             .await
             .map_err(|_| ToolError::Failed(format!("{} did not answer in time", self.server.name)))?
-            .map_err(|e| ToolError::Failed(format!("{}: {e}", self.server.name)))?;
+            .map_err(|e| {
+                tracing::warn!(server = %self.server.name, error = %e, "an MCP tool call failed");
+                ToolError::Failed(format!(
+                    "the MCP server {} could not run the tool",
+                    self.server.name
+                ))
+            })?;
         let mut text: Vec<String> = result
             .content
             .iter()

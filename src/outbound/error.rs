@@ -103,6 +103,22 @@ impl OutboundError {
         }
     }
 
+    /// What a user (or a model reading a tool result) may be told: the host they asked for,
+    /// never the addresses it resolves to or the network's own error text.
+    pub fn user_message(&self) -> String {
+        match self {
+            OutboundError::ForbiddenAddress { host, .. } | OutboundError::ForbiddenHost { host } => {
+                format!("{host} is on an internal network; URLs supplied by users or tools may not reach it")
+            }
+            OutboundError::Transport { host, .. } => format!("could not reach {host}"),
+            OutboundError::Timeout { host } => format!("{host} did not answer in time"),
+            OutboundError::TooLarge { host, .. } => format!("the answer from {host} is too large"),
+            OutboundError::BadBody { host, .. } => format!("the answer from {host} could not be read"),
+            OutboundError::Client(_) => "the plugin's HTTP client is not available".into(),
+            other => other.to_string(),
+        }
+    }
+
     /// True for the refusals of the allowlist and the address guard, as opposed to the network
     /// failing: retrying will not help, the configuration or the URL has to change.
     pub fn is_refusal(&self) -> bool {

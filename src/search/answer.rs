@@ -161,7 +161,7 @@ pub async fn run(
     let question = api
         .create_post(&question)
         .await
-        .map_err(|e| ActionError::Failed(format!("posting the question: {e}")))?;
+        .map_err(|e| ActionError::Failed(e.for_user("posting the question")))?;
     let listed = serde_json::to_string(&results).unwrap_or_else(|_| "[]".into());
     let mut reply = actions::result_post(
         api.as_ref(),

@@ -66,7 +66,7 @@ impl Tool for GetGithubIssue {
                 body: Vec::new(),
             })
             .await
-            .map_err(|e| ToolError::Failed(format!("the GitHub plugin could not be reached: {e}")))?;
+            .map_err(|e| ToolError::Failed(e.for_user("asking the GitHub plugin")))?;
         if resp.status != 200 {
             return Err(ToolError::Failed(format!(
                 "the GitHub plugin answered HTTP {} (is your GitHub account connected?)",

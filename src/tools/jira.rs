@@ -71,10 +71,10 @@ impl Tool for GetJiraIssue {
         let resp = ctx
             .outbound
             .get(Trust::Untrusted, &url)
-            .map_err(|e| ToolError::Arguments(e.to_string()))?
+            .map_err(|e| ToolError::Arguments(e.user_message()))?
             .send()
             .await
-            .map_err(|e| ToolError::Failed(e.to_string()))?;
+            .map_err(|e| ToolError::Failed(e.user_message()))?;
         let status = resp.status().as_u16();
         let body: Value = crate::outbound::json_capped(resp, crate::outbound::JSON_BODY_CAP)
             .await

@@ -90,7 +90,8 @@ pub async fn run(
             }
             Ok(out)
         }
-        Err(e) => Err(e.to_string()),
+        // An error text comes from a server too: capped like a result.
+        Err(e) => Err(e.to_string().chars().take(MAX_RESULT_CHARS).collect()),
     }
 }
 
