@@ -651,7 +651,7 @@ async fn one_user_gets_a_bounded_number_of_answers_at_once(t: Transport) {
                 .values()
                 .any(|p| p.user_id == w.bot_id
                     && p.message.starts_with("part 0 part 1")
-                    && p.root_id != ""))
+                    && !p.root_id.is_empty()))
             .await
     );
 }

@@ -148,7 +148,8 @@ pub fn on_post_changed(core: &Arc<Core>, post: Post) {
     if !post.post_type.is_empty() || !search_on(core) {
         return;
     }
-    core.live_index.submit(core, super::live::Change::Upsert(post));
+    core.live_index
+        .submit(core, super::live::Change::Upsert(Box::new(post)));
 }
 
 pub fn on_post_deleted(core: &Arc<Core>, post_id: String) {

@@ -27,7 +27,7 @@ pub const LINGER: Duration = Duration::from_millis(100);
 /// A change the index must follow.
 #[derive(Debug, Clone)]
 pub enum Change {
-    Upsert(Post),
+    Upsert(Box<Post>),
     Delete(String),
 }
 
@@ -61,7 +61,7 @@ impl LiveIndexer {
         let shard = shard(change.post_id(), workers.len());
         if workers[shard].try_send(change).is_err() {
             let n = self.dropped.fetch_add(1, Ordering::Relaxed);
-            if n % 1_000 == 0 {
+            if n.is_multiple_of(1_000) {
                 tracing::warn!(
                     dropped = n + 1,
                     "the search indexing queue is full; post changes are being skipped (a reindex catches up)"
@@ -126,7 +126,7 @@ async fn apply(core: &Arc<Core>, batch: Vec<Change>) {
                     tracing::warn!(post_id = %id, error = %e, "could not remove a deleted post from the search index");
                 }
             }
-            Some(Change::Upsert(p)) => upserts.push(p),
+            Some(Change::Upsert(p)) => upserts.push(*p),
             None => {}
         }
     }
