@@ -686,7 +686,10 @@ async fn an_answer_interrupted_by_a_restart_is_finished(t: Transport) {
     w.sim
         .data()
         .kv_put(&format!("streaming_post_{}", live.id), now, 0);
-    w.sim.conn.on_activate().await.unwrap();
+    // Two activations at once (two cluster nodes starting together): one note, not two.
+    let (a, b) = tokio::join!(w.sim.conn.on_activate(), w.sim.conn.on_activate());
+    a.unwrap();
+    b.unwrap();
     // The note is saved first and the mark removed after: wait for both.
     let mark = format!("streaming_post_{}", half.id);
     assert!(
@@ -697,8 +700,16 @@ async fn an_answer_interrupted_by_a_restart_is_finished(t: Transport) {
                 && !d.kv.contains_key(&mark))
             .await
     );
+    // Let a second, slower recovery finish too before counting notes.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let d = w.sim.data();
     assert!(d.posts[&half.id].message.starts_with("Partial answer"));
+    assert_eq!(
+        d.posts[&half.id].message.matches("interrupted").count(),
+        1,
+        "{}",
+        d.posts[&half.id].message
+    );
     assert_eq!(d.posts[&live.id].message, "Still streaming elsewhere");
     assert!(d.kv.contains_key(&format!("streaming_post_{}", live.id)));
 }

@@ -278,6 +278,20 @@ pub async fn postback(
             ));
         }
     }
+    // The agent posts there in its own name: its channel restriction applies.
+    let snap = core.snapshot();
+    let bot = snap
+        .agents()
+        .find(|b| snap.bot_ids.get(&b.name) == Some(&summary.user_id))
+        .cloned()
+        .ok_or_else(|| ActionError::BadRequest("this agent is no longer configured".into()))?;
+    let channel = api
+        .get_channel(&transcript.channel_id)
+        .await
+        .map_err(|_| ActionError::NotFound("the meeting's channel was not found".into()))?;
+    crate::agents::access::check(api.as_ref(), &bot, &summary.user_id, user_id, &channel)
+        .await
+        .map_err(|d| ActionError::Forbidden(d.to_string()))?;
     let root = if transcript.root_id.is_empty() {
         transcript.id.clone()
     } else {

@@ -1,7 +1,7 @@
 //! Finding @mentions the way a reader sees them: in the markdown's text, never inside code
 //! spans or code blocks, and never as part of an e-mail address.
 
-use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, Parser, Tag, TagEnd, TextMergeStream};
 
 fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')
@@ -13,7 +13,9 @@ fn is_name_char(c: char) -> bool {
 pub fn mentioned_usernames(markdown: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut in_code_block = 0usize;
-    for event in Parser::new(markdown) {
+    // Merged text: an unmatched `_` or `*` splits a text event, and `@bot_` would be read as
+    // `@bot` without this.
+    for event in TextMergeStream::new(Parser::new(markdown)) {
         match event {
             Event::Start(Tag::CodeBlock(_)) => in_code_block += 1,
             Event::End(TagEnd::CodeBlock) => in_code_block = in_code_block.saturating_sub(1),

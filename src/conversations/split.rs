@@ -32,8 +32,10 @@ pub fn split(text: &str, limit: usize) -> (String, String) {
     let (mut first, mut rest) = (text[..cut].to_owned(), text[cut..].to_owned());
     if let Some(fence) = open_fence(&first) {
         let reopened = format!("{fence}\n{rest}");
-        // Reopening must never make the rest as long as what we started with.
-        if reopened.chars().count() < chars.len() {
+        // Reopening must never make the rest as long as what we started with, and closing
+        // must fit the part (a fence of thousands of backticks is left as it is).
+        let closing = usize::from(!first.ends_with('\n')) + fence_marker(&fence).chars().count();
+        if reopened.chars().count() < chars.len() && first.chars().count() + closing <= limit {
             if !first.ends_with('\n') {
                 first.push('\n');
             }

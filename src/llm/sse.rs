@@ -121,7 +121,11 @@ impl SseParser {
         if !self.buf.is_empty() {
             let rest = String::from_utf8_lossy(&std::mem::take(&mut self.buf)).into_owned();
             self.scanned = 0;
-            let _ = self.line(rest.trim_end_matches(['\r', '\n']));
+            // A trailing line end held back (a lone '\r' may start "\r\n") can be the blank
+            // line that completes the last event.
+            if let Ok(Some(ev)) = self.line(rest.trim_end_matches(['\r', '\n'])) {
+                return Some(ev);
+            }
         }
         self.line("").ok().flatten()
     }
