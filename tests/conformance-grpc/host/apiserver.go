@@ -36,8 +36,8 @@ var ambient = map[string]bool{
 	"LogDebug": true, "LogInfo": true, "LogWarn": true, "LogError": true,
 	// agent bot sync: the cluster lock (atomic KV set, delete) and the plugin's bot list
 	"KVSetWithOptions": true, "KVDelete": true, "GetBots": true,
-	// finishing answers a previous run left mid-stream
-	"KVList": true,
+	// finishing answers a previous run left mid-stream, and a reindex job a restart interrupted
+	"KVList": true, "KVGet": true,
 	// ServeHTTP routes for system admins only (/echo): only adminUserID is a system admin
 	"HasPermissionTo": true,
 }
@@ -161,6 +161,11 @@ func (a *apiServer) KVSetWithOptions(context.Context, *pb.KVSetWithOptionsReques
 
 func (a *apiServer) KVDelete(context.Context, *pb.KVDeleteRequest) (*pb.KVDeleteResponse, error) {
 	return &pb.KVDeleteResponse{}, nil
+}
+
+// KVGet: a fresh server has no keys (nil value, no error).
+func (a *apiServer) KVGet(context.Context, *pb.KVGetRequest) (*pb.KVGetResponse, error) {
+	return &pb.KVGetResponse{}, nil
 }
 
 // KVList: a fresh server has no keys.

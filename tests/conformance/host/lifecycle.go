@@ -27,8 +27,8 @@ var ambientNames = []string{
 	"LogDebug", "LogInfo", "LogWarn", "LogError",
 	// agent bot sync: the cluster lock (atomic KV set, delete) and the plugin's bot list
 	"KVSetWithOptions", "KVDelete", "GetBots",
-	// finishing answers a previous run left mid-stream
-	"KVList",
+	// finishing answers a previous run left mid-stream, and a reindex job a restart interrupted
+	"KVList", "KVGet",
 	// ServeHTTP routes for system admins only (/echo): only adminUserID holds manage_system
 	"HasPermissionTo",
 }
@@ -66,7 +66,7 @@ func ambientHandler(method string, args, rets reflect.Value) error {
 		r.Field(0).SetBool(true) // the lock is free
 	case "HasPermissionTo":
 		r.Field(0).SetBool(args.Elem().Field(0).String() == adminUserID)
-	case "KVDelete", "GetBots", "KVList":
+	case "KVDelete", "GetBots", "KVList", "KVGet":
 		// nil error; no bots yet
 	default:
 		return fmt.Errorf("rpc: can't find method Plugin.%s", method)
