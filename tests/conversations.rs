@@ -25,6 +25,7 @@ both_transports!(
     a_long_answer_continues_in_follow_up_posts,
     a_runaway_answer_with_a_huge_fence_line_is_bounded,
     one_user_gets_a_bounded_number_of_answers_at_once,
+    an_answer_that_cannot_be_saved_keeps_its_restart_mark,
     an_answer_interrupted_by_a_restart_is_finished,
     no_push_or_mail_for_an_answer_the_asker_is_waiting_for,
     an_agent_without_vision_is_told_about_images_and_group_messages_work,
@@ -653,6 +654,38 @@ async fn one_user_gets_a_bounded_number_of_answers_at_once(t: Transport) {
                     && p.message.starts_with("part 0 part 1")
                     && !p.root_id.is_empty()))
             .await
+    );
+}
+
+/// The restart mark goes only once the answer is really saved: an answer whose final save
+/// failed stays marked, so recovery can finish (or clear) it later.
+async fn an_answer_that_cannot_be_saved_keeps_its_restart_mark(t: Transport) {
+    let parts: Vec<String> = (0..10).map(|i| format!("part {i} ")).collect();
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let w = world(t, vec![answer(&refs, 150)], json!({})).await;
+    let dm = w.sim.direct_channel(&w.alice.0, &w.bot_id);
+    w.sim
+        .post_as(&w.alice.0, &dm.id, "Tell me something", "")
+        .await
+        .unwrap();
+    assert!(
+        w.sim
+            .wait_until(Duration::from_secs(10), |d| events(d)
+                .iter()
+                .any(|e| e["next"].as_str().is_some_and(|t| t.contains("part 1"))))
+            .await
+    );
+    let reply = bot_posts(&w).pop().unwrap();
+    // Deleted mid-answer: the server refuses every later save of it.
+    w.sim.remove_post(&reply.id).await.unwrap();
+    wait_ends(&w, 1).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        w.sim
+            .data()
+            .kv
+            .contains_key(&format!("streaming_post_{}", reply.id)),
+        "the mark stays when the final save failed"
     );
 }
 

@@ -239,6 +239,10 @@ impl MattermostApi for SimState {
         let Some(existing) = d.posts.get_mut(&post.id) else {
             return Err(nf("post", &post.id));
         };
+        // As the server does: a deleted post cannot be edited.
+        if existing.delete_at != 0 {
+            return Err(bad_request("Unable to find the existing post or comment to update.").into());
+        }
         if post.message.chars().count() > 16383 {
             return Err(bad_request("message is longer than 16383 characters").into());
         }
