@@ -26,6 +26,7 @@ both_transports!(
     a_runaway_answer_with_a_huge_fence_line_is_bounded,
     one_user_gets_a_bounded_number_of_answers_at_once,
     an_answer_that_cannot_be_saved_keeps_its_restart_mark,
+    a_stream_that_lost_its_post_to_another_node_stops_writing,
     an_answer_interrupted_by_a_restart_is_finished,
     no_push_or_mail_for_an_answer_the_asker_is_waiting_for,
     an_agent_without_vision_is_told_about_images_and_group_messages_work,
@@ -686,6 +687,52 @@ async fn an_answer_that_cannot_be_saved_keeps_its_restart_mark(t: Transport) {
             .kv
             .contains_key(&format!("streaming_post_{}", reply.id)),
         "the mark stays when the final save failed"
+    );
+}
+
+/// Regenerate handled by another cluster node starts a new stream there, whose mark replaces
+/// this one's: this node's stream must not save its old text over the new answer.
+async fn a_stream_that_lost_its_post_to_another_node_stops_writing(t: Transport) {
+    let parts: Vec<String> = (0..30).map(|i| format!("old {i} ")).collect();
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let w = world(t, vec![answer(&refs, 100)], json!({})).await;
+    let dm = w.sim.direct_channel(&w.alice.0, &w.bot_id);
+    w.sim
+        .post_as(&w.alice.0, &dm.id, "Tell me something", "")
+        .await
+        .unwrap();
+    assert!(
+        w.sim
+            .wait_until(Duration::from_secs(10), |d| events(d)
+                .iter()
+                .any(|e| e["next"].as_str().is_some_and(|t| t.contains("old 2"))))
+            .await
+    );
+    let reply = bot_posts(&w).pop().unwrap();
+    // What the other node's new stream does: take the mark, write the post.
+    let other = format!("{}:othernode", mattermost_simulator::now_millis()).into_bytes();
+    w.sim
+        .data()
+        .kv_put(&format!("streaming_post_{}", reply.id), other.clone(), 0);
+    if let Some(p) = w.sim.data().posts.get_mut(&reply.id) {
+        p.message = "New answer from the other node".into();
+    }
+    // This node's stream ends (its final save is where it would overwrite); the title
+    // request that follows a finished DM answer says it has.
+    assert!(
+        w.sim
+            .wait_until(Duration::from_secs(20), |_| w.fake.requests() >= 2)
+            .await,
+        "the stream did not finish"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let d = w.sim.data();
+    assert_eq!(d.posts[&reply.id].message, "New answer from the other node");
+    assert_eq!(
+        d.kv.get(&format!("streaming_post_{}", reply.id))
+            .map(|e| e.value.clone()),
+        Some(other),
+        "the other node's mark is left alone"
     );
 }
 

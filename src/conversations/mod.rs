@@ -4,6 +4,7 @@
 pub mod channel_kinds;
 pub mod context;
 pub mod limits;
+pub mod mark;
 pub mod mention;
 pub mod notifications;
 pub mod prompts;
@@ -34,7 +35,7 @@ const TOOL_CLAIM_PREFIX: &str = "tool_claim_";
 const TOOL_CLAIM_SECONDS: i64 = 15 * 60;
 /// How often a streaming answer renews its mark (the value: milliseconds since the epoch), so
 /// another cluster node restarting does not take a live answer for an interrupted one.
-const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(20);
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(5);
 /// A mark not renewed for this long belongs to an answer nobody is writing any more.
 const STALE_AFTER_MS: i64 = 60_000;
 
@@ -228,14 +229,18 @@ pub async fn stream_request(
     operation: &str,
 ) -> stream::Outcome {
     let registration = core.streams.register(&reply.id);
-    let mark = StreamMark::new(api.clone(), &reply.id);
+    let mark = mark::StreamMark::new(api.clone(), &reply.id);
     mark.set().await;
     let heartbeat = {
-        let mark = mark.clone();
+        let (mark, signal) = (mark.clone(), registration.signal.clone());
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(HEARTBEAT).await;
-                mark.renew().await;
+                if !mark.renew().await {
+                    // Regenerated on another node: that stream owns the post now.
+                    signal.supersede();
+                    return;
+                }
             }
         })
     };
@@ -265,7 +270,14 @@ pub async fn stream_request(
         let _ = tx.try_send(llm::Event::Error(e));
         rx
     });
-    let outcome = stream::run(api.clone(), reply, events, registration.signal.clone()).await;
+    let outcome = stream::run(
+        api.clone(),
+        reply,
+        events,
+        registration.signal.clone(),
+        Some(mark.clone()),
+    )
+    .await;
     drop(registration);
     drop(slot);
     heartbeat.abort();
@@ -275,87 +287,6 @@ pub async fn stream_request(
     }
     report(core, turn, &outcome, sent.as_ref(), operation);
     outcome
-}
-
-/// This stream's mark in the KV store (`streaming_post_<id>` = `<ms>:<stream>`): renewed
-/// while it streams, removed at the end, and only ever changed by the stream that wrote it, so
-/// a regenerated answer's new stream keeps its own.
-#[derive(Clone)]
-struct StreamMark {
-    api: Arc<dyn MattermostApi>,
-    key: String,
-    stream: String,
-    current: Arc<std::sync::Mutex<Option<Vec<u8>>>>,
-}
-
-impl StreamMark {
-    fn new(api: Arc<dyn MattermostApi>, post_id: &str) -> Self {
-        StreamMark {
-            api,
-            key: format!("{STREAMING_KEY_PREFIX}{post_id}"),
-            stream: uuid::Uuid::new_v4().simple().to_string(),
-            current: Arc::default(),
-        }
-    }
-
-    fn value(&self) -> Vec<u8> {
-        format!("{}:{}", now_ms(), self.stream).into_bytes()
-    }
-
-    fn last(&self) -> Option<Vec<u8>> {
-        self.current.lock().ok().and_then(|g| g.clone())
-    }
-
-    fn remember(&self, v: Option<Vec<u8>>) {
-        if let Ok(mut g) = self.current.lock() {
-            *g = v;
-        }
-    }
-
-    /// Takes the mark over: a newer stream into the same post owns it from now on.
-    async fn set(&self) {
-        let v = self.value();
-        match self.api.kv_set(&self.key, &v).await {
-            Ok(()) => self.remember(Some(v)),
-            Err(e) => tracing::warn!(error = %e, "could not mark the answer as streaming"),
-        }
-    }
-
-    /// Renews the mark if it is still ours.
-    async fn renew(&self) {
-        let Some(old) = self.last() else { return };
-        let v = self.value();
-        let opts = KvSetOptions {
-            atomic: true,
-            old_value: Some(old),
-            expire_in_seconds: 0,
-        };
-        match self.api.kv_set_with_options(&self.key, Some(&v), &opts).await {
-            Ok(true) => self.remember(Some(v)),
-            // Another stream took the post over: the mark is its own now.
-            Ok(false) => self.remember(None),
-            Err(e) => tracing::warn!(error = %e, "could not renew the streaming mark"),
-        }
-    }
-
-    /// Removes the mark if it is still ours.
-    async fn clear(&self) {
-        let Some(old) = self.last() else { return };
-        let opts = KvSetOptions {
-            atomic: true,
-            old_value: Some(old),
-            expire_in_seconds: 0,
-        };
-        if let Err(e) = self.api.kv_set_with_options(&self.key, None, &opts).await {
-            tracing::warn!(error = %e, "could not clear the streaming mark");
-        }
-    }
-}
-
-/// When a mark (`<ms>` or `<ms>:<stream>`) was last renewed.
-fn mark_time(value: &[u8]) -> Option<i64> {
-    let text = String::from_utf8_lossy(value);
-    text.trim().split(':').next()?.parse().ok()
 }
 
 /// The agent's tokenizer (or the estimate).
@@ -907,7 +838,7 @@ async fn finish_stale(core: &Arc<Core>) -> bool {
             Ok(Some(v)) => v,
             _ => continue,
         };
-        if mark_time(&value).is_some_and(|t| now_ms() - t < STALE_AFTER_MS) {
+        if mark::mark_time(&value).is_some_and(|t| now_ms() - t < STALE_AFTER_MS) {
             live_elsewhere = true;
             continue;
         }

@@ -38,7 +38,8 @@ impl StopSignal {
         self.superseded.load(Ordering::SeqCst)
     }
 
-    fn supersede(&self) {
+    /// Stops the stream for good: another stream owns the post now.
+    pub fn supersede(&self) {
         self.superseded.store(true, Ordering::SeqCst);
         self.token.cancel();
     }

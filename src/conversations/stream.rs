@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
+use super::mark::StreamMark;
 use super::registry::StopSignal;
 use super::split::{SOFT_LIMIT, split};
 use crate::host::MattermostApi;
@@ -88,6 +89,9 @@ pub fn tool_calls_prop(calls: &[ToolCall]) -> String {
 struct Writer {
     api: Arc<dyn MattermostApi>,
     stop: StopSignal,
+    /// Checked before each save: a stream that lost its mark (regenerated on another node)
+    /// writes nothing more.
+    mark: Option<StreamMark>,
     /// Set once the answer hit `MAX_ANSWER_POSTS`.
     truncated: bool,
     posts: Vec<Post>,
@@ -184,6 +188,12 @@ impl Writer {
     /// Saves the current post; false when it could not be (or must not be) written.
     async fn save(&mut self) -> bool {
         self.last_save = Instant::now();
+        if let Some(mark) = &self.mark
+            && !self.stop.superseded()
+            && !mark.still_ours().await
+        {
+            self.stop.supersede();
+        }
         if self.stop.superseded() {
             return false;
         }
@@ -275,16 +285,19 @@ impl Writer {
 }
 
 /// Streams `events` into `post` (already created) until the stream ends or `stop` fires.
+/// With `mark`, the stream checks before each save that it still owns the post.
 pub async fn run(
     api: Arc<dyn MattermostApi>,
     post: Post,
     mut events: EventStream,
     stop: StopSignal,
+    mark: Option<StreamMark>,
 ) -> Outcome {
     let cancel = stop.token.clone();
     let mut w = Writer {
         api,
         stop,
+        mark,
         truncated: false,
         text: post.message.clone(),
         posts: vec![post],

@@ -1,0 +1,114 @@
+//! An answer's mark in the KV store (`streaming_post_<id>` = `<ms>:<stream>`): set when it
+//! starts streaming, renewed while it streams, removed once it is saved. Restart recovery
+//! finishes answers whose marks went stale. The mark also says which stream owns the post
+//! across the cluster: when Regenerate starts a new stream on another node, the new stream's
+//! mark replaces this one, and this stream stops writing (checked before every save and at
+//! every renewal).
+
+use std::sync::Arc;
+
+use crate::host::MattermostApi;
+use crate::host::model::KvSetOptions;
+
+use super::{STREAMING_KEY_PREFIX, now_ms};
+
+/// This stream's mark in the KV store (`streaming_post_<id>` = `<ms>:<stream>`): renewed
+/// while it streams, removed at the end, and only ever changed by the stream that wrote it, so
+/// a regenerated answer's new stream keeps its own.
+#[derive(Clone)]
+pub struct StreamMark {
+    api: Arc<dyn MattermostApi>,
+    key: String,
+    stream: String,
+    current: Arc<std::sync::Mutex<Option<Vec<u8>>>>,
+}
+
+impl StreamMark {
+    pub fn new(api: Arc<dyn MattermostApi>, post_id: &str) -> Self {
+        StreamMark {
+            api,
+            key: format!("{STREAMING_KEY_PREFIX}{post_id}"),
+            stream: uuid::Uuid::new_v4().simple().to_string(),
+            current: Arc::default(),
+        }
+    }
+
+    fn value(&self) -> Vec<u8> {
+        format!("{}:{}", now_ms(), self.stream).into_bytes()
+    }
+
+    fn last(&self) -> Option<Vec<u8>> {
+        self.current.lock().ok().and_then(|g| g.clone())
+    }
+
+    fn remember(&self, v: Option<Vec<u8>>) {
+        if let Ok(mut g) = self.current.lock() {
+            *g = v;
+        }
+    }
+
+    /// Takes the mark over: a newer stream into the same post owns it from now on.
+    pub async fn set(&self) {
+        let v = self.value();
+        match self.api.kv_set(&self.key, &v).await {
+            Ok(()) => self.remember(Some(v)),
+            Err(e) => tracing::warn!(error = %e, "could not mark the answer as streaming"),
+        }
+    }
+
+    /// Renews the mark if it is still ours; false once another stream owns the post.
+    pub async fn renew(&self) -> bool {
+        let Some(old) = self.last() else { return false };
+        let v = self.value();
+        let opts = KvSetOptions {
+            atomic: true,
+            old_value: Some(old),
+            expire_in_seconds: 0,
+        };
+        match self.api.kv_set_with_options(&self.key, Some(&v), &opts).await {
+            Ok(true) => {
+                self.remember(Some(v));
+                true
+            }
+            // Another stream took the post over: the mark is its own now.
+            Ok(false) => {
+                self.remember(None);
+                false
+            }
+            Err(e) => {
+                // Cannot tell: keep writing rather than lose an answer.
+                tracing::warn!(error = %e, "could not renew the streaming mark");
+                true
+            }
+        }
+    }
+
+    /// Whether this stream still owns the post (its mark is the one in the store). An
+    /// unreadable store counts as yes: an answer is not thrown away on a hiccup.
+    pub async fn still_ours(&self) -> bool {
+        let Some(mine) = self.last() else { return false };
+        match self.api.kv_get(&self.key).await {
+            Ok(current) => current.as_deref() == Some(mine.as_slice()),
+            Err(_) => true,
+        }
+    }
+
+    /// Removes the mark if it is still ours.
+    pub async fn clear(&self) {
+        let Some(old) = self.last() else { return };
+        let opts = KvSetOptions {
+            atomic: true,
+            old_value: Some(old),
+            expire_in_seconds: 0,
+        };
+        if let Err(e) = self.api.kv_set_with_options(&self.key, None, &opts).await {
+            tracing::warn!(error = %e, "could not clear the streaming mark");
+        }
+    }
+}
+
+/// When a mark (`<ms>` or `<ms>:<stream>`) was last renewed.
+pub fn mark_time(value: &[u8]) -> Option<i64> {
+    let text = String::from_utf8_lossy(value);
+    text.trim().split(':').next()?.parse().ok()
+}
