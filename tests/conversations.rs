@@ -27,6 +27,7 @@ both_transports!(
     one_user_gets_a_bounded_number_of_answers_at_once,
     an_answer_that_cannot_be_saved_keeps_its_restart_mark,
     a_stream_that_lost_its_post_to_another_node_stops_writing,
+    stop_reaches_the_node_that_streams,
     an_answer_interrupted_by_a_restart_is_finished,
     no_push_or_mail_for_an_answer_the_asker_is_waiting_for,
     an_agent_without_vision_is_told_about_images_and_group_messages_work,
@@ -734,6 +735,80 @@ async fn a_stream_that_lost_its_post_to_another_node_stops_writing(t: Transport)
         Some(other),
         "the other node's mark is left alone"
     );
+}
+
+/// In a cluster, Stop can arrive at a node that is not streaming the answer: it leaves a
+/// request that the streaming node picks up, and that node stops and keeps the partial text.
+async fn stop_reaches_the_node_that_streams(t: Transport) {
+    let parts: Vec<String> = (0..60).map(|i| format!("word{i} ")).collect();
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let w = world(t, vec![answer(&refs, 100)], json!({})).await;
+    w.sim.data().server_config = json!({"ClusterSettings": {"Enable": true}});
+    w.sim.conn.on_activate().await.unwrap();
+    let dm = w.sim.direct_channel(&w.alice.0, &w.bot_id);
+
+    // The receiving side: an answer streaming on another node (its mark is in the store, no
+    // stream here). Stop from its asker leaves the request.
+    let mut elsewhere = mattermost_ai::host::model::Post {
+        user_id: w.bot_id.clone(),
+        channel_id: dm.id.clone(),
+        message: "Streaming on another node".into(),
+        post_type: "custom_llmbot".into(),
+        ..Default::default()
+    };
+    elsewhere
+        .props
+        .insert("llm_requester_user_id".into(), json!(w.alice.0));
+    let elsewhere = w.sim.data().insert_post(elsewhere).unwrap();
+    let now = mattermost_simulator::now_millis().to_string().into_bytes();
+    w.sim
+        .data()
+        .kv_put(&format!("streaming_post_{}", elsewhere.id), now, 0);
+    let stop_path = format!("/post/{}/stop", elsewhere.id);
+    assert_eq!(post_route(&w, &w.alice.1, &stop_path).await, 200);
+    assert!(
+        w.sim
+            .data()
+            .kv
+            .contains_key(&format!("stop_request_{}", elsewhere.id))
+    );
+
+    // The streaming side: a request left by another node stops this node's stream.
+    w.sim
+        .post_as(&w.alice.0, &dm.id, "Count slowly", "")
+        .await
+        .unwrap();
+    assert!(
+        w.sim
+            .wait_until(Duration::from_secs(10), |d| events(d)
+                .iter()
+                .any(|e| e["next"].as_str().is_some_and(|t| t.contains("word2 "))))
+            .await
+    );
+    let reply = bot_posts(&w).into_iter().find(|p| p.id != elsewhere.id).unwrap();
+    w.sim
+        .data()
+        .kv_put(&format!("stop_request_{}", reply.id), b"1".to_vec(), 60);
+    let stopped = w
+        .sim
+        .wait_until(Duration::from_secs(5), |d| {
+            events(d)
+                .iter()
+                .any(|e| e["control"] == "cancel" && e["post_id"] == reply.id.as_str())
+        })
+        .await;
+    assert!(stopped, "the streaming node did not stop: {:?}", {
+        let d = w.sim.data();
+        (
+            d.kv.contains_key(&format!("stop_request_{}", reply.id)),
+            d.posts[&reply.id].message.clone(),
+        )
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let d = w.sim.data();
+    let kept = &d.posts[&reply.id].message;
+    assert!(kept.starts_with("word0 ") && !kept.contains("word59"), "{kept}");
+    assert!(!d.kv.contains_key(&format!("stop_request_{}", reply.id)));
 }
 
 async fn an_answer_interrupted_by_a_restart_is_finished(t: Transport) {

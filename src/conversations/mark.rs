@@ -12,6 +12,29 @@ use crate::host::model::KvSetOptions;
 
 use super::{STREAMING_KEY_PREFIX, now_ms};
 
+/// KV key a node writes when Stop reaches it for an answer another node is streaming
+/// (`stop_request_<post id>`); the streaming node polls for it. Expires on its own.
+pub const STOP_REQUEST_PREFIX: &str = "stop_request_";
+const STOP_REQUEST_SECONDS: i64 = 60;
+
+/// Whether some node is streaming into `post_id` (its mark is in the store).
+pub async fn streaming_somewhere(api: &dyn MattermostApi, post_id: &str) -> bool {
+    matches!(
+        api.kv_get(&format!("{STREAMING_KEY_PREFIX}{post_id}")).await,
+        Ok(Some(_))
+    )
+}
+
+/// Asks whichever node streams `post_id` to stop it.
+pub async fn request_stop(api: &dyn MattermostApi, post_id: &str) -> Result<(), crate::host::ApiError> {
+    api.kv_set_with_expiry(
+        &format!("{STOP_REQUEST_PREFIX}{post_id}"),
+        b"1",
+        STOP_REQUEST_SECONDS,
+    )
+    .await
+}
+
 /// This stream's mark in the KV store (`streaming_post_<id>` = `<ms>:<stream>`): renewed
 /// while it streams, removed at the end, and only ever changed by the stream that wrote it, so
 /// a regenerated answer's new stream keeps its own.
@@ -19,6 +42,7 @@ use super::{STREAMING_KEY_PREFIX, now_ms};
 pub struct StreamMark {
     api: Arc<dyn MattermostApi>,
     key: String,
+    stop_key: String,
     stream: String,
     current: Arc<std::sync::Mutex<Option<Vec<u8>>>>,
 }
@@ -28,6 +52,7 @@ impl StreamMark {
         StreamMark {
             api,
             key: format!("{STREAMING_KEY_PREFIX}{post_id}"),
+            stop_key: format!("{STOP_REQUEST_PREFIX}{post_id}"),
             stream: uuid::Uuid::new_v4().simple().to_string(),
             current: Arc::default(),
         }
@@ -80,6 +105,17 @@ impl StreamMark {
                 tracing::warn!(error = %e, "could not renew the streaming mark");
                 true
             }
+        }
+    }
+
+    /// Whether another node asked for this answer to stop; the request is consumed.
+    pub async fn take_stop_request(&self) -> bool {
+        match self.api.kv_get(&self.stop_key).await {
+            Ok(Some(_)) => {
+                let _ = self.api.kv_delete(&self.stop_key).await;
+                true
+            }
+            _ => false,
         }
     }
 

@@ -36,6 +36,8 @@ const TOOL_CLAIM_SECONDS: i64 = 15 * 60;
 /// How often a streaming answer renews its mark (the value: milliseconds since the epoch), so
 /// another cluster node restarting does not take a live answer for an interrupted one.
 const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How often a streaming answer looks for a Stop that reached another cluster node.
+const STOP_POLL: std::time::Duration = std::time::Duration::from_secs(1);
 /// A mark not renewed for this long belongs to an answer nobody is writing any more.
 const STALE_AFTER_MS: i64 = 60_000;
 
@@ -231,11 +233,29 @@ pub async fn stream_request(
     let registration = core.streams.register(&reply.id);
     let mark = mark::StreamMark::new(api.clone(), &reply.id);
     mark.set().await;
+    // In a cluster, Stop may reach another node: it leaves a request in the KV store, looked
+    // for every second. A single server needs no polling.
+    let clustered = core
+        .server()
+        .config
+        .get("ClusterSettings.Enable")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let heartbeat = {
         let (mark, signal) = (mark.clone(), registration.signal.clone());
         tokio::spawn(async move {
+            let tick = if clustered { STOP_POLL } else { HEARTBEAT };
+            let mut since_renewal = std::time::Duration::ZERO;
             loop {
-                tokio::time::sleep(HEARTBEAT).await;
+                tokio::time::sleep(tick).await;
+                if clustered && mark.take_stop_request().await {
+                    signal.token.cancel();
+                }
+                since_renewal += tick;
+                if since_renewal < HEARTBEAT {
+                    continue;
+                }
+                since_renewal = std::time::Duration::ZERO;
                 if !mark.renew().await {
                     // Regenerated on another node: that stream owns the post now.
                     signal.supersede();
@@ -563,7 +583,15 @@ pub async fn stop(core: &Arc<Core>, post_id: &str, user_id: &str) -> Result<(), 
         .api()
         .ok_or_else(|| PostActionError::Unavailable("not connected".into()))?;
     own_answer(core, api.as_ref(), post_id, user_id).await?;
-    core.streams.cancel(post_id);
+    // Streaming here: stopped now. Streaming on another cluster node: that node picks the
+    // request up within a second. Not streaming at all: nothing to do, and no error either
+    // (a second click on Stop is not a failure).
+    if !core.streams.cancel(post_id)
+        && mark::streaming_somewhere(api.as_ref(), post_id).await
+        && let Err(e) = mark::request_stop(api.as_ref(), post_id).await
+    {
+        return Err(PostActionError::Unavailable(e.for_user("stopping the answer")));
+    }
     Ok(())
 }
 

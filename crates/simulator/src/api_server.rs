@@ -580,6 +580,11 @@ fn config_to_wire(config: &serde_json::Value) -> GobConfig {
         plugin_settings: GobPluginSettings {
             enable: config.pointer("/PluginSettings/Enable").and_then(|v| v.as_bool()),
         },
+        cluster_settings: GobClusterSettings {
+            enable: config
+                .pointer("/ClusterSettings/Enable")
+                .and_then(|v| v.as_bool()),
+        },
     }
 }
 
@@ -594,6 +599,14 @@ struct GobConfig {
     log_settings: GobLogSettings,
     #[gob(name = "PluginSettings")]
     plugin_settings: GobPluginSettings,
+    #[gob(name = "ClusterSettings")]
+    cluster_settings: GobClusterSettings,
+}
+
+#[derive(gobwire::Gob, Debug, Default, Clone)]
+struct GobClusterSettings {
+    #[gob(name = "Enable")]
+    enable: Option<bool>,
 }
 
 #[derive(gobwire::Gob, Debug, Default, Clone)]
