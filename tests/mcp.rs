@@ -84,6 +84,10 @@ impl ServerHandler for Weather {
             .lock()
             .map_err(|_| ErrorData::internal_error("lock", None))?
             .push((header("x-mattermost-userid"), header("x-org"), city.clone()));
+        if city == "Flood" {
+            // A hostile or broken server: an answer far beyond what the plugin reads.
+            return Ok(CallToolResult::success(vec![ContentBlock::text("~".repeat(6 * 1024 * 1024))]).into());
+        }
         Ok(CallToolResult::success(vec![ContentBlock::text(format!("Sunny, 21 °C in {city}"))]).into())
     }
 }
@@ -122,6 +126,8 @@ async fn mcp_tools_run_after_approval_as_the_asking_user(t: Transport) {
             Script::chat_completion(&["Weather"], 0, None)
         } else if last["role"] == "tool" {
             Script::chat_completion(&["It is sunny."], 0, None)
+        } else if last["content"].to_string().contains("Flood") {
+            Script::chat_tool_calls(&[("call_f", "get_weather", json!({"city": "Flood"}))])
         } else if last["content"].to_string().contains("weather") {
             Script::chat_tool_calls(&[("call_w", "get_weather", json!({"city": "Lisbon"}))])
         } else {
@@ -197,6 +203,54 @@ async fn mcp_tools_run_after_approval_as_the_asking_user(t: Transport) {
         followed["content"].to_string().contains("Sunny, 21 °C in Lisbon"),
         "{followed}"
     );
+    // A result far beyond the cap is refused before it is parsed, and the model is told.
+    sim.post_as(&alice.id, &dm.id, "And the weather in Flood?", "")
+        .await
+        .unwrap();
+    let flood_pending = |d: &mattermost_simulator::Data| {
+        d.posts
+            .values()
+            .find(|p| {
+                p.props
+                    .get("pending_tool_call")
+                    .and_then(Value::as_str)
+                    .is_some_and(|c| c.contains("call_f") && c.contains("\"status\":0"))
+            })
+            .map(|p| p.id.clone())
+    };
+    assert!(
+        sim.wait_until(Duration::from_secs(20), |d| flood_pending(d).is_some())
+            .await
+    );
+    let asked = flood_pending(&sim.data()).unwrap();
+    let (status, body) = common::http::post_json(
+        &sim,
+        &token,
+        &format!("/post/{asked}/tool_call"),
+        json!({"accepted_tool_ids": ["call_f"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let flooded = |d: &mattermost_simulator::Data| {
+        d.posts.get(&asked).and_then(|p| {
+            let calls: Value = serde_json::from_str(p.props.get("pending_tool_call")?.as_str()?).ok()?;
+            (calls[0]["status"] != 0).then(|| calls[0].clone())
+        })
+    };
+    assert!(
+        sim.wait_until(Duration::from_secs(30), |d| flooded(d).is_some())
+            .await
+    );
+    let decided = flooded(&sim.data()).unwrap();
+    assert_eq!(decided["status"], 3, "{decided}");
+    assert!(
+        decided["result"]
+            .as_str()
+            .unwrap_or("")
+            .contains("could not run the tool"),
+        "{decided}"
+    );
+
     // The unreachable server was tried once, not again for every answer that followed.
     let tries = sim
         .stderr_lines()

@@ -26,6 +26,8 @@ use crate::tools::{Tool, ToolContext, ToolError};
 
 /// The header that tells an MCP server which Mattermost user is asking (upstream's name).
 pub const USER_HEADER: &str = "X-Mattermost-UserID";
+/// The largest JSON response or SSE event accepted from an MCP server.
+const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 const CLIENT_NAME: &str = "mattermost-agents";
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const CALL_TIMEOUT: Duration = Duration::from_secs(120);
@@ -214,10 +216,12 @@ async fn connect(outbound: &OutboundClient, server: &McpServer, user_id: &str) -
     if let Ok(v) = HeaderValue::try_from(user_id) {
         headers.insert(HeaderName::from_static("x-mattermost-userid"), v);
     }
-    let transport = StreamableHttpClientTransport::with_client(
-        http,
-        StreamableHttpClientTransportConfig::with_uri(url.to_owned()).custom_headers(headers),
-    );
+    let mut config = StreamableHttpClientTransportConfig::with_uri(url.to_owned()).custom_headers(headers);
+    // What a server sends is bounded before it is parsed (rmcp enforces both); results are
+    // cut again to the tool result size before anyone reads them.
+    config.max_json_response_size = MAX_MESSAGE_BYTES;
+    config.max_sse_event_size = MAX_MESSAGE_BYTES;
+    let transport = StreamableHttpClientTransport::with_client(http, config);
     let info = ClientConfig::new(
         ClientCapabilities::default(),
         Implementation::new(CLIENT_NAME, crate::PLUGIN_VERSION),
