@@ -56,6 +56,12 @@ impl Snapshot {
         };
         self.effective.bots().take(limit)
     }
+
+    /// The active agent whose bot account is `bot_user_id`.
+    pub fn agent_by_bot_id(&self, bot_user_id: &str) -> Option<&crate::config::BotConfig> {
+        self.agents()
+            .find(|b| self.bot_ids.get(&b.name).map(String::as_str) == Some(bot_user_id))
+    }
 }
 
 /// State shared by hooks and HTTP handlers.

@@ -659,25 +659,38 @@ async fn one_user_gets_a_bounded_number_of_answers_at_once(t: Transport) {
     );
 }
 
-/// The restart mark goes only once the answer is really saved: an answer whose final save
-/// failed stays marked, so recovery can finish (or clear) it later.
-async fn an_answer_that_cannot_be_saved_keeps_its_restart_mark(t: Transport) {
-    let parts: Vec<String> = (0..10).map(|i| format!("part {i} ")).collect();
-    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-    let w = world(t, vec![answer(&refs, 150)], json!({})).await;
+/// A DM question answered slowly, `parts` words `delay` ms apart ("<word> 0 <word> 1 …"):
+/// returns once a few words are in, with the answer post.
+async fn streaming_slowly(
+    t: Transport,
+    word: &str,
+    parts: usize,
+    delay: u64,
+) -> (World, mattermost_ai::host::model::Post) {
+    let texts: Vec<String> = (0..parts).map(|i| format!("{word} {i} ")).collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let w = world(t, vec![answer(&refs, delay)], json!({})).await;
     let dm = w.sim.direct_channel(&w.alice.0, &w.bot_id);
     w.sim
         .post_as(&w.alice.0, &dm.id, "Tell me something", "")
         .await
         .unwrap();
+    let started = format!("{word} 1 ");
     assert!(
         w.sim
             .wait_until(Duration::from_secs(10), |d| events(d)
                 .iter()
-                .any(|e| e["next"].as_str().is_some_and(|t| t.contains("part 1"))))
+                .any(|e| e["next"].as_str().is_some_and(|t| t.contains(&started))))
             .await
     );
-    let reply = bot_posts(&w).pop().unwrap();
+    let reply = bot_posts(&w).pop().expect("the answer post");
+    (w, reply)
+}
+
+/// The restart mark goes only once the answer is really saved: an answer whose final save
+/// failed stays marked, so recovery can finish (or clear) it later.
+async fn an_answer_that_cannot_be_saved_keeps_its_restart_mark(t: Transport) {
+    let (w, reply) = streaming_slowly(t, "part", 10, 150).await;
     // Deleted mid-answer: the server refuses every later save of it.
     w.sim.remove_post(&reply.id).await.unwrap();
     wait_ends(&w, 1).await;
@@ -694,22 +707,7 @@ async fn an_answer_that_cannot_be_saved_keeps_its_restart_mark(t: Transport) {
 /// Regenerate handled by another cluster node starts a new stream there, whose mark replaces
 /// this one's: this node's stream must not save its old text over the new answer.
 async fn a_stream_that_lost_its_post_to_another_node_stops_writing(t: Transport) {
-    let parts: Vec<String> = (0..30).map(|i| format!("old {i} ")).collect();
-    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-    let w = world(t, vec![answer(&refs, 100)], json!({})).await;
-    let dm = w.sim.direct_channel(&w.alice.0, &w.bot_id);
-    w.sim
-        .post_as(&w.alice.0, &dm.id, "Tell me something", "")
-        .await
-        .unwrap();
-    assert!(
-        w.sim
-            .wait_until(Duration::from_secs(10), |d| events(d)
-                .iter()
-                .any(|e| e["next"].as_str().is_some_and(|t| t.contains("old 2"))))
-            .await
-    );
-    let reply = bot_posts(&w).pop().unwrap();
+    let (w, reply) = streaming_slowly(t, "old", 30, 100).await;
     // What the other node's new stream does: take the mark, write the post.
     let other = format!("{}:othernode", mattermost_simulator::now_millis()).into_bytes();
     w.sim

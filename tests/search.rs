@@ -346,6 +346,38 @@ async fn posts_are_indexed_and_results_respect_who_may_read_them(t: Transport) {
     assert_eq!(d.posts.values().filter(|p| p.root_id == question_id).count(), 1);
 }
 
+/// The server's own tables, as Mattermost keeps them (the columns the plugin reads).
+async fn server_tables(db: &str) -> sqlx::PgConnection {
+    let mut c = sqlx::PgConnection::connect(db).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE Posts (Id varchar(26) PRIMARY KEY, CreateAt bigint, UpdateAt bigint, DeleteAt bigint,
+                             UserId varchar(26), ChannelId varchar(26), RootId varchar(26), Message text, Type varchar(26));
+         CREATE TABLE Channels (Id varchar(26) PRIMARY KEY, TeamId varchar(26), Type varchar(1), Name varchar(64));",
+    )
+    .execute(&mut c)
+    .await
+    .unwrap();
+    c
+}
+
+/// A public channel "town" with `member` in it, in the simulator and in the Channels table.
+async fn town_with(
+    sim: &Simulator,
+    c: &mut sqlx::PgConnection,
+    member: &str,
+) -> mattermost_ai::host::model::Channel {
+    let team = sim.add_team("t");
+    let town = sim.add_channel(&team.id, "town", "O");
+    sim.add_member(&town.id, member);
+    sqlx::query("INSERT INTO Channels VALUES ($1, $2, 'O', 'town')")
+        .bind(&town.id)
+        .bind(&team.id)
+        .execute(c)
+        .await
+        .unwrap();
+    town
+}
+
 /// A row in the server's Posts table.
 #[allow(clippy::too_many_arguments)]
 async fn server_post(
@@ -375,31 +407,14 @@ async fn server_post(
 async fn reindex_rebuilds_from_the_servers_posts_table() {
     let fake = fake().await;
     let db = database().await;
-    // The server's own tables, as Mattermost keeps them (the columns the reindex reads).
-    let mut c = sqlx::PgConnection::connect(&db).await.unwrap();
-    sqlx::raw_sql(
-        "CREATE TABLE Posts (Id varchar(26) PRIMARY KEY, CreateAt bigint, UpdateAt bigint, DeleteAt bigint,
-                             UserId varchar(26), ChannelId varchar(26), RootId varchar(26), Message text, Type varchar(26));
-         CREATE TABLE Channels (Id varchar(26) PRIMARY KEY, TeamId varchar(26), Type varchar(1), Name varchar(64));",
-    )
-    .execute(&mut c)
-    .await
-    .unwrap();
+    let mut c = server_tables(&db).await;
     let sim = start(Transport::NetRpc, &fake, &db, search_config(&fake.url), true).await;
     let (admin, admin_token) = sim.add_user("admin", "system_admin system_user");
     let (_, user_token) = sim.add_user("carol", "system_user");
     sim.data()
         .permissions
         .push((admin.id.clone(), String::new(), "manage_system".into()));
-    let team = sim.add_team("t");
-    let town = sim.add_channel(&team.id, "town", "O");
-    sim.add_member(&town.id, &admin.id);
-    sqlx::query("INSERT INTO Channels VALUES ($1, $2, 'O', 'town')")
-        .bind(&town.id)
-        .bind(&team.id)
-        .execute(&mut c)
-        .await
-        .unwrap();
+    let town = town_with(&sim, &mut c, &admin.id).await;
     // 150 posts the plugin never saw (two batches), one deleted, one system message.
     let mut ids = Vec::new();
     for i in 0..150 {
@@ -500,15 +515,7 @@ async fn reindex_rebuilds_from_the_servers_posts_table() {
 async fn posts_removed_by_data_retention_leave_the_index() {
     let fake = fake().await;
     let db = database().await;
-    let mut c = sqlx::PgConnection::connect(&db).await.unwrap();
-    sqlx::raw_sql(
-        "CREATE TABLE Posts (Id varchar(26) PRIMARY KEY, CreateAt bigint, UpdateAt bigint, DeleteAt bigint,
-                             UserId varchar(26), ChannelId varchar(26), RootId varchar(26), Message text, Type varchar(26));
-         CREATE TABLE Channels (Id varchar(26) PRIMARY KEY, TeamId varchar(26), Type varchar(1), Name varchar(64));",
-    )
-    .execute(&mut c)
-    .await
-    .unwrap();
+    let mut c = server_tables(&db).await;
     let sim = Simulator::builder(BIN)
         .transport(Transport::NetRpc)
         .env("MMAI_INDEX_SWEEP_SECONDS", "1")
@@ -524,15 +531,7 @@ async fn posts_removed_by_data_retention_leave_the_index() {
         .unwrap();
     sim.data().server_config = json!({"SqlSettings": {"DriverName": "postgres", "DataSource": db}});
     let (admin, admin_token) = sim.add_user("admin", "system_admin system_user");
-    let team = sim.add_team("t");
-    let town = sim.add_channel(&team.id, "town", "O");
-    sim.add_member(&town.id, &admin.id);
-    sqlx::query("INSERT INTO Channels VALUES ($1, $2, 'O', 'town')")
-        .bind(&town.id)
-        .bind(&team.id)
-        .execute(&mut c)
-        .await
-        .unwrap();
+    let town = town_with(&sim, &mut c, &admin.id).await;
     let mut ids = Vec::new();
     for i in 0..3 {
         let p = sim

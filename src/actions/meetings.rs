@@ -281,8 +281,7 @@ pub async fn postback(
     // The agent posts there in its own name: its channel restriction applies.
     let snap = core.snapshot();
     let bot = snap
-        .agents()
-        .find(|b| snap.bot_ids.get(&b.name) == Some(&summary.user_id))
+        .agent_by_bot_id(&summary.user_id)
         .cloned()
         .ok_or_else(|| ActionError::BadRequest("this agent is no longer configured".into()))?;
     let channel = api

@@ -556,8 +556,7 @@ async fn answer_turn(
 ) -> Result<Turn, PostActionError> {
     let snap = core.snapshot();
     let bot = snap
-        .agents()
-        .find(|b| snap.bot_ids.get(&b.name) == Some(&post.user_id))
+        .agent_by_bot_id(&post.user_id)
         .cloned()
         .ok_or_else(|| PostActionError::Refused("this agent is no longer configured".into()))?;
     let unavailable =
