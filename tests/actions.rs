@@ -584,11 +584,12 @@ async fn tool_calls_wait_for_approval_and_the_answer_continues(t: Transport) {
     );
 
     let path = format!("/post/{}/tool_call", asked.id);
+    // Bob cannot read alice's DM: to him the post does not exist.
     assert_eq!(
         call(&w, &w.bob.1, &path, json!({"accepted_tool_ids": ["call_1"]}))
             .await
             .0,
-        403
+        404
     );
     assert_eq!(
         call(&w, &w.alice.1, &path, json!({})).await.0,

@@ -425,9 +425,10 @@ async fn stop_keeps_the_partial_answer_and_only_the_requester_may(t: Transport) 
     );
     let reply = bot_posts(&w).pop().unwrap();
     let (_, bob) = w.sim.add_user("bob", "system_user");
+    // Bob cannot read alice's DM: to him the answer does not exist.
     assert_eq!(
         post_route(&w, &bob, &format!("/post/{}/stop", reply.id)).await,
-        403
+        404
     );
     assert_eq!(
         post_route(&w, &w.alice.1, &format!("/post/{}/stop", reply.id)).await,
@@ -461,9 +462,10 @@ async fn regenerate_rewrites_the_same_post(t: Transport) {
     let reply = bot_posts(&w).pop().unwrap();
     w.fake.script(vec![answer(&["New ", "answer."], 0)]);
     let (_, bob) = w.sim.add_user("bob", "system_user");
+    // Bob cannot read alice's DM: to him the answer does not exist.
     assert_eq!(
         post_route(&w, &bob, &format!("/post/{}/regenerate", reply.id)).await,
-        403
+        404
     );
     assert_eq!(
         post_route(&w, &w.alice.1, &format!("/post/{}/regenerate", reply.id)).await,

@@ -530,6 +530,15 @@ async fn own_answer(
         .get_post(post_id)
         .await
         .map_err(|_| PostActionError::NotFound)?;
+    // A post the caller cannot read answers exactly like a missing one: nothing about it,
+    // not even that it exists, comes back.
+    match api
+        .has_permission_to_channel(user_id, &post.channel_id, "read_channel")
+        .await
+    {
+        Ok(true) => {}
+        _ => return Err(PostActionError::NotFound),
+    }
     let snap = core.snapshot();
     if !snap.bot_ids.values().any(|id| *id == post.user_id) {
         return Err(PostActionError::Refused("this is not an agent's post".into()));
@@ -537,13 +546,7 @@ async fn own_answer(
     if post.prop_str(props::REQUESTER) != Some(user_id) {
         return Err(PostActionError::NotRequester);
     }
-    match api
-        .has_permission_to_channel(user_id, &post.channel_id, "read_channel")
-        .await
-    {
-        Ok(true) => Ok(post),
-        _ => Err(PostActionError::NotRequester),
-    }
+    Ok(post)
 }
 
 /// The turn of an agent's answer post, re-checked now: the agent is still configured and may
