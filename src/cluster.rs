@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use crate::host::model::KvSetOptions;
 use crate::host::{ApiError, MattermostApi};
 
 /// Held until `unlock` (or expiry).
@@ -26,12 +25,7 @@ pub async fn lock<'a>(
     let deadline = tokio::time::Instant::now() + wait;
     let mut backoff = Duration::from_millis(20);
     loop {
-        let opts = KvSetOptions {
-            atomic: true,
-            old_value: None,
-            expire_in_seconds: EXPIRY_SECONDS,
-        };
-        if api.kv_set_with_options(&key, Some(&[1]), &opts).await? {
+        if api.kv_insert_if_absent(&key, &[1], EXPIRY_SECONDS).await? {
             return Ok(ClusterLock { api, key });
         }
         if tokio::time::Instant::now() + backoff > deadline {

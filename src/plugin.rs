@@ -121,6 +121,16 @@ impl Core {
         self.changes.subscribe()
     }
 
+    /// Whether the server runs as a cluster (`ClusterSettings.Enable`); read without copying
+    /// the server's whole configuration, since every answer asks.
+    pub fn is_clustered(&self) -> bool {
+        self.server
+            .read()
+            .ok()
+            .and_then(|g| g.config.get("ClusterSettings.Enable").and_then(|v| v.as_bool()))
+            .unwrap_or(false)
+    }
+
     pub fn server(&self) -> ServerFacts {
         self.server.read().map(|g| g.clone()).unwrap_or_default()
     }

@@ -14,6 +14,8 @@
 //!
 //! Needs PostgreSQL with pgvector (`DATABASE_URL`; scripts/pg-up.sh starts one), for search.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -23,7 +25,8 @@ use mattermost_ai::host::model::{License, Post};
 use mattermost_simulator::fake_provider::{FakeProvider, Script, one_agent_config};
 use mattermost_simulator::{Data, Simulator, Transport};
 use serde_json::{Value, json};
-use sqlx::Connection;
+
+use common::db::{database, indexed};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
 const EVENT: &str = "custom_mattermost-ai_postupdate";
@@ -364,34 +367,6 @@ impl World {
         );
         p
     }
-}
-
-/// A fresh database on the test server, so runs never see each other's rows.
-async fn database() -> String {
-    let base = std::env::var("DATABASE_URL")
-        .expect("DATABASE_URL must point at a PostgreSQL with pgvector (scripts/pg-up.sh starts one)");
-    let mut admin = sqlx::PgConnection::connect(&base)
-        .await
-        .expect("connecting to DATABASE_URL");
-    let name = format!("mmai_{}", mattermost_simulator::new_id());
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .expect("creating a test database");
-    let (prefix, _) = base
-        .rsplit_once('/')
-        .expect("DATABASE_URL ends with a database name");
-    format!("{prefix}/{name}")
-}
-
-async fn indexed(db: &str) -> Vec<String> {
-    let Ok(mut c) = sqlx::PgConnection::connect(db).await else {
-        return Vec::new();
-    };
-    sqlx::query_scalar("SELECT DISTINCT post_id FROM mmai_post_embeddings")
-        .fetch_all(&mut c)
-        .await
-        .unwrap_or_default()
 }
 
 /// A fake provider that answers by what it is asked: embeddings, the model list, a tool call

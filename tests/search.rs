@@ -14,30 +14,13 @@ use mattermost_simulator::{Simulator, Transport};
 use serde_json::{Value, json};
 use sqlx::Connection;
 
+use common::db::{database, indexed};
 use common::http::{approve_pending_tools, get_json, post_json as call};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
 const DIMS: usize = 64;
 
 both_transports!(posts_are_indexed_and_results_respect_who_may_read_them);
-
-/// A fresh database on the test server, so tests never see each other's rows.
-async fn database() -> String {
-    let base = std::env::var("DATABASE_URL")
-        .expect("DATABASE_URL must point at a PostgreSQL with pgvector (scripts/pg-up.sh starts one)");
-    let mut admin = sqlx::PgConnection::connect(&base)
-        .await
-        .expect("connecting to DATABASE_URL");
-    let name = format!("mmai_{}", mattermost_simulator::new_id());
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .expect("creating a test database");
-    let (prefix, _) = base
-        .rsplit_once('/')
-        .expect("DATABASE_URL ends with a database name");
-    format!("{prefix}/{name}")
-}
 
 fn search_config(fake: &str) -> Value {
     json!({"type": "composite", "dimensions": DIMS,
@@ -96,16 +79,6 @@ async fn start(t: Transport, fake: &FakeProvider, db: &str, search: Value, licen
     let sim = b.start().await.unwrap_or_else(|e| panic!("start ({t:?}): {e}"));
     sim.data().server_config = json!({"SqlSettings": {"DriverName": "postgres", "DataSource": db}});
     sim
-}
-
-async fn indexed(db: &str) -> Vec<String> {
-    let Ok(mut c) = sqlx::PgConnection::connect(db).await else {
-        return Vec::new();
-    };
-    sqlx::query_scalar("SELECT DISTINCT post_id FROM mmai_post_embeddings")
-        .fetch_all(&mut c)
-        .await
-        .unwrap_or_default()
 }
 
 /// The indexed text of a post (its chunks joined).

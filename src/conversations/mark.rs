@@ -6,11 +6,18 @@
 //! every renewal).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::host::MattermostApi;
-use crate::host::model::KvSetOptions;
 
+use super::registry::StopSignal;
 use super::{STREAMING_KEY_PREFIX, now_ms};
+
+/// How often a streaming answer renews its mark, so another cluster node restarting does not
+/// take a live answer for an interrupted one, and learns when another stream took it over.
+const HEARTBEAT: Duration = Duration::from_secs(5);
+/// How often a streaming answer looks for a Stop that reached another cluster node.
+const STOP_POLL: Duration = Duration::from_secs(1);
 
 /// KV key a node writes when Stop reaches it for an answer another node is streaming
 /// (`stop_request_<post id>`); the streaming node polls for it. Expires on its own.
@@ -82,15 +89,10 @@ impl StreamMark {
     }
 
     /// Renews the mark if it is still ours; false once another stream owns the post.
-    pub async fn renew(&self) -> bool {
+    async fn renew(&self) -> bool {
         let Some(old) = self.last() else { return false };
         let v = self.value();
-        let opts = KvSetOptions {
-            atomic: true,
-            old_value: Some(old),
-            expire_in_seconds: 0,
-        };
-        match self.api.kv_set_with_options(&self.key, Some(&v), &opts).await {
+        match self.api.kv_compare_and_set(&self.key, &old, Some(&v)).await {
             Ok(true) => {
                 self.remember(Some(v));
                 true
@@ -108,8 +110,35 @@ impl StreamMark {
         }
     }
 
+    /// Keeps the mark alive while the stream runs (abort the handle when it ends): renewed
+    /// every few seconds, the stream superseded when another stream took the post over, and,
+    /// in a cluster, stopped when Stop reached another node (looked for every second; a single
+    /// server needs no polling).
+    pub fn keep_alive(&self, signal: StopSignal, clustered: bool) -> tokio::task::JoinHandle<()> {
+        let mark = self.clone();
+        tokio::spawn(async move {
+            let tick = if clustered { STOP_POLL } else { HEARTBEAT };
+            let mut since_renewal = Duration::ZERO;
+            loop {
+                tokio::time::sleep(tick).await;
+                if clustered && mark.take_stop_request().await {
+                    signal.token.cancel();
+                }
+                since_renewal += tick;
+                if since_renewal < HEARTBEAT {
+                    continue;
+                }
+                since_renewal = Duration::ZERO;
+                if !mark.renew().await {
+                    signal.supersede();
+                    return;
+                }
+            }
+        })
+    }
+
     /// Whether another node asked for this answer to stop; the request is consumed.
-    pub async fn take_stop_request(&self) -> bool {
+    async fn take_stop_request(&self) -> bool {
         match self.api.kv_get(&self.stop_key).await {
             Ok(Some(_)) => {
                 let _ = self.api.kv_delete(&self.stop_key).await;
@@ -132,12 +161,7 @@ impl StreamMark {
     /// Removes the mark if it is still ours.
     pub async fn clear(&self) {
         let Some(old) = self.last() else { return };
-        let opts = KvSetOptions {
-            atomic: true,
-            old_value: Some(old),
-            expire_in_seconds: 0,
-        };
-        if let Err(e) = self.api.kv_set_with_options(&self.key, None, &opts).await {
+        if let Err(e) = self.api.kv_compare_and_set(&self.key, &old, None).await {
             tracing::warn!(error = %e, "could not clear the streaming mark");
         }
     }

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::config::{BotConfig, ServiceConfig};
 use crate::host::MattermostApi;
-use crate::host::model::{Channel, KvSetOptions, Post, User};
+use crate::host::model::{Channel, Post, User};
 use crate::llm::{self, Effort, ReasoningOptions, Request};
 use crate::plugin::Core;
 use crate::usage::UsageRecord;
@@ -33,11 +33,6 @@ pub const STREAMING_KEY_PREFIX: &str = "streaming_post_";
 /// lasts: longer than any tool run, short enough that a crashed node does not block forever.
 const TOOL_CLAIM_PREFIX: &str = "tool_claim_";
 const TOOL_CLAIM_SECONDS: i64 = 15 * 60;
-/// How often a streaming answer renews its mark (the value: milliseconds since the epoch), so
-/// another cluster node restarting does not take a live answer for an interrupted one.
-const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(5);
-/// How often a streaming answer looks for a Stop that reached another cluster node.
-const STOP_POLL: std::time::Duration = std::time::Duration::from_secs(1);
 /// A mark not renewed for this long belongs to an answer nobody is writing any more.
 const STALE_AFTER_MS: i64 = 60_000;
 
@@ -233,37 +228,7 @@ pub async fn stream_request(
     let registration = core.streams.register(&reply.id);
     let mark = mark::StreamMark::new(api.clone(), &reply.id);
     mark.set().await;
-    // In a cluster, Stop may reach another node: it leaves a request in the KV store, looked
-    // for every second. A single server needs no polling.
-    let clustered = core
-        .server()
-        .config
-        .get("ClusterSettings.Enable")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let heartbeat = {
-        let (mark, signal) = (mark.clone(), registration.signal.clone());
-        tokio::spawn(async move {
-            let tick = if clustered { STOP_POLL } else { HEARTBEAT };
-            let mut since_renewal = std::time::Duration::ZERO;
-            loop {
-                tokio::time::sleep(tick).await;
-                if clustered && mark.take_stop_request().await {
-                    signal.token.cancel();
-                }
-                since_renewal += tick;
-                if since_renewal < HEARTBEAT {
-                    continue;
-                }
-                since_renewal = std::time::Duration::ZERO;
-                if !mark.renew().await {
-                    // Regenerated on another node: that stream owns the post now.
-                    signal.supersede();
-                    return;
-                }
-            }
-        })
-    };
+    let heartbeat = mark.keep_alive(registration.signal.clone(), core.is_clustered());
     // Kept until the end: its tokens are counted only if the provider reports no usage.
     let mut sent: Option<Request> = None;
     let slot = core.user_slots.try_take(&turn.user.id);
@@ -295,7 +260,7 @@ pub async fn stream_request(
         reply,
         events,
         registration.signal.clone(),
-        Some(mark.clone()),
+        mark.clone(),
     )
     .await;
     drop(registration);
@@ -711,13 +676,8 @@ pub async fn tool_call(
     // One decision per tool post, whatever the number of requests or cluster nodes: the first
     // to claim it runs the tools, the others are told it is decided.
     let claim = format!("{TOOL_CLAIM_PREFIX}{post_id}");
-    let opts = KvSetOptions {
-        atomic: true,
-        old_value: None,
-        expire_in_seconds: TOOL_CLAIM_SECONDS,
-    };
     match api
-        .kv_set_with_options(&claim, Some(user_id.as_bytes()), &opts)
+        .kv_insert_if_absent(&claim, user_id.as_bytes(), TOOL_CLAIM_SECONDS)
         .await
     {
         Ok(true) => {}
@@ -874,12 +834,7 @@ async fn finish_stale(core: &Arc<Core>) -> bool {
         }
         // Claim the mark by removing exactly what we read: when two nodes activate together
         // only one of them adds the note.
-        let claim = KvSetOptions {
-            atomic: true,
-            old_value: Some(value.clone()),
-            expire_in_seconds: 0,
-        };
-        match api.kv_set_with_options(&key, None, &claim).await {
+        match api.kv_compare_and_set(&key, &value, None).await {
             Ok(true) => {}
             Ok(false) => continue,
             Err(e) => {

@@ -91,7 +91,7 @@ struct Writer {
     stop: StopSignal,
     /// Checked before each save: a stream that lost its mark (regenerated on another node)
     /// writes nothing more.
-    mark: Option<StreamMark>,
+    mark: StreamMark,
     /// Set once the answer hit `MAX_ANSWER_POSTS`.
     truncated: bool,
     posts: Vec<Post>,
@@ -188,10 +188,7 @@ impl Writer {
     /// Saves the current post; false when it could not be (or must not be) written.
     async fn save(&mut self) -> bool {
         self.last_save = Instant::now();
-        if let Some(mark) = &self.mark
-            && !self.stop.superseded()
-            && !mark.still_ours().await
-        {
+        if !self.stop.superseded() && !self.mark.still_ours().await {
             self.stop.supersede();
         }
         if self.stop.superseded() {
@@ -285,13 +282,13 @@ impl Writer {
 }
 
 /// Streams `events` into `post` (already created) until the stream ends or `stop` fires.
-/// With `mark`, the stream checks before each save that it still owns the post.
+/// Before each save it checks with `mark` that it still owns the post.
 pub async fn run(
     api: Arc<dyn MattermostApi>,
     post: Post,
     mut events: EventStream,
     stop: StopSignal,
-    mark: Option<StreamMark>,
+    mark: StreamMark,
 ) -> Outcome {
     let cancel = stop.token.clone();
     let mut w = Writer {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::prompts::CONVERSATION_TITLE;
 use super::{Turn, thread_root};
 use crate::host::MattermostApi;
-use crate::host::model::{KvSetOptions, Post};
+use crate::host::model::Post;
 use crate::llm::{self, Message, Request, Role};
 use crate::plugin::Core;
 
@@ -37,12 +37,7 @@ fn clean(raw: &str) -> String {
 pub async fn ensure(core: &Arc<Core>, api: Arc<dyn MattermostApi>, turn: &Turn, trigger: &Post) {
     let root = thread_root(trigger);
     let key = format!("{TITLE_KEY_PREFIX}{root}");
-    let claim = KvSetOptions {
-        atomic: true,
-        old_value: None,
-        expire_in_seconds: 120,
-    };
-    match api.kv_set_with_options(&key, Some(PENDING), &claim).await {
+    match api.kv_insert_if_absent(&key, PENDING, 120).await {
         Ok(true) => {}
         Ok(false) => return,
         Err(e) => {

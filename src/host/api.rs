@@ -119,6 +119,26 @@ pub trait MattermostApi: Send + Sync {
     async fn kv_delete(&self, key: &str) -> ApiResult<()>;
     async fn kv_list(&self, page: i64, per_page: i64) -> ApiResult<Vec<String>>;
 
+    /// Writes `value` only if `key` is absent (a claim); false when someone holds it.
+    async fn kv_insert_if_absent(&self, key: &str, value: &[u8], expire_in_seconds: i64) -> ApiResult<bool> {
+        let opts = KvSetOptions {
+            atomic: true,
+            old_value: None,
+            expire_in_seconds,
+        };
+        self.kv_set_with_options(key, Some(value), &opts).await
+    }
+
+    /// Replaces `old` with `new` (`None` deletes); false when the key no longer holds `old`.
+    async fn kv_compare_and_set(&self, key: &str, old: &[u8], new: Option<&[u8]>) -> ApiResult<bool> {
+        let opts = KvSetOptions {
+            atomic: true,
+            old_value: Some(old.to_vec()),
+            expire_in_seconds: 0,
+        };
+        self.kv_set_with_options(key, new, &opts).await
+    }
+
     // Bots
     /// Creates the bot, or returns the existing one's user id.
     async fn ensure_bot_user(&self, bot: &Bot) -> ApiResult<String>;

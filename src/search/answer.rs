@@ -53,7 +53,7 @@ fn search_failure(e: SearchError) -> ActionError {
         SearchError::NotLicensed => ActionError::Forbidden(e.to_string()),
         SearchError::Embedding(_) => ActionError::Failed(e.to_string()),
         SearchError::Config(_) | SearchError::Store(_) | SearchError::Unavailable(_) => {
-            ActionError::Failed(e.user_message())
+            ActionError::Failed(e.for_user())
         }
     }
 }

@@ -44,9 +44,10 @@ pub enum SearchError {
 }
 
 impl SearchError {
-    /// What a user (or a model) is told: database errors and setup details stay in the log,
-    /// where the admin reads them, since they can name hosts, tables and SQL.
-    pub fn user_message(&self) -> String {
+    /// What a user (or a model) is told; as `ApiError::for_user`, the whole error goes to the
+    /// log, where the admin reads database errors and setup details (they can name hosts,
+    /// tables and SQL).
+    pub fn for_user(&self) -> String {
         match self {
             SearchError::Disabled | SearchError::NotLicensed | SearchError::Embedding(_) => self.to_string(),
             SearchError::Config(_) | SearchError::Store(_) | SearchError::Unavailable(_) => {

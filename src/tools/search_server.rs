@@ -39,7 +39,7 @@ impl Tool for SearchServer {
                 crate::search::DEFAULT_RESULTS,
             )
             .await
-            .map_err(|e| ToolError::Failed(e.user_message()))?;
+            .map_err(|e| ToolError::Failed(e.for_user()))?;
         if results.is_empty() {
             return Ok("No messages match.".into());
         }

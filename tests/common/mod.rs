@@ -77,3 +77,38 @@ pub mod http {
         asked
     }
 }
+
+// The test PostgreSQL (`DATABASE_URL`, started by scripts/pg-up.sh in `make test`).
+#[allow(dead_code)]
+pub mod db {
+    use sqlx::Connection;
+
+    /// A fresh database on the test server, so tests never see each other's rows.
+    pub async fn database() -> String {
+        let base = std::env::var("DATABASE_URL")
+            .expect("DATABASE_URL must point at a PostgreSQL with pgvector (scripts/pg-up.sh starts one)");
+        let mut admin = sqlx::PgConnection::connect(&base)
+            .await
+            .expect("connecting to DATABASE_URL");
+        let name = format!("mmai_{}", mattermost_simulator::new_id());
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("creating a test database");
+        let (prefix, _) = base
+            .rsplit_once('/')
+            .expect("DATABASE_URL ends with a database name");
+        format!("{prefix}/{name}")
+    }
+
+    /// The ids of the posts in the search index.
+    pub async fn indexed(db: &str) -> Vec<String> {
+        let Ok(mut c) = sqlx::PgConnection::connect(db).await else {
+            return Vec::new();
+        };
+        sqlx::query_scalar("SELECT DISTINCT post_id FROM mmai_post_embeddings")
+            .fetch_all(&mut c)
+            .await
+            .unwrap_or_default()
+    }
+}
