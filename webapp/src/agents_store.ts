@@ -1,6 +1,7 @@
-import {useEffect, useSyncExternalStore} from 'react';
+import {useEffect} from 'react';
 
 import {getAgents} from './client';
+import {createStore, useStore} from './store';
 import type {AgentsResponse} from './types';
 
 // What the webapp knows about our agents from `/ai_bots`: which user ids are our agent bots
@@ -13,26 +14,22 @@ export interface AgentsState {
 }
 
 const initial: AgentsState = {loaded: false, botIds: new Set(), allowUnsafeLinks: false};
-let state: AgentsState = initial;
+const agents = createStore<AgentsState>(initial);
 let inflight: Promise<AgentsResponse> | null = null;
 let lastAttempt = 0;
 // Authors of `custom_llmbot` posts not in the list, each re-checked once (an agent added
 // since the page loaded shows up; a user's own such posts cost one request, not one each).
 const rechecked = new Set<string>();
-const listeners = new Set<() => void>();
 
 const RETRY_MS = 30_000;
 
 export function setAgents(r: AgentsResponse): void {
     const bots = Array.isArray(r?.bots) ? r.bots : [];
-    state = {
+    agents.set({
         loaded: true,
         botIds: new Set(bots.map((b) => b.id).filter((id): id is string => typeof id === 'string' && id !== '')),
         allowUnsafeLinks: r?.allowUnsafeLinks === true,
-    };
-    for (const l of listeners) {
-        l();
-    }
+    });
 }
 
 // Reads `/ai_bots` again (concurrent callers share one request) and keeps what it says.
@@ -60,29 +57,23 @@ export function loadAgents(): Promise<AgentsResponse> {
 }
 
 function ensureLoaded(): void {
-    if (!state.loaded && !inflight && Date.now() - lastAttempt > RETRY_MS) {
+    if (!agents.get().loaded && !inflight && Date.now() - lastAttempt > RETRY_MS) {
         loadAgents().catch(() => undefined);
     }
 }
 
 function recheck(userId: string): void {
+    const state = agents.get();
     if (state.loaded && userId && !state.botIds.has(userId) && !rechecked.has(userId)) {
         rechecked.add(userId);
         loadAgents().catch(() => undefined);
     }
 }
 
-function subscribe(l: () => void): () => void {
-    listeners.add(l);
-    return () => {
-        listeners.delete(l);
-    };
-}
-
 // The agents state, loading it on first use; `author` (a post's user id) that is not a known
 // agent makes one fresh read of the list.
 export function useAgents(author?: string): AgentsState {
-    const current = useSyncExternalStore(subscribe, () => state);
+    const current = useStore(agents);
     useEffect(() => {
         ensureLoaded();
         if (author) {
@@ -93,16 +84,13 @@ export function useAgents(author?: string): AgentsState {
 }
 
 export function getAgentsState(): AgentsState {
-    return state;
+    return agents.get();
 }
 
 // For tests.
 export function resetAgents(): void {
-    state = initial;
     inflight = null;
     lastAttempt = 0;
     rechecked.clear();
-    for (const l of listeners) {
-        l();
-    }
+    agents.set(initial);
 }

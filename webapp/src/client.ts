@@ -1,5 +1,6 @@
 import {PLUGIN_ID} from './manifest';
 import type {AgentsResponse, Config, ConfigCheck, ModelInfo, PluginVersion, Post, PostList, Thread} from './types';
+import {BOT_USERNAME_PARAM, Route} from './wire';
 
 function base(): string {
     // Honour subpath deployments; an absolute "/plugins/..." would miss them.
@@ -74,24 +75,24 @@ async function call<T>(url: string, method: string, body?: unknown): Promise<T> 
     return (text ? JSON.parse(text) : undefined) as T;
 }
 
-export const fetchPluginVersion = () => call<PluginVersion>(pluginUrl('/version'), 'GET');
-export const getAgents = () => call<AgentsResponse>(pluginUrl('/ai_bots'), 'GET');
-export const getThreads = () => call<Thread[]>(pluginUrl('/ai_threads'), 'GET');
-export const stopPost = (postId: string) => call<void>(pluginUrl(`/post/${postId}/stop`), 'POST');
-export const regeneratePost = (postId: string) => call<void>(pluginUrl(`/post/${postId}/regenerate`), 'POST');
+export const fetchPluginVersion = () => call<PluginVersion>(pluginUrl(Route.version), 'GET');
+export const getAgents = () => call<AgentsResponse>(pluginUrl(Route.agents), 'GET');
+export const getThreads = () => call<Thread[]>(pluginUrl(Route.threads), 'GET');
+export const stopPost = (postId: string) => call<void>(pluginUrl(Route.stop(postId)), 'POST');
+export const regeneratePost = (postId: string) => call<void>(pluginUrl(Route.regenerate(postId)), 'POST');
 export const decideToolCalls = (postId: string, accepted: string[]) =>
-    call<void>(pluginUrl(`/post/${postId}/tool_call`), 'POST', {accepted_tool_ids: accepted});
+    call<void>(pluginUrl(Route.toolCall(postId)), 'POST', {accepted_tool_ids: accepted});
 
-const withBot = (path: string, bot?: string) => (bot ? `${path}?botUsername=${encodeURIComponent(bot)}` : path);
+const withBot = (path: string, bot?: string) => (bot ? `${path}?${BOT_USERNAME_PARAM}=${encodeURIComponent(bot)}` : path);
 export const analyzeThread = (postId: string, kind: string, bot?: string) =>
-    call<{postid: string; channelid: string}>(pluginUrl(withBot(`/post/${postId}/analyze`, bot)), 'POST', {analysis_type: kind});
+    call<{postid: string; channelid: string}>(pluginUrl(withBot(Route.analyze(postId), bot)), 'POST', {analysis_type: kind});
 export const summarizeInterval = (channelId: string, preset: string, startTime: number, bot?: string) =>
-    call<{postid: string; channelid: string}>(pluginUrl(withBot(`/channel/${channelId}/interval`, bot)), 'POST', {
+    call<{postid: string; channelid: string}>(pluginUrl(withBot(Route.interval(channelId), bot)), 'POST', {
         start_time: startTime, end_time: 0, preset_prompt: preset,
     });
-export const reactForMe = (postId: string, bot?: string) => call<void>(pluginUrl(withBot(`/post/${postId}/react`, bot)), 'POST');
+export const reactForMe = (postId: string, bot?: string) => call<void>(pluginUrl(withBot(Route.react(postId), bot)), 'POST');
 export const fetchModels = (service: {serviceType: string; apiKey: string; apiURL: string; orgID: string}) =>
-    call<ModelInfo[]>(pluginUrl('/admin/models/fetch'), 'POST', service);
+    call<ModelInfo[]>(pluginUrl(Route.fetchModels), 'POST', service);
 export interface JobStatus {
     status: string;
     error?: string;
@@ -100,12 +101,12 @@ export interface JobStatus {
     processed_rows?: number;
     total_rows?: number;
 }
-export const startReindex = () => call<JobStatus>(pluginUrl('/admin/reindex'), 'POST');
-export const reindexStatus = () => call<JobStatus>(pluginUrl('/admin/reindex/status'), 'GET');
-export const cancelReindex = () => call<JobStatus>(pluginUrl('/admin/reindex/cancel'), 'POST');
+export const startReindex = () => call<JobStatus>(pluginUrl(Route.reindex), 'POST');
+export const reindexStatus = () => call<JobStatus>(pluginUrl(Route.reindexStatus), 'GET');
+export const cancelReindex = () => call<JobStatus>(pluginUrl(Route.reindexCancel), 'POST');
 export const runSearch = (query: string, bot?: string) =>
-    call<{postid: string; channelid: string}>(pluginUrl(withBot('/search/run', bot)), 'POST', {query});
-export const checkConfig = () => call<ConfigCheck>(pluginUrl('/admin/config/check'), 'GET');
+    call<{postid: string; channelid: string}>(pluginUrl(withBot(Route.searchRun, bot)), 'POST', {query});
+export const checkConfig = () => call<ConfigCheck>(pluginUrl(Route.configCheck), 'GET');
 
 // Mattermost's own REST API, for opening a DM with an agent and posting as the user.
 export const createDirectChannel = (userId: string, botId: string) =>

@@ -1,3 +1,5 @@
+import {createStore} from './store';
+
 // Asks the Agents panel to show one conversation: AI Actions open their result there, as the
 // panel may not be mounted yet when the action answers, the last request waits for it.
 export interface PanelTarget {
@@ -7,28 +9,32 @@ export interface PanelTarget {
 
 type Listener = (target: PanelTarget) => void;
 
-let pending: PanelTarget | null = null;
-const listeners = new Set<Listener>();
+// The request no mounted panel has taken yet.
+const pending = createStore<PanelTarget | null>(null);
+// Set when a mounted panel takes the request being made.
+let taken = false;
 
 export function openInPanel(target: PanelTarget): void {
-    if (listeners.size === 0) {
-        pending = target;
-        return;
-    }
-    for (const l of listeners) {
-        l(target);
+    taken = false;
+    pending.set(target);
+    if (taken) {
+        pending.set(null);
     }
 }
 
 // Subscribes the mounted panel; a request made before it mounted is delivered at once.
 export function onOpenInPanel(l: Listener): () => void {
-    listeners.add(l);
-    if (pending) {
-        const target = pending;
-        pending = null;
-        l(target);
+    const unsubscribe = pending.subscribe(() => {
+        const target = pending.get();
+        if (target) {
+            taken = true;
+            l(target);
+        }
+    });
+    const waiting = pending.get();
+    if (waiting) {
+        pending.set(null);
+        l(waiting);
     }
-    return () => {
-        listeners.delete(l);
-    };
+    return unsubscribe;
 }

@@ -11,9 +11,9 @@ import {openInPanel} from './panel_store';
 import {handlePostEvent} from './post_events';
 import {handlePostUpdate} from './stream_store';
 import type {Post, PluginRegistry, Store} from './types';
+import {AnalysisKind, POST_EDITED_EVENT, POST_TYPE, POST_UPDATE_EVENT, POSTED_EVENT} from './wire';
 
-export const POST_TYPE = 'custom_llmbot';
-export const POST_UPDATE_EVENT = 'custom_mattermost-ai_postupdate';
+export {POST_TYPE, POST_UPDATE_EVENT};
 
 function currentUserId(store?: Store): string | undefined {
     return store?.getState().entities?.users?.currentUserId;
@@ -82,9 +82,9 @@ export default class Plugin {
             }
         };
         const allowed = () => this.actionsAllowed;
-        registry.registerPostDropdownMenuAction?.(t('ai.actions.summarize'), analyze('summarize_thread'), allowed);
-        registry.registerPostDropdownMenuAction?.(t('ai.actions.actionItems'), analyze('action_items'), allowed);
-        registry.registerPostDropdownMenuAction?.(t('ai.actions.openQuestions'), analyze('open_questions'), allowed);
+        registry.registerPostDropdownMenuAction?.(t('ai.actions.summarize'), analyze(AnalysisKind.summarizeThread), allowed);
+        registry.registerPostDropdownMenuAction?.(t('ai.actions.actionItems'), analyze(AnalysisKind.actionItems), allowed);
+        registry.registerPostDropdownMenuAction?.(t('ai.actions.openQuestions'), analyze(AnalysisKind.openQuestions), allowed);
         registry.registerPostDropdownMenuAction?.(t('ai.actions.react'), (postId) => {
             reactForMe(postId).catch(() => undefined);
         }, allowed);
@@ -95,8 +95,8 @@ export default class Plugin {
 
         registry.registerWebSocketEventHandler?.(POST_UPDATE_EVENT, (msg) => handlePostUpdate(msg.data));
         // The server's own post events keep a conversation open in the panel up to date.
-        registry.registerWebSocketEventHandler?.('posted', (msg) => handlePostEvent(msg.data));
-        registry.registerWebSocketEventHandler?.('post_edited', (msg) => handlePostEvent(msg.data));
+        registry.registerWebSocketEventHandler?.(POSTED_EVENT, (msg) => handlePostEvent(msg.data));
+        registry.registerWebSocketEventHandler?.(POST_EDITED_EVENT, (msg) => handlePostEvent(msg.data));
 
         // Hide AI Actions when the license or the agents' rules leave the user none.
         loadAgents().then((r) => {

@@ -1,6 +1,6 @@
-import {useSyncExternalStore} from 'react';
-
+import {createStore, useStore} from './store';
 import type {Annotation, ToolCall} from './types';
+import {PostUpdateControl, PostUpdateField} from './wire';
 
 // Live state of answers as the `custom_mattermost-ai_postupdate` websocket event reports it.
 // The server sends the whole text so far each time, so a missed event costs nothing.
@@ -12,16 +12,8 @@ export interface LiveAnswer {
     annotations?: Annotation[];
 }
 
-type Listener = () => void;
-
-const answers = new Map<string, LiveAnswer>();
-const listeners = new Set<Listener>();
-
-function notify() {
-    for (const l of listeners) {
-        l();
-    }
-}
+// By post id; replaced, never changed in place, so an unchanged answer keeps its object.
+const answers = createStore<ReadonlyMap<string, LiveAnswer>>(new Map());
 
 function parseList<T>(raw: unknown): T[] | undefined {
     if (typeof raw !== 'string') {
@@ -36,60 +28,56 @@ function parseList<T>(raw: unknown): T[] | undefined {
 }
 
 export function handlePostUpdate(data: Record<string, unknown>): void {
-    const postId = typeof data.post_id === 'string' ? data.post_id : '';
+    const id = data[PostUpdateField.postId];
+    const postId = typeof id === 'string' ? id : '';
     if (!postId) {
         return;
     }
-    const prev: LiveAnswer = answers.get(postId) ?? {streaming: false};
+    const prev: LiveAnswer = answers.get().get(postId) ?? {streaming: false};
     const next: LiveAnswer = {...prev};
-    switch (data.control) {
-    case 'start':
+    const text = data[PostUpdateField.next];
+    const reasoning = data[PostUpdateField.reasoning];
+    switch (data[PostUpdateField.control]) {
+    case PostUpdateControl.start:
         next.streaming = true;
         next.text = '';
         next.reasoning = undefined;
         next.toolCalls = undefined;
         next.annotations = undefined;
         break;
-    case 'end':
-    case 'cancel':
+    case PostUpdateControl.end:
+    case PostUpdateControl.cancel:
         next.streaming = false;
         break;
-    case 'reasoning_summary':
-    case 'reasoning_summary_done':
-        next.reasoning = typeof data.reasoning === 'string' ? data.reasoning : prev.reasoning;
+    case PostUpdateControl.reasoning:
+    case PostUpdateControl.reasoningDone:
+        next.reasoning = typeof reasoning === 'string' ? reasoning : prev.reasoning;
         break;
-    case 'tool_call':
-        next.toolCalls = parseList<ToolCall>(data.tool_call);
+    case PostUpdateControl.toolCall:
+        next.toolCalls = parseList<ToolCall>(data[PostUpdateField.toolCall]);
         break;
-    case 'annotations':
-        next.annotations = parseList<Annotation>(data.annotations);
+    case PostUpdateControl.annotations:
+        next.annotations = parseList<Annotation>(data[PostUpdateField.annotations]);
         break;
     default:
-        if (typeof data.next === 'string') {
-            next.text = data.next;
+        if (typeof text === 'string') {
+            next.text = text;
             next.streaming = true;
         }
     }
-    answers.set(postId, next);
-    notify();
+    answers.set(new Map(answers.get()).set(postId, next));
 }
 
 export function getLiveAnswer(postId: string): LiveAnswer | undefined {
-    return answers.get(postId);
+    return answers.get().get(postId);
 }
 
 export function resetLiveAnswers(): void {
-    answers.clear();
-    notify();
-}
-
-function subscribe(l: Listener): () => void {
-    listeners.add(l);
-    return () => listeners.delete(l);
+    answers.set(new Map());
 }
 
 export function useLiveAnswer(postId: string): LiveAnswer | undefined {
-    return useSyncExternalStore(subscribe, () => answers.get(postId));
+    return useStore(answers, (all) => all.get(postId));
 }
 
 export {parseList};

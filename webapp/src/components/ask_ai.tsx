@@ -2,6 +2,7 @@ import React, {useState} from 'react';
 
 import {summarizeInterval} from '../client';
 import {t} from '../i18n';
+import {IntervalPreset} from '../wire';
 
 // "Ask AI" on the new-messages separator: summarize (or mine) what arrived since the user
 // last looked at the channel.
@@ -24,9 +25,9 @@ export default function AskAI({channelId, lastViewedAt, onStarted}: {
     };
     return (
         <span className='mattermost-ai-ask' role='group' aria-label={t('ai.actions.askAI')}>
-            <button type='button' onClick={run('summarize_unreads')}>{t('ai.actions.summarizeUnreads')}</button>
-            <button type='button' onClick={run('action_items')}>{t('ai.actions.actionItems')}</button>
-            <button type='button' onClick={run('open_questions')}>{t('ai.actions.openQuestions')}</button>
+            <button type='button' onClick={run(IntervalPreset.summarizeUnreads)}>{t('ai.actions.summarizeUnreads')}</button>
+            <button type='button' onClick={run(IntervalPreset.actionItems)}>{t('ai.actions.actionItems')}</button>
+            <button type='button' onClick={run(IntervalPreset.openQuestions)}>{t('ai.actions.openQuestions')}</button>
             {error && <span role='alert'>{error}</span>}
         </span>
     );

@@ -6,6 +6,7 @@ import {t} from '../i18n';
 import {ExternalLink, SafeMarkdown, permalink} from '../safe_text';
 import {parseList, useLiveAnswer} from '../stream_store';
 import type {Annotation, Post, ToolCall} from '../types';
+import {PostProp, ToolCallStatus} from '../wire';
 
 export interface LLMBotPostProps {
     post: Post;
@@ -18,7 +19,7 @@ function propTrue(v: unknown): boolean {
 }
 
 function ToolCards({postId, calls, canDecide}: {postId: string; calls: ToolCall[]; canDecide: boolean}) {
-    const pending = calls.filter((c) => c.status === 0);
+    const pending = calls.filter((c) => c.status === ToolCallStatus.pending);
     const [accepted, setAccepted] = useState<Record<string, boolean>>({});
     const [error, setError] = useState('');
     const [busy, setBusy] = useState(false);
@@ -41,8 +42,8 @@ function ToolCards({postId, calls, canDecide}: {postId: string; calls: ToolCall[
                 >
                     <div>{t('ai.post.toolRequest', {name: c.name})}</div>
                     <pre>{JSON.stringify(c.arguments, null, 2)}</pre>
-                    {c.status !== 0 && <div>{t(`ai.post.toolStatus.${c.status}`)}</div>}
-                    {c.status === 0 && canDecide && (
+                    {c.status !== ToolCallStatus.pending && <div>{t(`ai.post.toolStatus.${c.status}`)}</div>}
+                    {c.status === ToolCallStatus.pending && canDecide && (
                         <div role='group' aria-label={t('ai.post.toolRequest', {name: c.name})}>
                             <label>
                                 <input
@@ -183,14 +184,15 @@ function AgentPost({post, currentUserId, allowUnsafeLinks}: LLMBotPostProps & {a
     const props = post.props ?? {};
     const text = live?.text ?? str(post.message);
     const streaming = live?.streaming ?? false;
-    const reasoning = live?.reasoning ?? str(props.reasoning_summary);
-    const calls = toolCallsOf(live?.toolCalls ?? props.pending_tool_call);
-    const annotations = annotationsOf(live?.annotations ?? props.annotations);
-    const searchResults = searchResultsOf(props.search_results);
-    const isRequester = Boolean(currentUserId) && props.llm_requester_user_id === currentUserId;
+    const reasoning = live?.reasoning ?? str(props[PostProp.reasoning]);
+    const calls = toolCallsOf(live?.toolCalls ?? props[PostProp.pendingToolCall]);
+    const annotations = annotationsOf(live?.annotations ?? props[PostProp.annotations]);
+    const searchResults = searchResultsOf(props[PostProp.searchResults]);
+    const isRequester = Boolean(currentUserId) && props[PostProp.requester] === currentUserId;
     // A failed answer keeps its partial text; the error the server appended to it (for
     // clients without this renderer) is shown as the post's error state instead.
-    const failure = !streaming && typeof props.llm_error === 'string' ? props.llm_error : '';
+    const llmError = props[PostProp.error];
+    const failure = !streaming && typeof llmError === 'string' ? llmError : '';
     const suffix = `**Error:** ${failure}`;
     const shown = failure && text.endsWith(suffix) ? text.slice(0, -suffix.length).trimEnd() : text;
     const [error, setError] = useState('');
@@ -242,7 +244,7 @@ function AgentPost({post, currentUserId, allowUnsafeLinks}: LLMBotPostProps & {a
                         {t('ai.post.stop')}
                     </button>
                 )}
-                {isRequester && !streaming && !propTrue(props.no_regen) && (
+                {isRequester && !streaming && !propTrue(props[PostProp.noRegen]) && (
                     <button
                         type='button'
                         onClick={run(() => regeneratePost(post.id))}

@@ -1,0 +1,111 @@
+// Everything the webapp and the Rust server must spell the same way. The server has the same
+// values: the post type, post props, the `postupdate` event with its payload and controls, and
+// tool-call statuses in src/answer/props.rs (module `answer::props`); the routes in
+// src/http/mod.rs; analysis kinds in src/actions/analyze.rs, interval presets in
+// src/actions/channel.rs, reindex job statuses in src/search/indexer.rs. Change both sides
+// together.
+
+import {PLUGIN_ID} from './manifest';
+
+// The post type of agent answers; the webapp registers its renderer for it.
+export const POST_TYPE = 'custom_llmbot';
+
+// Props the server sets on agent answers.
+export const PostProp = {
+    // Who asked: only they may stop, regenerate or decide tool calls.
+    requester: 'llm_requester_user_id',
+    noRegen: 'no_regen',
+    // Tool calls of the answer, a JSON string of `ToolCall`s.
+    pendingToolCall: 'pending_tool_call',
+    reasoning: 'reasoning_summary',
+    // Citations, a JSON string of `Annotation`s.
+    annotations: 'annotations',
+    // Posts a search answer used, a JSON string.
+    searchResults: 'search_results',
+    // The short error message of an answer that failed.
+    error: 'llm_error',
+} as const;
+
+// `ToolCall.status` in `pending_tool_call`.
+export const ToolCallStatus = {
+    pending: 0,
+    accepted: 1,
+    rejected: 2,
+    error: 3,
+    success: 4,
+} as const;
+export type ToolCallStatus = typeof ToolCallStatus[keyof typeof ToolCallStatus];
+
+// The server's websocket event as it sends it; Mattermost delivers it as `custom_<plugin id>_<name>`.
+export const POST_UPDATE = 'postupdate';
+export const POST_UPDATE_EVENT = `custom_${PLUGIN_ID}_${POST_UPDATE}`;
+
+// Fields of a `postupdate` event's data.
+export const PostUpdateField = {
+    postId: 'post_id',
+    control: 'control',
+    // The whole text so far.
+    next: 'next',
+    reasoning: 'reasoning',
+    toolCall: 'tool_call',
+    annotations: 'annotations',
+} as const;
+
+// `control` values of a `postupdate` event (an event without one carries `next`).
+export const PostUpdateControl = {
+    start: 'start',
+    end: 'end',
+    cancel: 'cancel',
+    reasoning: 'reasoning_summary',
+    reasoningDone: 'reasoning_summary_done',
+    toolCall: 'tool_call',
+    annotations: 'annotations',
+} as const;
+
+// Mattermost's own websocket events for posts, whose data carries the post as JSON in `post`.
+export const POSTED_EVENT = 'posted';
+export const POST_EDITED_EVENT = 'post_edited';
+
+// The plugin's HTTP routes, below `/plugins/<plugin id>`.
+export const Route = {
+    version: '/version',
+    agents: '/ai_bots',
+    threads: '/ai_threads',
+    stop: (postId: string) => `/post/${postId}/stop`,
+    regenerate: (postId: string) => `/post/${postId}/regenerate`,
+    toolCall: (postId: string) => `/post/${postId}/tool_call`,
+    analyze: (postId: string) => `/post/${postId}/analyze`,
+    react: (postId: string) => `/post/${postId}/react`,
+    interval: (channelId: string) => `/channel/${channelId}/interval`,
+    searchRun: '/search/run',
+    configCheck: '/admin/config/check',
+    fetchModels: '/admin/models/fetch',
+    reindex: '/admin/reindex',
+    reindexStatus: '/admin/reindex/status',
+    reindexCancel: '/admin/reindex/cancel',
+} as const;
+
+// The query parameter naming the agent an action or search uses.
+export const BOT_USERNAME_PARAM = 'botUsername';
+
+// `analysis_type` of `/post/{id}/analyze`.
+export const AnalysisKind = {
+    summarizeThread: 'summarize_thread',
+    actionItems: 'action_items',
+    openQuestions: 'open_questions',
+} as const;
+
+// `preset_prompt` of `/channel/{id}/interval`.
+export const IntervalPreset = {
+    summarizeUnreads: 'summarize_unreads',
+    actionItems: 'action_items',
+    openQuestions: 'open_questions',
+} as const;
+
+// `status` of the reindex job.
+export const JobState = {
+    running: 'running',
+    completed: 'completed',
+    failed: 'failed',
+    canceled: 'canceled',
+} as const;
