@@ -4,7 +4,7 @@ import {loadAgents} from './agents_store';
 import {analyzeThread, reactForMe} from './client';
 import AgentsPanel from './components/agents_panel';
 import AskAI from './components/ask_ai';
-import ConfigEditor from './components/config_editor';
+import ConfigEditor from './components/config';
 import LLMBotPost from './components/llmbot_post';
 import {en, setMessages, t} from './i18n';
 import {openInPanel} from './panel_store';
