@@ -1,14 +1,13 @@
 //! Build-time inputs:
 //! - plugin.json is the single source of the plugin id and version: the binary reports what the
 //!   bundle's manifest declares, so the two can never disagree.
-//! - proto/*.proto are compiled with protox (pure Rust, no protoc needed) into tonic clients and
-//!   servers for both sides, so the simulator can play the host with the same definitions.
+//!
+//! proto/ is compiled by crates/plugin-runtime, which owns both transports.
 
 use std::fs;
 
 fn main() {
     manifest_env();
-    compile_protos();
 }
 
 fn manifest_env() {
@@ -26,17 +25,5 @@ fn manifest_env() {
             Some(v) if !v.is_empty() => println!("cargo:rustc-env={env}={v}"),
             _ => panic!("build.rs: plugin.json has no string field {key:?}"),
         }
-    }
-}
-
-fn compile_protos() {
-    println!("cargo:rerun-if-changed=proto");
-    let files = ["proto/hooks.proto", "proto/api.proto", "proto/goplugin.proto"];
-    let fds = match protox::compile(files, ["proto"]) {
-        Ok(f) => f,
-        Err(e) => panic!("build.rs: proto/ does not compile: {e}"),
-    };
-    if let Err(e) = tonic_prost_build::configure().compile_fds(fds) {
-        panic!("build.rs: generating gRPC code failed: {e}");
     }
 }

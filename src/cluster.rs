@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::host::{ApiError, MattermostApi};
+use plugin_runtime::host::{ApiError, MattermostApi};
 
 /// Held until `unlock` (or expiry).
 pub struct ClusterLock<'a> {

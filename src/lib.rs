@@ -1,26 +1,28 @@
 //! Agents for Mattermost, in Rust.
 //!
-//! Layers, outermost first: `transport` (net/rpc, later gRPC) → `host` (the API we call and the
-//! hooks we serve, transport-agnostic) → `plugin` (domain state and behaviour) → `http` (axum
-//! routes served through ServeHTTP). See ARCHITECTURE.md.
+//! Layers, bottom up (ARCHITECTURE.md has the map): the plugin runtime crate (`plugin_runtime`:
+//! hooks and API traits, both transports) → base modules (`config`, `license`, `outbound`,
+//! `llm`, `usage`, `metrics`, `cluster`, `agents`) → `infra` (what every feature runs on) →
+//! `answer` (the core every answering feature shares) → features (`conversations`, `actions`,
+//! `search`, `tools`, `mcp`) → `http` (thin axum handlers) → `plugin` (the composition root,
+//! imported by nothing but the executable).
 
 pub mod actions;
 pub mod agents;
+pub mod answer;
 pub mod cluster;
 pub mod config;
 pub mod conversations;
-pub mod host;
 pub mod http;
+pub mod infra;
 pub mod license;
 pub mod llm;
-pub mod logging;
 pub mod mcp;
 pub mod metrics;
 pub mod outbound;
 pub mod plugin;
 pub mod search;
 pub mod tools;
-pub mod transport;
 pub mod usage;
 
 /// The plugin id from plugin.json.

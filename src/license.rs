@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::host::model::{License, ServerConfig};
+use plugin_runtime::host::model::{License, ServerConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

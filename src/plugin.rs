@@ -1,143 +1,47 @@
-//! The plugin itself: state shared by every hook and route, and the hook implementations.
-//! It sees the server only through `host::MattermostApi`.
+//! The composition root: builds the infrastructure and the features, wires each feature's
+//! capabilities into the ones that need them, and implements the server's hooks by calling
+//! them. Nothing imports this module; it imports everything.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use serde_json::json;
 use tower::ServiceExt as _;
 
-use std::collections::HashMap;
-
+use crate::actions::analyze::Analysis;
+use crate::answer::AnswerCore;
+use crate::config::snapshot::{LiveConfig, ServerFacts, Snapshot};
 use crate::config::{self, Effective};
-use crate::host::model::{CommandArgs, CommandResponse, HookContext, License, Post, ServerConfig};
-use crate::host::{
+use crate::conversations::Conversations;
+use crate::infra::Infra;
+use crate::mcp::McpTools;
+use crate::metrics::Metrics;
+use crate::outbound::OutboundClient;
+use crate::search::SearchService;
+use crate::tools::Toolbox;
+use crate::usage::UsageSink;
+use crate::usage::log::TokenLog;
+use plugin_runtime::host::model::{CommandArgs, CommandResponse, HookContext, Post};
+use plugin_runtime::host::{
     AppError, HookError, Hooks, HttpRequest, HttpResponse, LogLevel, MattermostApi, TransportKind,
 };
-use crate::license::Entitlements;
-use crate::metrics::Metrics;
 
-/// What the server told us at activation.
-#[derive(Debug, Clone, Default)]
-pub struct ServerFacts {
-    pub version: String,
-    pub site_url: String,
-    pub license: Option<License>,
-    pub config: ServerConfig,
-}
-
-/// The configuration the plugin runs on, swapped whole on every change.
-#[derive(Debug, Clone)]
-pub struct Snapshot {
-    pub effective: Arc<Effective>,
-    pub entitlements: Entitlements,
-    /// Why the last configuration could not be used, if it could not (the previous one stays).
-    pub load_error: Option<String>,
-    /// username → bot user id of the agents' bot accounts.
-    pub bot_ids: HashMap<String, String>,
-}
-
-impl Snapshot {
-    fn empty() -> Self {
-        Snapshot {
-            effective: Arc::new(Effective::default()),
-            entitlements: crate::license::entitlements(None, &ServerConfig::default()),
-            load_error: None,
-            bot_ids: HashMap::new(),
-        }
-    }
-
-    /// The agents users can reach: valid ones, only the first without a multi-agent license.
-    pub fn agents(&self) -> impl Iterator<Item = &crate::config::BotConfig> {
-        let limit = if self.entitlements.multiple_agents {
-            usize::MAX
-        } else {
-            1
-        };
-        self.effective.bots().take(limit)
-    }
-
-    /// The active agent whose bot account is `bot_user_id`.
-    pub fn agent_by_bot_id(&self, bot_user_id: &str) -> Option<&crate::config::BotConfig> {
-        self.agents()
-            .find(|b| self.bot_ids.get(&b.name).map(String::as_str) == Some(bot_user_id))
-    }
-}
-
-/// State shared by hooks and HTTP handlers.
-pub struct Core {
-    api: RwLock<Option<Arc<dyn MattermostApi>>>,
-    pub token_log: Arc<crate::usage::log::TokenLog>,
-    transport: RwLock<Option<TransportKind>>,
-    snapshot: RwLock<Arc<Snapshot>>,
-    /// Listeners (MCP, search, metrics…) subscribe here and see every new snapshot.
-    changes: tokio::sync::watch::Sender<Arc<Snapshot>>,
-    server: RwLock<ServerFacts>,
-    pub metrics: Arc<Metrics>,
-    /// Every request that leaves the server goes through this client (allowlist, SSRF guard,
-    /// timeouts).
-    pub outbound: crate::outbound::OutboundClient,
-    pub prompts: crate::conversations::prompts::Prompts,
-    /// Every model call's token counts go here; metrics and the usage log subscribe.
-    pub usage: crate::usage::UsageSink,
-    pub streams: crate::conversations::registry::Streams,
-    /// Answers in progress per user, bounded.
-    pub user_slots: Arc<crate::conversations::limits::UserSlots>,
-    pub direct_channels: crate::conversations::channel_kinds::DirectChannels,
-    /// Semantic search for the configuration in force, built on first use.
-    pub search: crate::search::Engine,
-    /// The bounded queue and workers that keep the search index in step with the hooks.
-    pub live_index: crate::search::live::LiveIndexer,
-    /// Users' connections to the configured MCP servers.
-    pub mcp: Arc<crate::mcp::Clients>,
-}
-
-impl Core {
-    pub fn api(&self) -> Option<Arc<dyn MattermostApi>> {
-        self.api.read().ok().and_then(|g| g.clone())
-    }
-
-    pub fn transport(&self) -> Option<TransportKind> {
-        self.transport.read().ok().and_then(|g| *g)
-    }
-
-    pub fn snapshot(&self) -> Arc<Snapshot> {
-        self.snapshot
-            .read()
-            .map(|g| g.clone())
-            .unwrap_or_else(|_| Arc::new(Snapshot::empty()))
-    }
-
-    fn set_snapshot(&self, s: Snapshot) {
-        let s = Arc::new(s);
-        if let Ok(mut g) = self.snapshot.write() {
-            *g = s.clone();
-        }
-        self.changes.send_replace(s);
-    }
-
-    /// A receiver that wakes on every configuration change, holding the new snapshot.
-    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<Arc<Snapshot>> {
-        self.changes.subscribe()
-    }
-
-    /// Whether the server runs as a cluster (`ClusterSettings.Enable`); read without copying
-    /// the server's whole configuration, since every answer asks.
-    pub fn is_clustered(&self) -> bool {
-        self.server
-            .read()
-            .ok()
-            .and_then(|g| g.config.get("ClusterSettings.Enable").and_then(|v| v.as_bool()))
-            .unwrap_or(false)
-    }
-
-    pub fn server(&self) -> ServerFacts {
-        self.server.read().map(|g| g.clone()).unwrap_or_default()
-    }
-}
-
+/// The plugin as the runtime sees it. What start-up needs is built in `new`; the features are
+/// built once the server's API is attached (`attach_api`), so none of them holds an optional
+/// API handle.
 pub struct Plugin {
-    core: Arc<Core>,
+    config: Arc<LiveConfig>,
+    metrics: Arc<Metrics>,
+    token_log: Arc<TokenLog>,
+    usage: Arc<UsageSink>,
+    outbound: OutboundClient,
+    app: OnceLock<App>,
+}
+
+/// The features, wired.
+struct App {
+    conversations: Arc<Conversations>,
+    search: Arc<SearchService>,
     router: axum::Router,
 }
 
@@ -152,40 +56,63 @@ pub enum StartError {
 impl Plugin {
     pub fn new() -> Result<Self, StartError> {
         let metrics = Arc::new(Metrics::new(crate::PLUGIN_VERSION)?);
-        let token_log = Arc::new(crate::usage::log::TokenLog::from_env());
-        let usage = crate::usage::UsageSink::default();
+        let token_log = Arc::new(TokenLog::from_env());
+        let usage = Arc::new(UsageSink::default());
         usage.add(metrics.clone());
         usage.add(token_log.clone());
-        let core = Arc::new(Core {
-            api: RwLock::new(None),
-            token_log,
-            transport: RwLock::new(None),
-            snapshot: RwLock::new(Arc::new(Snapshot::empty())),
-            changes: tokio::sync::watch::Sender::new(Arc::new(Snapshot::empty())),
-            server: RwLock::new(ServerFacts::default()),
+        Ok(Plugin {
+            config: Arc::new(LiveConfig::default()),
             metrics,
-            outbound: crate::outbound::OutboundClient::new(crate::outbound::OutboundSettings::default())?,
-            prompts: crate::conversations::prompts::Prompts::load(),
+            token_log,
             usage,
-            streams: Default::default(),
-            user_slots: Default::default(),
-            direct_channels: Default::default(),
-            search: Default::default(),
-            live_index: Default::default(),
-            mcp: Default::default(),
-        });
-        let router = crate::http::router(core.clone());
-        Ok(Self { core, router })
+            outbound: OutboundClient::new(crate::outbound::OutboundSettings::default())?,
+            app: OnceLock::new(),
+        })
     }
 
-    pub fn core(&self) -> &Arc<Core> {
-        &self.core
+    /// The configuration in force (and a way to follow its changes).
+    pub fn config(&self) -> &Arc<LiveConfig> {
+        &self.config
+    }
+
+    fn build(&self, api: Arc<dyn MattermostApi>, transport: TransportKind) -> App {
+        let infra = Infra::new(
+            api,
+            transport,
+            self.config.clone(),
+            self.outbound.clone(),
+            self.usage.clone(),
+            self.metrics.clone(),
+        );
+        let answers = Arc::new(AnswerCore::new(infra.clone()));
+        let search = Arc::new(SearchService::new(answers.clone()));
+        let mcp = Arc::new(McpTools {
+            infra: infra.clone(),
+            clients: Default::default(),
+        });
+        let tools = Arc::new(Toolbox::new(vec![search.clone(), mcp]));
+        let analysis = Arc::new(Analysis(answers.clone()));
+        let conversations = Arc::new(Conversations::new(answers.clone(), tools, analysis));
+        let router = crate::http::router(Arc::new(crate::http::Services {
+            answers,
+            conversations: conversations.clone(),
+            search: search.clone(),
+        }));
+        App {
+            conversations,
+            search,
+            router,
+        }
+    }
+
+    fn app(&self) -> Result<&App, HookError> {
+        self.app
+            .get()
+            .ok_or_else(|| HookError::Plain("the plugin API is not connected yet".into()))
     }
 
     fn api(&self) -> Result<Arc<dyn MattermostApi>, HookError> {
-        self.core
-            .api()
-            .ok_or_else(|| HookError::Plain("the plugin API is not connected yet".into()))
+        Ok(self.app()?.conversations.api())
     }
 }
 
@@ -200,14 +127,14 @@ impl Plugin {
                 return;
             }
         };
-        let previous = self.core.snapshot();
+        let previous = self.config.snapshot();
         let loaded = match config::load(&settings) {
             Ok(l) => l,
             Err(e) => {
                 tracing::error!(error = %e, "the plugin configuration cannot be used; keeping the previous one");
                 let mut s = (*previous).clone();
                 s.load_error = Some(e.to_string());
-                self.core.set_snapshot(s);
+                self.config.set_snapshot(s);
                 return;
             }
         };
@@ -218,19 +145,17 @@ impl Plugin {
         };
 
         // The license can change without a restart; read it with every configuration.
-        let mut facts = self.core.server();
+        let mut facts = self.config.server();
         match api.get_license().await {
             Ok(l) => facts.license = l,
             Err(e) => tracing::warn!(error = %e, "could not read the license"),
         }
         let entitlements = crate::license::entitlements(facts.license.as_ref(), &facts.config);
-        if let Ok(mut g) = self.core.server.write() {
-            *g = facts;
-        }
+        self.config.set_server(facts);
 
         // A bad allowlist is reported with the other problems and the previous one stays.
         if let Ok(list) = crate::outbound::HostAllowlist::parse(&cfg.allowed_upstream_hostnames) {
-            self.core.outbound.set_allowlist(list);
+            self.outbound.set_allowlist(list);
         }
         let log_tokens = cfg.enable_token_usage_logging && entitlements.usage_tracking;
         if cfg.enable_token_usage_logging && !entitlements.usage_tracking {
@@ -238,7 +163,7 @@ impl Plugin {
                 "token usage logging is on in the configuration but the license does not include usage tracking"
             );
         }
-        self.core.token_log.set_enabled(log_tokens);
+        self.token_log.set_enabled(log_tokens);
         let effective = Arc::new(Effective::new(cfg));
         // Report problems when they change, not on every save.
         if effective.problems != previous.effective.problems {
@@ -287,7 +212,7 @@ impl Plugin {
                 tracing::warn!(error = %e, "could not sync the agents' bots; will retry on the next configuration change")
             }
         }
-        self.core.set_snapshot(snapshot);
+        self.config.set_snapshot(snapshot);
     }
 
     /// Saves a migrated configuration back, once per cluster: under the lock, re-read and
@@ -327,16 +252,15 @@ impl Plugin {
 #[async_trait]
 impl Hooks for Plugin {
     fn attach_api(&self, api: Arc<dyn MattermostApi>, transport: TransportKind) {
-        if let Ok(mut g) = self.core.api.write() {
-            *g = Some(api);
-        }
-        if let Ok(mut g) = self.core.transport.write() {
-            *g = Some(transport);
+        // The server attaches its API once per process; a second attach has nothing to add.
+        if self.app.get().is_none() {
+            let _ = self.app.set(self.build(api, transport));
         }
     }
 
     async fn on_activate(&self) -> Result<(), HookError> {
-        let api = self.api()?;
+        let app = self.app()?;
+        let api = app.conversations.api();
         // Nothing here may fail activation: a server that answers oddly still gets a running
         // plugin that explains itself in the log.
         let mut facts = ServerFacts::default();
@@ -355,7 +279,7 @@ impl Hooks for Plugin {
             Ok(l) => facts.license = l,
             Err(e) => tracing::warn!(error = %e, "could not read the license"),
         }
-        let transport = self.core.transport().map(|t| t.as_str()).unwrap_or("none");
+        let transport = app.conversations.transport.as_str();
         tracing::info!(
             server_version = %facts.version,
             licensed = facts.license.is_some(),
@@ -369,11 +293,9 @@ impl Hooks for Plugin {
         if let Err(e) = api.log(LogLevel::Info, "Agents plugin activated", &fields).await {
             tracing::warn!(error = %e, "could not write to the server log");
         }
-        if let Ok(mut g) = self.core.server.write() {
-            *g = facts;
-        }
-        let core = self.core.clone();
-        tokio::spawn(async move { crate::conversations::recover_interrupted(&core).await });
+        self.config.set_server(facts);
+        let core = app.conversations.core.clone();
+        tokio::spawn(async move { crate::answer::recovery::recover_interrupted(&core).await });
         let api_for_jobs = api.clone();
         tokio::spawn(
             async move { crate::search::indexer::recover_interrupted_job(api_for_jobs.as_ref()).await },
@@ -383,10 +305,12 @@ impl Hooks for Plugin {
 
     async fn on_deactivate(&self) -> Result<(), HookError> {
         // Answers in flight are saved with what they have, not cut off mid-write.
-        self.core
-            .streams
-            .stop_all(std::time::Duration::from_secs(3))
-            .await;
+        if let Some(app) = self.app.get() {
+            app.conversations
+                .streams
+                .stop_all(std::time::Duration::from_secs(3))
+                .await;
+        }
         tracing::info!("Agents plugin deactivated");
         Ok(())
     }
@@ -398,42 +322,55 @@ impl Hooks for Plugin {
     }
 
     async fn message_has_been_posted(&self, _ctx: HookContext, post: Post) {
-        crate::search::indexer::on_post_changed(&self.core, post.clone());
-        crate::conversations::on_post(&self.core, post).await;
+        let Ok(app) = self.app() else { return };
+        crate::search::indexer::on_post_changed(&app.search, post.clone());
+        crate::conversations::on_post(&app.conversations, post).await;
     }
 
     async fn notification_will_be_pushed(
         &self,
-        notification: crate::host::model::PushNotification,
+        notification: plugin_runtime::host::model::PushNotification,
         user_id: String,
     ) -> Option<String> {
-        crate::conversations::notifications::push_reject_reason(&self.core, &notification, &user_id).await
+        let app = self.app().ok()?;
+        crate::conversations::notifications::push_reject_reason(&app.conversations, &notification, &user_id)
+            .await
     }
 
     async fn email_notification_will_be_sent(
         &self,
-        notification: crate::host::model::EmailNotification,
+        notification: plugin_runtime::host::model::EmailNotification,
     ) -> Option<String> {
-        crate::conversations::notifications::email_reject_reason(&self.core, &notification).await
+        let app = self.app().ok()?;
+        crate::conversations::notifications::email_reject_reason(&app.conversations, &notification).await
     }
 
     async fn message_has_been_updated(&self, _ctx: HookContext, new_post: Post, _old: Post) {
-        crate::search::indexer::on_post_changed(&self.core, new_post);
+        if let Ok(app) = self.app() {
+            crate::search::indexer::on_post_changed(&app.search, new_post);
+        }
     }
 
     async fn message_has_been_deleted(&self, _ctx: HookContext, post: Post) {
-        crate::search::indexer::on_post_deleted(&self.core, post.id);
+        if let Ok(app) = self.app() {
+            crate::search::indexer::on_post_deleted(&app.search, post.id);
+        }
     }
 
     async fn serve_http(&self, _ctx: HookContext, request: HttpRequest) -> HttpResponse {
-        match self.router.clone().oneshot(request).await {
+        let Ok(app) = self.app() else {
+            let mut r = HttpResponse::new("the plugin is not connected to the server yet\n".into());
+            *r.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
+            return r;
+        };
+        match app.router.clone().oneshot(request).await {
             Ok(r) => r,
             Err(never) => match never {},
         }
     }
 
     async fn serve_metrics(&self, _ctx: HookContext, _request: HttpRequest) -> HttpResponse {
-        match self.core.metrics.render() {
+        match self.metrics.render() {
             Ok(body) => http::Response::builder()
                 .header(
                     http::header::CONTENT_TYPE,

@@ -5,20 +5,21 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::{ActionError, Checked, Started, authorize, check_post, result_post, transcript};
-use crate::conversations::prompts::{THREAD_ANALYSIS, THREAD_CONTEXT};
-use crate::conversations::{Turn, stream_request};
-use crate::host::MattermostApi;
-use crate::host::model::{Channel, Post};
+use super::{Checked, check_post, transcript};
+use crate::agents::access::authorize;
+use crate::answer::delivery::{ActionError, Started, result_post};
+use crate::answer::owned::PostActionError;
+use crate::answer::prompts::{THREAD_ANALYSIS, THREAD_CONTEXT};
+use crate::answer::props::{PROMPT_TYPE, REFERENCED_THREAD};
+use crate::answer::{AnswerCore, ThreadAnalysis, Turn, one_shot_request, stream_request};
 use crate::llm::{self, Message, Request, Role};
-use crate::plugin::Core;
+use plugin_runtime::host::MattermostApi;
+use plugin_runtime::host::model::{Channel, Post};
 
 pub const KINDS: &[&str] = &["summarize_thread", "action_items", "open_questions"];
-pub const REFERENCED_THREAD: &str = "referenced_thread";
-pub const PROMPT_TYPE: &str = "prompt_type";
 
 pub async fn start(
-    core: &Arc<Core>,
+    core: &Arc<AnswerCore>,
     user_id: &str,
     post_id: &str,
     kind: &str,
@@ -49,7 +50,7 @@ pub async fn start(
 
 /// Streams the analysis into `reply` (new, or regenerated).
 pub async fn run(
-    core: &Arc<Core>,
+    core: &Arc<AnswerCore>,
     api: Arc<dyn MattermostApi>,
     turn: Turn,
     reply: Post,
@@ -80,7 +81,7 @@ async fn thread_text(api: &dyn MattermostApi, root_id: &str, turn: &Turn) -> Res
 }
 
 async fn build(
-    core: &Arc<Core>,
+    core: &Arc<AnswerCore>,
     api: &dyn MattermostApi,
     turn: &Turn,
     root_id: &str,
@@ -95,20 +96,20 @@ async fn build(
             THREAD_ANALYSIS,
             json!({
                 "bot_name": turn.bot.display_name,
-                "current_time": crate::conversations::context::local_time(&turn.user),
+                "current_time": crate::answer::context::local_time(&turn.user),
                 "channel_name": channel_label(source),
                 "kind": kind,
                 "custom_instructions": turn.bot.custom_instructions.trim(),
             }),
         )
         .map_err(|e| llm::LlmError::new(llm::ErrorClass::BadRequest, e.to_string()))?;
-    Ok((model, crate::conversations::one_shot_request(turn, system, text)))
+    Ok((model, one_shot_request(turn, system, text)))
 }
 
 /// For a follow-up in an analysis DM: the referenced thread, re-read now, if the user may still
 /// read it and the agent may still serve them there.
 pub async fn follow_up_context(
-    core: &Core,
+    core: &AnswerCore,
     api: &dyn MattermostApi,
     turn: &Turn,
     root: &Post,
@@ -134,4 +135,36 @@ pub async fn follow_up_context(
         )
         .ok()?;
     Some(Message::text(Role::User, rendered))
+}
+
+/// Thread analysis as conversations see it (follow-ups, Regenerate), handed to them by the
+/// composition root.
+pub struct Analysis(pub Arc<AnswerCore>);
+
+#[async_trait::async_trait]
+impl ThreadAnalysis for Analysis {
+    async fn follow_up_context(&self, api: &dyn MattermostApi, turn: &Turn, root: &Post) -> Option<Message> {
+        follow_up_context(&self.0, api, turn, root).await
+    }
+
+    async fn rerun(
+        &self,
+        api: Arc<dyn MattermostApi>,
+        turn: Turn,
+        post: Post,
+        thread: String,
+        kind: String,
+    ) -> Result<(), PostActionError> {
+        let source = match api.get_post(&thread).await {
+            Ok(root) => api.get_channel(&root.channel_id).await.ok(),
+            Err(_) => None,
+        }
+        .ok_or_else(|| PostActionError::Refused("the analysed thread is gone".into()))?;
+        authorize(api.as_ref(), &turn.bot, &turn.bot_user_id, &turn.user.id, &source)
+            .await
+            .map_err(|e| PostActionError::Refused(e.to_string()))?;
+        let core = self.0.clone();
+        tokio::spawn(async move { run(&core, api, turn, post, &thread, &kind, &source).await });
+        Ok(())
+    }
 }

@@ -6,14 +6,14 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ActionError, Checked, Started, check_channel, result_post, transcript};
-use crate::conversations::prompts::CHANNEL_SUMMARY;
-use crate::conversations::stream::props;
-use crate::conversations::{Turn, stream_request};
-use crate::host::MattermostApi;
-use crate::host::model::{Channel, Post};
+use super::{Checked, check_channel, transcript};
+use crate::answer::delivery::{ActionError, Started, result_post};
+use crate::answer::prompts::CHANNEL_SUMMARY;
+use crate::answer::props;
+use crate::answer::{AnswerCore, Turn, one_shot_request, stream_request};
 use crate::llm;
-use crate::plugin::Core;
+use plugin_runtime::host::MattermostApi;
+use plugin_runtime::host::model::{Channel, Post};
 
 pub const PRESETS: &[&str] = &[
     "summarize_unreads",
@@ -67,7 +67,7 @@ pub fn period(req: &Interval, now: i64) -> Result<(i64, i64), ActionError> {
 }
 
 pub async fn start(
-    core: &Arc<Core>,
+    core: &Arc<AnswerCore>,
     user_id: &str,
     channel_id: &str,
     req: Interval,
@@ -126,7 +126,7 @@ pub async fn posts_between(
 }
 
 async fn build(
-    core: &Arc<Core>,
+    core: &Arc<AnswerCore>,
     api: &dyn MattermostApi,
     turn: &Turn,
     channel: &Channel,
@@ -160,7 +160,7 @@ async fn build(
             CHANNEL_SUMMARY,
             json!({
                 "bot_name": turn.bot.display_name,
-                "current_time": crate::conversations::context::local_time(&turn.user),
+                "current_time": crate::answer::context::local_time(&turn.user),
                 "channel_name": name,
                 "period": period,
                 "kind": preset,
@@ -168,7 +168,7 @@ async fn build(
             }),
         )
         .map_err(|e| llm::LlmError::new(llm::ErrorClass::BadRequest, e.to_string()))?;
-    Ok((model, crate::conversations::one_shot_request(turn, system, text)))
+    Ok((model, one_shot_request(turn, system, text)))
 }
 
 #[cfg(test)]

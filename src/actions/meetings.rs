@@ -6,17 +6,17 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::{ActionError, Checked, Started, check_post, result_post};
-use crate::conversations::prompts::MEETING_SUMMARY;
-use crate::conversations::stream::props;
-use crate::conversations::{Turn, stream_request};
-use crate::host::MattermostApi;
-use crate::host::model::{Channel, FileInfo, Post};
+use super::{Checked, check_post};
+use crate::answer::delivery::{ActionError, Started, result_post};
+use crate::answer::prompts::MEETING_SUMMARY;
+use crate::answer::props;
+use crate::answer::{
+    ANSWER_RESERVE_TOKENS, AnswerCore, Turn, count, model_name, one_shot_request, stream_request,
+};
 use crate::llm::{self, Message, Request, Role};
-use crate::plugin::Core;
+use plugin_runtime::host::MattermostApi;
+use plugin_runtime::host::model::{Channel, FileInfo, Post};
 
-pub const TRANSCRIPT_POST: &str = "referenced_transcript_post_id";
-pub const POSTBACK_TYPE: &str = "custom_llm_postback";
 const MEETING_BOTS: &[&str] = &["calls", "zoom"];
 /// Room left in the input for the prompt and the answer, in tokens.
 const CHUNK_MARGIN: u64 = 2_000;
@@ -128,7 +128,7 @@ async fn transcript_file(api: &dyn MattermostApi, post: &Post) -> Result<FileInf
 }
 
 pub async fn summarize(
-    core: &Arc<Core>,
+    core: &Arc<AnswerCore>,
     user_id: &str,
     post_id: &str,
     bot: Option<&str>,
@@ -161,7 +161,7 @@ pub async fn summarize(
         &turn,
         "",
         &[
-            (TRANSCRIPT_POST, json!(post.id)),
+            (props::TRANSCRIPT_POST, json!(post.id)),
             (props::NO_REGEN, json!("true")),
         ],
     )
@@ -175,7 +175,7 @@ pub async fn summarize(
     Ok(started)
 }
 
-fn system(core: &Core, turn: &Turn, channel: &Channel, vars: Value) -> Result<String, llm::LlmError> {
+fn system(core: &AnswerCore, turn: &Turn, channel: &Channel, vars: Value) -> Result<String, llm::LlmError> {
     let mut v = json!({"bot_name": turn.bot.display_name, "channel_name": channel.display_name});
     if let (Some(o), Some(extra)) = (v.as_object_mut(), vars.as_object()) {
         o.extend(extra.clone());
@@ -187,24 +187,21 @@ fn system(core: &Core, turn: &Turn, channel: &Channel, vars: Value) -> Result<St
 
 /// The final request; parts of a long transcript are summarized first (each call counted).
 async fn build(
-    core: &Arc<Core>,
+    core: &Arc<AnswerCore>,
     turn: &Turn,
     channel: &Channel,
     lines: &[String],
 ) -> Result<(Arc<dyn llm::LanguageModel>, Request), llm::LlmError> {
     let model = llm::factory::build(&turn.service, core.outbound.clone())?;
-    let model_name = crate::conversations::model_name(turn);
+    let model_name = model_name(turn);
     let limit = llm::budget::input_limit(&turn.service, &model_name);
     // A part must fit beside the prompt and the room kept for the answer.
-    let room = limit.saturating_sub(crate::conversations::ANSWER_RESERVE_TOKENS + CHUNK_MARGIN);
+    let room = limit.saturating_sub(ANSWER_RESERVE_TOKENS + CHUNK_MARGIN);
     let chunk_limit = (limit * 3 / 4).saturating_sub(CHUNK_MARGIN).min(room).max(500);
     let parts = chunks(lines, chunk_limit);
     if parts.len() <= 1 {
         let sys = system(core, turn, channel, json!({}))?;
-        return Ok((
-            model,
-            crate::conversations::one_shot_request(turn, sys, lines.join("\n")),
-        ));
+        return Ok((model, one_shot_request(turn, sys, lines.join("\n"))));
     }
     let mut notes = Vec::new();
     // A transcript too long for a bounded number of calls is summarized up to that point, and
@@ -218,9 +215,9 @@ async fn build(
             channel,
             json!({"partial": true, "part": i + 1, "parts": n}),
         )?;
-        let req = crate::conversations::one_shot_request(turn, sys, part);
+        let req = one_shot_request(turn, sys, part);
         let (text, _, usage, end) = llm::collect(model.stream(&req).await?).await;
-        crate::conversations::count(core, turn, usage, Some(&req), &text, "meeting_summary_part");
+        count(core, turn, usage, Some(&req), &text, "meeting_summary_part");
         end?;
         notes.push(format!("Notes of part {} of {n}:\n{text}", i + 1));
     }
@@ -236,18 +233,18 @@ async fn build(
             Message::text(Role::System, sys),
             Message::text(Role::User, notes.join("\n\n")),
         ],
-        ..crate::conversations::one_shot_request(turn, String::new(), String::new())
+        ..one_shot_request(turn, String::new(), String::new())
     };
     Ok((model, req))
 }
 
 /// Posts a meeting summary back into the meeting's thread, for the user who asked for it.
 pub async fn postback(
-    core: &Arc<Core>,
+    core: &Arc<AnswerCore>,
     user_id: &str,
     post_id: &str,
 ) -> Result<(String, String), ActionError> {
-    let api = super::api(core)?;
+    let api = core.api();
     let summary = api
         .get_post(post_id)
         .await
@@ -261,7 +258,7 @@ pub async fn postback(
         ));
     }
     let transcript_id = summary
-        .prop_str(TRANSCRIPT_POST)
+        .prop_str(props::TRANSCRIPT_POST)
         .ok_or_else(|| ActionError::BadRequest("this post is not a meeting summary".into()))?;
     let transcript = api
         .get_post(transcript_id)
@@ -301,10 +298,10 @@ pub async fn postback(
         channel_id: transcript.channel_id.clone(),
         root_id: root.clone(),
         message: summary.message.clone(),
-        post_type: POSTBACK_TYPE.into(),
+        post_type: props::POSTBACK_POST_TYPE.into(),
         ..Default::default()
     };
-    p.props.insert("userid".into(), json!(user_id));
+    p.props.insert(props::POSTBACK_USER.into(), json!(user_id));
     let created = api
         .create_post(&p)
         .await

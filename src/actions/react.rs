@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
-use super::{ActionError, Checked, check_post};
-use crate::conversations::prompts::EMOJI_REACTION;
-use crate::host::model::Reaction;
+use super::{Checked, check_post};
+use crate::answer::delivery::ActionError;
+use crate::answer::prompts::EMOJI_REACTION;
+use crate::answer::{AnswerCore, count, model_name};
 use crate::llm::{self, Message, Request, Role};
-use crate::plugin::Core;
+use plugin_runtime::host::model::Reaction;
 
 /// System emoji the agent may pick: common reactions, by their Mattermost names.
 pub const EMOJI: &[&str] = &[
@@ -261,7 +262,7 @@ pub fn parse(answer: &str) -> String {
 }
 
 pub async fn react(
-    core: &Arc<Core>,
+    core: &Arc<AnswerCore>,
     user_id: &str,
     post_id: &str,
     bot: Option<&str>,
@@ -270,7 +271,7 @@ pub async fn react(
     let _slot = core
         .user_slots
         .try_take(user_id)
-        .ok_or_else(|| ActionError::Busy(crate::conversations::limits::busy_message()))?;
+        .ok_or_else(|| ActionError::Busy(crate::answer::limits::busy_message()))?;
     let fail = |e: llm::LlmError| ActionError::Failed(e.user_message());
     let model = llm::factory::build(&turn.service, core.outbound.clone()).map_err(fail)?;
     let system = core
@@ -282,13 +283,13 @@ pub async fn react(
             Message::text(Role::System, system),
             Message::text(Role::User, post.message.chars().take(4000).collect::<String>()),
         ],
-        model: crate::conversations::model_name(&turn),
+        model: model_name(&turn),
         max_output_tokens: Some(500),
         user_id: Some(user_id.to_owned()),
         ..Default::default()
     };
     let (answer, _, usage, end) = llm::collect(model.stream(&request).await.map_err(fail)?).await;
-    crate::conversations::count(core, &turn, usage, Some(&request), &answer, "react");
+    count(core, &turn, usage, Some(&request), &answer, "react");
     end.map_err(fail)?;
     let mut emoji = parse(&answer);
     if emoji == "thumbsup" {

@@ -1,8 +1,8 @@
 //! Posts as the text a model reads: "@author (time): message", oldest first, without deleted
 //! or system posts.
 
-use crate::host::MattermostApi;
-use crate::host::model::{Post, User};
+use plugin_runtime::host::MattermostApi;
+use plugin_runtime::host::model::{Post, User};
 
 /// The time of a post in the reader's timezone, to the minute.
 fn when(millis: i64, tz: &jiff::tz::TimeZone) -> String {
@@ -11,7 +11,7 @@ fn when(millis: i64, tz: &jiff::tz::TimeZone) -> String {
         .unwrap_or_default()
 }
 
-pub use crate::conversations::context::user_tz as reader_tz;
+pub use crate::answer::context::user_tz as reader_tz;
 
 /// Whether a post is conversation (not deleted, not a join/leave or other system message).
 pub fn is_content(p: &Post) -> bool {
@@ -19,7 +19,7 @@ pub fn is_content(p: &Post) -> bool {
 }
 
 pub async fn render(api: &dyn MattermostApi, posts: &[&Post], reader: &User) -> String {
-    let names = crate::conversations::context::usernames(api, posts).await;
+    let names = crate::answer::context::usernames(api, posts).await;
     let tz = reader_tz(reader);
     posts
         .iter()

@@ -3,8 +3,8 @@
 //! losing a license must never widen access.
 
 use crate::config::{AccessLevel, BotConfig};
-use crate::host::MattermostApi;
-use crate::host::model::Channel;
+use plugin_runtime::host::MattermostApi;
+use plugin_runtime::host::model::Channel;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
@@ -12,6 +12,15 @@ pub enum Denied {
     User(String),
     #[error("{0} is not available in this channel")]
     Channel(String),
+}
+
+/// Why a user may not have an agent work on a channel for them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("you cannot read this channel")]
+    Unreadable,
+    #[error(transparent)]
+    Denied(#[from] Denied),
 }
 
 async fn in_any_team(api: &dyn MattermostApi, user_id: &str, teams: &[String]) -> bool {
@@ -77,6 +86,36 @@ pub async fn check(
 /// A DM whose two members include `user_id` (Mattermost names DMs `<id>__<id>`).
 pub fn is_dm_with(channel: &Channel, user_id: &str) -> bool {
     channel.is_direct() && !user_id.is_empty() && channel.name.split("__").any(|id| id == user_id)
+}
+
+/// The caller may read the channel as a user (see [`may_read`]), and the agent may serve them
+/// there.
+pub async fn authorize(
+    api: &dyn MattermostApi,
+    bot: &BotConfig,
+    bot_user_id: &str,
+    user_id: &str,
+    channel: &Channel,
+) -> Result<(), Refusal> {
+    if !may_read(api, user_id, channel).await {
+        return Err(Refusal::Unreadable);
+    }
+    check(api, bot, bot_user_id, user_id, channel).await?;
+    Ok(())
+}
+
+/// Whether `user_id` reads `channel` as a user would: a public channel with the
+/// `read_channel` permission, anything else (private channels, DMs, group messages) only as a
+/// member. A system admin's power to open any channel is not a reason to summarise other
+/// people's private conversations for them.
+pub async fn may_read(api: &dyn MattermostApi, user_id: &str, channel: &Channel) -> bool {
+    if channel.channel_type == plugin_runtime::host::model::channel_type::OPEN {
+        return api
+            .has_permission_to_channel(user_id, &channel.id, "read_channel")
+            .await
+            .unwrap_or(false);
+    }
+    api.get_channel_member(&channel.id, user_id).await.is_ok()
 }
 
 #[cfg(test)]

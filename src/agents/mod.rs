@@ -2,4 +2,5 @@
 //! accounts in step with the configuration.
 
 pub mod access;
+pub mod listing;
 pub mod sync;

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::config::{Effective, service_type};
-use crate::host::model::{Bot, BotGetOptions, BotPatch};
-use crate::host::{ApiError, MattermostApi};
+use plugin_runtime::host::model::{Bot, BotGetOptions, BotPatch};
+use plugin_runtime::host::{ApiError, MattermostApi};
 
 /// The avatar new bots get until an admin uploads one.
 const DEFAULT_AVATAR: &[u8] = include_bytes!("../../assets/bot_icon.png");

@@ -6,6 +6,7 @@
 pub mod migrate;
 pub mod model;
 pub mod normalize;
+pub mod snapshot;
 pub mod validate;
 
 use serde_json::{Map, Value};

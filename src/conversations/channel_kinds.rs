@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::host::MattermostApi;
-use crate::host::model::Channel;
+use plugin_runtime::host::MattermostApi;
+use plugin_runtime::host::model::Channel;
 
 const MAX_ENTRIES: usize = 50_000;
 
@@ -23,7 +23,7 @@ impl DirectChannels {
         &self,
         api: &dyn MattermostApi,
         channel_id: &str,
-    ) -> Result<(Option<(String, String)>, Option<Channel>), crate::host::ApiError> {
+    ) -> Result<(Option<(String, String)>, Option<Channel>), plugin_runtime::host::ApiError> {
         if let Some(k) = self.known.lock().ok().and_then(|m| m.get(channel_id).cloned()) {
             return Ok((k, None));
         }

@@ -2,22 +2,22 @@
 //! for the answer, so a push for the agent's reply in that thread only buzzes their phone twice.
 //! Other people following the thread still get theirs.
 
-use super::stream::props;
-use crate::host::model::{EmailNotification, PushNotification};
-use crate::plugin::Core;
+use super::Conversations;
+use crate::answer::props;
+use plugin_runtime::host::model::{EmailNotification, PushNotification};
 
 /// Why the push to `user_id` should not go out, if it should not.
-pub async fn push_reject_reason(core: &Core, n: &PushNotification, user_id: &str) -> Option<String> {
+pub async fn push_reject_reason(core: &Conversations, n: &PushNotification, user_id: &str) -> Option<String> {
     reject_reason(core, &n.post_id, &n.root_id, &n.sender_id, user_id).await
 }
 
 /// The same rule for e-mail notifications.
-pub async fn email_reject_reason(core: &Core, n: &EmailNotification) -> Option<String> {
+pub async fn email_reject_reason(core: &Conversations, n: &EmailNotification) -> Option<String> {
     reject_reason(core, &n.post_id, &n.root_id, &n.sender_id, &n.recipient_id).await
 }
 
 async fn reject_reason(
-    core: &Core,
+    core: &Conversations,
     post_id: &str,
     root_id: &str,
     sender_id: &str,
@@ -27,7 +27,7 @@ async fn reject_reason(
     if root_id.is_empty() || !snap.bot_ids.values().any(|id| id == sender_id) {
         return None;
     }
-    let api = core.api()?;
+    let api = core.api();
     let post = api.get_post(post_id).await.ok()?;
     (post.prop_str(props::REQUESTER) == Some(user_id))
         .then(|| "the user asked for this answer and is following the conversation".to_owned())

@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use super::prompts::CONVERSATION_TITLE;
-use super::{Turn, thread_root};
-use crate::host::MattermostApi;
-use crate::host::model::Post;
+use super::Conversations;
+use crate::answer::prompts::CONVERSATION_TITLE;
+use crate::answer::{Turn, thread_root};
 use crate::llm::{self, Message, Request, Role};
-use crate::plugin::Core;
+use plugin_runtime::host::MattermostApi;
+use plugin_runtime::host::model::Post;
 
 pub const TITLE_KEY_PREFIX: &str = "conversation_title_";
 /// Written while the title is being made; a failed attempt can be retried after this expires.
@@ -34,7 +34,7 @@ fn clean(raw: &str) -> String {
 }
 
 /// Makes the conversation's title unless it has one (or another answer is making it).
-pub async fn ensure(core: &Arc<Core>, api: Arc<dyn MattermostApi>, turn: &Turn, trigger: &Post) {
+pub async fn ensure(core: &Arc<Conversations>, api: Arc<dyn MattermostApi>, turn: &Turn, trigger: &Post) {
     let root = thread_root(trigger);
     let key = format!("{TITLE_KEY_PREFIX}{root}");
     match api.kv_insert_if_absent(&key, PENDING, 120).await {
@@ -72,7 +72,7 @@ pub async fn ensure(core: &Arc<Core>, api: Arc<dyn MattermostApi>, turn: &Turn, 
     let text = match model.stream(&request).await {
         Ok(s) => {
             let (text, _, usage, end) = llm::collect(s).await;
-            super::count(core, turn, usage, Some(&request), &text, "title");
+            crate::answer::count(core, turn, usage, Some(&request), &text, "title");
             match end {
                 Ok(_) => text,
                 Err(e) => {

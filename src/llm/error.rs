@@ -52,7 +52,9 @@ impl LlmError {
             ErrorClass::Unavailable => "The AI service is unavailable right now. Try again later.".into(),
             ErrorClass::Malformed => "The AI service sent a response the plugin could not read.".into(),
             ErrorClass::BadRequest => "The AI service rejected the request.".into(),
-            ErrorClass::Busy => crate::conversations::limits::busy_message(),
+            // Raised by the plugin itself (the per-user limit), never by a provider: its detail is
+            // the message for the user.
+            ErrorClass::Busy => self.detail.clone(),
         }
     }
 

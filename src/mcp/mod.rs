@@ -18,11 +18,12 @@ use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig
 use serde_json::Value;
 use tokio::sync::Mutex;
 
+use crate::answer::tools::{Tool, ToolContext, ToolError, ToolProvider};
 use crate::config::{McpConfig, McpServer};
+use crate::infra::Infra;
 use crate::llm::ToolSpec;
 use crate::outbound::OutboundClient;
-use crate::plugin::Core;
-use crate::tools::{Tool, ToolContext, ToolError};
+use plugin_runtime::host::MattermostApi;
 
 /// The header that tells an MCP server which Mattermost user is asking (upstream's name).
 pub const USER_HEADER: &str = "X-Mattermost-UserID";
@@ -54,6 +55,19 @@ pub struct Clients {
     failed: Mutex<HashMap<(String, String), (String, Instant)>>,
 }
 
+/// The MCP servers' tools as a conversation sees them.
+pub struct McpTools {
+    pub infra: Infra,
+    pub clients: Arc<Clients>,
+}
+
+#[async_trait::async_trait]
+impl ToolProvider for McpTools {
+    async fn tools_for(&self, _api: &dyn MattermostApi, user_id: &str) -> Vec<Arc<dyn Tool>> {
+        self.clients.tools_for(&self.infra, user_id).await
+    }
+}
+
 /// How long a server that failed is left alone.
 const RETRY_AFTER: Duration = Duration::from_secs(60);
 
@@ -73,8 +87,8 @@ fn server_error(server: &McpServer, message: impl std::fmt::Display) -> McpError
 impl Clients {
     /// The MCP tools for `user_id`, from every enabled server that answers; the first server
     /// to offer a name keeps it.
-    pub async fn tools_for(self: &Arc<Self>, core: &Core, user_id: &str) -> Vec<Arc<dyn Tool>> {
-        let snap = core.snapshot();
+    pub async fn tools_for(self: &Arc<Self>, infra: &Infra, user_id: &str) -> Vec<Arc<dyn Tool>> {
+        let snap = infra.snapshot();
         let cfg = &snap.effective.config.mcp;
         if !cfg.enabled || !snap.entitlements.mcp {
             return Vec::new();
@@ -98,7 +112,7 @@ impl Clients {
             {
                 continue;
             }
-            let tools = match self.list(&core.outbound, server, user_id).await {
+            let tools = match self.list(&infra.outbound, server, user_id).await {
                 Ok(t) => t,
                 Err(e) => {
                     tracing::warn!(error = %e, "MCP tools unavailable");

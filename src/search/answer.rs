@@ -6,19 +6,16 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::SearchService;
 use super::store::Filter;
 use super::{DEFAULT_RESULTS, RagResult, SearchError};
-use crate::actions::{self, ActionError, Started};
-use crate::conversations::prompts::SEARCH_ANSWER;
-use crate::conversations::{Turn, stream_request};
-use crate::host::model::Post;
+use crate::answer::delivery::{ActionError, Started, agent, dm_turn, result_post};
+use crate::answer::prompts::SEARCH_ANSWER;
+use crate::answer::props::{NO_REGEN, SEARCH_QUERY, SEARCH_RESULTS};
+use crate::answer::{Turn, count, one_shot_request, stream_request};
 use crate::llm;
-use crate::plugin::Core;
+use plugin_runtime::host::model::Post;
 
-/// On the user's question post: the search flow answers it, not a conversation.
-pub const SEARCH_QUERY: &str = "search_query";
-/// On the answer post: the results it was based on, JSON `[RagResult]`.
-pub const SEARCH_RESULTS: &str = "search_results";
 const NOTHING_FOUND: &str = "I could not find any messages that match your search.";
 
 #[derive(Debug, Default, Deserialize)]
@@ -60,22 +57,22 @@ fn search_failure(e: SearchError) -> ActionError {
 
 /// The agent's turn in the caller's DM and the results the caller may see.
 async fn prepare(
-    core: &Arc<Core>,
+    core: &Arc<SearchService>,
     user_id: &str,
     q: &Query,
     bot: Option<&str>,
-) -> Result<(Arc<dyn crate::host::MattermostApi>, Turn, Vec<RagResult>), ActionError> {
+) -> Result<(Arc<dyn plugin_runtime::host::MattermostApi>, Turn, Vec<RagResult>), ActionError> {
     if q.query.trim().is_empty() {
         return Err(ActionError::BadRequest("the search query is empty".into()));
     }
-    let search = core.search.get(core).await.map_err(search_failure)?;
-    let api = actions::api(core)?;
+    let search = core.engine.get(core).await.map_err(search_failure)?;
+    let api = core.api();
     let snap = core.snapshot();
-    let (bot, bot_id) = actions::agent(&snap, bot)?;
+    let (bot, bot_id) = agent(&snap, bot)?;
     crate::agents::access::check_user(api.as_ref(), &bot, user_id)
         .await
         .map_err(|d| ActionError::Forbidden(d.to_string()))?;
-    let turn = actions::dm_turn(core, api.as_ref(), bot, bot_id, user_id).await?;
+    let turn = dm_turn(core, api.as_ref(), bot, bot_id, user_id).await?;
     let results = search
         .search(
             api.as_ref(),
@@ -91,7 +88,7 @@ async fn prepare(
 }
 
 fn request(
-    core: &Core,
+    core: &SearchService,
     turn: &Turn,
     query: &str,
     results: &[RagResult],
@@ -102,22 +99,18 @@ fn request(
             SEARCH_ANSWER,
             json!({
                 "bot_name": turn.bot.display_name,
-                "current_time": crate::conversations::context::local_time(&turn.user),
+                "current_time": crate::answer::context::local_time(&turn.user),
                 "custom_instructions": turn.bot.custom_instructions.trim(),
                 "results": results,
             }),
         )
         .map_err(|e| llm::LlmError::new(llm::ErrorClass::BadRequest, e.to_string()))?;
-    Ok(crate::conversations::one_shot_request(
-        turn,
-        system,
-        query.to_owned(),
-    ))
+    Ok(one_shot_request(turn, system, query.to_owned()))
 }
 
 /// `POST /search`: the answer and its results in the response.
 pub async fn ask(
-    core: &Arc<Core>,
+    core: &Arc<SearchService>,
     user_id: &str,
     q: &Query,
     bot: Option<&str>,
@@ -125,7 +118,7 @@ pub async fn ask(
     let _slot = core
         .user_slots
         .try_take(user_id)
-        .ok_or_else(|| ActionError::Busy(crate::conversations::limits::busy_message()))?;
+        .ok_or_else(|| ActionError::Busy(crate::answer::limits::busy_message()))?;
     let (_, turn, results) = prepare(core, user_id, q, bot).await?;
     if results.is_empty() {
         return Ok((NOTHING_FOUND.into(), results));
@@ -134,7 +127,7 @@ pub async fn ask(
     let model = llm::factory::build(&turn.service, core.outbound.clone()).map_err(fail)?;
     let req = request(core, &turn, q.query.trim(), &results).map_err(fail)?;
     let (answer, _, usage, end) = llm::collect(model.stream(&req).await.map_err(fail)?).await;
-    crate::conversations::count(core, &turn, usage, Some(&req), &answer, "search");
+    count(core, &turn, usage, Some(&req), &answer, "search");
     end.map_err(fail)?;
     Ok((answer, results))
 }
@@ -142,13 +135,13 @@ pub async fn ask(
 /// `POST /search/run`: the question is posted in the caller's DM with the agent as the caller,
 /// and the answer streams into a reply carrying the results.
 pub async fn run(
-    core: &Arc<Core>,
+    core: &Arc<SearchService>,
     user_id: &str,
     q: &Query,
     bot: Option<&str>,
 ) -> Result<Started, ActionError> {
     if !core.user_slots.has_room(user_id) {
-        return Err(ActionError::Busy(crate::conversations::limits::busy_message()));
+        return Err(ActionError::Busy(crate::answer::limits::busy_message()));
     }
     let (api, turn, results) = prepare(core, user_id, q, bot).await?;
     let mut question = Post {
@@ -163,14 +156,11 @@ pub async fn run(
         .await
         .map_err(|e| ActionError::Failed(e.for_user("posting the question")))?;
     let listed = serde_json::to_string(&results).unwrap_or_else(|_| "[]".into());
-    let mut reply = actions::result_post(
+    let mut reply = result_post(
         api.as_ref(),
         &turn,
         &question.id,
-        &[
-            (SEARCH_RESULTS, json!(listed)),
-            (crate::conversations::stream::props::NO_REGEN, json!("true")),
-        ],
+        &[(SEARCH_RESULTS, json!(listed)), (NO_REGEN, json!("true"))],
     )
     .await?;
     let started = Started::of(&question);

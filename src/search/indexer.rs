@@ -7,11 +7,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::SearchService;
 use super::store::{Chunk, ServerPost};
 use super::{Search, SearchError};
-use crate::host::MattermostApi;
-use crate::host::model::{Channel, Post};
-use crate::plugin::Core;
+use plugin_runtime::host::MattermostApi;
+use plugin_runtime::host::model::{Channel, Post};
 
 /// KV key of the reindex job's status (upstream's key, so the admin console reads it).
 pub const JOB_KEY: &str = "reindex_job_status";
@@ -39,7 +39,7 @@ fn indexable(message: &str, post_type: &str, props: Option<&serde_json::Map<Stri
 /// Indexes (or re-indexes) posts, in one embedding request; a post that should not be indexed
 /// is removed. Channel and author lookups are shared across the batch.
 pub async fn index_posts(
-    core: &Core,
+    core: &SearchService,
     search: &Search,
     api: &dyn MattermostApi,
     posts: &[Post],
@@ -93,7 +93,7 @@ pub async fn index_posts(
 }
 
 /// A direct channel's name is the two user ids joined by `__`.
-fn dm_with_bot(core: &Core, channel_name: &str) -> bool {
+fn dm_with_bot(core: &SearchService, channel_name: &str) -> bool {
     let snap = core.snapshot();
     channel_name
         .split("__")
@@ -142,24 +142,24 @@ async fn store_chunks(search: &Search, posts: &[ServerPost]) -> Result<(), Searc
 
 /// For a hook: the change is queued for the live indexer; indexing failures are logged, never
 /// surfaced to posting.
-pub fn on_post_changed(core: &Arc<Core>, post: Post) {
+pub fn on_post_changed(core: &Arc<SearchService>, post: Post) {
     // Typed posts (bot answers' streaming saves among them) never enter the index: do not
     // even queue them.
     if !post.post_type.is_empty() || !search_on(core) {
         return;
     }
-    core.live_index
+    core.live
         .submit(core, super::live::Change::Upsert(Box::new(post)));
 }
 
-pub fn on_post_deleted(core: &Arc<Core>, post_id: String) {
+pub fn on_post_deleted(core: &Arc<SearchService>, post_id: String) {
     if search_on(core) {
-        core.live_index.submit(core, super::live::Change::Delete(post_id));
+        core.live.submit(core, super::live::Change::Delete(post_id));
     }
 }
 
 /// Search is configured and licensed: otherwise nothing is queued at all.
-fn search_on(core: &Core) -> bool {
+fn search_on(core: &SearchService) -> bool {
     let snap = core.snapshot();
     snap.effective.config.embedding_search_config.enabled() && snap.entitlements.embedding_search
 }
@@ -290,11 +290,9 @@ pub enum JobError {
 
 /// Starts a reindex: the table is rebuilt and every post of the server is indexed again in
 /// the background. Refused while one runs.
-pub async fn start_reindex(core: &Arc<Core>) -> Result<JobStatus, JobError> {
-    let search = core.search.get(core).await?;
-    let api = core
-        .api()
-        .ok_or_else(|| SearchError::Config("the plugin API is not connected".into()))?;
+pub async fn start_reindex(core: &Arc<SearchService>) -> Result<JobStatus, JobError> {
+    let search = core.engine.get(core).await?;
+    let api = core.api();
     if let Some(s) = job_status(api.as_ref()).await
         && s.status == "running"
     {
@@ -337,7 +335,7 @@ pub async fn start_reindex(core: &Arc<Core>) -> Result<JobStatus, JobError> {
 }
 
 async fn reindex(
-    core: &Core,
+    core: &SearchService,
     search: &Search,
     api: &dyn MattermostApi,
     status: &mut JobStatus,

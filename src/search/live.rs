@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use super::SearchService;
 use super::indexer;
-use crate::host::model::Post;
-use crate::plugin::Core;
+use plugin_runtime::host::model::Post;
 
 /// Changes waiting per worker.
 pub const QUEUE_PER_WORKER: usize = 5_000;
@@ -48,7 +48,7 @@ pub struct LiveIndexer {
 
 impl LiveIndexer {
     /// Queues a change; never waits. The workers start on first use.
-    pub fn submit(&self, core: &Arc<Core>, change: Change) {
+    pub fn submit(&self, core: &Arc<SearchService>, change: Change) {
         let workers = self.workers.get_or_init(|| {
             (0..WORKERS)
                 .map(|_| {
@@ -85,7 +85,7 @@ fn shard(post_id: &str, n: usize) -> usize {
     (h % n.max(1) as u64) as usize
 }
 
-async fn work(core: Weak<Core>, mut rx: mpsc::Receiver<Change>) {
+async fn work(core: Weak<SearchService>, mut rx: mpsc::Receiver<Change>) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         let deadline = tokio::time::Instant::now() + LINGER;
@@ -105,11 +105,11 @@ async fn work(core: Weak<Core>, mut rx: mpsc::Receiver<Change>) {
 
 /// Applies a batch: the last change of each post wins; deletions go first, then the upserts
 /// are indexed together.
-async fn apply(core: &Arc<Core>, batch: Vec<Change>) {
-    let Ok(search) = core.search.get(core).await else {
+async fn apply(core: &Arc<SearchService>, batch: Vec<Change>) {
+    let Ok(search) = core.engine.get(core).await else {
         return;
     };
-    let Some(api) = core.api() else { return };
+    let api = core.api();
     let mut last: HashMap<String, Change> = HashMap::new();
     let mut order = Vec::new();
     for c in batch {

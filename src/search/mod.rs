@@ -7,6 +7,7 @@ pub mod chunking;
 pub mod indexer;
 pub mod live;
 pub mod store;
+pub mod tool;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,12 +15,13 @@ use std::sync::Arc;
 use serde::Serialize;
 use tokio::sync::Mutex;
 
+use crate::answer::AnswerCore;
+use crate::answer::tools::{Tool, ToolProvider};
 use crate::config::{BotConfig, ServiceConfig, service_type};
-use crate::host::MattermostApi;
 use crate::llm::Embedder;
 use crate::llm::embeddings::OpenAiEmbeddings;
-use crate::plugin::Core;
 use chunking::Chunking;
+use plugin_runtime::host::MattermostApi;
 use store::{Filter, Store, StoreError};
 
 pub const DEFAULT_MODEL: &str = "text-embedding-3-large";
@@ -75,6 +77,56 @@ pub struct RagResult {
     pub score: f64,
 }
 
+/// The semantic search feature: the search service for the configuration in force and the
+/// live indexer that keeps it in step with the hooks.
+pub struct SearchService {
+    pub core: Arc<AnswerCore>,
+    pub engine: Engine,
+    pub live: live::LiveIndexer,
+}
+
+impl SearchService {
+    pub fn new(core: Arc<AnswerCore>) -> Self {
+        SearchService {
+            core,
+            engine: Engine::default(),
+            live: live::LiveIndexer::default(),
+        }
+    }
+}
+
+impl std::ops::Deref for SearchService {
+    type Target = AnswerCore;
+    fn deref(&self) -> &AnswerCore {
+        &self.core
+    }
+}
+
+impl SearchService {
+    /// Whether search runs, for the System Console: set up on first use, so asking sets it up
+    /// and says why it cannot run.
+    pub async fn status(&self) -> serde_json::Value {
+        match self.engine.get(&self.core).await {
+            Ok(s) => {
+                serde_json::json!({"enabled": true, "ready": true, "indexedPosts": s.store.post_count().await.ok()})
+            }
+            Err(SearchError::Disabled) => serde_json::json!({"enabled": false, "ready": false}),
+            Err(e) => serde_json::json!({"enabled": true, "ready": false, "error": e.to_string()}),
+        }
+    }
+}
+
+/// Agents search the server with `SearchServer` when search is set up.
+#[async_trait::async_trait]
+impl ToolProvider for SearchService {
+    async fn tools_for(&self, _api: &dyn MattermostApi, _user_id: &str) -> Vec<Arc<dyn Tool>> {
+        match self.engine.get(&self.core).await {
+            Ok(search) => vec![Arc::new(tool::SearchServer(search))],
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
 /// The search service for one configuration.
 pub struct Search {
     pub store: Store,
@@ -107,7 +159,7 @@ const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl Engine {
     /// The service for the configuration in force, or why there is none.
-    pub async fn get(&self, core: &Core) -> Result<Arc<Search>, SearchError> {
+    pub async fn get(&self, core: &AnswerCore) -> Result<Arc<Search>, SearchError> {
         let snap = core.snapshot();
         let cfg = &snap.effective.config.embedding_search_config;
         if !cfg.enabled() {
@@ -130,9 +182,7 @@ impl Engine {
         {
             return Err(SearchError::Unavailable(why.clone()));
         }
-        let api = core
-            .api()
-            .ok_or_else(|| SearchError::Config("the plugin API is not connected".into()))?;
+        let api = core.api();
         let built = async {
             let search = Arc::new(build(core, api.as_ref(), cfg).await?);
             search.store.ensure_schema().await?;
@@ -158,7 +208,7 @@ impl Engine {
 }
 
 async fn build(
-    core: &Core,
+    core: &AnswerCore,
     api: &dyn MattermostApi,
     cfg: &crate::config::EmbeddingSearchConfig,
 ) -> Result<Search, SearchError> {

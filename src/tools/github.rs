@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use super::{Tool, ToolContext, ToolError, str_arg};
-use crate::host::{MattermostApi, PluginHttpRequest};
+use crate::answer::tools::{Tool, ToolContext, ToolError, str_arg};
 use crate::llm::ToolSpec;
+use plugin_runtime::host::{MattermostApi, PluginHttpRequest};
 
 const PLUGIN: &str = "github";
 /// `PluginState` running.

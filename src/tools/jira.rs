@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Tool, ToolContext, ToolError, str_arg};
+use crate::answer::tools::{Tool, ToolContext, ToolError, str_arg};
 use crate::llm::ToolSpec;
 use crate::outbound::Trust;
 

@@ -1,147 +1,47 @@
-//! Built-in tools an agent may call in a DM, each run only after the user approves the call.
+//! Built-in tools an agent may call in a DM, each run only after the user approves the call,
+//! and the toolbox that joins them with the tools other features offer (semantic search, MCP
+//! servers), handed in by the composition root.
 
 pub mod github;
 pub mod jira;
-pub mod search_server;
 pub mod user_lookup;
 
 use std::sync::Arc;
 
-use serde_json::Value;
+use crate::answer::tools::{Tool, ToolProvider};
+use plugin_runtime::host::MattermostApi;
 
-use crate::host::MattermostApi;
-use crate::host::model::ServerConfig;
-use crate::llm::ToolSpec;
-use crate::outbound::OutboundClient;
-
-/// A tool result is cut here: the model needs the gist, not megabytes.
-pub const MAX_RESULT_CHARS: usize = 20_000;
-
-/// Who runs a tool, and with what.
-pub struct ToolContext {
-    pub api: Arc<dyn MattermostApi>,
-    pub outbound: OutboundClient,
-    /// The user who approved the call; tools act with their permissions.
-    pub user_id: String,
-    /// The agent whose call this is: its restrictions (channels) bound what tools return.
-    pub bot: crate::config::BotConfig,
-    pub bot_user_id: String,
-    pub server_config: ServerConfig,
+/// Every tool a conversation may offer: the built-ins first, then each provider's in order; a
+/// name already taken keeps its first owner.
+pub struct Toolbox {
+    providers: Vec<Arc<dyn ToolProvider>>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ToolError {
-    #[error("invalid arguments: {0}")]
-    Arguments(String),
-    #[error("{0}")]
-    Denied(String),
-    #[error("{0}")]
-    Failed(String),
+impl Toolbox {
+    pub fn new(providers: Vec<Arc<dyn ToolProvider>>) -> Self {
+        Toolbox { providers }
+    }
 }
 
 #[async_trait::async_trait]
-pub trait Tool: Send + Sync {
-    fn spec(&self) -> ToolSpec;
-    async fn run(&self, ctx: &ToolContext, args: Value) -> Result<String, ToolError>;
-}
-
-/// The tools available to `user_id`'s conversation; GitHub only when its plugin runs,
-/// SearchServer only when semantic search is set up, then the MCP servers' tools (a name
-/// already taken by a built-in tool stays the built-in's).
-pub async fn toolbox(
-    core: &crate::plugin::Core,
-    api: &dyn MattermostApi,
-    user_id: &str,
-) -> Vec<Arc<dyn Tool>> {
-    let mut tools: Vec<Arc<dyn Tool>> = vec![Arc::new(user_lookup::LookupUser), Arc::new(jira::GetJiraIssue)];
-    if github::plugin_running(api).await {
-        tools.push(Arc::new(github::GetGithubIssue));
-    }
-    if let Ok(search) = core.search.get(core).await {
-        tools.push(Arc::new(search_server::SearchServer(search)));
-    }
-    for t in core.mcp.tools_for(core, user_id).await {
-        let name = t.spec().name;
-        if tools.iter().any(|b| b.spec().name == name) {
-            tracing::warn!(tool = %name, "an MCP tool has a built-in tool's name; the built-in one is kept");
-            continue;
+impl ToolProvider for Toolbox {
+    /// The tools available to `user_id`'s conversation; GitHub only when its plugin runs.
+    async fn tools_for(&self, api: &dyn MattermostApi, user_id: &str) -> Vec<Arc<dyn Tool>> {
+        let mut tools: Vec<Arc<dyn Tool>> =
+            vec![Arc::new(user_lookup::LookupUser), Arc::new(jira::GetJiraIssue)];
+        if github::plugin_running(api).await {
+            tools.push(Arc::new(github::GetGithubIssue));
         }
-        tools.push(t);
-    }
-    tools
-}
-
-/// Runs the named tool, turning every failure into a result the model can read.
-pub async fn run(
-    tools: &[Arc<dyn Tool>],
-    ctx: &ToolContext,
-    name: &str,
-    arguments: &str,
-) -> Result<String, String> {
-    let Some(tool) = tools.iter().find(|t| t.spec().name == name) else {
-        return Err(format!("there is no tool named {name}"));
-    };
-    let args: Value =
-        serde_json::from_str(arguments).map_err(|e| format!("the arguments are not JSON: {e}"))?;
-    match tool.run(ctx, args).await {
-        Ok(mut out) => {
-            if out.chars().count() > MAX_RESULT_CHARS {
-                out = out.chars().take(MAX_RESULT_CHARS).collect::<String>() + "\n[…truncated]";
+        for provider in &self.providers {
+            for t in provider.tools_for(api, user_id).await {
+                let name = t.spec().name;
+                if tools.iter().any(|b| b.spec().name == name) {
+                    tracing::warn!(tool = %name, "a tool has the name of one offered first; the first one is kept");
+                    continue;
+                }
+                tools.push(t);
             }
-            Ok(out)
         }
-        // An error text comes from a server too: capped like a result.
-        Err(e) => Err(e.to_string().chars().take(MAX_RESULT_CHARS).collect()),
-    }
-}
-
-/// Arguments as the approval card shows them: control and bidirectional-formatting characters
-/// become visible `[U+XXXX]` so a model cannot hide text from the user who approves.
-pub fn sanitize_for_display(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        let bidi = matches!(c as u32, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFEFF);
-        if (c.is_control() && c != '\n' && c != '\t') || bidi {
-            out.push_str(&format!("[U+{:04X}]", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// `sanitize_for_display` over every string in a JSON value.
-pub fn sanitize_value(v: &Value) -> Value {
-    match v {
-        Value::String(s) => Value::String(sanitize_for_display(s)),
-        Value::Array(a) => Value::Array(a.iter().map(sanitize_value).collect()),
-        Value::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, v)| (sanitize_for_display(k), sanitize_value(v)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
-/// A string argument, required.
-pub fn str_arg<'a>(args: &'a Value, name: &str) -> Result<&'a str, ToolError> {
-    args.get(name)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ToolError::Arguments(format!("{name} is required")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hidden_characters_become_visible() {
-        assert_eq!(sanitize_for_display("a\u{202E}b\u{0007}c"), "a[U+202E]b[U+0007]c");
-        assert_eq!(sanitize_for_display("line\nnext"), "line\nnext");
-        let v = sanitize_value(&serde_json::json!({"k": ["x\u{200B}"]}));
-        assert_eq!(v["k"][0], "x[U+200B]");
+        tools
     }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Tool, ToolContext, ToolError, str_arg};
+use crate::answer::tools::{Tool, ToolContext, ToolError, str_arg};
 use crate::llm::ToolSpec;
 
 pub struct LookupUser;
@@ -62,7 +62,7 @@ impl Tool for LookupUser {
                 lines.push(format!("{label}: {value}"));
             }
         }
-        if let Some(name) = crate::conversations::context::tz_name(&user) {
+        if let Some(name) = crate::answer::context::tz_name(&user) {
             lines.push(format!("Timezone: {name}"));
         }
         if user.is_bot {

@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 
 use serde::Serialize;
 
-use crate::host::model::Channel;
+use plugin_runtime::host::model::Channel;
 
 /// Who spent how many tokens, with which agent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

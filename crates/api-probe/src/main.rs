@@ -13,8 +13,8 @@ use std::sync::{Arc, OnceLock};
 use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use mattermost_ai::host::model::*;
-use mattermost_ai::host::*;
+use plugin_runtime::host::model::*;
+use plugin_runtime::host::*;
 use serde_json::{Value, json};
 
 struct Probe {
@@ -248,9 +248,9 @@ impl Hooks for Probe {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    mattermost_ai::logging::init();
+    plugin_runtime::logging::init();
     let probe = Arc::new(Probe { api: OnceLock::new() });
-    match mattermost_ai::transport::netrpc::serve(probe).await {
+    match plugin_runtime::transport::netrpc::serve(probe).await {
         Ok(_) => {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             std::process::ExitCode::SUCCESS

@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use go_netrpc::{Server, ServiceError};
 use gobwire::{Decode, Encode, Interface};
-use mattermost_ai::host::model::*;
-use mattermost_ai::host::{ApiError, ApiResult, LogLevel, MattermostApi, PluginHttpRequest};
-use mattermost_ai::transport::netrpc::gobjson::interface_to_json;
-use mattermost_ai::transport::netrpc::wire::*;
+use plugin_runtime::host::model::*;
+use plugin_runtime::host::{ApiError, ApiResult, LogLevel, MattermostApi, PluginHttpRequest};
+use plugin_runtime::transport::netrpc::gobjson::interface_to_json;
+use plugin_runtime::transport::netrpc::wire::*;
 
 use crate::SimState;
 

@@ -2,10 +2,10 @@
 //! the way the server calls them. net/rpc implements it now; gRPC joins later.
 
 use async_trait::async_trait;
-use mattermost_ai::host::model::{
+use plugin_runtime::host::model::{
     CommandArgs, CommandResponse, EmailNotification, HookContext, Post, PushNotification,
 };
-use mattermost_ai::host::{AppError, HttpRequest, HttpResponse};
+use plugin_runtime::host::{AppError, HttpRequest, HttpResponse};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {

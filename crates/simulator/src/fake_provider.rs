@@ -138,24 +138,6 @@ fn bag_of_words(text: &str, dimensions: usize) -> Vec<f32> {
     v
 }
 
-/// Sends a request that must fail and returns the text streamed before the failure with the
-/// error, whether it came before the first byte or mid-stream. Panics if the answer succeeds.
-pub async fn failed_answer(
-    model: &dyn mattermost_ai::llm::LanguageModel,
-    request: &mattermost_ai::llm::Request,
-) -> (String, mattermost_ai::llm::LlmError) {
-    match model.stream(request).await {
-        Err(e) => (String::new(), e),
-        Ok(s) => {
-            let (text, _, _, end) = mattermost_ai::llm::collect(s).await;
-            match end {
-                Err(e) => (text, e),
-                Ok(reason) => panic!("the answer was expected to fail but ended with {reason:?}: {text}"),
-            }
-        }
-    }
-}
-
 /// A plugin configuration (`{"config": …}`) with one OpenAI service `svc` at `url` and one
 /// agent `ai` on it; the objects given merge into the service, the agent and the top level.
 pub fn one_agent_config(url: &str, service: Value, agent: Value, top: Value) -> Value {

@@ -6,9 +6,9 @@
 
 use std::sync::Arc;
 
-use mattermost_ai::host::{ApiError, LogLevel, MattermostApi, PluginHttpRequest};
-use mattermost_ai::transport::grpc::convert::{map_to_struct, pb_value_to_json, struct_to_map};
-use mattermost_ai::transport::grpc::pb::v1 as pb;
+use plugin_runtime::host::{ApiError, LogLevel, MattermostApi, PluginHttpRequest};
+use plugin_runtime::transport::grpc::convert::{map_to_struct, pb_value_to_json, struct_to_map};
+use plugin_runtime::transport::grpc::pb::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use crate::SimState;

@@ -11,13 +11,13 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use mattermost_ai::host::model::{
+use plugin_runtime::host::model::{
     CommandArgs, CommandResponse, EmailNotification, HookContext, Post, PushNotification,
 };
-use mattermost_ai::host::{AppError, HttpBody, HttpRequest, HttpResponse};
-use mattermost_ai::transport::grpc::pb::goplugin::grpc_controller_client::GrpcControllerClient;
-use mattermost_ai::transport::grpc::pb::v1 as pb;
-use mattermost_ai::transport::grpc::pb::v1::plugin_hooks_client::PluginHooksClient;
+use plugin_runtime::host::{AppError, HttpBody, HttpRequest, HttpResponse};
+use plugin_runtime::transport::grpc::pb::goplugin::grpc_controller_client::GrpcControllerClient;
+use plugin_runtime::transport::grpc::pb::v1 as pb;
+use plugin_runtime::transport::grpc::pb::v1::plugin_hooks_client::PluginHooksClient;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
@@ -66,13 +66,13 @@ impl GrpcPlugin {
         // The PluginAPI server runs before the plugin starts.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let api_addr = listener.local_addr()?;
-        let api = mattermost_ai::transport::grpc::pb::v1::plugin_api_server::PluginApiServer::new(
+        let api = plugin_runtime::transport::grpc::pb::v1::plugin_api_server::PluginApiServer::new(
             crate::grpc_api::GrpcSimApi { sim: sim.clone() },
         )
         .max_decoding_message_size(MAX_MESSAGE)
         .max_encoding_message_size(MAX_MESSAGE);
         let api_task = tokio::spawn(async move {
-            let incoming = mattermost_ai::transport::grpc::nodelay(listener);
+            let incoming = plugin_runtime::transport::grpc::nodelay(listener);
             if let Err(e) = tonic::transport::Server::builder()
                 .add_service(api)
                 .serve_with_incoming(incoming)
@@ -87,14 +87,14 @@ impl GrpcPlugin {
         if let Ok(mut t) = sim.checksum_time.lock() {
             *t = hashing.elapsed();
         }
-        let hs = mattermost_ai::transport::netrpc::handshake();
+        let hs = plugin_runtime::transport::netrpc::handshake();
         let mut cmd = Command::new(binary);
         cmd.env(&hs.magic_cookie_key, &hs.magic_cookie_value)
             .env("PLUGIN_PROTOCOL_VERSIONS", hs.protocol_version.to_string())
             .env("PLUGIN_MIN_PORT", "10000")
             .env("PLUGIN_MAX_PORT", "25000")
             .env(
-                mattermost_ai::transport::grpc::API_TARGET_ENV,
+                plugin_runtime::transport::grpc::API_TARGET_ENV,
                 api_addr.to_string(),
             )
             .stdin(Stdio::null())
@@ -183,7 +183,7 @@ impl GrpcPlugin {
                 .map(str::to_owned)
                 .collect();
             headers.push(pb::HttpHeader {
-                key: mattermost_ai::transport::body::canonical_header(name.as_str()),
+                key: plugin_runtime::transport::body::canonical_header(name.as_str()),
                 values,
             });
         }
@@ -310,7 +310,7 @@ impl GrpcPlugin {
             }
         });
         builder
-            .body(mattermost_ai::transport::body::channel_body(brx))
+            .body(plugin_runtime::transport::body::channel_body(brx))
             .map_err(|e| SimError::Transport(e.to_string()))
     }
 }
@@ -509,7 +509,7 @@ impl PluginConnection for GrpcPlugin {
         let asked = self
             .controller
             .clone()
-            .shutdown(mattermost_ai::transport::grpc::pb::goplugin::Empty {})
+            .shutdown(plugin_runtime::transport::grpc::pb::goplugin::Empty {})
             .await
             .is_ok();
         let mut child = self.child.lock().await;

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode};
-use mattermost_ai::host::model::HookContext;
+use plugin_runtime::host::model::HookContext;
 
 use crate::Simulator;
 use crate::connection::PluginConnection;
@@ -45,7 +45,7 @@ pub fn router(sim: Arc<crate::SimState>, conn: Arc<dyn PluginConnection>, metric
 }
 
 async fn forward(State(front): State<Front>, request: Request) -> Response {
-    let prefix = format!("/plugins/{}", mattermost_ai::PLUGIN_ID);
+    let prefix = format!("/plugins/{}", crate::manifest::plugin_id());
     let path = request.uri().path().to_owned();
     let Some(rest) = path
         .strip_prefix(&prefix)
@@ -192,7 +192,7 @@ impl Simulator {
         format!(
             "http://{}/plugins/{}{}",
             self.http_addr,
-            mattermost_ai::PLUGIN_ID,
+            crate::manifest::plugin_id(),
             path
         )
     }
@@ -202,7 +202,7 @@ impl Simulator {
         format!(
             "http://{}/plugins/{}/metrics",
             self.metrics_addr,
-            mattermost_ai::PLUGIN_ID
+            crate::manifest::plugin_id()
         )
     }
 }

@@ -16,6 +16,7 @@ pub mod fake_provider;
 pub mod grpc_api;
 pub mod grpc_host;
 pub mod http_front;
+pub mod manifest;
 pub mod netrpc_host;
 pub mod server_api;
 pub mod store;
@@ -27,8 +28,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use mattermost_ai::host::AppError;
-use mattermost_ai::host::model::*;
+use plugin_runtime::host::AppError;
+use plugin_runtime::host::model::*;
 use serde_json::Value;
 use tokio::sync::Notify;
 

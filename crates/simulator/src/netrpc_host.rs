@@ -11,11 +11,11 @@ use bytes::Bytes;
 use go_netrpc::{Server, ServiceError};
 use goplugin::{Client, ClientConfig, MuxBroker, PluginCommand};
 use http_body_util::BodyExt;
-use mattermost_ai::host::model::{
+use plugin_runtime::host::model::{
     CommandArgs, CommandResponse, EmailNotification, HookContext, Post, PushNotification,
 };
-use mattermost_ai::host::{AppError, HttpBody, HttpRequest, HttpResponse};
-use mattermost_ai::transport::netrpc::wire::*;
+use plugin_runtime::host::{AppError, HttpBody, HttpRequest, HttpResponse};
+use plugin_runtime::transport::netrpc::wire::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
@@ -83,7 +83,7 @@ impl NetRpcPlugin {
         if let Ok(mut t) = sim.checksum_time.lock() {
             *t = hashing.elapsed();
         }
-        let mut config = ClientConfig::new(mattermost_ai::transport::netrpc::handshake());
+        let mut config = ClientConfig::new(plugin_runtime::transport::netrpc::handshake());
         let mut cmd = PluginCommand::new(binary);
         for (k, v) in env {
             cmd.env.push((k.into(), v.into()));
@@ -183,7 +183,7 @@ impl NetRpcPlugin {
             }
             if let Ok(v) = v.to_str() {
                 header
-                    .entry(mattermost_ai::transport::body::canonical_header(k.as_str()))
+                    .entry(plugin_runtime::transport::body::canonical_header(k.as_str()))
                     .or_default()
                     .push(v.to_owned());
             }
@@ -240,7 +240,7 @@ impl NetRpcPlugin {
             }
         }
         response
-            .body(mattermost_ai::transport::body::channel_body(body_rx))
+            .body(plugin_runtime::transport::body::channel_body(body_rx))
             .map_err(|e| SimError::Transport(e.to_string()))
     }
 }

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use mattermost_ai::host::model::*;
-use mattermost_ai::host::{
+use plugin_runtime::host::model::*;
+use plugin_runtime::host::{
     ApiError, ApiResult, AppError, LogLevel, MattermostApi, PluginHttpRequest, PluginHttpResponse,
 };
 use serde_json::{Map, Value};
@@ -62,14 +62,14 @@ impl MattermostApi for SimState {
                 ..Default::default()
             });
         }
-        if plugin_id != mattermost_ai::PLUGIN_ID {
+        if plugin_id != crate::manifest::plugin_id() {
             return Err(nf("plugin", plugin_id));
         }
         Ok(PluginStatus {
             plugin_id: plugin_id.to_owned(),
             state: 2,
             name: "Agents".into(),
-            version: mattermost_ai::PLUGIN_VERSION.into(),
+            version: crate::manifest::plugin_version().into(),
             ..Default::default()
         })
     }
@@ -348,7 +348,7 @@ impl MattermostApi for SimState {
     ) -> ApiResult<()> {
         // The server namespaces plugin events: clients receive `custom_<plugin id>_<event>`.
         self.data().ws_events.push(WsEvent {
-            event: format!("custom_{}_{event}", mattermost_ai::PLUGIN_ID),
+            event: format!("custom_{}_{event}", crate::manifest::plugin_id()),
             payload,
             broadcast: broadcast.clone(),
             at: std::time::Instant::now(),

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use mattermost_ai::host::AppError;
-use mattermost_ai::host::model::*;
+use plugin_runtime::host::AppError;
+use plugin_runtime::host::model::*;
 use serde_json::{Map, Value};
 
 pub fn now_millis() -> i64 {

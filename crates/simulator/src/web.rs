@@ -20,7 +20,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{get, post, put};
 use bytes::Bytes;
-use mattermost_ai::host::model::{Post, channel_type};
+use plugin_runtime::host::model::{Post, channel_type};
 use serde_json::{Value, json};
 
 use crate::{SimState, Simulator, now_millis};

@@ -15,10 +15,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use mattermost_ai::host::model::License;
 use mattermost_simulator::fake_provider::{FakeProvider, Script, Seen};
 use mattermost_simulator::web::{Page, listen};
 use mattermost_simulator::{Simulator, Transport};
+use plugin_runtime::host::model::License;
 use serde_json::{Value, json};
 
 fn answer(seen: &Seen) -> Option<Script> {
@@ -132,7 +132,7 @@ async fn run(plugin: PathBuf, webapp: PathBuf) -> Result<(), String> {
     }
     let thread = sim
         .data()
-        .insert_post(mattermost_ai::host::model::Post {
+        .insert_post(plugin_runtime::host::model::Post {
             user_id: bob.id.clone(),
             channel_id: town.id.clone(),
             message: "We ship on Friday; the release notes are still open.".into(),

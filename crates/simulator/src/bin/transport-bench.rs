@@ -6,9 +6,9 @@
 use std::time::{Duration, Instant};
 
 use http_body_util::BodyExt;
-use mattermost_ai::host::HttpBody;
-use mattermost_ai::host::model::HookContext;
 use mattermost_simulator::{Simulator, Transport};
+use plugin_runtime::host::HttpBody;
+use plugin_runtime::host::model::HookContext;
 
 const SMALL_ROUNDS: usize = 2000;
 const BIG: usize = 10 * 1024 * 1024;
@@ -30,7 +30,7 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-fn request(method: &str, path: &str, user_id: &str, body: Vec<u8>) -> mattermost_ai::host::HttpRequest {
+fn request(method: &str, path: &str, user_id: &str, body: Vec<u8>) -> plugin_runtime::host::HttpRequest {
     http::Request::builder()
         .method(method)
         .uri(path)

@@ -1,0 +1,274 @@
+//! The answer core: what every feature that answers shares. A `Turn` (who asks which agent
+//! where), requests and their token budgets, prompts, every prop key and the typed tool-call
+//! status (`props`), the streaming writer (`stream`: the only code that writes answer posts and
+//! publishes `postupdate`), long-answer splitting, the Stop registry, the restart mark and its
+//! recovery, the per-user limit, the tool capability (`tools`) and delivery into the caller's
+//! DM. Conversations, actions, search and tools build on it and never on each other.
+
+pub mod context;
+pub mod delivery;
+pub mod limits;
+pub mod mark;
+pub mod owned;
+pub mod prompts;
+pub mod props;
+pub mod recovery;
+pub mod registry;
+pub mod split;
+pub mod stream;
+pub mod tools;
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde_json::{Value, json};
+
+use crate::config::{BotConfig, ServiceConfig};
+use crate::infra::Infra;
+use crate::llm::{self, Message, Request};
+use crate::usage::UsageRecord;
+use plugin_runtime::host::MattermostApi;
+use plugin_runtime::host::model::{Channel, Post, User};
+use stream::Ending;
+
+/// Room kept for the answer when trimming history.
+pub const ANSWER_RESERVE_TOKENS: u64 = 4096;
+
+/// The state every answer shares, over the infrastructure.
+pub struct AnswerCore {
+    pub infra: Infra,
+    pub prompts: prompts::Prompts,
+    /// Answers streaming on this node, for Stop and Regenerate.
+    pub streams: registry::Streams,
+    /// Answers in progress per user, bounded.
+    pub user_slots: Arc<limits::UserSlots>,
+}
+
+impl AnswerCore {
+    pub fn new(infra: Infra) -> Self {
+        AnswerCore {
+            infra,
+            prompts: prompts::Prompts::load(),
+            streams: Default::default(),
+            user_slots: Default::default(),
+        }
+    }
+}
+
+/// Features read the infrastructure through the core they hold.
+impl Deref for AnswerCore {
+    type Target = Infra;
+    fn deref(&self) -> &Infra {
+        &self.infra
+    }
+}
+
+/// What a conversation needs from thread analysis, handed in by the composition root so the
+/// two features never import each other: a follow-up in an analysis DM re-reads the analysed
+/// thread, and Regenerate on an analysis runs it again.
+#[async_trait]
+pub trait ThreadAnalysis: Send + Sync {
+    /// Context for a conversation continuing `root`, an analysis answer.
+    async fn follow_up_context(&self, api: &dyn MattermostApi, turn: &Turn, root: &Post) -> Option<Message>;
+    /// Streams the analysis of `thread` (`kind`) again into the (cleared) `post`.
+    async fn rerun(
+        &self,
+        api: Arc<dyn MattermostApi>,
+        turn: Turn,
+        post: Post,
+        thread: String,
+        kind: String,
+    ) -> Result<(), owned::PostActionError>;
+}
+
+/// Everything one answer needs, resolved once.
+pub struct Turn {
+    pub bot: BotConfig,
+    pub bot_user_id: String,
+    pub service: ServiceConfig,
+    pub user: User,
+    pub channel: Channel,
+}
+
+/// The thread an answer to `p` belongs in.
+pub fn thread_root(p: &Post) -> String {
+    if p.root_id.is_empty() {
+        p.id.clone()
+    } else {
+        p.root_id.clone()
+    }
+}
+
+/// Streams a model's answer into `reply`: registered for Stop from the start, marked in the KV
+/// store for restart recovery, counted and reported at the end. `build` makes the request; its
+/// failure ends the post with the error like any other.
+pub async fn stream_request(
+    core: &AnswerCore,
+    api: Arc<dyn MattermostApi>,
+    turn: &Turn,
+    reply: Post,
+    build: impl std::future::Future<Output = Result<(Arc<dyn llm::LanguageModel>, Request), llm::LlmError>>,
+    operation: &str,
+) -> stream::Outcome {
+    let registration = core.streams.register(&reply.id);
+    let mark = mark::StreamMark::new(api.clone(), &reply.id);
+    mark.set().await;
+    let heartbeat = mark.keep_alive(registration.signal.clone(), core.is_clustered());
+    // Kept until the end: its tokens are counted only if the provider reports no usage.
+    let mut sent: Option<Request> = None;
+    let slot = core.user_slots.try_take(&turn.user.id);
+    let build = async {
+        if slot.is_none() {
+            return Err(llm::LlmError::new(llm::ErrorClass::Busy, limits::busy_message()));
+        }
+        build.await
+    };
+    let events = match build.await {
+        Ok((model, request)) => {
+            if core.snapshot().effective.config.enable_llm_trace {
+                tracing::info!(agent = %turn.bot.name, operation, request = %trace_view(&request), "LLM call");
+            }
+            let events = model.stream(&request).await;
+            sent = Some(request);
+            events
+        }
+        Err(e) => Err(e),
+    };
+    let events = events.unwrap_or_else(|e| {
+        // A failure before the first byte still ends the post visibly, through the same path.
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        let _ = tx.try_send(llm::Event::Error(e));
+        rx
+    });
+    let outcome = stream::run(
+        api.clone(),
+        reply,
+        events,
+        registration.signal.clone(),
+        mark.clone(),
+    )
+    .await;
+    drop(registration);
+    drop(slot);
+    heartbeat.abort();
+    // An answer that could not be saved keeps its mark, so recovery finishes it later.
+    if outcome.saved {
+        mark.clear().await;
+    }
+    report(core, turn, &outcome, sent.as_ref(), operation);
+    outcome
+}
+
+/// The agent's tokenizer (or the estimate).
+pub fn counter(turn: &Turn) -> llm::tokens::Counter {
+    llm::tokens::Counter::for_model(&turn.service.service_type, &model_name(turn))
+}
+
+/// The model an agent uses: its own override, else the service's default.
+pub fn model_name(turn: &Turn) -> String {
+    if turn.bot.model.is_empty() {
+        turn.service.default_model.clone()
+    } else {
+        turn.bot.model.clone()
+    }
+}
+
+/// A request of one system prompt and one user text (summaries and other actions). A text
+/// longer than the model's input keeps its newest part.
+pub fn one_shot_request(turn: &Turn, system: String, text: String) -> Request {
+    let model = model_name(turn);
+    let limit = llm::budget::input_limit(&turn.service, &model);
+    let counter = counter(turn);
+    let budget = limit
+        .saturating_sub(ANSWER_RESERVE_TOKENS + counter.count(&system))
+        .max(1000);
+    let text = if counter.count(&text) > budget {
+        // About four characters a token: keep the newest part that fits.
+        let keep = (budget as usize).saturating_mul(3);
+        let chars: Vec<char> = text.chars().collect();
+        let tail: String = chars[chars.len().saturating_sub(keep)..].iter().collect();
+        format!("[…earlier content omitted to fit the model's input limit]\n{tail}")
+    } else {
+        text
+    };
+    Request {
+        messages: vec![
+            llm::Message::text(llm::Role::System, system),
+            llm::Message::text(llm::Role::User, text),
+        ],
+        model,
+        user_id: Some(turn.user.id.clone()),
+        ..Default::default()
+    }
+}
+
+/// Hands one call's usage to the sink. Where the provider reported none, the request sent
+/// and the answer are counted here (so the tokenizer runs only then): never zero.
+pub fn count(
+    core: &AnswerCore,
+    turn: &Turn,
+    usage: Option<llm::Usage>,
+    sent: Option<&Request>,
+    text: &str,
+    operation: &str,
+) {
+    let usage = usage.unwrap_or_else(|| {
+        let counter = counter(turn);
+        llm::Usage {
+            input_tokens: sent
+                .map(|r| llm::budget::request_tokens(&r.messages, &counter))
+                .unwrap_or(0),
+            output_tokens: counter.count(text),
+        }
+    });
+    core.usage.record(UsageRecord {
+        user_id: turn.user.id.clone(),
+        team_id: crate::usage::team_label(&turn.channel),
+        bot_id: turn.bot_user_id.clone(),
+        bot_username: turn.bot.name.clone(),
+        provider: turn.service.service_type.clone(),
+        operation: operation.into(),
+        input_tokens: usage.input_tokens,
+        output_tokens: usage.output_tokens,
+    });
+}
+
+/// Logs failures for admins and hands the usage to the sink.
+fn report(
+    core: &AnswerCore,
+    turn: &Turn,
+    outcome: &stream::Outcome,
+    sent: Option<&Request>,
+    operation: &str,
+) {
+    if let Ending::Failed(e) = &outcome.ending {
+        tracing::warn!(
+            agent = %turn.bot.name,
+            service = %turn.service.name,
+            class = ?e.class,
+            detail = %e.detail,
+            "the AI service failed an answer"
+        );
+    }
+    count(core, turn, outcome.usage, sent, &outcome.text, operation);
+}
+
+/// The rendered request for the LLM trace: roles and text, images by size only.
+fn trace_view(r: &Request) -> String {
+    let turns: Vec<Value> = r
+        .messages
+        .iter()
+        .map(|m| {
+            json!({
+                "role": m.role,
+                "text": m.joined_text(),
+                "images": m.parts.iter().filter(|p| matches!(p, llm::Part::Image { .. })).count(),
+                "tool_calls": m.tool_calls,
+                "tool_call_id": m.tool_call_id,
+            })
+        })
+        .collect();
+    json!({"model": r.model, "messages": turns, "tools": r.tools.iter().map(|t| &t.name).collect::<Vec<_>>()})
+        .to_string()
+}

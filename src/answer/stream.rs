@@ -1,0 +1,424 @@
+//! Streaming a model's answer into bot posts: the accumulated text goes out on the
+//! `postupdate` websocket event as it grows (throttled), and the post is saved at the end, on
+//! error, on stop, at tool calls and every few seconds in between, so nothing is lost when the
+//! plugin stops mid-answer. An answer longer than one post continues in the same thread.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+use tokio::time::Instant;
+
+use super::mark::StreamMark;
+use super::props::{self, POST_UPDATE_EVENT, ToolCallRecord, ToolCallStatus, event};
+use super::registry::StopSignal;
+use super::split::{SOFT_LIMIT, split};
+use crate::llm::{Annotation, Event, EventStream, FinishReason, LlmError, Thinking, ToolCall, Usage};
+use plugin_runtime::host::MattermostApi;
+use plugin_runtime::host::model::{Post, WebsocketBroadcast};
+
+/// At most one websocket update per interval while text streams in.
+pub const PUBLISH_INTERVAL: Duration = Duration::from_millis(150);
+/// How often a long answer is saved while it streams.
+pub const SAVE_INTERVAL: Duration = Duration::from_secs(10);
+/// The most posts one answer may fill (about 160,000 characters); a model asked to echo
+/// something endless must not flood a channel.
+pub const MAX_ANSWER_POSTS: usize = 10;
+/// Ends the last post of an answer that hit `MAX_ANSWER_POSTS`.
+pub const TRUNCATED_NOTE: &str =
+    "\n\n(This answer was truncated: it is longer than the plugin posts for one answer.)";
+/// Ends the last post when Stop (or deactivation) came while a long answer was being split.
+const STOPPED_NOTE: &str = "\n\n(Stopped: the rest of this answer was not posted.)";
+
+#[derive(Debug)]
+pub enum Ending {
+    Finished(FinishReason),
+    /// The answer outgrew `MAX_ANSWER_POSTS`; the model's stream was closed.
+    Truncated,
+    Failed(LlmError),
+    Stopped,
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    /// The whole answer, across follow-up posts.
+    pub text: String,
+    /// The answer's posts as saved, first one first.
+    pub posts: Vec<Post>,
+    pub usage: Option<Usage>,
+    pub tool_calls: Vec<ToolCall>,
+    pub ending: Ending,
+    /// Whether the final save reached the server (false also when a newer stream took the
+    /// post over): the restart-recovery mark stays until an answer is really saved.
+    pub saved: bool,
+}
+
+/// The tool calls as stored on the post (`pending_tool_call`), pending the user's decision.
+pub fn tool_calls_prop(calls: &[ToolCall]) -> String {
+    let list: Vec<ToolCallRecord> = calls
+        .iter()
+        .map(|c| {
+            // What the user approves is what runs: hidden characters are made visible first.
+            let args: Value = serde_json::from_str(&c.arguments).unwrap_or_else(|_| json!({}));
+            ToolCallRecord {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                description: String::new(),
+                arguments: super::tools::sanitize_value(&args),
+                result: String::new(),
+                status: ToolCallStatus::Pending,
+            }
+        })
+        .collect();
+    props::tool_calls_value(&list)
+}
+
+struct Writer {
+    api: Arc<dyn MattermostApi>,
+    stop: StopSignal,
+    /// Checked before each save: a stream that lost its mark (regenerated on another node)
+    /// writes nothing more.
+    mark: StreamMark,
+    /// Set once the answer hit `MAX_ANSWER_POSTS`.
+    truncated: bool,
+    posts: Vec<Post>,
+    /// The text of the current (last) post.
+    text: String,
+    /// Text of earlier posts of this answer.
+    done_text: String,
+    reasoning: String,
+    reasoning_open: bool,
+    thinking: Option<Thinking>,
+    annotations: Vec<Annotation>,
+    last_publish: Option<Instant>,
+    last_save: Instant,
+    dirty: bool,
+}
+
+impl Writer {
+    fn current(&mut self) -> &mut Post {
+        // `posts` starts with one element and only grows.
+        let last = self.posts.len() - 1;
+        &mut self.posts[last]
+    }
+
+    async fn publish(&self, post_id: &str, fields: Map<String, Value>) {
+        // A newer stream owns the post: its clients must not see this one's text or end.
+        if self.stop.superseded() {
+            return;
+        }
+        let mut payload = Map::new();
+        payload.insert(event::POST_ID.into(), json!(post_id));
+        payload.extend(fields);
+        let broadcast = WebsocketBroadcast {
+            channel_id: self.posts[0].channel_id.clone(),
+            ..Default::default()
+        };
+        if let Err(e) = self
+            .api
+            .publish_websocket_event(POST_UPDATE_EVENT, payload, &broadcast)
+            .await
+        {
+            tracing::warn!(post_id, error = %e, "could not publish a post update");
+        }
+    }
+
+    async fn control(&self, control: &str, extra: Map<String, Value>) {
+        let mut fields = Map::new();
+        fields.insert(event::CONTROL.into(), json!(control));
+        fields.extend(extra);
+        let id = self.posts.last().map(|p| p.id.clone()).unwrap_or_default();
+        self.publish(&id, fields).await;
+    }
+
+    async fn publish_text(&mut self) {
+        let id = self.current().id.clone();
+        let mut f = Map::new();
+        f.insert(event::NEXT.into(), json!(self.text));
+        self.publish(&id, f).await;
+        self.last_publish = Some(Instant::now());
+        self.dirty = false;
+    }
+
+    async fn publish_reasoning(&mut self, done: bool) {
+        let control = if done {
+            event::CONTROL_REASONING_DONE
+        } else {
+            event::CONTROL_REASONING
+        };
+        let mut f = Map::new();
+        f.insert(event::REASONING.into(), json!(self.reasoning));
+        self.control(control, f).await;
+        self.last_publish = Some(Instant::now());
+    }
+
+    fn apply_props(&mut self) {
+        let reasoning = self.reasoning.clone();
+        let thinking = self.thinking.clone();
+        let annotations = self.annotations.clone();
+        let p = self.current();
+        if !reasoning.is_empty() {
+            p.props.insert(props::REASONING.into(), json!(reasoning));
+        }
+        if let Some(t) = thinking
+            && !t.signature.is_empty()
+        {
+            p.props
+                .insert(props::REASONING_SIGNATURE.into(), json!(t.signature));
+        }
+        if !annotations.is_empty() {
+            let s = serde_json::to_string(&annotations).unwrap_or_default();
+            p.props.insert(props::ANNOTATIONS.into(), json!(s));
+        }
+    }
+
+    /// Saves the current post; false when it could not be (or must not be) written.
+    async fn save(&mut self) -> bool {
+        self.last_save = Instant::now();
+        if !self.stop.superseded() && !self.mark.still_ours().await {
+            self.stop.supersede();
+        }
+        if self.stop.superseded() {
+            return false;
+        }
+        self.apply_props();
+        let text = self.text.clone();
+        let post = self.current();
+        post.message = text;
+        let post = post.clone();
+        match self.api.update_post(&post).await {
+            Ok(saved) => {
+                *self.current() = saved;
+                true
+            }
+            Err(e) => {
+                tracing::error!(post_id = %post.id, error = %e, "could not save the answer");
+                false
+            }
+        }
+    }
+
+    /// Moves whatever does not fit the current post into a follow-up post in the same thread.
+    async fn overflow(&mut self) {
+        while self.text.chars().count() > SOFT_LIMIT {
+            if self.stop.token.is_cancelled() {
+                self.cut_here(STOPPED_NOTE);
+                return;
+            }
+            if self.posts.len() >= MAX_ANSWER_POSTS {
+                self.cut_here(TRUNCATED_NOTE);
+                self.truncated = true;
+                return;
+            }
+            let (first, rest) = split(&self.text, SOFT_LIMIT);
+            self.text = first;
+            self.save().await;
+            self.publish_text().await;
+            self.control(event::CONTROL_END, Map::new()).await;
+            self.done_text.push_str(&self.text);
+            let origin = self.posts[0].clone();
+            let mut next = Post {
+                user_id: origin.user_id.clone(),
+                channel_id: origin.channel_id.clone(),
+                root_id: if origin.root_id.is_empty() {
+                    origin.id.clone()
+                } else {
+                    origin.root_id.clone()
+                },
+                post_type: origin.post_type.clone(),
+                props: origin.props.clone(),
+                ..Default::default()
+            };
+            for k in [
+                props::REASONING,
+                props::REASONING_SIGNATURE,
+                props::ANNOTATIONS,
+                props::PENDING_TOOL_CALL,
+                props::ERROR,
+            ] {
+                next.props.remove(k);
+            }
+            next.props.insert(props::CONTINUATION_OF.into(), json!(origin.id));
+            next.props.insert(props::NO_REGEN.into(), json!("true"));
+            match self.api.create_post(&next).await {
+                Ok(created) => {
+                    self.posts.push(created);
+                    self.text = rest;
+                    self.control(event::CONTROL_START, Map::new()).await;
+                }
+                Err(e) => {
+                    // Without a follow-up post the rest cannot be shown; say so where it is.
+                    tracing::error!(error = %e, "could not create a follow-up post for a long answer");
+                    self.text = "\n\n(The rest of this answer could not be posted.)".into();
+                    self.done_text.push_str(&rest);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+impl Writer {
+    /// Ends the answer in the current post: what fits, then `note`.
+    fn cut_here(&mut self, note: &str) {
+        let keep = SOFT_LIMIT.saturating_sub(note.chars().count());
+        let (mut head, _) = split(&self.text, keep);
+        head.push_str(note);
+        self.text = head;
+    }
+}
+
+/// Streams `events` into `post` (already created) until the stream ends or `stop` fires.
+/// Before each save it checks with `mark` that it still owns the post.
+pub async fn run(
+    api: Arc<dyn MattermostApi>,
+    post: Post,
+    mut events: EventStream,
+    stop: StopSignal,
+    mark: StreamMark,
+) -> Outcome {
+    let cancel = stop.token.clone();
+    let mut w = Writer {
+        api,
+        stop,
+        mark,
+        truncated: false,
+        text: post.message.clone(),
+        posts: vec![post],
+        done_text: String::new(),
+        reasoning: String::new(),
+        reasoning_open: false,
+        thinking: None,
+        annotations: Vec::new(),
+        last_publish: None,
+        last_save: Instant::now(),
+        dirty: false,
+    };
+    w.control(event::CONTROL_START, Map::new()).await;
+    let (mut usage, mut tool_calls) = (None, Vec::new());
+    let ending = loop {
+        let flush_at = w
+            .last_publish
+            .map(|t| t + PUBLISH_INTERVAL)
+            .unwrap_or_else(Instant::now);
+        let ev = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => break Ending::Stopped,
+            _ = tokio::time::sleep_until(flush_at), if w.dirty => {
+                w.publish_text().await;
+                continue;
+            }
+            ev = events.recv() => ev,
+        };
+        let Some(ev) = ev else {
+            break Ending::Failed(LlmError::new(
+                crate::llm::ErrorClass::Malformed,
+                "the answer stream ended without an end event",
+            ));
+        };
+        match ev {
+            Event::Text(t) => {
+                if w.reasoning_open {
+                    w.reasoning_open = false;
+                    w.publish_reasoning(true).await;
+                }
+                w.text.push_str(&t);
+                w.dirty = true;
+                if w.text.chars().count() > SOFT_LIMIT {
+                    w.overflow().await;
+                    if w.truncated {
+                        break Ending::Truncated;
+                    }
+                }
+                let due = w.last_publish.is_none_or(|t| t.elapsed() >= PUBLISH_INTERVAL);
+                if due {
+                    w.publish_text().await;
+                }
+                if w.last_save.elapsed() >= SAVE_INTERVAL {
+                    w.save().await;
+                }
+            }
+            Event::Reasoning(r) => {
+                w.reasoning.push_str(&r);
+                w.reasoning_open = true;
+                if w.last_publish.is_none_or(|t| t.elapsed() >= PUBLISH_INTERVAL) {
+                    w.publish_reasoning(false).await;
+                }
+            }
+            Event::Thinking(t) => {
+                if w.reasoning.is_empty() {
+                    w.reasoning = t.text.clone();
+                }
+                w.thinking = Some(t);
+                w.reasoning_open = false;
+                w.publish_reasoning(true).await;
+            }
+            Event::Annotations(a) => {
+                w.annotations.extend(a);
+                let s = serde_json::to_string(&w.annotations).unwrap_or_default();
+                let mut f = Map::new();
+                f.insert(event::ANNOTATIONS.into(), json!(s));
+                w.control(event::CONTROL_ANNOTATIONS, f).await;
+            }
+            Event::ToolCalls(c) => tool_calls.extend(c),
+            Event::Usage(u) => usage = Some(u),
+            Event::End(reason) => break Ending::Finished(reason),
+            Event::Error(e) => break Ending::Failed(e),
+        }
+    };
+    // Dropping the stream closes the upstream request (the Stop button's promise).
+    drop(events);
+    if w.reasoning_open {
+        w.publish_reasoning(true).await;
+    }
+    match &ending {
+        Ending::Finished(_) if w.text.is_empty() && w.done_text.is_empty() && tool_calls.is_empty() => {
+            w.text = "The agent did not return a result.".into();
+        }
+        Ending::Finished(FinishReason::Length) => {
+            w.text
+                .push_str("\n\n(The answer was cut off at the model's output limit.)");
+        }
+        Ending::Finished(FinishReason::ContentFilter) => {
+            w.text
+                .push_str("\n\n(The AI service stopped this answer with its content filter.)");
+        }
+        Ending::Failed(e) => {
+            let sep = if w.text.is_empty() && w.done_text.is_empty() {
+                ""
+            } else {
+                "\n\n"
+            };
+            w.text.push_str(&format!("{sep}**Error:** {}", e.user_message()));
+            w.current()
+                .props
+                .insert(props::ERROR.into(), json!(e.user_message()));
+        }
+        _ => {}
+    }
+    w.overflow().await;
+    if !tool_calls.is_empty() {
+        let prop = tool_calls_prop(&tool_calls);
+        w.current()
+            .props
+            .insert(props::PENDING_TOOL_CALL.into(), json!(prop.clone()));
+        let mut f = Map::new();
+        f.insert(event::TOOL_CALL.into(), json!(prop));
+        w.control(event::CONTROL_TOOL_CALL, f).await;
+    }
+    let saved = w.save().await;
+    w.publish_text().await;
+    if matches!(ending, Ending::Stopped) {
+        w.control(event::CONTROL_CANCEL, Map::new()).await;
+    }
+    w.control(event::CONTROL_END, Map::new()).await;
+    let text = format!("{}{}", w.done_text, w.text);
+    Outcome {
+        text,
+        posts: w.posts,
+        usage,
+        tool_calls,
+        ending,
+        saved,
+    }
+}

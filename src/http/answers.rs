@@ -1,0 +1,56 @@
+//! Acting on an answer post: Stop, Regenerate and tool approval, for its requester only (the
+//! `Requested` extractor; a post the caller cannot read is a 404 like a missing one).
+
+use axum::extract::State;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use serde::Deserialize;
+
+use super::{HttpError, HttpResult, JsonBody, UserId};
+use crate::answer::owned::{self, OwnedAnswer};
+
+/// The answer post of `{post_id}`, checked to be the caller's.
+pub struct Requested(pub OwnedAnswer);
+
+impl FromRequestParts<super::State> for Requested {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, s: &super::State) -> Result<Self, HttpError> {
+        let UserId(user) = UserId::from_request_parts(parts, s).await?;
+        let Path(post_id) = Path::<String>::from_request_parts(parts, s)
+            .await
+            .map_err(|_| HttpError::not_found())?;
+        let api = s.answers.api();
+        Ok(Requested(
+            owned::own_answer(&s.answers, api.as_ref(), &post_id, &user).await?,
+        ))
+    }
+}
+
+pub async fn stop(State(s): State<super::State>, Requested(answer): Requested) -> HttpResult<StatusCode> {
+    owned::stop(&s.answers, answer).await?;
+    Ok(StatusCode::OK)
+}
+
+pub async fn regenerate(
+    State(s): State<super::State>,
+    Requested(answer): Requested,
+) -> HttpResult<StatusCode> {
+    crate::conversations::regenerate(&s.conversations, answer).await?;
+    Ok(StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct ToolCallBody {
+    accepted_tool_ids: Vec<String>,
+}
+
+pub async fn tool_call(
+    State(s): State<super::State>,
+    Requested(answer): Requested,
+    JsonBody(b): JsonBody<ToolCallBody>,
+) -> HttpResult<StatusCode> {
+    crate::conversations::tool_call(&s.conversations, answer, &b.accepted_tool_ids).await?;
+    Ok(StatusCode::OK)
+}

@@ -1,0 +1,25 @@
+//! The integration tests, built as one binary: each module drives the plugin through a real
+//! interface (the executable under the simulator over both transports, HTTP, SQL, a real peer).
+
+#[macro_use]
+mod common;
+mod actions;
+mod agents;
+mod api_clients;
+mod config_listeners;
+mod conversations;
+mod llm_anthropic;
+mod llm_asksage;
+mod llm_bedrock;
+mod llm_embeddings;
+mod llm_openai;
+mod llm_responses;
+mod malformed_input;
+mod mcp;
+mod models_fetch;
+mod observability;
+mod outbound;
+mod permissions;
+mod properties;
+mod runtime;
+mod search;
