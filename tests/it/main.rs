@@ -8,6 +8,7 @@ mod agents;
 mod api_clients;
 mod config_listeners;
 mod conversations;
+mod layering;
 mod llm_anthropic;
 mod llm_asksage;
 mod llm_bedrock;
