@@ -1,7 +1,7 @@
 //! Agents for Mattermost, in Rust.
 //!
 //! Layers, bottom up (ARCHITECTURE.md has the map): the plugin runtime crate (`plugin_runtime`:
-//! hooks and API traits, both transports) → base modules (`config`, `license`, `outbound`,
+//! hooks and API traits, both transports) → base modules (`providers`, `config`, `license`, `outbound`,
 //! `llm`, `usage`, `metrics`, `cluster`, `agents`) → `infra` (what every feature runs on) →
 //! `answer` (the core every answering feature shares) → features (`conversations`, `actions`,
 //! `search`, `tools`, `mcp`) → `http` (thin axum handlers) → `plugin` (the composition root,
@@ -21,6 +21,7 @@ pub mod mcp;
 pub mod metrics;
 pub mod outbound;
 pub mod plugin;
+pub mod providers;
 pub mod search;
 pub mod tools;
 pub mod usage;

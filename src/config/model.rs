@@ -26,40 +26,23 @@ pub struct Config {
     pub extra: Map<String, Value>,
 }
 
-/// Service types the admin guide lists, by their config spelling.
+/// Service types by their config spelling; the descriptors in `crate::providers` are the one
+/// home of these strings and of everything else known about each provider.
 pub mod service_type {
-    pub const OPENAI: &str = "openai";
-    pub const OPENAI_COMPATIBLE: &str = "openaicompatible";
-    pub const AZURE: &str = "azure";
-    pub const ANTHROPIC: &str = "anthropic";
-    pub const BEDROCK: &str = "bedrock";
-    pub const COHERE: &str = "cohere";
-    pub const MISTRAL: &str = "mistral";
-    pub const ASK_SAGE: &str = "asage";
-    pub const ALL: &[&str] = &[
-        OPENAI,
-        OPENAI_COMPATIBLE,
-        AZURE,
-        ANTHROPIC,
-        BEDROCK,
-        COHERE,
-        MISTRAL,
-        ASK_SAGE,
-    ];
+    use crate::providers::ServiceType;
+
+    pub const OPENAI: &str = ServiceType::OpenAi.id();
+    pub const OPENAI_COMPATIBLE: &str = ServiceType::OpenAiCompatible.id();
+    pub const AZURE: &str = ServiceType::Azure.id();
+    pub const ANTHROPIC: &str = ServiceType::Anthropic.id();
+    pub const BEDROCK: &str = ServiceType::Bedrock.id();
+    pub const COHERE: &str = ServiceType::Cohere.id();
+    pub const MISTRAL: &str = ServiceType::Mistral.id();
+    pub const ASK_SAGE: &str = ServiceType::AskSage.id();
 
     /// The name users see, e.g. in a bot's "Powered by …" description.
     pub fn display_name(t: &str) -> &str {
-        match t {
-            OPENAI => "OpenAI",
-            OPENAI_COMPATIBLE => "OpenAI Compatible",
-            AZURE => "Azure OpenAI",
-            ANTHROPIC => "Anthropic",
-            BEDROCK => "AWS Bedrock",
-            COHERE => "Cohere",
-            MISTRAL => "Mistral",
-            ASK_SAGE => "Ask Sage",
-            other => other,
-        }
+        crate::providers::descriptor(t).map_or(t, |d| d.label)
     }
 }
 

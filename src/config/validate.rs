@@ -40,36 +40,22 @@ pub fn service_problems(s: &ServiceConfig, path: &str) -> Vec<Problem> {
         out.push(problem(at("id"), "a service needs an id"));
     }
     let t = s.service_type.as_str();
-    if !service_type::ALL.contains(&t) {
+    let Some(provider) = crate::providers::descriptor(t) else {
+        let known: Vec<&str> = crate::providers::ALL.iter().map(|d| d.id()).collect();
         out.push(problem(
             at("type"),
-            format!(
-                "unknown service type {t:?}; expected one of {}",
-                service_type::ALL.join(", ")
-            ),
+            format!("unknown service type {t:?}; expected one of {}", known.join(", ")),
         ));
         return out;
-    }
-    let needs_key = matches!(
-        t,
-        service_type::OPENAI
-            | service_type::AZURE
-            | service_type::ANTHROPIC
-            | service_type::ASK_SAGE
-            | service_type::COHERE
-            | service_type::MISTRAL
-    );
-    if needs_key && s.api_key.trim().is_empty() {
-        out.push(problem(
-            at("apiKey"),
-            format!("{} needs an API key", service_type::display_name(t)),
-        ));
-    }
-    if matches!(t, service_type::OPENAI_COMPATIBLE | service_type::AZURE) && s.api_url.trim().is_empty() {
-        out.push(problem(
-            at("apiURL"),
-            format!("{} needs an API URL", service_type::display_name(t)),
-        ));
+    };
+    for (field, value, what) in [
+        ("apiKey", &s.api_key, "an API key"),
+        ("apiURL", &s.api_url, "an API URL"),
+        ("region", &s.region, "a region"),
+    ] {
+        if provider.requires(field) && value.trim().is_empty() {
+            out.push(problem(at(field), format!("{} needs {what}", provider.label)));
+        }
     }
     let url = s.api_url.trim();
     if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
@@ -78,16 +64,13 @@ pub fn service_problems(s: &ServiceConfig, path: &str) -> Vec<Problem> {
             "the API URL must start with http:// or https://",
         ));
     }
-    if t == service_type::BEDROCK {
-        if s.region.trim().is_empty() {
-            out.push(problem(at("region"), "AWS Bedrock needs a region"));
-        }
-        if s.aws_access_key_id.trim().is_empty() != s.aws_secret_access_key.trim().is_empty() {
-            out.push(problem(
-                at("awsSecretAccessKey"),
-                "AWS access key id and secret key go together; set both or neither",
-            ));
-        }
+    if t == service_type::BEDROCK
+        && s.aws_access_key_id.trim().is_empty() != s.aws_secret_access_key.trim().is_empty()
+    {
+        out.push(problem(
+            at("awsSecretAccessKey"),
+            "AWS access key id and secret key go together; set both or neither",
+        ));
     }
     for (field, v) in [
         ("tokenLimit", s.token_limit),

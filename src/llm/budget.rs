@@ -3,7 +3,7 @@
 
 use super::tokens::Counter;
 use super::{Message, Part, Role};
-use crate::config::{ServiceConfig, service_type};
+use crate::config::ServiceConfig;
 
 /// Tokens an image costs, roughly (a 1024×1024 image at high detail on OpenAI).
 const IMAGE_TOKENS: u64 = 800;
@@ -16,30 +16,7 @@ pub fn input_limit(service: &ServiceConfig, model: &str) -> u64 {
         return service.token_limit as u64;
     }
     let m = model.to_ascii_lowercase();
-    match service.service_type.as_str() {
-        service_type::ANTHROPIC | service_type::BEDROCK => 200_000,
-        service_type::OPENAI | service_type::AZURE => {
-            const TABLE: &[(&str, u64)] = &[
-                ("gpt-5", 400_000),
-                ("gpt-4.1", 1_000_000),
-                ("o1-mini", 128_000),
-                ("o1", 200_000),
-                ("o3", 200_000),
-                ("o4", 200_000),
-                ("gpt-4o", 128_000),
-                ("gpt-4-turbo", 128_000),
-                ("gpt-4-32k", 32_768),
-                ("gpt-4", 8_192),
-                ("gpt-3.5-turbo", 16_385),
-            ];
-            TABLE
-                .iter()
-                .find(|(prefix, _)| m.starts_with(prefix))
-                .map(|(_, n)| *n)
-                .unwrap_or(128_000)
-        }
-        _ => 128_000,
-    }
+    crate::providers::descriptor(&service.service_type).map_or(128_000, |d| (d.default_input_limit)(&m))
 }
 
 /// Tokens of one message.

@@ -16,13 +16,7 @@ pub struct ModelInfo {
 
 /// The service types whose APIs can list models.
 pub fn supports_listing(kind: &str) -> bool {
-    matches!(
-        kind,
-        service_type::OPENAI
-            | service_type::AZURE
-            | service_type::OPENAI_COMPATIBLE
-            | service_type::ANTHROPIC
-    )
+    crate::providers::descriptor(kind).is_some_and(|d| d.model_listing)
 }
 
 async fn get_json(req: crate::outbound::OutboundRequest) -> Result<Value, LlmError> {

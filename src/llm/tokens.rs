@@ -4,8 +4,6 @@
 
 use tiktoken_rs::CoreBPE;
 
-use crate::config::service_type;
-
 pub fn estimate(text: &str) -> u64 {
     if text.is_empty() {
         return 0;
@@ -34,10 +32,8 @@ impl Counter {
     /// The tokenizer of an OpenAI model (by name, whichever service serves it), else the estimate.
     pub fn for_model(kind: &str, model: &str) -> Self {
         let m = model.to_ascii_lowercase();
-        let openai_family = matches!(
-            kind,
-            service_type::OPENAI | service_type::AZURE | service_type::OPENAI_COMPATIBLE
-        );
+        let openai_family = crate::providers::descriptor(kind)
+            .is_some_and(|d| d.token_counting == crate::providers::TokenCounting::OpenAiTokenizer);
         if !openai_family {
             return Counter::Estimate;
         }

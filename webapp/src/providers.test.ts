@@ -34,10 +34,10 @@ const oldSupportsWebSearch = (s?: ServiceConfig) =>
 const service = (type: string, useResponsesAPI?: boolean): ServiceConfig => ({id: 's', name: '', type, useResponsesAPI});
 
 describe('provider table', () => {
-    it('lists the service types in the editor\'s order, each showing its type', () => {
+    it('lists the service types in the editor\'s order, each with the name users see', () => {
         expect(serviceTypes()).toEqual(OLD_SERVICE_TYPES);
         expect(SERVICE_TYPES).toEqual(OLD_SERVICE_TYPES);
-        expect(descriptors().map((d) => d.label)).toEqual(OLD_SERVICE_TYPES);
+        expect(descriptors().map((d) => d.label)).toEqual(['OpenAI', 'Azure OpenAI', 'OpenAI Compatible', 'Anthropic', 'AWS Bedrock', 'Cohere', 'Mistral', 'Ask Sage']);
     });
 
     it('gives each type the fields and required fields the editor had', () => {
@@ -72,7 +72,7 @@ describe('provider table', () => {
         expect(Object.keys(parsed)).toEqual(['providers']);
         for (const p of parsed.providers) {
             expect(Object.keys(p)).toEqual(['type', 'label', 'fields', 'required', 'capabilities']);
-            expect(Object.keys(p.capabilities as object)).toEqual(['modelListing', 'nativeWebSearch', 'reasoning']);
+            expect(Object.keys(p.capabilities as object)).toEqual(['modelListing', 'nativeWebSearch', 'reasoning', 'tools', 'vision']);
         }
     });
 });

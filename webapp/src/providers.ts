@@ -10,7 +10,7 @@ export type Capability = 'always' | 'never' | 'withResponsesAPI';
 
 export interface ProviderDescriptor {
     type: string;
-    // What the service type selector shows.
+    // The name users see (the selector shows the type, as upstream's console does).
     label: string;
     // The settings this type uses, in the order the editor shows them (others are kept, not shown).
     fields: Array<keyof ServiceConfig & string>;
@@ -19,6 +19,8 @@ export interface ProviderDescriptor {
         modelListing: 'always' | 'never';
         nativeWebSearch: Capability;
         reasoning: Capability;
+        tools: Capability;
+        vision: Capability;
     };
 }
 

@@ -48,7 +48,7 @@ function ServiceEditor({service, index, usedBy, problems, disabled, onChange, on
             </Field>
             <Field label={t('ai.config.type')} problem={problemAt('type')}>
                 <select value={service.type} onChange={(e) => set('type', e.target.value)}>
-                    {descriptors().map((d) => <option key={d.type} value={d.type}>{d.label}</option>)}
+                    {descriptors().map((d) => <option key={d.type} value={d.type}>{d.type}</option>)}
                 </select>
             </Field>
             {fields.map((key) => {
