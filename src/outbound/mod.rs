@@ -29,7 +29,7 @@ mod guard;
 
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -110,14 +110,68 @@ pub struct OutboundClient {
     inner: Arc<Inner>,
 }
 
+/// The clients are built on first use, not with the plugin: building one loads the system's
+/// root certificates, which would otherwise delay the go-plugin handshake by milliseconds.
 struct Inner {
+    connect_timeout: Duration,
+    request_timeout: Duration,
     /// Admin-configured endpoints: same-origin redirects only.
-    configured: reqwest::Client,
+    configured: OnceLock<reqwest::Client>,
     /// Untrusted URLs without credentials: redirects anywhere the checks allow.
-    untrusted: reqwest::Client,
+    untrusted: OnceLock<reqwest::Client>,
     /// Untrusted URLs with credentials: same-origin redirects only.
-    untrusted_credentialed: reqwest::Client,
+    untrusted_credentialed: OnceLock<reqwest::Client>,
     checks: Arc<Checks>,
+}
+
+/// Which of the three clients.
+#[derive(Clone, Copy)]
+enum ClientKind {
+    Configured,
+    Untrusted,
+    UntrustedCredentialed,
+}
+
+impl Inner {
+    fn client(&self, kind: ClientKind) -> Result<&reqwest::Client, OutboundError> {
+        let slot = match kind {
+            ClientKind::Configured => &self.configured,
+            ClientKind::Untrusted => &self.untrusted,
+            ClientKind::UntrustedCredentialed => &self.untrusted_credentialed,
+        };
+        if let Some(c) = slot.get() {
+            return Ok(c);
+        }
+        // Two first requests at once may both build one; the second is dropped.
+        let built = self.build(kind)?;
+        Ok(slot.get_or_init(|| built))
+    }
+
+    fn build(&self, kind: ClientKind) -> Result<reqwest::Client, OutboundError> {
+        let base = reqwest::Client::builder()
+            .user_agent(concat!("mattermost-ai/", env!("PLUGIN_VERSION")))
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.request_timeout);
+        let built = match kind {
+            ClientKind::Configured => base
+                .redirect(redirect_policy(Trust::Configured, Origins::Same, self.checks.clone()))
+                .build(),
+            ClientKind::Untrusted | ClientKind::UntrustedCredentialed => {
+                let origins = if matches!(kind, ClientKind::Untrusted) {
+                    Origins::Any
+                } else {
+                    Origins::Same
+                };
+                base.redirect(redirect_policy(Trust::Untrusted, origins, self.checks.clone()))
+                    .dns_resolver(GuardedResolver {
+                        guard: self.checks.guard.clone(),
+                    })
+                    .no_proxy()
+                    .build()
+            }
+        };
+        built.map_err(|e| OutboundError::Client(e.to_string()))
+    }
 }
 
 /// What both the pre-flight check and the redirect policies consult.
@@ -140,32 +194,14 @@ impl OutboundClient {
             allowlist: RwLock::new(Arc::new(settings.allowlist)),
             guard: Guard::new(settings.testing.guard_exempt, settings.testing.hosts),
         });
-        let base = || {
-            reqwest::Client::builder()
-                .user_agent(concat!("mattermost-ai/", env!("PLUGIN_VERSION")))
-                .connect_timeout(settings.connect_timeout)
-                .timeout(settings.request_timeout)
-        };
-        let configured = base()
-            .redirect(redirect_policy(Trust::Configured, Origins::Same, checks.clone()))
-            .build()
-            .map_err(|e| OutboundError::Client(e.to_string()))?;
-        let untrusted = |origins| {
-            base()
-                .redirect(redirect_policy(Trust::Untrusted, origins, checks.clone()))
-                .dns_resolver(GuardedResolver {
-                    guard: checks.guard.clone(),
-                })
-                .no_proxy()
-                .build()
-                .map_err(|e| OutboundError::Client(e.to_string()))
-        };
         Ok(OutboundClient {
             inner: Arc::new(Inner {
-                configured,
-                untrusted: untrusted(Origins::Any)?,
-                untrusted_credentialed: untrusted(Origins::Same)?,
-                checks: checks.clone(),
+                connect_timeout: settings.connect_timeout,
+                request_timeout: settings.request_timeout,
+                configured: OnceLock::new(),
+                untrusted: OnceLock::new(),
+                untrusted_credentialed: OnceLock::new(),
+                checks,
             }),
         })
     }
@@ -200,10 +236,10 @@ impl OutboundClient {
         })?;
         let host = self.inner.checks.check_url(trust, &url)?;
         // The client is picked again at send time, when the headers are known.
-        let client = match trust {
-            Trust::Configured => &self.inner.configured,
-            Trust::Untrusted => &self.inner.untrusted,
-        };
+        let client = self.inner.client(match trust {
+            Trust::Configured => ClientKind::Configured,
+            Trust::Untrusted => ClientKind::Untrusted,
+        })?;
         Ok(OutboundRequest {
             builder: client.request(method, url),
             host,
@@ -219,7 +255,7 @@ impl OutboundClient {
             reason: e.to_string(),
         })?;
         self.inner.checks.check_url(Trust::Configured, &url)?;
-        Ok(self.inner.configured.clone())
+        Ok(self.inner.client(ClientKind::Configured)?.clone())
     }
 
     pub fn get(&self, trust: Trust, url: &str) -> Result<OutboundRequest, OutboundError> {
@@ -378,12 +414,13 @@ impl OutboundRequest {
         let host = self.host;
         let (_, request) = self.builder.build_split();
         let request = request.map_err(|e| OutboundError::with_host(e, host.clone()))?;
-        let client = match self.trust {
-            Trust::Configured => &self.inner.configured,
-            Trust::Untrusted if has_credentials(request.headers()) => &self.inner.untrusted_credentialed,
-            Trust::Untrusted => &self.inner.untrusted,
+        let kind = match self.trust {
+            Trust::Configured => ClientKind::Configured,
+            Trust::Untrusted if has_credentials(request.headers()) => ClientKind::UntrustedCredentialed,
+            Trust::Untrusted => ClientKind::Untrusted,
         };
-        client
+        self.inner
+            .client(kind)?
             .execute(request)
             .await
             .map_err(|e| OutboundError::with_host(e, host))

@@ -24,9 +24,12 @@ pub const DEFAULT_MAX_FILES: usize = 20;
 const MAX_PENDING: usize = 100_000;
 
 pub struct TokenLog {
-    tx: mpsc::Sender<String>,
+    /// The writer thread's queue; the thread starts when logging is first turned on.
+    tx: std::sync::OnceLock<mpsc::Sender<String>>,
     enabled: AtomicBool,
     path: PathBuf,
+    max_bytes: u64,
+    keep_files: usize,
 }
 
 impl TokenLog {
@@ -51,22 +54,34 @@ impl TokenLog {
 
     /// A log at `path` rotated at `max_bytes`, keeping the newest `keep_files` rotations.
     pub fn new(path: PathBuf, max_bytes: u64, keep_files: usize) -> Self {
-        let (tx, rx) = mpsc::channel::<String>();
-        let writer_path = path.clone();
-        let spawned = std::thread::Builder::new()
-            .name("token-usage-log".into())
-            .spawn(move || Writer::new(writer_path, max_bytes, keep_files).run(rx));
-        if let Err(e) = spawned {
-            tracing::error!(error = %e, "could not start the token usage log writer");
-        }
         TokenLog {
-            tx,
+            tx: std::sync::OnceLock::new(),
             enabled: AtomicBool::new(false),
             path,
+            max_bytes,
+            keep_files,
         }
     }
 
+    /// The writer's queue, starting the writer thread the first time.
+    fn writer(&self) -> &mpsc::Sender<String> {
+        self.tx.get_or_init(|| {
+            let (tx, rx) = mpsc::channel::<String>();
+            let (path, max_bytes, keep_files) = (self.path.clone(), self.max_bytes, self.keep_files);
+            let spawned = std::thread::Builder::new()
+                .name("token-usage-log".into())
+                .spawn(move || Writer::new(path, max_bytes, keep_files).run(rx));
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "could not start the token usage log writer");
+            }
+            tx
+        })
+    }
+
     pub fn set_enabled(&self, on: bool) {
+        if on {
+            self.writer();
+        }
         let was = self.enabled.swap(on, Ordering::SeqCst);
         if on && !was {
             tracing::info!(path = %self.path.display(), "token usage logging is on");
@@ -98,7 +113,7 @@ impl UsageObserver for TokenLog {
             return;
         }
         // The writer thread only stops with the process.
-        let _ = self.tx.send(Self::line(r));
+        let _ = self.writer().send(Self::line(r));
     }
 }
 
