@@ -154,7 +154,11 @@ impl Inner {
             .timeout(self.request_timeout);
         let built = match kind {
             ClientKind::Configured => base
-                .redirect(redirect_policy(Trust::Configured, Origins::Same, self.checks.clone()))
+                .redirect(redirect_policy(
+                    Trust::Configured,
+                    Origins::Same,
+                    self.checks.clone(),
+                ))
                 .build(),
             ClientKind::Untrusted | ClientKind::UntrustedCredentialed => {
                 let origins = if matches!(kind, ClientKind::Untrusted) {

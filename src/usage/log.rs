@@ -223,17 +223,7 @@ impl Writer {
                 "[year]-[month]-[day]T[hour]-[minute]-[second].[subsecond digits:3]"
             ))
             .unwrap_or_default();
-        let stem = self
-            .path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("token_usage");
-        let mut rotated = self.path.with_file_name(format!("{stem}-{stamp}.log"));
-        let mut n = 1;
-        while rotated.exists() {
-            rotated = self.path.with_file_name(format!("{stem}-{stamp}-{n}.log"));
-            n += 1;
-        }
+        let rotated = rotated_name(&self.path, &stamp);
         std::fs::rename(&self.path, &rotated)?;
         self.size = 0;
         let (live, keep) = (self.path.clone(), self.keep_files);
@@ -250,6 +240,27 @@ impl Writer {
         }
         Ok(())
     }
+}
+
+/// A free name for the log at `live` rotated at `stamp`: `<stem>-<stamp>.log`, or
+/// `<stem>-<stamp>-<n>.log` when an earlier rotation in the same millisecond holds it. A name
+/// is held while any stage of a rotation has it: the moved log, its compressed copy being
+/// written, or the finished `.gz`. (Checking only the `.log` let a second rotation, after the
+/// first was compressed, overwrite the first one's `.gz` and lose its lines.)
+fn rotated_name(live: &Path, stamp: &str) -> PathBuf {
+    let stem = live.file_stem().and_then(|s| s.to_str()).unwrap_or("token_usage");
+    let taken = |p: &Path| {
+        p.exists()
+            || PathBuf::from(format!("{}.gz", p.display())).exists()
+            || PathBuf::from(format!("{}.gz.tmp", p.display())).exists()
+    };
+    let mut rotated = live.with_file_name(format!("{stem}-{stamp}.log"));
+    let mut n = 1;
+    while taken(&rotated) {
+        rotated = live.with_file_name(format!("{stem}-{stamp}-{n}.log"));
+        n += 1;
+    }
+    rotated
 }
 
 /// Deletes all but the newest `keep` compressed rotations of the log at `live` (their names
@@ -314,6 +325,29 @@ fn compress(path: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rotation_never_reuses_the_name_of_a_compressed_one() {
+        let dir = std::env::temp_dir().join(format!("mmai-rotname-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let live = dir.join("token_usage.log");
+        let stamp = "2026-12-07T10-00-00.000";
+        let first = rotated_name(&live, stamp);
+        assert_eq!(first, dir.join(format!("token_usage-{stamp}.log")));
+        // The first rotation was already compressed: its `.log` is gone, its `.gz` is not.
+        std::fs::write(dir.join(format!("token_usage-{stamp}.log.gz")), b"x").unwrap();
+        assert_eq!(
+            rotated_name(&live, stamp),
+            dir.join(format!("token_usage-{stamp}-1.log"))
+        );
+        // …or being compressed.
+        std::fs::write(dir.join(format!("token_usage-{stamp}-1.log.gz.tmp")), b"x").unwrap();
+        assert_eq!(
+            rotated_name(&live, stamp),
+            dir.join(format!("token_usage-{stamp}-2.log"))
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn a_refused_write_keeps_the_lines_and_reports_once() {

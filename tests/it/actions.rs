@@ -3,6 +3,7 @@
 //! "react for me", and tool calls with approval. Permission and license matrices included;
 //! every test runs over both transports.
 
+use crate::common::Under;
 use std::time::Duration;
 
 use mattermost_simulator::fake_provider::{FakeProvider, Script, one_agent_config};
@@ -13,7 +14,7 @@ use serde_json::{Value, json};
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
 const EVENT: &str = "custom_mattermost-ai_postupdate";
 
-both_transports!(
+in_process!(
     thread_analysis_goes_to_a_dm_and_follow_ups_reread_the_thread,
     analysis_obeys_permissions_and_the_license,
     channel_summaries_cover_the_period_by_creation_time,
@@ -55,9 +56,12 @@ async fn world(t: Transport, licensed: bool, service: Value, agent: Value, scrip
         let system = seen.body["messages"][0]["content"].as_str().unwrap_or("");
         system.starts_with("Write a title").then(|| sse(&["A title"]))
     });
-    let mut b = Simulator::builder(BIN)
-        .transport(t)
-        .plugin_config(one_agent_config(&fake.url, service, agent, json!({})));
+    let mut b = Simulator::builder(BIN).under(t).plugin_config(one_agent_config(
+        &fake.url,
+        service,
+        agent,
+        json!({}),
+    ));
     if licensed {
         b = b.license(enterprise());
     }

@@ -1,20 +1,23 @@
 //! Configuration, agents as bots, license gates and access control, through the simulator over
 //! both transports.
 
+use crate::common::Under;
 use mattermost_simulator::{Simulator, Transport};
 use plugin_runtime::host::model::License;
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
 
-both_transports!(
+in_process!(
     agents_become_bots_and_follow_the_config,
     without_a_license_only_the_first_agent_is_active,
     legacy_configurations_are_migrated_and_saved_back,
     a_bad_configuration_is_reported_and_the_previous_one_kept,
     ai_bots_respects_access_control,
-    a_taken_username_is_refused_clearly,
 );
+
+// Reads the plugin process's output or depends on what the transport carries.
+both_transports!(a_taken_username_is_refused_clearly);
 
 fn enterprise() -> License {
     License {
@@ -37,7 +40,7 @@ fn agent(name: &str, display: &str, service: &str) -> Value {
 
 async fn start(t: Transport, license: Option<License>, config: Value) -> Simulator {
     let mut b = Simulator::builder(BIN)
-        .transport(t)
+        .under(t)
         .plugin_config(json!({"config": config}));
     if let Some(l) = license {
         b = b.license(l);
@@ -265,7 +268,7 @@ async fn ai_bots_respects_access_control(t: Transport) {
 
 async fn a_taken_username_is_refused_clearly(t: Transport) {
     let sim = Simulator::builder(BIN)
-        .transport(t)
+        .under(t)
         .license(enterprise())
         .without_activation()
         .start()

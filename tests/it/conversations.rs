@@ -2,6 +2,7 @@
 //! ignored posts, access refusal, history, vision, streaming events, stop, regenerate, errors,
 //! long answers, restart recovery and titles. Every test runs over both transports.
 
+use crate::common::Under;
 use std::time::Duration;
 
 use mattermost_simulator::fake_provider::{FakeProvider, Script, one_agent_config};
@@ -11,10 +12,9 @@ use serde_json::{Value, json};
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
 const EVENT: &str = "custom_mattermost-ai_postupdate";
 
-both_transports!(
+in_process!(
     a_dm_is_answered_by_streaming_into_a_bot_post,
     mentions_are_answered_in_the_thread_and_other_posts_ignored,
-    history_carries_earlier_turns_and_attachments,
     a_refused_user_is_told_why,
     stop_keeps_the_partial_answer_and_only_the_requester_may,
     regenerate_rewrites_the_same_post,
@@ -29,6 +29,9 @@ both_transports!(
     no_push_or_mail_for_an_answer_the_asker_is_waiting_for,
     an_agent_without_vision_is_told_about_images_and_group_messages_work,
 );
+
+// Reads the plugin process's output or depends on what the transport carries.
+both_transports!(history_carries_earlier_turns_and_attachments);
 
 fn chunk(text: &str) -> Value {
     json!({"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": null}]})
@@ -63,7 +66,7 @@ struct World {
 async fn world(t: Transport, scripts: Vec<Script>, agent: Value) -> World {
     let fake = FakeProvider::start(scripts).await.unwrap();
     let sim = Simulator::builder(BIN)
-        .transport(t)
+        .under(t)
         .plugin_config(config(&fake.url, agent))
         .start()
         .await

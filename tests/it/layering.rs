@@ -28,7 +28,10 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// The top-level module a file of `src/` belongs to (`src/answer/stream.rs` → `answer`).
 fn module_of(src: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(src).unwrap_or(file);
-    let first = rel.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned());
+    let first = rel
+        .components()
+        .next()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned());
     first.unwrap_or_default().trim_end_matches(".rs").to_owned()
 }
 
@@ -218,10 +221,7 @@ fn the_scanner_sees_grouped_and_inline_paths() {
     let found = named_modules(&code(
         "use crate::{a::B, c, d::{e, f}};\nfn x() { crate::g::h(); }\n// crate::comment\n",
     ));
-    assert_eq!(
-        found.into_iter().collect::<Vec<_>>(),
-        vec!["a", "c", "d", "g"]
-    );
+    assert_eq!(found.into_iter().collect::<Vec<_>>(), vec!["a", "c", "d", "g"]);
     let mut cyclic = BTreeMap::new();
     cyclic.insert("x".to_owned(), BTreeSet::from(["y".to_owned()]));
     cyclic.insert("y".to_owned(), BTreeSet::from(["x".to_owned()]));

@@ -3,6 +3,7 @@
 //! the user approves it, the server sees who asked and the admin's headers, and a server that
 //! is down costs its tools, not the answer. Both transports.
 
+use crate::common::Under;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ use crate::common::http::approve_pending_tools;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
 
+// Reads the plugin process's output.
 both_transports!(mcp_tools_run_after_approval_as_the_asking_user);
 
 /// What the weather server saw: (user header, org header, city) per call.
@@ -136,7 +138,7 @@ async fn mcp_tools_run_after_approval_as_the_asking_user(t: Transport) {
         {"name": "down", "enabled": true, "baseURL": "http://127.0.0.1:9/mcp"},
     ]});
     let sim = Simulator::builder(BIN)
-        .transport(t)
+        .under(t)
         .license(licensed())
         .plugin_config(one_agent_config(
             &fake.url,

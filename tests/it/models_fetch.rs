@@ -1,6 +1,7 @@
 //! `POST /admin/models/fetch` through the simulated server, against fake OpenAI-style and
 //! Anthropic model-list endpoints on 127.0.0.1.
 
+use crate::common::Under;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Request, State};
@@ -10,7 +11,7 @@ use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
 
-both_transports!(lists_models_for_admins_only);
+in_process!(lists_models_for_admins_only);
 
 type Seen = Arc<Mutex<Vec<(String, http::HeaderMap)>>>;
 
@@ -44,7 +45,7 @@ async fn lists_models_for_admins_only(t: Transport) {
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let sim = Simulator::builder(BIN).transport(t).start().await.unwrap();
+    let sim = Simulator::builder(BIN).under(t).start().await.unwrap();
     let (_, admin) = sim.add_user("root", "system_user system_admin");
     let (_, user) = sim.add_user("alice", "system_user");
     let http = reqwest::Client::new();

@@ -19,6 +19,7 @@ fn transport_name(t: Transport) -> &'static str {
     match t {
         Transport::NetRpc => "netrpc",
         Transport::Grpc => "grpc",
+        Transport::InProcess => "in-process",
     }
 }
 

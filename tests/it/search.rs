@@ -3,6 +3,7 @@
 //! only from channels the asker can read, answers in the response and in the agent's DM, the
 //! reindex job over the server's Posts table, and refusals when search is off or unlicensed.
 
+use crate::common::Under;
 use std::time::Duration;
 
 use mattermost_simulator::fake_provider::{FakeProvider, Script, one_agent_config};
@@ -17,7 +18,7 @@ use crate::common::http::{approve_pending_tools, get_json, post_json as call};
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
 const DIMS: usize = 64;
 
-both_transports!(posts_are_indexed_and_results_respect_who_may_read_them);
+in_process!(posts_are_indexed_and_results_respect_who_may_read_them);
 
 fn search_config(fake: &str) -> Value {
     json!({"type": "composite", "dimensions": DIMS,
@@ -62,14 +63,12 @@ fn enterprise() -> License {
 }
 
 async fn start(t: Transport, fake: &FakeProvider, db: &str, search: Value, licensed: bool) -> Simulator {
-    let mut b = Simulator::builder(BIN)
-        .transport(t)
-        .plugin_config(one_agent_config(
-            &fake.url,
-            json!({}),
-            json!({}),
-            json!({"embeddingSearchConfig": search}),
-        ));
+    let mut b = Simulator::builder(BIN).under(t).plugin_config(one_agent_config(
+        &fake.url,
+        json!({}),
+        json!({}),
+        json!({"embeddingSearchConfig": search}),
+    ));
     if licensed {
         b = b.license(enterprise());
     }

@@ -16,6 +16,7 @@ pub mod fake_provider;
 pub mod grpc_api;
 pub mod grpc_host;
 pub mod http_front;
+pub mod in_process;
 pub mod manifest;
 pub mod netrpc_host;
 pub mod server_api;
@@ -212,11 +213,15 @@ pub enum Transport {
     NetRpc,
     /// gRPC, as Mattermost's multi-language plugin host.
     Grpc,
+    /// No process and no wire: the hooks given to [`SimulatorBuilder::in_process`] are called
+    /// directly, for tests where the transport is not what is tested.
+    InProcess,
 }
 
 /// How to start a [`Simulator`].
 pub struct SimulatorBuilder {
     transport: Transport,
+    hooks: Option<Arc<dyn plugin_runtime::host::Hooks>>,
     binary: PathBuf,
     env: Vec<(String, String)>,
     plugin_config: Option<Value>,
@@ -227,6 +232,13 @@ pub struct SimulatorBuilder {
 impl SimulatorBuilder {
     pub fn transport(mut self, transport: Transport) -> Self {
         self.transport = transport;
+        self
+    }
+
+    /// Runs `hooks` in this process instead of launching the binary (`Transport::InProcess`).
+    pub fn in_process(mut self, hooks: Arc<dyn plugin_runtime::host::Hooks>) -> Self {
+        self.transport = Transport::InProcess;
+        self.hooks = Some(hooks);
         self
     }
 
@@ -270,6 +282,18 @@ impl SimulatorBuilder {
             Transport::Grpc => {
                 Arc::new(grpc_host::GrpcPlugin::launch(&self.binary, &self.env, state.clone()).await?)
             }
+            Transport::InProcess => {
+                let Some(hooks) = self.hooks.clone() else {
+                    return Err(SimError::Start("in-process needs the plugin's hooks".into()));
+                };
+                if !self.env.is_empty() {
+                    return Err(SimError::Start(
+                        "in-process plugins share the test's environment; launch the binary to set variables"
+                            .into(),
+                    ));
+                }
+                Arc::new(in_process::InProcessPlugin::attach(hooks, state.clone()))
+            }
         };
         // The server hashes before exec; the handshake clock starts at exec.
         let hashed = state.checksum_time.lock().map(|t| *t).unwrap_or_default();
@@ -312,6 +336,7 @@ impl Simulator {
     pub fn builder(binary: impl AsRef<Path>) -> SimulatorBuilder {
         SimulatorBuilder {
             transport: Transport::NetRpc,
+            hooks: None,
             binary: binary.as_ref().to_owned(),
             env: Vec::new(),
             plugin_config: None,

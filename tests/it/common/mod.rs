@@ -16,6 +16,35 @@ macro_rules! both_transports {
     };
 }
 
+/// Runs each named test with the plugin's hooks in this process (no executable, no wire), for
+/// tests of the plugin's domain; the transports have their own tests (runtime, api_clients,
+/// conformance).
+macro_rules! in_process {
+    ($($name:ident),* $(,)?) => {
+        mod in_process {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(mattermost_simulator::Transport::InProcess).await } )*
+        }
+    };
+}
+
+/// `SimulatorBuilder::transport`, or a fresh in-process plugin for `Transport::InProcess`.
+pub trait Under {
+    fn under(self, t: mattermost_simulator::Transport) -> mattermost_simulator::SimulatorBuilder;
+}
+
+impl Under for mattermost_simulator::SimulatorBuilder {
+    fn under(self, t: mattermost_simulator::Transport) -> mattermost_simulator::SimulatorBuilder {
+        match t {
+            mattermost_simulator::Transport::InProcess => match mattermost_ai::plugin::Plugin::new() {
+                Ok(p) => self.in_process(std::sync::Arc::new(p)),
+                Err(e) => panic!("the plugin could not start: {e}"),
+            },
+            other => self.transport(other),
+        }
+    }
+}
+
 // Requests as a logged-in user, and the tool approval flow; not every test file uses them all.
 #[allow(dead_code)]
 pub mod http {

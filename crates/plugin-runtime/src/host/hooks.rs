@@ -17,6 +17,8 @@ pub type HttpResponse = http::Response<HttpBody>;
 pub enum TransportKind {
     NetRpc,
     Grpc,
+    /// Called in the same process, without a wire (tests of the plugin's domain).
+    InProcess,
 }
 
 impl TransportKind {
@@ -24,6 +26,7 @@ impl TransportKind {
         match self {
             TransportKind::NetRpc => "netrpc",
             TransportKind::Grpc => "grpc",
+            TransportKind::InProcess => "in-process",
         }
     }
 }
