@@ -88,7 +88,7 @@ pub async fn start(
         "",
         &[
             (props::NO_REGEN, json!("true")),
-            ("prompt_type", json!(req.preset_prompt)),
+            (props::PROMPT_TYPE, json!(req.preset_prompt)),
         ],
     )
     .await?;

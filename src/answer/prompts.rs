@@ -59,8 +59,11 @@ pub struct PromptError {
     source: minijinja::Error,
 }
 
+/// The templates, compiled on first use: the template compiler's code and the templates stay
+/// out of memory until an answer needs a prompt (custom prompts are reported then).
+#[derive(Default)]
 pub struct Prompts {
-    env: Environment<'static>,
+    env: std::sync::OnceLock<Environment<'static>>,
 }
 
 /// Where overrides are looked for: the env var first, then the bundle's assets next to the
@@ -79,8 +82,13 @@ fn override_dirs() -> Vec<PathBuf> {
 }
 
 impl Prompts {
-    /// The compiled-in templates, each replaced by a readable, valid override if one exists.
+    /// The templates, compiled when first rendered.
     pub fn load() -> Self {
+        Prompts::default()
+    }
+
+    /// The compiled-in templates, each replaced by a readable, valid override if one exists.
+    fn compile() -> Environment<'static> {
         let mut env = Environment::new();
         env.set_trim_blocks(true);
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Lenient);
@@ -107,7 +115,7 @@ impl Prompts {
                 tracing::error!(template = %name, error = %e, "built-in prompt does not compile");
             }
         }
-        Prompts { env }
+        env
     }
 
     pub fn render(&self, name: &str, ctx: impl Serialize) -> Result<String, PromptError> {
@@ -115,7 +123,11 @@ impl Prompts {
             name: name.to_owned(),
             source,
         };
-        let t = self.env.get_template(name).map_err(err)?;
+        let t = self
+            .env
+            .get_or_init(Self::compile)
+            .get_template(name)
+            .map_err(err)?;
         let out = t.render(ctx).map_err(err)?;
         Ok(out.trim().to_owned())
     }

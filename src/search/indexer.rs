@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::SearchService;
 use super::store::{Chunk, ServerPost};
 use super::{Search, SearchError};
+use crate::answer::props;
 use plugin_runtime::host::MattermostApi;
 use plugin_runtime::host::model::{Channel, Post};
 
@@ -31,9 +32,9 @@ fn indexable(message: &str, post_type: &str, props: Option<&serde_json::Map<Stri
     };
     !message.trim().is_empty()
         && post_type.is_empty()
-        && !flag("from_bot")
-        && !flag("from_webhook")
-        && !flag("from_plugin")
+        && !flag(props::FROM_BOT)
+        && !flag(props::FROM_WEBHOOK)
+        && !flag(props::FROM_PLUGIN)
 }
 
 /// Indexes (or re-indexes) posts, in one embedding request; a post that should not be indexed

@@ -17,17 +17,45 @@ const STARTS: usize = 5;
 struct Figures {
     handshake_ms: f64,
     rss_kib: Option<u64>,
+    /// Of that, private memory (heap, stacks): what the program allocates, apart from the
+    /// pages of its executable and libraries the kernel maps in.
+    anon_kib: Option<u64>,
     p50_us: f64,
     p99_us: f64,
     echo_mb_s: f64,
 }
 
-fn rss_kib(pid: u32) -> Option<u64> {
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// `BENCH_SMAPS=1`: where the resident memory is, by mapping (largest first).
+fn print_smaps(binary: &str, pid: u32) {
+    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/smaps")) else {
+        return;
+    };
+    let mut by: std::collections::BTreeMap<String, u64> = Default::default();
+    let mut name = String::new();
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if let Some(kib) = line.strip_prefix("Rss:") {
+            let kib: u64 = kib.trim().trim_end_matches("kB").trim().parse().unwrap_or(0);
+            *by.entry(name.clone()).or_default() += kib;
+        } else if fields.len() >= 5 && fields[0].contains('-') && fields[1].len() == 4 {
+            // A mapping's header: `start-end perms offset dev inode [path]`.
+            name = format!("{} {}", fields[1], fields.get(5).unwrap_or(&"[anon]"));
+        }
+    }
+    let mut list: Vec<_> = by.into_iter().collect();
+    list.sort_by_key(|(_, kib)| std::cmp::Reverse(*kib));
+    eprintln!("{binary}:");
+    for (n, k) in list.iter().take(12) {
+        eprintln!("  {k:>6} KiB  {n}");
+    }
 }
 
 fn request(method: &str, path: &str, user_id: &str, body: Vec<u8>) -> plugin_runtime::host::HttpRequest {
@@ -58,7 +86,13 @@ async fn measure(binary: &str, transport: Transport, rounds: usize) -> Result<Fi
         .await
         .map_err(|e| e.to_string())?;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let rss = sim.conn.pid().and_then(rss_kib);
+    let rss = sim.conn.pid().and_then(|p| status_kib(p, "VmRSS:"));
+    let anon = sim.conn.pid().and_then(|p| status_kib(p, "RssAnon:"));
+    if std::env::var_os("BENCH_SMAPS").is_some()
+        && let Some(pid) = sim.conn.pid()
+    {
+        print_smaps(binary, pid);
+    }
     // `/echo` answers system admins only.
     let (admin, _) = sim.add_user("bench", "system_user system_admin");
 
@@ -116,6 +150,7 @@ async fn measure(binary: &str, transport: Transport, rounds: usize) -> Result<Fi
     Ok(Figures {
         handshake_ms: handshakes[handshakes.len() / 2],
         rss_kib: rss,
+        anon_kib: anon,
         p50_us: lat[lat.len() / 2],
         p99_us: lat[(lat.len() * 99 / 100).min(lat.len() - 1)],
         echo_mb_s: BIG as f64 / 1e6 / best,
@@ -160,15 +195,18 @@ async fn main() -> std::process::ExitCode {
         "transport benchmark: simulator host over each transport, {rounds} small requests, 10 MiB echo (best of 3)"
     );
     println!(
-        "{:<32} {:>14} {:>12} {:>14} {:>14} {:>16}",
-        "plugin", "handshake ms", "RSS MiB", "GET p50 µs", "GET p99 µs", "echo 10MiB MB/s"
+        "{:<32} {:>14} {:>12} {:>10} {:>14} {:>14} {:>16}",
+        "plugin", "handshake ms", "RSS MiB", "anon MiB", "GET p50 µs", "GET p99 µs", "echo 10MiB MB/s"
     );
     for (name, f) in &results {
         println!(
-            "{:<32} {:>14.1} {:>12} {:>14.0} {:>14.0} {:>16.1}",
+            "{:<32} {:>14.1} {:>12} {:>10} {:>14.0} {:>14.0} {:>16.1}",
             name,
             f.handshake_ms,
             f.rss_kib
+                .map(|k| format!("{:.1}", k as f64 / 1024.0))
+                .unwrap_or_else(|| "n/a".into()),
+            f.anon_kib
                 .map(|k| format!("{:.1}", k as f64 / 1024.0))
                 .unwrap_or_else(|| "n/a".into()),
             f.p50_us,
