@@ -8,9 +8,17 @@ use prometheus::{
 
 use crate::usage::{UsageObserver, UsageRecord};
 
+/// The plugin's metrics. The registry is built on first use (the first request, model call or
+/// scrape), not at start-up: nothing reads it before, and building it brings the Prometheus
+/// and /proc parsing code into memory. The start time is taken at start-up all the same.
 pub struct Metrics {
+    version: String,
+    started: f64,
+    registered: std::sync::OnceLock<Result<Registered, String>>,
+}
+
+struct Registered {
     registry: Registry,
-    start_time: Gauge,
     api_time: HistogramVec,
     http_requests: IntCounter,
     http_errors: IntCounter,
@@ -25,6 +33,46 @@ pub struct MetricsError(#[from] prometheus::Error);
 
 impl Metrics {
     pub fn new(version: &str) -> Result<Self, MetricsError> {
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        Ok(Metrics {
+            version: version.to_owned(),
+            started,
+            registered: std::sync::OnceLock::new(),
+        })
+    }
+
+    fn registered(&self) -> Result<&Registered, MetricsError> {
+        self.registered
+            .get_or_init(|| {
+                Registered::new(&self.version, self.started).map_err(|e| {
+                    tracing::error!(error = %e, "metrics could not be registered");
+                    e.to_string()
+                })
+            })
+            .as_ref()
+            .map_err(|e| MetricsError(prometheus::Error::Msg(e.clone())))
+    }
+
+    /// One answered HTTP request; `handler` is the route's pattern.
+    pub fn observe_http(&self, handler: &str, method: &str, status: u16, seconds: f64) {
+        if let Ok(r) = self.registered() {
+            r.observe_http(handler, method, status, seconds);
+        }
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> Result<Vec<u8>, MetricsError> {
+        let mut out = Vec::new();
+        TextEncoder::new().encode(&self.registered()?.registry.gather(), &mut out)?;
+        Ok(out)
+    }
+}
+
+impl Registered {
+    fn new(version: &str, started: f64) -> Result<Self, MetricsError> {
         let registry = Registry::new();
         let start_time = Gauge::with_opts(Opts::new(
             "agents_system_plugin_start_timestamp_seconds",
@@ -82,15 +130,10 @@ impl Metrics {
             std::process::id() as i32,
             "agents",
         )))?;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0);
-        start_time.set(now);
+        start_time.set(started);
         info.with_label_values(&[version, installation.as_str()]).set(1.0);
         Ok(Self {
             registry,
-            start_time,
             api_time,
             http_requests,
             http_errors,
@@ -100,12 +143,7 @@ impl Metrics {
         })
     }
 
-    pub fn start_time(&self) -> f64 {
-        self.start_time.get()
-    }
-
-    /// One answered HTTP request; `handler` is the route's pattern.
-    pub fn observe_http(&self, handler: &str, method: &str, status: u16, seconds: f64) {
+    fn observe_http(&self, handler: &str, method: &str, status: u16, seconds: f64) {
         self.http_requests.inc();
         if !(200..300).contains(&status) {
             self.http_errors.inc();
@@ -114,26 +152,16 @@ impl Metrics {
             .with_label_values(&[handler, method, status.to_string().as_str()])
             .observe(seconds);
     }
-
-    /// The text exposition format.
-    pub fn render(&self) -> Result<Vec<u8>, MetricsError> {
-        let mut out = Vec::new();
-        TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
-        Ok(out)
-    }
 }
 
 impl UsageObserver for Metrics {
     fn observe(&self, r: &UsageRecord) {
-        self.llm_requests
+        let Ok(m) = self.registered() else { return };
+        m.llm_requests
             .with_label_values(&[r.bot_username.as_str(), r.provider.as_str()])
             .inc();
         let labels = [r.bot_username.as_str(), r.team_id.as_str()];
-        self.input_tokens
-            .with_label_values(&labels)
-            .inc_by(r.input_tokens);
-        self.output_tokens
-            .with_label_values(&labels)
-            .inc_by(r.output_tokens);
+        m.input_tokens.with_label_values(&labels).inc_by(r.input_tokens);
+        m.output_tokens.with_label_values(&labels).inc_by(r.output_tokens);
     }
 }
