@@ -19,6 +19,24 @@ fn non_pie_executable() {
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         println!("cargo:rustc-link-arg-bin=mattermost-ai=-no-pie");
     }
+    // rust-lld (x86_64 Linux's default linker from Rust 1.90) folds identical functions: generic
+    // code instantiated for many types is often the same machine code. That takes the resident
+    // code below a Go plugin's. GNU ld (older toolchains, Debian's arm64 cross linker) cannot.
+    if std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("x86_64")
+        && std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux")
+        && std::env::var("PROFILE").as_deref() == Ok("release")
+        && rustc_minor().is_some_and(|m| m >= 90)
+    {
+        println!("cargo:rustc-link-arg-bin=mattermost-ai=-Wl,--icf=all");
+    }
+}
+
+/// The minor version of the compiler building us (`rustc 1.95.0 (…)` → 95).
+fn rustc_minor() -> Option<u32> {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let out = std::process::Command::new(rustc).arg("--version").output().ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    text.split_whitespace().nth(1)?.split('.').nth(1)?.parse().ok()
 }
 
 fn manifest_env() {
