@@ -32,16 +32,16 @@ struct Registered {
 pub struct MetricsError(#[from] prometheus::Error);
 
 impl Metrics {
-    pub fn new(version: &str) -> Result<Self, MetricsError> {
+    pub fn new(version: &str) -> Self {
         let started = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs_f64())
             .unwrap_or(0.0);
-        Ok(Metrics {
+        Metrics {
             version: version.to_owned(),
             started,
             registered: std::sync::OnceLock::new(),
-        })
+        }
     }
 
     fn registered(&self) -> Result<&Registered, MetricsError> {

@@ -47,15 +47,13 @@ struct App {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error(transparent)]
-    Metrics(#[from] crate::metrics::MetricsError),
     #[error("outbound HTTP client: {0}")]
     Outbound(#[from] crate::outbound::OutboundError),
 }
 
 impl Plugin {
     pub fn new() -> Result<Self, StartError> {
-        let metrics = Arc::new(Metrics::new(crate::PLUGIN_VERSION)?);
+        let metrics = Arc::new(Metrics::new(crate::PLUGIN_VERSION));
         let token_log = Arc::new(TokenLog::from_env());
         let usage = Arc::new(UsageSink::default());
         usage.add(metrics.clone());

@@ -11,7 +11,7 @@ use crate::answer::delivery::{ActionError, Started, result_post};
 use crate::answer::owned::PostActionError;
 use crate::answer::prompts::{THREAD_ANALYSIS, THREAD_CONTEXT};
 use crate::answer::props::{PROMPT_TYPE, REFERENCED_THREAD};
-use crate::answer::{AnswerCore, ThreadAnalysis, Turn, one_shot_request, stream_request};
+use crate::answer::{AnswerCore, ThreadAnalysis, Turn, one_shot_request, stream_request, thread_root};
 use crate::llm::{self, Message, Request, Role};
 use plugin_runtime::host::MattermostApi;
 use plugin_runtime::host::model::{Channel, Post};
@@ -30,11 +30,7 @@ pub async fn start(
     }
     let (Checked { api, channel, turn }, post) =
         check_post(core, user_id, post_id, bot, |e| e.ai_actions).await?;
-    let root = if post.root_id.is_empty() {
-        post.id.clone()
-    } else {
-        post.root_id.clone()
-    };
+    let root = thread_root(&post);
     let reply = result_post(
         api.as_ref(),
         &turn,

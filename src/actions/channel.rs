@@ -35,13 +35,6 @@ pub struct Interval {
     pub prompt: String,
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 /// Checks the period; an unread period longer than the span is shortened to its newest part.
 pub fn period(req: &Interval, now: i64) -> Result<(i64, i64), ActionError> {
     if req.start_time <= 0 {
@@ -79,7 +72,7 @@ pub async fn start(
             req.preset_prompt
         )));
     }
-    let (from, to) = period(&req, now_ms())?;
+    let (from, to) = period(&req, crate::answer::mark::now_ms())?;
     let Checked { api, channel, turn } =
         check_channel(core, user_id, channel_id, bot, |e| e.channel_summaries).await?;
     let reply = result_post(
