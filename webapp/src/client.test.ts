@@ -1,6 +1,8 @@
 import {afterEach, describe, expect, it} from 'vitest';
 
-import {createPost, decideToolCalls, getAgents, stopPost, uploadAvatar} from './client';
+import {
+    clearMcpToolsCache, createPost, decideToolCalls, getAgents, getMcpTools, mcpServerEndpoint, setSiteURLSource, stopPost, uploadAvatar,
+} from './client';
 import {serve} from './test_support';
 
 describe('requests', () => {
@@ -25,5 +27,26 @@ describe('requests', () => {
         expect(calls[4].init?.method).toBe('GET');
         expect(headers(4)['X-CSRF-Token']).toBeUndefined();
         expect(headers(4)['X-Requested-With']).toBe('XMLHttpRequest');
+    });
+
+    it('clears the MCP tool cache with a write, and lists tools with a read', async () => {
+        document.cookie = 'MMCSRF=csrf-123; path=/';
+        const calls = serve({'/admin/mcp/tools/cache/clear': () => ({cleared_servers: 2, message: 'ok'}), '/admin/mcp/tools': () => ({servers: []})});
+        expect(await clearMcpToolsCache()).toEqual({cleared_servers: 2, message: 'ok'});
+        expect(await getMcpTools()).toEqual({servers: []});
+        expect(calls.map((c) => [c.init?.method, c.url])).toEqual([
+            ['POST', '/plugins/mattermost-ai/admin/mcp/tools/cache/clear'],
+            ['GET', '/plugins/mattermost-ai/admin/mcp/tools'],
+        ]);
+        expect((calls[0].init?.headers as Record<string, string>)['X-CSRF-Token']).toBe('csrf-123');
+    });
+
+    it('gives the MCP server endpoint under the Site URL, else under this page', () => {
+        setSiteURLSource(() => 'https://chat.example.com/team-site/');
+        expect(mcpServerEndpoint()).toBe('https://chat.example.com/team-site/plugins/mattermost-ai/mcp-server/mcp');
+        setSiteURLSource(() => undefined);
+        window.basename = '/chat';
+        expect(mcpServerEndpoint()).toBe(`${window.location.origin}/chat/plugins/mattermost-ai/mcp-server/mcp`);
+        delete window.basename;
     });
 });

@@ -1,5 +1,7 @@
 import {PLUGIN_ID} from './manifest';
-import type {AgentsResponse, Config, ConfigCheck, ModelInfo, PluginVersion, Post, PostList, Thread} from './types';
+import type {
+    AgentsResponse, Config, ConfigCheck, McpCacheCleared, McpToolsResponse, ModelInfo, PluginVersion, Post, PostList, Thread,
+} from './types';
 import {BOT_USERNAME_PARAM, Route} from './wire';
 
 function base(): string {
@@ -10,6 +12,23 @@ function base(): string {
 export function pluginUrl(path: string): string {
     return `${base()}/plugins/${PLUGIN_ID}${path}`;
 }
+
+// Mattermost's Site URL as the store knows it; plugin registration supplies the reader.
+let siteURLSource: () => string | undefined = () => undefined;
+
+export function setSiteURLSource(source: () => string | undefined): void {
+    siteURLSource = source;
+}
+
+// The address users reach Mattermost at: the configured Site URL, else this page's origin
+// with its subpath.
+export function siteURL(): string {
+    const configured = (siteURLSource() ?? '').replace(/\/+$/, '');
+    return configured || `${window.location.origin}${base()}`;
+}
+
+// Where external MCP clients reach the plugin's Mattermost MCP server.
+export const mcpServerEndpoint = () => `${siteURL()}/plugins/${PLUGIN_ID}${Route.mcpServer}`;
 
 export class HttpError extends Error {
     constructor(public status: number, message: string) {
@@ -107,6 +126,8 @@ export const cancelReindex = () => call<JobStatus>(pluginUrl(Route.reindexCancel
 export const runSearch = (query: string, bot?: string) =>
     call<{postid: string; channelid: string}>(pluginUrl(withBot(Route.searchRun, bot)), 'POST', {query});
 export const checkConfig = () => call<ConfigCheck>(pluginUrl(Route.configCheck), 'GET');
+export const getMcpTools = () => call<McpToolsResponse>(pluginUrl(Route.mcpTools), 'GET');
+export const clearMcpToolsCache = () => call<McpCacheCleared>(pluginUrl(Route.mcpToolsCacheClear), 'POST');
 
 // Mattermost's own REST API, for opening a DM with an agent and posting as the user.
 export const createDirectChannel = (userId: string, botId: string) =>

@@ -1,7 +1,7 @@
 import React from 'react';
 
 import {loadAgents} from './agents_store';
-import {analyzeThread, reactForMe} from './client';
+import {analyzeThread, reactForMe, setSiteURLSource} from './client';
 import AgentsPanel from './components/agents_panel';
 import AskAI from './components/ask_ai';
 import ConfigEditor from './components/config';
@@ -41,6 +41,7 @@ export default class Plugin {
     private actionsAllowed = true;
 
     public initialize(registry: PluginRegistry, store?: Store): void {
+        setSiteURLSource(() => store?.getState().entities?.general?.config?.SiteURL);
         registry.registerAdminConsoleCustomSetting('Config', ConfigEditor, {showTitle: true});
         registry.registerTranslations?.((locale: string) => (locale === 'en' ? en : {}));
         setMessages(en);

@@ -93,7 +93,46 @@ export interface Config {
     allowUnsafeLinks?: boolean;
     embeddingSearchConfig?: Record<string, unknown>;
     mcp?: Record<string, unknown>;
+    // Policies of the built-in tools: `{tool_configs: ToolConfig[]}`.
+    builtinTools?: Record<string, unknown>;
+    // Whether agents mentioned in channel threads may call tools.
+    enableChannelMentionToolCalling?: boolean;
     [other: string]: unknown;
+}
+
+// An admin's decision about one tool, in a `tool_configs` list. No entry means policy "ask"
+// and enabled.
+export interface ToolConfig {
+    name: string;
+    policy: string;
+    enabled: boolean;
+    [other: string]: unknown;
+}
+
+export interface McpToolInfo {
+    name: string;
+    description?: string;
+    inputSchema?: unknown;
+}
+
+// One tool source of `GET /admin/mcp/tools`: a remote MCP server by its configured name, the
+// embedded Mattermost server, or the built-in tools (told apart by `url`).
+export interface McpServerTools {
+    name: string;
+    url: string;
+    tools: McpToolInfo[] | null;
+    needsOAuth?: boolean;
+    oauthURL?: string;
+    error?: string | null;
+}
+
+export interface McpToolsResponse {
+    servers: McpServerTools[] | null;
+}
+
+export interface McpCacheCleared {
+    cleared_servers: number;
+    message: string;
 }
 
 export interface License {

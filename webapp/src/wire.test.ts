@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 
 import {
     AnalysisKind, BOT_USERNAME_PARAM, IntervalPreset, JobState, POST_EDITED_EVENT, POST_TYPE, POST_UPDATE, POST_UPDATE_EVENT,
-    POSTED_EVENT, PostProp, PostUpdateControl, PostUpdateField, Route, ToolCallStatus,
+    POSTED_EVENT, PostProp, PostUpdateControl, PostUpdateField, Route, ToolCallStatus, ToolPolicy, ToolSourceURL,
 } from './wire';
 
 // The server spells these the same way (see the comment atop wire.ts): a change here alone
@@ -36,6 +36,9 @@ describe('wire constants', () => {
             .toEqual(['/post/p/stop', '/post/p/regenerate', '/post/p/tool_call', '/post/p/analyze', '/post/p/react', '/channel/c/interval']);
         expect([Route.configCheck, Route.fetchModels, Route.reindex, Route.reindexStatus, Route.reindexCancel])
             .toEqual(['/admin/config/check', '/admin/models/fetch', '/admin/reindex', '/admin/reindex/status', '/admin/reindex/cancel']);
+        expect([Route.mcpTools, Route.mcpToolsCacheClear, Route.mcpServer]).toEqual(['/admin/mcp/tools', '/admin/mcp/tools/cache/clear', '/mcp-server/mcp']);
+        expect(ToolPolicy).toEqual({ask: 'ask', autoRunInDM: 'auto_run_in_dm', autoRunEverywhere: 'auto_run_everywhere'});
+        expect(ToolSourceURL).toEqual({embedded: 'embedded://mattermost', builtin: 'builtin://'});
         expect(BOT_USERNAME_PARAM).toBe('botUsername');
         expect(AnalysisKind).toEqual({summarizeThread: 'summarize_thread', actionItems: 'action_items', openQuestions: 'open_questions'});
         expect(IntervalPreset).toEqual({summarizeUnreads: 'summarize_unreads', actionItems: 'action_items', openQuestions: 'open_questions'});
@@ -48,7 +51,8 @@ describe('wire constants', () => {
             POST_TYPE, ...Object.values(PostProp), POST_UPDATE, POST_UPDATE_EVENT, PostUpdateField.postId, PostUpdateField.toolCall,
             PostUpdateControl.reasoning, PostUpdateControl.reasoningDone, POSTED_EVENT, POST_EDITED_EVENT,
             Route.version, Route.agents, Route.threads, Route.searchRun, Route.configCheck, Route.fetchModels, Route.reindex,
-            Route.reindexStatus, Route.reindexCancel, '/post/', '/channel/', BOT_USERNAME_PARAM,
+            Route.reindexStatus, Route.reindexCancel, Route.mcpTools, Route.mcpToolsCacheClear, Route.mcpServer, '/post/', '/channel/', BOT_USERNAME_PARAM,
+            ...Object.values(ToolPolicy), ...Object.values(ToolSourceURL),
             ...Object.values(AnalysisKind), ...Object.values(IntervalPreset),
         ];
         const found: string[] = [];

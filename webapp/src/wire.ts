@@ -1,7 +1,7 @@
 // Everything the webapp and the Rust server must spell the same way. The server has the same
 // values: the post type, post props, the `postupdate` event with its payload and controls, and
 // tool-call statuses in src/answer/props.rs (module `answer::props`); the routes in
-// src/http/mod.rs; analysis kinds in src/actions/analyze.rs, interval presets in
+// src/http/mod.rs; tool policies in src/answer/policy.rs; analysis kinds in src/actions/analyze.rs, interval presets in
 // src/actions/channel.rs, reindex job statuses in src/search/indexer.rs. Change both sides
 // together.
 
@@ -83,6 +83,11 @@ export const Route = {
     reindex: '/admin/reindex',
     reindexStatus: '/admin/reindex/status',
     reindexCancel: '/admin/reindex/cancel',
+    // Every tool the agents can be given, by server, and forgetting the cached MCP tool lists.
+    mcpTools: '/admin/mcp/tools',
+    mcpToolsCacheClear: '/admin/mcp/tools/cache/clear',
+    // The Mattermost MCP server for external clients (`mcp.enablePluginServer`).
+    mcpServer: '/mcp-server/mcp',
 } as const;
 
 // The query parameter naming the agent an action or search uses.
@@ -108,4 +113,18 @@ export const JobState = {
     completed: 'completed',
     failed: 'failed',
     canceled: 'canceled',
+} as const;
+
+// `policy` of a `tool_configs` entry; no entry, or an unknown policy, asks.
+export const ToolPolicy = {
+    ask: 'ask',
+    autoRunInDM: 'auto_run_in_dm',
+    autoRunEverywhere: 'auto_run_everywhere',
+} as const;
+export type ToolPolicy = typeof ToolPolicy[keyof typeof ToolPolicy];
+
+// `url` of the tool sources in `/admin/mcp/tools` that are not remote MCP servers.
+export const ToolSourceURL = {
+    embedded: 'embedded://mattermost',
+    builtin: 'builtin://',
 } as const;

@@ -77,9 +77,10 @@ export default function ConfigEditor({id, value, onChange, setSaveNeeded, disabl
                 onChange={(v) => update({...config, embeddingSearchConfig: v})}
             />
             <McpPanel
-                value={(config.mcp ?? {}) as Obj}
+                config={config}
                 locked={license !== undefined && !license.mcp}
-                onChange={(v) => update({...config, mcp: v})}
+                disabled={disabled}
+                update={update}
             />
         </div>
     );
