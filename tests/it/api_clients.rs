@@ -199,3 +199,430 @@ async fn both_clients_see_the_same_server() {
             .any(|l| l.message == "hello grpc" && l.fields == ["n", "3"])
     );
 }
+
+/// Teams, channels, users and search through both clients: the same values and the same
+/// AppErrors (status-style on gRPC for teams, channels and users, embedded for post search).
+#[tokio::test]
+async fn both_clients_agree_on_channels_teams_users_and_search() {
+    let sim = SimState::new();
+    let user = |id: &str, username: &str, first: &str, deleted: bool| User {
+        id: id.repeat(13),
+        username: username.into(),
+        first_name: first.into(),
+        email: format!("{username}@example.com"),
+        roles: "system_user".into(),
+        delete_at: if deleted { 1 } else { 0 },
+        ..Default::default()
+    };
+    let (alice, bob, carol, dora) = (
+        user("a1", "alice", "Alice", false),
+        user("b1", "bob", "Robert", false),
+        user("c1", "carol", "Alina", false),
+        user("d1", "dora", "Dora", true),
+    );
+    let team = Team {
+        id: "t1".repeat(13),
+        name: "eng".into(),
+        team_type: "O".into(),
+        ..Default::default()
+    };
+    let other_team = Team {
+        id: "t2".repeat(13),
+        name: "ops".into(),
+        team_type: "O".into(),
+        ..Default::default()
+    };
+    let town = Channel {
+        id: "c1".repeat(13),
+        team_id: team.id.clone(),
+        name: "town".into(),
+        display_name: "Town".into(),
+        channel_type: "O".into(),
+        ..Default::default()
+    };
+    let secret = Channel {
+        id: "c2".repeat(13),
+        team_id: team.id.clone(),
+        name: "secret".into(),
+        display_name: "Secret".into(),
+        channel_type: "P".into(),
+        ..Default::default()
+    };
+    let elsewhere = Channel {
+        id: "c3".repeat(13),
+        team_id: other_team.id.clone(),
+        name: "elsewhere".into(),
+        display_name: "Elsewhere".into(),
+        channel_type: "O".into(),
+        ..Default::default()
+    };
+    {
+        let mut d = sim.data();
+        for u in [&alice, &bob, &carol, &dora] {
+            d.users.insert(u.id.clone(), u.clone());
+        }
+        for t in [&team, &other_team] {
+            d.teams.insert(t.id.clone(), t.clone());
+        }
+        for c in [&town, &secret, &elsewhere] {
+            d.channels.insert(c.id.clone(), c.clone());
+        }
+        for u in [&alice, &bob, &dora] {
+            d.team_members.insert(
+                (team.id.clone(), u.id.clone()),
+                TeamMember {
+                    team_id: team.id.clone(),
+                    user_id: u.id.clone(),
+                    roles: "team_user".into(),
+                    ..Default::default()
+                },
+            );
+        }
+        for (c, u) in [
+            (&town, &alice),
+            (&town, &bob),
+            (&secret, &bob),
+            (&elsewhere, &alice),
+        ] {
+            d.channel_members.insert(
+                (c.id.clone(), u.id.clone()),
+                ChannelMember {
+                    channel_id: c.id.clone(),
+                    user_id: u.id.clone(),
+                    roles: "channel_user".into(),
+                    ..Default::default()
+                },
+            );
+        }
+    }
+    let dm = sim.data().direct_channel(&alice.id, &bob.id).unwrap();
+    for (channel, message) in [
+        (&town, "The budget review is on Friday"),
+        (&town, "BUDGET approved, review later"),
+        (&secret, "secret budget review"),
+        (&elsewhere, "budget review elsewhere"),
+        (&dm, "about the budget review"),
+        (&town, "nothing to see"),
+    ] {
+        sim.data()
+            .insert_post(Post {
+                channel_id: channel.id.clone(),
+                user_id: bob.id.clone(),
+                message: message.into(),
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    let (netrpc, grpc) = clients(&sim).await;
+    let apis: [(&str, &dyn MattermostApi); 2] = [("netrpc", &netrpc), ("grpc", &grpc)];
+
+    for (name, api) in apis {
+        // Teams by name and their members.
+        assert_eq!(api.get_team_by_name("eng").await.unwrap().id, team.id, "{name}");
+        assert_eq!(
+            app(api.get_team_by_name("nope").await.unwrap_err()),
+            (404, "app.team.get_by_name.missing.app_error".into()),
+            "{name}"
+        );
+        let members = api.get_team_members(&team.id, 0, 2).await.unwrap();
+        assert_eq!(
+            members.iter().map(|m| m.user_id.as_str()).collect::<Vec<_>>(),
+            [alice.id.as_str(), bob.id.as_str()],
+            "{name}"
+        );
+        assert_eq!(
+            api.get_team_members(&team.id, 1, 2).await.unwrap().len(),
+            1,
+            "{name}"
+        );
+
+        // User search: prefix on names, filters, inactive users only when asked.
+        let search = |term: &str| UserSearch {
+            term: term.into(),
+            ..Default::default()
+        };
+        let names = |users: Vec<User>| users.into_iter().map(|u| u.username).collect::<Vec<_>>();
+        assert_eq!(
+            names(api.search_users(&search("AL")).await.unwrap()),
+            ["alice", "carol"],
+            "{name}"
+        );
+        assert_eq!(
+            names(api.search_users(&search("rob")).await.unwrap()),
+            ["bob"],
+            "{name}"
+        );
+        assert!(
+            api.search_users(&search("dora")).await.unwrap().is_empty(),
+            "{name}"
+        );
+        let inactive = UserSearch {
+            allow_inactive: true,
+            ..search("dora")
+        };
+        assert_eq!(
+            names(api.search_users(&inactive).await.unwrap()),
+            ["dora"],
+            "{name}"
+        );
+        let in_team = UserSearch {
+            team_id: team.id.clone(),
+            not_in_channel_id: secret.id.clone(),
+            ..search("")
+        };
+        assert_eq!(
+            names(api.search_users(&in_team).await.unwrap()),
+            ["alice"],
+            "{name}"
+        );
+        let limited = UserSearch {
+            limit: 1,
+            ..search("")
+        };
+        assert_eq!(api.search_users(&limited).await.unwrap().len(), 1, "{name}");
+
+        // Channels for a user: the team's and the DM (and the group channel the first pass
+        // created), never another team's or one they are not in.
+        let mine = api
+            .get_channels_for_team_for_user(&team.id, &alice.id, false)
+            .await
+            .unwrap();
+        let mut ids: Vec<&str> = mine
+            .iter()
+            .filter(|c| c.channel_type != "G")
+            .map(|c| c.id.as_str())
+            .collect();
+        ids.sort();
+        let mut want = vec![town.id.as_str(), dm.id.as_str()];
+        want.sort();
+        assert_eq!(ids, want, "{name}");
+        assert_eq!(
+            app(api
+                .get_channels_for_team_for_user(&team.id, &dora.id, false)
+                .await
+                .unwrap_err()),
+            (404, "app.channel.get_channels.not_found.app_error".into()),
+            "{name}"
+        );
+
+        // Channel creation: ids assigned, no member added, bad names and types refused.
+        let new = Channel {
+            team_id: team.id.clone(),
+            name: format!("launch-{name}"),
+            display_name: "Launch".into(),
+            channel_type: "P".into(),
+            creator_id: alice.id.clone(),
+            ..Default::default()
+        };
+        let created = api.create_channel(&new).await.unwrap();
+        assert_eq!(created.id.len(), 26, "{name}");
+        assert!(created.create_at > 0, "{name}");
+        assert_eq!(
+            (created.name.as_str(), created.channel_type.as_str()),
+            (new.name.as_str(), "P"),
+            "{name}"
+        );
+        assert!(
+            api.get_channel_member(&created.id, &alice.id).await.is_err(),
+            "{name}: the creator is not a member"
+        );
+        for bad in [
+            Channel {
+                name: "town".into(),
+                ..new.clone()
+            },
+            Channel {
+                name: "Not Valid".into(),
+                ..new.clone()
+            },
+            Channel {
+                name: String::new(),
+                ..new.clone()
+            },
+            Channel {
+                name: format!("dm-{name}"),
+                channel_type: "D".into(),
+                ..new.clone()
+            },
+        ] {
+            assert_eq!(
+                app(api.create_channel(&bad).await.unwrap_err()).0,
+                400,
+                "{name}: {bad:?}"
+            );
+        }
+
+        // Adding members: team members only, idempotent, not into direct channels.
+        let m = api
+            .add_user_to_channel(&created.id, &bob.id, &alice.id)
+            .await
+            .unwrap();
+        assert_eq!(
+            (m.channel_id.as_str(), m.user_id.as_str()),
+            (created.id.as_str(), bob.id.as_str()),
+            "{name}"
+        );
+        let again = api
+            .add_user_to_channel(&created.id, &bob.id, &alice.id)
+            .await
+            .unwrap();
+        assert_eq!(again.user_id, bob.id, "{name}");
+        assert_eq!(
+            app(api
+                .add_user_to_channel(&created.id, &carol.id, &alice.id)
+                .await
+                .unwrap_err()),
+            (404, "app.team.get_member.missing.app_error".into()),
+            "{name}"
+        );
+        assert_eq!(
+            app(api
+                .add_user_to_channel(&dm.id, &carol.id, &alice.id)
+                .await
+                .unwrap_err())
+            .0,
+            400,
+            "{name}"
+        );
+        assert_eq!(
+            app(api
+                .add_user_to_channel("missing", &bob.id, &alice.id)
+                .await
+                .unwrap_err())
+            .0,
+            404,
+            "{name}"
+        );
+
+        // Group channels: found or created once, by the sha1 of the sorted ids.
+        let trio = [carol.id.clone(), alice.id.clone(), bob.id.clone()];
+        let group = api.get_group_channel(&trio).await.unwrap();
+        assert_eq!(group.channel_type, "G", "{name}");
+        assert_eq!(group.display_name, "alice, bob, carol", "{name}");
+        assert_eq!(group.name.len(), 40, "{name}");
+        let reversed: Vec<String> = trio.iter().rev().cloned().collect();
+        assert_eq!(
+            api.get_group_channel(&reversed).await.unwrap().id,
+            group.id,
+            "{name}"
+        );
+        assert_eq!(
+            app(api.get_group_channel(&trio[..2]).await.unwrap_err()),
+            (400, "api.channel.create_group.bad_size.app_error".into()),
+            "{name}"
+        );
+        assert_eq!(
+            app(api
+                .get_group_channel(&[alice.id.clone(), bob.id.clone(), "missing".into()])
+                .await
+                .unwrap_err())
+            .0,
+            404,
+            "{name}"
+        );
+
+        // Post search: all words, case-insensitive, the user's channels of the team and DMs,
+        // newest first, paged.
+        let params = |terms: &str| SearchParameter {
+            terms: Some(terms.into()),
+            ..Default::default()
+        };
+        let found = api
+            .search_posts_in_team_for_user(&team.id, &alice.id, &params("budget REVIEW"))
+            .await
+            .unwrap();
+        let messages: Vec<&str> = found.ordered().iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "about the budget review",
+                "BUDGET approved, review later",
+                "The budget review is on Friday"
+            ],
+            "{name}"
+        );
+        assert!(
+            found.order.iter().all(|id| found.matches.contains_key(id)),
+            "{name}"
+        );
+        let paged = SearchParameter {
+            page: Some(1),
+            per_page: Some(2),
+            ..params("budget review")
+        };
+        let second = api
+            .search_posts_in_team_for_user(&team.id, &alice.id, &paged)
+            .await
+            .unwrap();
+        assert_eq!(second.order.len(), 1, "{name}");
+        let bob_sees = api
+            .search_posts_in_team_for_user(&team.id, &bob.id, &params("secret"))
+            .await
+            .unwrap();
+        assert_eq!(bob_sees.order.len(), 1, "{name}");
+        let alice_sees = api
+            .search_posts_in_team_for_user(&team.id, &alice.id, &params("secret"))
+            .await
+            .unwrap();
+        assert!(alice_sees.order.is_empty(), "{name}");
+
+        // Default roles: team members see the team, channel members manage members by type.
+        assert!(
+            api.has_permission_to_team(&alice.id, &team.id, "view_team")
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert!(
+            !api.has_permission_to_team(&carol.id, &team.id, "view_team")
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert!(
+            api.has_permission_to_channel(&bob.id, &secret.id, "manage_private_channel_members")
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert!(
+            !api.has_permission_to_channel(&bob.id, &secret.id, "manage_public_channel_members")
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert!(
+            !api.has_permission_to_channel(&alice.id, &secret.id, "read_channel")
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert!(
+            api.has_permission_to(&carol.id, "create_group_channel")
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert!(
+            !api.has_permission_to(&dora.id, "create_group_channel")
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert!(
+            !api.has_permission_to(&alice.id, "manage_system").await.unwrap(),
+            "{name}"
+        );
+    }
+    // One group channel for both transports, with exactly its three members.
+    let d = sim.data();
+    let groups: Vec<&Channel> = d.channels.values().filter(|c| c.channel_type == "G").collect();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(
+        d.channel_members
+            .keys()
+            .filter(|(c, _)| *c == groups[0].id)
+            .count(),
+        3
+    );
+}

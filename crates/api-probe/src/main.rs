@@ -95,6 +95,20 @@ async fn call(api: &dyn MattermostApi, method: &str, a: &[Value]) -> Value {
         "GetDirectChannel" => pair(api.get_direct_channel(&s(a, 0), &s(a, 1)).await),
         "GetChannelMember" => pair(api.get_channel_member(&s(a, 0), &s(a, 1)).await),
         "GetChannelMembers" => pair(api.get_channel_members(&s(a, 0), arg(a, 1), arg(a, 2)).await),
+        "CreateChannel" => pair(api.create_channel(&arg(a, 0)).await),
+        "GetGroupChannel" => pair(api.get_group_channel(&arg::<Vec<String>>(a, 0)).await),
+        "AddUserToChannel" => pair(api.add_user_to_channel(&s(a, 0), &s(a, 1), &s(a, 2)).await),
+        "GetChannelsForTeamForUser" => pair(
+            api.get_channels_for_team_for_user(&s(a, 0), &s(a, 1), arg(a, 2))
+                .await,
+        ),
+        "SearchPostsInTeamForUser" => pair(
+            api.search_posts_in_team_for_user(&s(a, 0), &s(a, 1), &arg(a, 2))
+                .await,
+        ),
+        "SearchUsers" => pair(api.search_users(&arg(a, 0)).await),
+        "GetTeamByName" => pair(api.get_team_by_name(&s(a, 0)).await),
+        "GetTeamMembers" => pair(api.get_team_members(&s(a, 0), arg(a, 1), arg(a, 2)).await),
         "CreatePost" => pair(api.create_post(&arg(a, 0)).await),
         "UpdatePost" => pair(api.update_post(&arg(a, 0)).await),
         "GetPost" => pair(api.get_post(&s(a, 0)).await),

@@ -184,6 +184,17 @@ pub fn api_server(sim: &Arc<SimState>) -> Server {
         "SetProfileImage",
         |sim, a: A2<String, Vec<u8>>| async move { unit(sim.set_profile_image(&a.a, &a.b).await) },
     );
+    reg(
+        s_,
+        sim,
+        "SearchUsers",
+        |sim, a: A1<Option<GobUserSearch>>| async move {
+            list(
+                sim.search_users(&UserSearch::from_wire(a.a.unwrap_or_default()))
+                    .await,
+            )
+        },
+    );
     reg(s_, sim, "GetTeam", |sim, a: A1<String>| async move {
         value(sim.get_team(&a.a).await)
     });
@@ -196,6 +207,15 @@ pub fn api_server(sim: &Arc<SimState>) -> Server {
     reg(s_, sim, "GetTeamsForUser", |sim, a: A1<String>| async move {
         list(sim.get_teams_for_user(&a.a).await)
     });
+    reg(s_, sim, "GetTeamByName", |sim, a: A1<String>| async move {
+        value(sim.get_team_by_name(&a.a).await)
+    });
+    reg(
+        s_,
+        sim,
+        "GetTeamMembers",
+        |sim, a: A3<String, i64, i64>| async move { list(sim.get_team_members(&a.a, a.b, a.c).await) },
+    );
 
     // --- channels -------------------------------------------------------------------------------
     reg(s_, sim, "GetChannel", |sim, a: A1<String>| async move {
@@ -224,6 +244,34 @@ pub fn api_server(sim: &Arc<SimState>) -> Server {
         sim,
         "GetChannelMembers",
         |sim, a: A3<String, i64, i64>| async move { list(sim.get_channel_members(&a.a, a.b, a.c).await) },
+    );
+    reg(
+        s_,
+        sim,
+        "CreateChannel",
+        |sim, a: A1<Option<GobChannel>>| async move {
+            value(
+                sim.create_channel(&Channel::from_wire(a.a.unwrap_or_default()))
+                    .await,
+            )
+        },
+    );
+    reg(s_, sim, "GetGroupChannel", |sim, a: A1<Vec<String>>| async move {
+        value(sim.get_group_channel(&a.a).await)
+    });
+    reg(
+        s_,
+        sim,
+        "AddUserToChannel",
+        |sim, a: A3<String, String, String>| async move { value(sim.add_user_to_channel(&a.a, &a.b, &a.c).await) },
+    );
+    reg(
+        s_,
+        sim,
+        "GetChannelsForTeamForUser",
+        |sim, a: A3<String, String, bool>| async move {
+            list(sim.get_channels_for_team_for_user(&a.a, &a.b, a.c).await)
+        },
     );
 
     // --- posts ----------------------------------------------------------------------------------
@@ -297,6 +345,17 @@ pub fn api_server(sim: &Arc<SimState>) -> Server {
         |sim, a: A1<Option<GobReaction>>| async move {
             value(
                 sim.add_reaction(&Reaction::from_wire(a.a.unwrap_or_default()))
+                    .await,
+            )
+        },
+    );
+    reg(
+        s_,
+        sim,
+        "SearchPostsInTeamForUser",
+        |sim, a: A3<String, String, GobSearchParameter>| async move {
+            value(
+                sim.search_posts_in_team_for_user(&a.a, &a.b, &SearchParameter::from_wire(a.c))
                     .await,
             )
         },

@@ -97,6 +97,11 @@ impl MattermostApi for RecordingApi {
         self.0.set_profile_image(user_id, data).await
     }
 
+    async fn search_users(&self, search: &UserSearch) -> ApiResult<Vec<User>> {
+        self.0.record("SearchUsers", format!("{:?}", search));
+        self.0.search_users(search).await
+    }
+
     async fn get_team(&self, team_id: &str) -> ApiResult<Team> {
         self.0.record("GetTeam", format!("{:?}", team_id));
         self.0.get_team(team_id).await
@@ -111,6 +116,19 @@ impl MattermostApi for RecordingApi {
     async fn get_teams_for_user(&self, user_id: &str) -> ApiResult<Vec<Team>> {
         self.0.record("GetTeamsForUser", format!("{:?}", user_id));
         self.0.get_teams_for_user(user_id).await
+    }
+
+    async fn get_team_by_name(&self, name: &str) -> ApiResult<Team> {
+        self.0.record("GetTeamByName", format!("{:?}", name));
+        self.0.get_team_by_name(name).await
+    }
+
+    async fn get_team_members(&self, team_id: &str, page: i64, per_page: i64) -> ApiResult<Vec<TeamMember>> {
+        self.0.record(
+            "GetTeamMembers",
+            format!("{:?} {:?} {:?}", team_id, page, per_page),
+        );
+        self.0.get_team_members(team_id, page, per_page).await
     }
 
     async fn get_channel(&self, channel_id: &str) -> ApiResult<Channel> {
@@ -154,6 +172,44 @@ impl MattermostApi for RecordingApi {
             format!("{:?} {:?} {:?}", channel_id, page, per_page),
         );
         self.0.get_channel_members(channel_id, page, per_page).await
+    }
+
+    async fn create_channel(&self, channel: &Channel) -> ApiResult<Channel> {
+        self.0.record("CreateChannel", format!("{:?}", channel));
+        self.0.create_channel(channel).await
+    }
+
+    async fn get_group_channel(&self, user_ids: &[String]) -> ApiResult<Channel> {
+        self.0.record("GetGroupChannel", format!("{:?}", user_ids));
+        self.0.get_group_channel(user_ids).await
+    }
+
+    async fn add_user_to_channel(
+        &self,
+        channel_id: &str,
+        user_id: &str,
+        as_user_id: &str,
+    ) -> ApiResult<ChannelMember> {
+        self.0.record(
+            "AddUserToChannel",
+            format!("{:?} {:?} {:?}", channel_id, user_id, as_user_id),
+        );
+        self.0.add_user_to_channel(channel_id, user_id, as_user_id).await
+    }
+
+    async fn get_channels_for_team_for_user(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        include_deleted: bool,
+    ) -> ApiResult<Vec<Channel>> {
+        self.0.record(
+            "GetChannelsForTeamForUser",
+            format!("{:?} {:?} {:?}", team_id, user_id, include_deleted),
+        );
+        self.0
+            .get_channels_for_team_for_user(team_id, user_id, include_deleted)
+            .await
     }
 
     async fn create_post(&self, post: &Post) -> ApiResult<Post> {
@@ -216,6 +272,21 @@ impl MattermostApi for RecordingApi {
     async fn add_reaction(&self, reaction: &Reaction) -> ApiResult<Reaction> {
         self.0.record("AddReaction", format!("{:?}", reaction));
         self.0.add_reaction(reaction).await
+    }
+
+    async fn search_posts_in_team_for_user(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        params: &SearchParameter,
+    ) -> ApiResult<PostSearchResults> {
+        self.0.record(
+            "SearchPostsInTeamForUser",
+            format!("{:?} {:?} {:?}", team_id, user_id, params),
+        );
+        self.0
+            .search_posts_in_team_for_user(team_id, user_id, params)
+            .await
     }
 
     async fn publish_websocket_event(

@@ -12,7 +12,9 @@ use plugin_runtime::host::{
 use serde_json::{Map, Value};
 
 use crate::SimState;
-use crate::store::{LogLine, WsEvent, bad_request, new_id, not_found, now_millis, post_list};
+use crate::store::{
+    LogLine, WsEvent, app_error, bad_request, is_valid_channel_name, new_id, not_found, now_millis, post_list,
+};
 
 fn nf(what: &str, id: &str) -> ApiError {
     not_found(what, id).into()
@@ -25,6 +27,34 @@ fn page<T>(items: Vec<T>, page: i64, per_page: i64) -> Vec<T> {
         .skip(page.max(0) as usize * per_page)
         .take(per_page)
         .collect()
+}
+
+/// The words of a text, lower-cased, as the search matches them.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric() && c != '_' && c != '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Whether a search term matches one word: exactly, or by prefix when it ends with `*`.
+fn term_matches(term: &str, word: &str) -> bool {
+    match term.strip_suffix('*') {
+        Some(prefix) => word.starts_with(prefix),
+        None => word == term,
+    }
+}
+
+/// Case-insensitive prefix match of a user search term on the fields Mattermost searches.
+fn user_matches(u: &User, term: &str) -> bool {
+    let term = term.trim().trim_start_matches('@').to_lowercase();
+    term.is_empty()
+        || [&u.username, &u.first_name, &u.last_name, &u.nickname, &u.email]
+            .iter()
+            .any(|f| f.to_lowercase().starts_with(&term))
+        || format!("{} {}", u.first_name, u.last_name)
+            .to_lowercase()
+            .starts_with(&term)
 }
 
 #[async_trait]
@@ -148,6 +178,44 @@ impl MattermostApi for SimState {
         Ok(())
     }
 
+    async fn search_users(&self, search: &UserSearch) -> ApiResult<Vec<User>> {
+        let d = self.data();
+        let in_team = |u: &str, t: &str| {
+            d.team_members
+                .get(&(t.to_owned(), u.to_owned()))
+                .is_some_and(|m| m.delete_at == 0)
+        };
+        let in_channel = |u: &str, c: &str| d.channel_members.contains_key(&(c.to_owned(), u.to_owned()));
+        let has_role = |u: &User, r: &str| u.roles.split_whitespace().any(|x| x == r);
+        let mut users: Vec<User> = d
+            .users
+            .values()
+            .filter(|u| search.allow_inactive || u.delete_at == 0)
+            .filter(|u| user_matches(u, &search.term))
+            .filter(|u| search.team_id.is_empty() || in_team(&u.id, &search.team_id))
+            .filter(|u| search.not_in_team_id.is_empty() || !in_team(&u.id, &search.not_in_team_id))
+            .filter(|u| search.in_channel_id.is_empty() || in_channel(&u.id, &search.in_channel_id))
+            .filter(|u| search.not_in_channel_id.is_empty() || !in_channel(&u.id, &search.not_in_channel_id))
+            .filter(|u| {
+                !search.without_team
+                    || !d
+                        .team_members
+                        .values()
+                        .any(|m| m.user_id == u.id && m.delete_at == 0)
+            })
+            .filter(|u| search.role.is_empty() || has_role(u, &search.role))
+            .filter(|u| search.roles.is_empty() || search.roles.iter().any(|r| has_role(u, r)))
+            .cloned()
+            .collect();
+        users.sort_by(|x, y| x.username.cmp(&y.username));
+        let limit = match search.limit {
+            l if l <= 0 => 100,
+            l => l.min(1000) as usize,
+        };
+        users.truncate(limit);
+        Ok(users)
+    }
+
     async fn get_team(&self, team_id: &str) -> ApiResult<Team> {
         self.data()
             .teams
@@ -172,6 +240,30 @@ impl MattermostApi for SimState {
             .filter(|m| m.user_id == user_id && m.delete_at == 0)
             .filter_map(|m| d.teams.get(&m.team_id).cloned())
             .collect())
+    }
+
+    async fn get_team_by_name(&self, name: &str) -> ApiResult<Team> {
+        let d = self.data();
+        d.teams.values().find(|t| t.name == name).cloned().ok_or_else(|| {
+            app_error(
+                "app.team.get_by_name.missing.app_error",
+                format!("team {name:?} not found"),
+                404,
+            )
+            .into()
+        })
+    }
+
+    async fn get_team_members(&self, team_id: &str, p: i64, per_page: i64) -> ApiResult<Vec<TeamMember>> {
+        let d = self.data();
+        let mut members: Vec<TeamMember> = d
+            .team_members
+            .values()
+            .filter(|m| m.team_id == team_id && m.delete_at == 0)
+            .cloned()
+            .collect();
+        members.sort_by(|x, y| x.user_id.cmp(&y.user_id));
+        Ok(page(members, p, per_page))
     }
 
     async fn get_channel(&self, channel_id: &str) -> ApiResult<Channel> {
@@ -226,6 +318,158 @@ impl MattermostApi for SimState {
             .collect();
         members.sort_by(|x, y| x.user_id.cmp(&y.user_id));
         Ok(page(members, p, per_page))
+    }
+
+    async fn create_channel(&self, channel: &Channel) -> ApiResult<Channel> {
+        let mut d = self.data();
+        if !channel.id.is_empty() {
+            return Err(app_error(
+                "store.sql_channel.save.existing.app_error",
+                "Must call update for existing channel.",
+                400,
+            )
+            .into());
+        }
+        if channel.channel_type != channel_type::OPEN && channel.channel_type != channel_type::PRIVATE {
+            return Err(app_error("model.channel.is_valid.type.app_error", "Invalid type.", 400).into());
+        }
+        if !is_valid_channel_name(&channel.name) {
+            return Err(app_error(
+                "model.channel.is_valid.name.app_error",
+                "Invalid channel name.",
+                400,
+            )
+            .into());
+        }
+        if !d.teams.contains_key(&channel.team_id) {
+            return Err(nf("team", &channel.team_id));
+        }
+        if d.channels
+            .values()
+            .any(|c| c.team_id == channel.team_id && c.name == channel.name)
+        {
+            return Err(app_error(
+                "store.sql_channel.save_channel.exists.app_error",
+                "A channel with that name already exists on the same team.",
+                400,
+            )
+            .into());
+        }
+        let now = now_millis();
+        let created = Channel {
+            id: new_id(),
+            create_at: now,
+            update_at: now,
+            delete_at: 0,
+            last_post_at: 0,
+            total_msg_count: 0,
+            total_msg_count_root: 0,
+            ..channel.clone()
+        };
+        // The plugin API creates without adding the creator (`addMember` false).
+        d.channels.insert(created.id.clone(), created.clone());
+        Ok(created)
+    }
+
+    async fn get_group_channel(&self, user_ids: &[String]) -> ApiResult<Channel> {
+        self.data().group_channel(user_ids).map_err(Into::into)
+    }
+
+    async fn add_user_to_channel(
+        &self,
+        channel_id: &str,
+        user_id: &str,
+        _as_user_id: &str,
+    ) -> ApiResult<ChannelMember> {
+        let mut d = self.data();
+        let channel = d
+            .channels
+            .get(channel_id)
+            .cloned()
+            .ok_or_else(|| nf("channel", channel_id))?;
+        let user = d.users.get(user_id).cloned().ok_or_else(|| nf("user", user_id))?;
+        let key = (channel_id.to_owned(), user_id.to_owned());
+        if let Some(m) = d.channel_members.get(&key) {
+            return Ok(m.clone());
+        }
+        if channel.channel_type != channel_type::OPEN && channel.channel_type != channel_type::PRIVATE {
+            return Err(app_error(
+                "api.channel.add_user_to_channel.type.app_error",
+                "Can not add user to this channel type.",
+                400,
+            )
+            .into());
+        }
+        if channel.delete_at != 0 {
+            return Err(app_error(
+                "api.channel.add_user_to_channel.deleted.app_error",
+                "The channel has been archived or deleted.",
+                400,
+            )
+            .into());
+        }
+        let team_member = d.team_members.get(&(channel.team_id.clone(), user_id.to_owned()));
+        match team_member {
+            None => {
+                return Err(app_error(
+                    "app.team.get_member.missing.app_error",
+                    "No team member found for that user ID and team ID.",
+                    404,
+                )
+                .into());
+            }
+            Some(m) if m.delete_at != 0 || user.delete_at != 0 => {
+                return Err(app_error(
+                    "api.channel.add_user.to.channel.failed.deleted.app_error",
+                    "Failed to add user to channel because they have been removed from the team.",
+                    400,
+                )
+                .into());
+            }
+            Some(_) => {}
+        }
+        let member = ChannelMember {
+            channel_id: channel_id.to_owned(),
+            user_id: user_id.to_owned(),
+            roles: "channel_user".into(),
+            scheme_user: true,
+            last_update_at: now_millis(),
+            ..Default::default()
+        };
+        d.channel_members.insert(key, member.clone());
+        Ok(member)
+    }
+
+    async fn get_channels_for_team_for_user(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        include_deleted: bool,
+    ) -> ApiResult<Vec<Channel>> {
+        let d = self.data();
+        // As the store does: the team's channels and the user's direct and group channels
+        // (which have no team), where the user is a member.
+        let mut channels: Vec<Channel> = d
+            .channels
+            .values()
+            .filter(|c| c.team_id == team_id || c.team_id.is_empty())
+            .filter(|c| include_deleted || c.delete_at == 0)
+            .filter(|c| {
+                d.channel_members
+                    .contains_key(&(c.id.clone(), user_id.to_owned()))
+            })
+            .cloned()
+            .collect();
+        if channels.is_empty() {
+            return Err(app_error(
+                "app.channel.get_channels.not_found.app_error",
+                "No channels were found.",
+                404,
+            )
+            .into());
+        }
+        channels.sort_by(|x, y| x.display_name.cmp(&y.display_name).then(x.id.cmp(&y.id)));
+        Ok(channels)
     }
 
     async fn create_post(&self, post: &Post) -> ApiResult<Post> {
@@ -338,6 +582,72 @@ impl MattermostApi for SimState {
         r.create_at = now_millis();
         d.reactions.push(r.clone());
         Ok(r)
+    }
+
+    async fn search_posts_in_team_for_user(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        params: &SearchParameter,
+    ) -> ApiResult<PostSearchResults> {
+        let d = self.data();
+        let terms: Vec<String> = params
+            .terms
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(|t| {
+                let star = t.ends_with('*');
+                let w = words(t).concat();
+                if star { format!("{w}*") } else { w }
+            })
+            .filter(|t| !t.is_empty() && t != "*")
+            .collect();
+        let mut results = PostSearchResults::default();
+        if terms.is_empty() {
+            return Ok(results);
+        }
+        let is_or = params.is_or_search.unwrap_or(false);
+        let include_deleted = params.include_deleted_channels.unwrap_or(false);
+        let readable = |channel_id: &str| {
+            d.channels.get(channel_id).is_some_and(|c| {
+                (c.team_id == team_id || c.team_id.is_empty())
+                    && (include_deleted || c.delete_at == 0)
+                    && d.channel_members
+                        .contains_key(&(c.id.clone(), user_id.to_owned()))
+            })
+        };
+        let mut hits: Vec<(&Post, Vec<String>)> = d
+            .posts
+            .values()
+            .filter(|p| p.delete_at == 0 && !p.post_type.starts_with("system_") && readable(&p.channel_id))
+            .filter_map(|p| {
+                let ws = words(&p.message);
+                let found: Vec<bool> = terms
+                    .iter()
+                    .map(|t| ws.iter().any(|w| term_matches(t, w)))
+                    .collect();
+                let hit = if is_or {
+                    found.iter().any(|f| *f)
+                } else {
+                    found.iter().all(|f| *f)
+                };
+                let matched: Vec<String> = ws
+                    .iter()
+                    .filter(|w| terms.iter().any(|t| term_matches(t, w)))
+                    .cloned()
+                    .collect();
+                hit.then_some((p, matched))
+            })
+            .collect();
+        hits.sort_by_key(|(p, _)| std::cmp::Reverse(p.create_at));
+        let per_page = params.per_page.filter(|n| *n > 0).unwrap_or(100);
+        for (p, matched) in page(hits, params.page.unwrap_or(0), per_page) {
+            results.order.push(p.id.clone());
+            results.posts.insert(p.id.clone(), p.clone());
+            results.matches.insert(p.id.clone(), matched);
+        }
+        Ok(results)
     }
 
     async fn publish_websocket_event(
@@ -486,7 +796,8 @@ impl MattermostApi for SimState {
         team_id: &str,
         permission: &str,
     ) -> ApiResult<bool> {
-        Ok(self.data().has_permission(user_id, team_id, permission))
+        let d = self.data();
+        Ok(d.team_member_has(user_id, team_id, permission) || d.has_permission(user_id, team_id, permission))
     }
 
     async fn has_permission_to_channel(
@@ -497,15 +808,8 @@ impl MattermostApi for SimState {
     ) -> ApiResult<bool> {
         let d = self.data();
         // Channel members can read and post in their channel, as Mattermost's default roles allow.
-        let member = d
-            .channel_members
-            .contains_key(&(channel_id.to_owned(), user_id.to_owned()));
-        let implied = member
-            && matches!(
-                permission,
-                "read_channel" | "create_post" | "read_channel_content"
-            );
-        Ok(implied || d.has_permission(user_id, channel_id, permission))
+        Ok(d.channel_member_has(user_id, channel_id, permission)
+            || d.has_permission(user_id, channel_id, permission))
     }
 
     async fn get_file_info(&self, file_id: &str) -> ApiResult<FileInfo> {

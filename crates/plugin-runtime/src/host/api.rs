@@ -59,11 +59,16 @@ pub trait MattermostApi: Send + Sync {
     async fn get_user_status(&self, user_id: &str) -> ApiResult<Status>;
     async fn get_profile_image(&self, user_id: &str) -> ApiResult<Vec<u8>>;
     async fn set_profile_image(&self, user_id: &str, data: &[u8]) -> ApiResult<()>;
+    /// Users matching `search` (username, names, nickname, email by prefix), inactive ones only
+    /// with `allow_inactive`; at most `limit` (default 100).
+    async fn search_users(&self, search: &UserSearch) -> ApiResult<Vec<User>>;
 
     // Teams
     async fn get_team(&self, team_id: &str) -> ApiResult<Team>;
     async fn get_team_member(&self, team_id: &str, user_id: &str) -> ApiResult<TeamMember>;
     async fn get_teams_for_user(&self, user_id: &str) -> ApiResult<Vec<Team>>;
+    async fn get_team_by_name(&self, name: &str) -> ApiResult<Team>;
+    async fn get_team_members(&self, team_id: &str, page: i64, per_page: i64) -> ApiResult<Vec<TeamMember>>;
 
     // Channels
     async fn get_channel(&self, channel_id: &str) -> ApiResult<Channel>;
@@ -81,6 +86,24 @@ pub trait MattermostApi: Send + Sync {
         page: i64,
         per_page: i64,
     ) -> ApiResult<Vec<ChannelMember>>;
+    /// Creates a public or private channel; the creator is not made a member.
+    async fn create_channel(&self, channel: &Channel) -> ApiResult<Channel>;
+    /// The group message channel of 3 to 8 users, created when it does not exist yet.
+    async fn get_group_channel(&self, user_ids: &[String]) -> ApiResult<Channel>;
+    /// Adds `user_id` to the channel on behalf of `as_user_id`; an existing member is returned.
+    async fn add_user_to_channel(
+        &self,
+        channel_id: &str,
+        user_id: &str,
+        as_user_id: &str,
+    ) -> ApiResult<ChannelMember>;
+    /// The user's channels in the team, with their direct and group message channels.
+    async fn get_channels_for_team_for_user(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        include_deleted: bool,
+    ) -> ApiResult<Vec<Channel>>;
 
     // Posts
     async fn create_post(&self, post: &Post) -> ApiResult<Post>;
@@ -94,6 +117,13 @@ pub trait MattermostApi: Send + Sync {
     async fn update_ephemeral_post(&self, user_id: &str, post: &Post) -> ApiResult<Post>;
     async fn delete_ephemeral_post(&self, user_id: &str, post_id: &str) -> ApiResult<()>;
     async fn add_reaction(&self, reaction: &Reaction) -> ApiResult<Reaction>;
+    /// Posts of the team's channels the user can read that match `params`, newest first.
+    async fn search_posts_in_team_for_user(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        params: &SearchParameter,
+    ) -> ApiResult<PostSearchResults>;
 
     // Websocket
     /// Publishes `custom_<plugin-id>_<event>` to the clients `broadcast` selects.

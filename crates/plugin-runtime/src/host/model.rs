@@ -88,6 +88,37 @@ impl PostList {
     }
 }
 
+/// `model.SearchParameter`: every field is a pointer upstream; `None` takes the server's default
+/// (no terms, AND search, offset 0, page 0, 100 per page, deleted channels excluded). The
+/// wires cannot tell a zero value from an absent one, so `Some(0)` reads as `None`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchParameter {
+    pub terms: Option<String>,
+    pub is_or_search: Option<bool>,
+    pub time_zone_offset: Option<i64>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+    pub include_deleted_channels: Option<bool>,
+}
+
+/// `model.PostSearchResults`: a post list (embedded upstream, so its keys sit at the top level
+/// of the JSON) plus the matched words per post id.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PostSearchResults {
+    pub order: Vec<String>,
+    pub posts: HashMap<String, Post>,
+    pub matches: HashMap<String, Vec<String>>,
+}
+
+impl PostSearchResults {
+    /// Posts in `order`, skipping ids the results do not carry.
+    pub fn ordered(&self) -> Vec<&Post> {
+        self.order.iter().filter_map(|id| self.posts.get(id)).collect()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct User {
@@ -119,6 +150,27 @@ impl User {
     pub fn is_system_admin(&self) -> bool {
         self.roles.split_whitespace().any(|r| r == "system_admin")
     }
+}
+
+/// `model.UserSearch`: what `SearchUsers` matches. `limit` 0 means the server's default (100).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UserSearch {
+    pub term: String,
+    pub team_id: String,
+    pub not_in_team_id: String,
+    pub in_channel_id: String,
+    pub not_in_channel_id: String,
+    pub in_group_id: String,
+    pub group_constrained: bool,
+    pub allow_inactive: bool,
+    pub without_team: bool,
+    pub limit: i64,
+    pub role: String,
+    pub roles: Vec<String>,
+    pub channel_roles: Vec<String>,
+    pub team_roles: Vec<String>,
+    pub not_in_group_id: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -265,6 +265,16 @@ impl MattermostApi for GrpcApi {
         Ok(())
     }
 
+    async fn search_users(&self, search: &UserSearch) -> ApiResult<Vec<User>> {
+        let r = rpc!(
+            self,
+            search_users,
+            "SearchUsers",
+            pb::SearchUsersRequest::from(search)
+        );
+        Ok(r.users.into_iter().map(Into::into).collect())
+    }
+
     async fn get_team(&self, team_id: &str) -> ApiResult<Team> {
         let r = rpc!(
             self,
@@ -302,6 +312,26 @@ impl MattermostApi for GrpcApi {
             }
         );
         Ok(r.teams.into_iter().map(Into::into).collect())
+    }
+
+    async fn get_team_by_name(&self, name: &str) -> ApiResult<Team> {
+        let r = rpc!(
+            self,
+            get_team_by_name,
+            "GetTeamByName",
+            pb::GetTeamByNameRequest { name: name.into() }
+        );
+        r.team.map(Into::into).ok_or_else(|| missing("GetTeamByName"))
+    }
+
+    async fn get_team_members(&self, team_id: &str, page: i64, per_page: i64) -> ApiResult<Vec<TeamMember>> {
+        let req = pb::GetTeamMembersRequest {
+            team_id: team_id.into(),
+            page: clamp(page),
+            per_page: clamp(per_page),
+        };
+        let r = rpc!(self, get_team_members, "GetTeamMembers", req);
+        Ok(r.team_members.into_iter().map(Into::into).collect())
     }
 
     async fn get_channel(&self, channel_id: &str) -> ApiResult<Channel> {
@@ -368,6 +398,61 @@ impl MattermostApi for GrpcApi {
         };
         let r = rpc!(self, get_channel_members, "GetChannelMembers", req);
         Ok(r.channel_members.into_iter().map(Into::into).collect())
+    }
+
+    async fn create_channel(&self, channel: &Channel) -> ApiResult<Channel> {
+        let req = pb::CreateChannelRequest {
+            channel: Some(channel.into()),
+        };
+        let r = rpc!(self, create_channel, "CreateChannel", req);
+        r.channel.map(Into::into).ok_or_else(|| missing("CreateChannel"))
+    }
+
+    async fn get_group_channel(&self, user_ids: &[String]) -> ApiResult<Channel> {
+        let req = pb::GetGroupChannelRequest {
+            user_ids: user_ids.to_vec(),
+        };
+        let r = rpc!(self, get_group_channel, "GetGroupChannel", req);
+        r.channel
+            .map(Into::into)
+            .ok_or_else(|| missing("GetGroupChannel"))
+    }
+
+    async fn add_user_to_channel(
+        &self,
+        channel_id: &str,
+        user_id: &str,
+        as_user_id: &str,
+    ) -> ApiResult<ChannelMember> {
+        let req = pb::AddUserToChannelRequest {
+            channel_id: channel_id.into(),
+            user_id: user_id.into(),
+            as_user_id: as_user_id.into(),
+        };
+        let r = rpc!(self, add_user_to_channel, "AddUserToChannel", req);
+        r.channel_member
+            .map(Into::into)
+            .ok_or_else(|| missing("AddUserToChannel"))
+    }
+
+    async fn get_channels_for_team_for_user(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        include_deleted: bool,
+    ) -> ApiResult<Vec<Channel>> {
+        let req = pb::GetChannelsForTeamForUserRequest {
+            team_id: team_id.into(),
+            user_id: user_id.into(),
+            include_deleted,
+        };
+        let r = rpc!(
+            self,
+            get_channels_for_team_for_user,
+            "GetChannelsForTeamForUser",
+            req
+        );
+        Ok(r.channels.into_iter().map(Into::into).collect())
     }
 
     async fn create_post(&self, post: &Post) -> ApiResult<Post> {
@@ -488,6 +573,28 @@ impl MattermostApi for GrpcApi {
             }
         );
         r.reaction.map(Into::into).ok_or_else(|| missing("AddReaction"))
+    }
+
+    async fn search_posts_in_team_for_user(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        params: &SearchParameter,
+    ) -> ApiResult<PostSearchResults> {
+        let req = pb::SearchPostsInTeamForUserRequest {
+            team_id: team_id.into(),
+            user_id: user_id.into(),
+            search_params: Some(params.into()),
+        };
+        let r = rpc!(
+            self,
+            search_posts_in_team_for_user,
+            "SearchPostsInTeamForUser",
+            req
+        );
+        r.results
+            .map(Into::into)
+            .ok_or_else(|| missing("SearchPostsInTeamForUser"))
     }
 
     async fn publish_websocket_event(

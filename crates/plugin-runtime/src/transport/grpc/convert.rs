@@ -880,6 +880,106 @@ impl From<&HookContext> for pb::PluginContext {
     }
 }
 
+/// Zero stands for "not given" on this wire, as nil does for Go's pointers.
+fn given<T: Default + PartialEq>(v: T) -> Option<T> {
+    (v != T::default()).then_some(v)
+}
+
+impl From<&SearchParameter> for pb::SearchParameter {
+    fn from(p: &SearchParameter) -> Self {
+        pb::SearchParameter {
+            terms: p.terms.clone().unwrap_or_default(),
+            is_or_search: p.is_or_search.unwrap_or(false),
+            time_zone_offset: p.time_zone_offset.unwrap_or(0),
+            page: p.page.map(i32_of).unwrap_or(0),
+            per_page: p.per_page.map(i32_of).unwrap_or(0),
+            include_deleted_channels: p.include_deleted_channels.unwrap_or(false),
+        }
+    }
+}
+
+impl From<pb::SearchParameter> for SearchParameter {
+    fn from(p: pb::SearchParameter) -> Self {
+        SearchParameter {
+            terms: given(p.terms),
+            is_or_search: given(p.is_or_search),
+            time_zone_offset: given(p.time_zone_offset),
+            page: given(i64::from(p.page)),
+            per_page: given(i64::from(p.per_page)),
+            include_deleted_channels: given(p.include_deleted_channels),
+        }
+    }
+}
+
+impl From<pb::PostSearchResults> for PostSearchResults {
+    fn from(r: pb::PostSearchResults) -> Self {
+        PostSearchResults {
+            order: r.order,
+            posts: r.posts.into_iter().map(|(k, p)| (k, p.into())).collect(),
+            matches: r.matches.into_iter().map(|(k, l)| (k, l.values)).collect(),
+        }
+    }
+}
+
+impl From<&PostSearchResults> for pb::PostSearchResults {
+    fn from(r: &PostSearchResults) -> Self {
+        pb::PostSearchResults {
+            order: r.order.clone(),
+            posts: r.posts.iter().map(|(k, p)| (k.clone(), p.into())).collect(),
+            matches: r
+                .matches
+                .iter()
+                .map(|(k, v)| (k.clone(), pb::StringList { values: v.clone() }))
+                .collect(),
+        }
+    }
+}
+
+/// `SearchUsers` carries `model.UserSearch` flattened into its request.
+impl From<&UserSearch> for pb::SearchUsersRequest {
+    fn from(u: &UserSearch) -> Self {
+        pb::SearchUsersRequest {
+            term: u.term.clone(),
+            team_id: u.team_id.clone(),
+            not_in_team_id: u.not_in_team_id.clone(),
+            in_channel_id: u.in_channel_id.clone(),
+            not_in_channel_id: u.not_in_channel_id.clone(),
+            in_group_id: u.in_group_id.clone(),
+            group_constrained: u.group_constrained,
+            allow_inactive: u.allow_inactive,
+            without_team: u.without_team,
+            limit: i32_of(u.limit),
+            role: u.role.clone(),
+            roles: u.roles.clone(),
+            channel_roles: u.channel_roles.clone(),
+            team_roles: u.team_roles.clone(),
+            not_in_group_id: u.not_in_group_id.clone(),
+        }
+    }
+}
+
+impl From<pb::SearchUsersRequest> for UserSearch {
+    fn from(u: pb::SearchUsersRequest) -> Self {
+        UserSearch {
+            term: u.term,
+            team_id: u.team_id,
+            not_in_team_id: u.not_in_team_id,
+            in_channel_id: u.in_channel_id,
+            not_in_channel_id: u.not_in_channel_id,
+            in_group_id: u.in_group_id,
+            group_constrained: u.group_constrained,
+            allow_inactive: u.allow_inactive,
+            without_team: u.without_team,
+            limit: i64::from(u.limit),
+            role: u.role,
+            roles: u.roles,
+            channel_roles: u.channel_roles,
+            team_roles: u.team_roles,
+            not_in_group_id: u.not_in_group_id,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -890,6 +990,25 @@ mod tests {
         let v = json!({"n": 3, "f": 2.5, "s": "x", "l": [true, null, {"k": -7}]});
         let Value::Object(m) = &v else { unreachable!() };
         assert_eq!(Value::Object(struct_to_map(&map_to_struct(m))), v);
+    }
+
+    #[test]
+    fn search_parameters_treat_zero_as_absent() {
+        let p = SearchParameter {
+            terms: Some("budget".into()),
+            per_page: Some(20),
+            ..Default::default()
+        };
+        assert_eq!(SearchParameter::from(pb::SearchParameter::from(&p)), p);
+        let zero = SearchParameter {
+            page: Some(0),
+            is_or_search: Some(false),
+            ..Default::default()
+        };
+        assert_eq!(
+            SearchParameter::from(pb::SearchParameter::from(&zero)),
+            SearchParameter::default()
+        );
     }
 
     #[test]

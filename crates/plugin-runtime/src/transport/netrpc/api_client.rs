@@ -184,6 +184,19 @@ impl MattermostApi for NetRpcApi {
         .await
     }
 
+    async fn search_users(&self, search: &UserSearch) -> ApiResult<Vec<User>> {
+        let r: A2<Vec<GobUser>, AppErr> = self
+            .call(
+                "SearchUsers",
+                &A1 {
+                    a: Some(search.to_wire()),
+                },
+            )
+            .await?;
+        check(r.b)?;
+        Ok(r.a.into_iter().map(User::from_wire).collect())
+    }
+
     async fn get_team(&self, team_id: &str) -> ApiResult<Team> {
         self.call_value("GetTeam", &A1 { a: s(team_id) }).await
     }
@@ -203,6 +216,25 @@ impl MattermostApi for NetRpcApi {
         let r: A2<Vec<GobTeam>, AppErr> = self.call("GetTeamsForUser", &A1 { a: s(user_id) }).await?;
         check(r.b)?;
         Ok(r.a.into_iter().map(Team::from_wire).collect())
+    }
+
+    async fn get_team_by_name(&self, name: &str) -> ApiResult<Team> {
+        self.call_value("GetTeamByName", &A1 { a: s(name) }).await
+    }
+
+    async fn get_team_members(&self, team_id: &str, page: i64, per_page: i64) -> ApiResult<Vec<TeamMember>> {
+        let r: A2<Vec<GobTeamMember>, AppErr> = self
+            .call(
+                "GetTeamMembers",
+                &A3 {
+                    a: s(team_id),
+                    b: page,
+                    c: per_page,
+                },
+            )
+            .await?;
+        check(r.b)?;
+        Ok(r.a.into_iter().map(TeamMember::from_wire).collect())
     }
 
     async fn get_channel(&self, channel_id: &str) -> ApiResult<Channel> {
@@ -266,6 +298,58 @@ impl MattermostApi for NetRpcApi {
             .await?;
         check(r.b)?;
         Ok(r.a.into_iter().map(ChannelMember::from_wire).collect())
+    }
+
+    async fn create_channel(&self, channel: &Channel) -> ApiResult<Channel> {
+        self.call_value(
+            "CreateChannel",
+            &A1 {
+                a: Some(channel.to_wire()),
+            },
+        )
+        .await
+    }
+
+    async fn get_group_channel(&self, user_ids: &[String]) -> ApiResult<Channel> {
+        self.call_value("GetGroupChannel", &A1 { a: user_ids.to_vec() })
+            .await
+    }
+
+    async fn add_user_to_channel(
+        &self,
+        channel_id: &str,
+        user_id: &str,
+        as_user_id: &str,
+    ) -> ApiResult<ChannelMember> {
+        self.call_value(
+            "AddUserToChannel",
+            &A3 {
+                a: s(channel_id),
+                b: s(user_id),
+                c: s(as_user_id),
+            },
+        )
+        .await
+    }
+
+    async fn get_channels_for_team_for_user(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        include_deleted: bool,
+    ) -> ApiResult<Vec<Channel>> {
+        let r: A2<Vec<GobChannel>, AppErr> = self
+            .call(
+                "GetChannelsForTeamForUser",
+                &A3 {
+                    a: s(team_id),
+                    b: s(user_id),
+                    c: include_deleted,
+                },
+            )
+            .await?;
+        check(r.b)?;
+        Ok(r.a.into_iter().map(Channel::from_wire).collect())
     }
 
     async fn create_post(&self, post: &Post) -> ApiResult<Post> {
@@ -367,6 +451,24 @@ impl MattermostApi for NetRpcApi {
             "AddReaction",
             &A1 {
                 a: Some(reaction.to_wire()),
+            },
+        )
+        .await
+    }
+
+    async fn search_posts_in_team_for_user(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        params: &SearchParameter,
+    ) -> ApiResult<PostSearchResults> {
+        // The parameter is a struct value, not a pointer, in `Z_SearchPostsInTeamForUserArgs`.
+        self.call_value(
+            "SearchPostsInTeamForUser",
+            &A3 {
+                a: s(team_id),
+                b: s(user_id),
+                c: params.to_wire(),
             },
         )
         .await

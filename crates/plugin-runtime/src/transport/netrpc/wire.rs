@@ -64,7 +64,17 @@ macro_rules! identity_wire {
         }
     )*};
 }
-identity_wire!(String, i64, bool, StringMap, HashMap<String, bool>, Option<String>, Option<bool>);
+identity_wire!(
+    String,
+    i64,
+    bool,
+    StringMap,
+    HashMap<String, bool>,
+    HashMap<String, Vec<String>>,
+    Option<String>,
+    Option<bool>,
+    Option<i64>
+);
 
 /// Slices of model structs (`[]*T` and `[]T` look the same to gob).
 impl<T: Wire + Clone> Wire for Vec<T>
@@ -496,6 +506,67 @@ impl Wire for PostList {
         }
     }
 }
+
+mirror!(
+    /// `model.SearchParameter`: every field is a pointer, so an absent value is nil on the server.
+    GobSearchParameter <=> SearchParameter {
+    terms: Option<String> = "Terms",
+    is_or_search: Option<bool> = "IsOrSearch",
+    time_zone_offset: Option<i64> = "TimeZoneOffset",
+    page: Option<i64> = "Page",
+    per_page: Option<i64> = "PerPage",
+    include_deleted_channels: Option<bool> = "IncludeDeletedChannels",
+});
+
+/// `model.PostSearchResults`: the embedded `*PostList` is a field named `PostList` to gob.
+#[derive(Gob, Debug, Default, Clone)]
+pub struct GobPostSearchResults {
+    #[gob(name = "PostList")]
+    pub post_list: Option<GobPostList>,
+    #[gob(name = "Matches")]
+    pub matches: HashMap<String, Vec<String>>,
+}
+
+impl Wire for PostSearchResults {
+    type Repr = GobPostSearchResults;
+    fn to_wire(&self) -> GobPostSearchResults {
+        let list = PostList {
+            order: self.order.clone(),
+            posts: self.posts.clone(),
+            ..Default::default()
+        };
+        GobPostSearchResults {
+            post_list: Some(list.to_wire()),
+            matches: self.matches.clone(),
+        }
+    }
+    fn from_wire(w: GobPostSearchResults) -> Self {
+        let list = w.post_list.map(PostList::from_wire).unwrap_or_default();
+        PostSearchResults {
+            order: list.order,
+            posts: list.posts,
+            matches: w.matches,
+        }
+    }
+}
+
+mirror!(GobUserSearch <=> UserSearch {
+    term: String = "Term",
+    team_id: String = "TeamId",
+    not_in_team_id: String = "NotInTeamId",
+    in_channel_id: String = "InChannelId",
+    not_in_channel_id: String = "NotInChannelId",
+    in_group_id: String = "InGroupId",
+    group_constrained: bool = "GroupConstrained",
+    allow_inactive: bool = "AllowInactive",
+    without_team: bool = "WithoutTeam",
+    limit: i64 = "Limit",
+    role: String = "Role",
+    roles: Vec<String> = "Roles",
+    channel_roles: Vec<String> = "ChannelRoles",
+    team_roles: Vec<String> = "TeamRoles",
+    not_in_group_id: String = "NotInGroupId",
+});
 
 /// `model.Features`: every flag is a `*bool`. The JSON names are the ones the license file and
 /// the REST API use.
