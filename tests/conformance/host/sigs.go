@@ -189,6 +189,15 @@ type Z_SetProfileImageReturns struct {
 	A *model.AppError
 }
 
+type Z_SearchUsersArgs struct {
+	A *model.UserSearch
+}
+
+type Z_SearchUsersReturns struct {
+	A []*model.User
+	B *model.AppError
+}
+
 type Z_GetTeamArgs struct {
 	A string
 }
@@ -214,6 +223,26 @@ type Z_GetTeamsForUserArgs struct {
 
 type Z_GetTeamsForUserReturns struct {
 	A []*model.Team
+	B *model.AppError
+}
+
+type Z_GetTeamByNameArgs struct {
+	A string
+}
+
+type Z_GetTeamByNameReturns struct {
+	A *model.Team
+	B *model.AppError
+}
+
+type Z_GetTeamMembersArgs struct {
+	A string
+	B int
+	C int
+}
+
+type Z_GetTeamMembersReturns struct {
+	A []*model.TeamMember
 	B *model.AppError
 }
 
@@ -265,6 +294,46 @@ type Z_GetChannelMembersArgs struct {
 
 type Z_GetChannelMembersReturns struct {
 	A model.ChannelMembers
+	B *model.AppError
+}
+
+type Z_CreateChannelArgs struct {
+	A *model.Channel
+}
+
+type Z_CreateChannelReturns struct {
+	A *model.Channel
+	B *model.AppError
+}
+
+type Z_GetGroupChannelArgs struct {
+	A []string
+}
+
+type Z_GetGroupChannelReturns struct {
+	A *model.Channel
+	B *model.AppError
+}
+
+type Z_AddUserToChannelArgs struct {
+	A string
+	B string
+	C string
+}
+
+type Z_AddUserToChannelReturns struct {
+	A *model.ChannelMember
+	B *model.AppError
+}
+
+type Z_GetChannelsForTeamForUserArgs struct {
+	A string
+	B string
+	C bool
+}
+
+type Z_GetChannelsForTeamForUserReturns struct {
+	A []*model.Channel
 	B *model.AppError
 }
 
@@ -364,6 +433,17 @@ type Z_AddReactionArgs struct {
 
 type Z_AddReactionReturns struct {
 	A *model.Reaction
+	B *model.AppError
+}
+
+type Z_SearchPostsInTeamForUserArgs struct {
+	A string
+	B string
+	C model.SearchParameter
+}
+
+type Z_SearchPostsInTeamForUserReturns struct {
+	A *model.PostSearchResults
 	B *model.AppError
 }
 
@@ -557,69 +637,77 @@ type Z_RegisterCommandReturns struct {
 
 // apiSigs is every API method the host knows how to serve.
 var apiSigs = map[string]sig{
-	"LoadPluginConfiguration": {reflect.TypeOf(Z_LoadPluginConfigurationArgsArgs{}), reflect.TypeOf(Z_LoadPluginConfigurationArgsReturns{})},
-	"GetConfig":               {reflect.TypeOf(Z_GetConfigArgs{}), reflect.TypeOf(Z_GetConfigReturns{})},
-	"GetUnsanitizedConfig":    {reflect.TypeOf(Z_GetUnsanitizedConfigArgs{}), reflect.TypeOf(Z_GetUnsanitizedConfigReturns{})},
-	"GetPluginConfig":         {reflect.TypeOf(Z_GetPluginConfigArgs{}), reflect.TypeOf(Z_GetPluginConfigReturns{})},
-	"SavePluginConfig":        {reflect.TypeOf(Z_SavePluginConfigArgs{}), reflect.TypeOf(Z_SavePluginConfigReturns{})},
-	"GetLicense":              {reflect.TypeOf(Z_GetLicenseArgs{}), reflect.TypeOf(Z_GetLicenseReturns{})},
-	"GetServerVersion":        {reflect.TypeOf(Z_GetServerVersionArgs{}), reflect.TypeOf(Z_GetServerVersionReturns{})},
-	"GetDiagnosticId":         {reflect.TypeOf(Z_GetDiagnosticIdArgs{}), reflect.TypeOf(Z_GetDiagnosticIdReturns{})},
-	"GetTelemetryId":          {reflect.TypeOf(Z_GetTelemetryIdArgs{}), reflect.TypeOf(Z_GetTelemetryIdReturns{})},
-	"GetPluginStatus":         {reflect.TypeOf(Z_GetPluginStatusArgs{}), reflect.TypeOf(Z_GetPluginStatusReturns{})},
-	"LogDebug":                {reflect.TypeOf(Z_LogDebugArgs{}), reflect.TypeOf(Z_LogDebugReturns{})},
-	"LogInfo":                 {reflect.TypeOf(Z_LogInfoArgs{}), reflect.TypeOf(Z_LogInfoReturns{})},
-	"LogWarn":                 {reflect.TypeOf(Z_LogWarnArgs{}), reflect.TypeOf(Z_LogWarnReturns{})},
-	"LogError":                {reflect.TypeOf(Z_LogErrorArgs{}), reflect.TypeOf(Z_LogErrorReturns{})},
-	"GetUser":                 {reflect.TypeOf(Z_GetUserArgs{}), reflect.TypeOf(Z_GetUserReturns{})},
-	"GetUserByUsername":       {reflect.TypeOf(Z_GetUserByUsernameArgs{}), reflect.TypeOf(Z_GetUserByUsernameReturns{})},
-	"GetUsersByIds":           {reflect.TypeOf(Z_GetUsersByIdsArgs{}), reflect.TypeOf(Z_GetUsersByIdsReturns{})},
-	"GetUserStatus":           {reflect.TypeOf(Z_GetUserStatusArgs{}), reflect.TypeOf(Z_GetUserStatusReturns{})},
-	"GetSession":              {reflect.TypeOf(Z_GetSessionArgs{}), reflect.TypeOf(Z_GetSessionReturns{})},
-	"CreateUserAccessToken":   {reflect.TypeOf(Z_CreateUserAccessTokenArgs{}), reflect.TypeOf(Z_CreateUserAccessTokenReturns{})},
-	"RevokeUserAccessToken":   {reflect.TypeOf(Z_RevokeUserAccessTokenArgs{}), reflect.TypeOf(Z_RevokeUserAccessTokenReturns{})},
-	"GetProfileImage":         {reflect.TypeOf(Z_GetProfileImageArgs{}), reflect.TypeOf(Z_GetProfileImageReturns{})},
-	"SetProfileImage":         {reflect.TypeOf(Z_SetProfileImageArgs{}), reflect.TypeOf(Z_SetProfileImageReturns{})},
-	"GetTeam":                 {reflect.TypeOf(Z_GetTeamArgs{}), reflect.TypeOf(Z_GetTeamReturns{})},
-	"GetTeamMember":           {reflect.TypeOf(Z_GetTeamMemberArgs{}), reflect.TypeOf(Z_GetTeamMemberReturns{})},
-	"GetTeamsForUser":         {reflect.TypeOf(Z_GetTeamsForUserArgs{}), reflect.TypeOf(Z_GetTeamsForUserReturns{})},
-	"GetChannel":              {reflect.TypeOf(Z_GetChannelArgs{}), reflect.TypeOf(Z_GetChannelReturns{})},
-	"GetChannelByName":        {reflect.TypeOf(Z_GetChannelByNameArgs{}), reflect.TypeOf(Z_GetChannelByNameReturns{})},
-	"GetDirectChannel":        {reflect.TypeOf(Z_GetDirectChannelArgs{}), reflect.TypeOf(Z_GetDirectChannelReturns{})},
-	"GetChannelMember":        {reflect.TypeOf(Z_GetChannelMemberArgs{}), reflect.TypeOf(Z_GetChannelMemberReturns{})},
-	"GetChannelMembers":       {reflect.TypeOf(Z_GetChannelMembersArgs{}), reflect.TypeOf(Z_GetChannelMembersReturns{})},
-	"CreatePost":              {reflect.TypeOf(Z_CreatePostArgs{}), reflect.TypeOf(Z_CreatePostReturns{})},
-	"UpdatePost":              {reflect.TypeOf(Z_UpdatePostArgs{}), reflect.TypeOf(Z_UpdatePostReturns{})},
-	"GetPost":                 {reflect.TypeOf(Z_GetPostArgs{}), reflect.TypeOf(Z_GetPostReturns{})},
-	"DeletePost":              {reflect.TypeOf(Z_DeletePostArgs{}), reflect.TypeOf(Z_DeletePostReturns{})},
-	"GetPostThread":           {reflect.TypeOf(Z_GetPostThreadArgs{}), reflect.TypeOf(Z_GetPostThreadReturns{})},
-	"GetPostsSince":           {reflect.TypeOf(Z_GetPostsSinceArgs{}), reflect.TypeOf(Z_GetPostsSinceReturns{})},
-	"GetPostsForChannel":      {reflect.TypeOf(Z_GetPostsForChannelArgs{}), reflect.TypeOf(Z_GetPostsForChannelReturns{})},
-	"SendEphemeralPost":       {reflect.TypeOf(Z_SendEphemeralPostArgs{}), reflect.TypeOf(Z_SendEphemeralPostReturns{})},
-	"UpdateEphemeralPost":     {reflect.TypeOf(Z_UpdateEphemeralPostArgs{}), reflect.TypeOf(Z_UpdateEphemeralPostReturns{})},
-	"DeleteEphemeralPost":     {reflect.TypeOf(Z_DeleteEphemeralPostArgs{}), reflect.TypeOf(Z_DeleteEphemeralPostReturns{})},
-	"AddReaction":             {reflect.TypeOf(Z_AddReactionArgs{}), reflect.TypeOf(Z_AddReactionReturns{})},
-	"PublishWebSocketEvent":   {reflect.TypeOf(Z_PublishWebSocketEventArgs{}), reflect.TypeOf(Z_PublishWebSocketEventReturns{})},
-	"KVSet":                   {reflect.TypeOf(Z_KVSetArgs{}), reflect.TypeOf(Z_KVSetReturns{})},
-	"KVSetWithExpiry":         {reflect.TypeOf(Z_KVSetWithExpiryArgs{}), reflect.TypeOf(Z_KVSetWithExpiryReturns{})},
-	"KVSetWithOptions":        {reflect.TypeOf(Z_KVSetWithOptionsArgs{}), reflect.TypeOf(Z_KVSetWithOptionsReturns{})},
-	"KVGet":                   {reflect.TypeOf(Z_KVGetArgs{}), reflect.TypeOf(Z_KVGetReturns{})},
-	"KVDelete":                {reflect.TypeOf(Z_KVDeleteArgs{}), reflect.TypeOf(Z_KVDeleteReturns{})},
-	"KVList":                  {reflect.TypeOf(Z_KVListArgs{}), reflect.TypeOf(Z_KVListReturns{})},
-	"EnsureBotUser":           {reflect.TypeOf(Z_EnsureBotUserArgs{}), reflect.TypeOf(Z_EnsureBotUserReturns{})},
-	"CreateBot":               {reflect.TypeOf(Z_CreateBotArgs{}), reflect.TypeOf(Z_CreateBotReturns{})},
-	"PatchBot":                {reflect.TypeOf(Z_PatchBotArgs{}), reflect.TypeOf(Z_PatchBotReturns{})},
-	"GetBot":                  {reflect.TypeOf(Z_GetBotArgs{}), reflect.TypeOf(Z_GetBotReturns{})},
-	"GetBots":                 {reflect.TypeOf(Z_GetBotsArgs{}), reflect.TypeOf(Z_GetBotsReturns{})},
-	"UpdateBotActive":         {reflect.TypeOf(Z_UpdateBotActiveArgs{}), reflect.TypeOf(Z_UpdateBotActiveReturns{})},
-	"HasPermissionTo":         {reflect.TypeOf(Z_HasPermissionToArgs{}), reflect.TypeOf(Z_HasPermissionToReturns{})},
-	"HasPermissionToTeam":     {reflect.TypeOf(Z_HasPermissionToTeamArgs{}), reflect.TypeOf(Z_HasPermissionToTeamReturns{})},
-	"HasPermissionToChannel":  {reflect.TypeOf(Z_HasPermissionToChannelArgs{}), reflect.TypeOf(Z_HasPermissionToChannelReturns{})},
-	"GetFileInfo":             {reflect.TypeOf(Z_GetFileInfoArgs{}), reflect.TypeOf(Z_GetFileInfoReturns{})},
-	"GetFile":                 {reflect.TypeOf(Z_GetFileArgs{}), reflect.TypeOf(Z_GetFileReturns{})},
-	"UploadFile":              {reflect.TypeOf(Z_UploadFileArgs{}), reflect.TypeOf(Z_UploadFileReturns{})},
-	"RegisterCommand":         {reflect.TypeOf(Z_RegisterCommandArgs{}), reflect.TypeOf(Z_RegisterCommandReturns{})},
-	"PluginHTTP":              {reflect.TypeOf(Z_PluginHTTPArgs{}), reflect.TypeOf(Z_PluginHTTPReturns{})},
+	"LoadPluginConfiguration":   {reflect.TypeOf(Z_LoadPluginConfigurationArgsArgs{}), reflect.TypeOf(Z_LoadPluginConfigurationArgsReturns{})},
+	"GetConfig":                 {reflect.TypeOf(Z_GetConfigArgs{}), reflect.TypeOf(Z_GetConfigReturns{})},
+	"GetUnsanitizedConfig":      {reflect.TypeOf(Z_GetUnsanitizedConfigArgs{}), reflect.TypeOf(Z_GetUnsanitizedConfigReturns{})},
+	"GetPluginConfig":           {reflect.TypeOf(Z_GetPluginConfigArgs{}), reflect.TypeOf(Z_GetPluginConfigReturns{})},
+	"SavePluginConfig":          {reflect.TypeOf(Z_SavePluginConfigArgs{}), reflect.TypeOf(Z_SavePluginConfigReturns{})},
+	"GetLicense":                {reflect.TypeOf(Z_GetLicenseArgs{}), reflect.TypeOf(Z_GetLicenseReturns{})},
+	"GetServerVersion":          {reflect.TypeOf(Z_GetServerVersionArgs{}), reflect.TypeOf(Z_GetServerVersionReturns{})},
+	"GetDiagnosticId":           {reflect.TypeOf(Z_GetDiagnosticIdArgs{}), reflect.TypeOf(Z_GetDiagnosticIdReturns{})},
+	"GetTelemetryId":            {reflect.TypeOf(Z_GetTelemetryIdArgs{}), reflect.TypeOf(Z_GetTelemetryIdReturns{})},
+	"GetPluginStatus":           {reflect.TypeOf(Z_GetPluginStatusArgs{}), reflect.TypeOf(Z_GetPluginStatusReturns{})},
+	"LogDebug":                  {reflect.TypeOf(Z_LogDebugArgs{}), reflect.TypeOf(Z_LogDebugReturns{})},
+	"LogInfo":                   {reflect.TypeOf(Z_LogInfoArgs{}), reflect.TypeOf(Z_LogInfoReturns{})},
+	"LogWarn":                   {reflect.TypeOf(Z_LogWarnArgs{}), reflect.TypeOf(Z_LogWarnReturns{})},
+	"LogError":                  {reflect.TypeOf(Z_LogErrorArgs{}), reflect.TypeOf(Z_LogErrorReturns{})},
+	"GetUser":                   {reflect.TypeOf(Z_GetUserArgs{}), reflect.TypeOf(Z_GetUserReturns{})},
+	"GetUserByUsername":         {reflect.TypeOf(Z_GetUserByUsernameArgs{}), reflect.TypeOf(Z_GetUserByUsernameReturns{})},
+	"GetUsersByIds":             {reflect.TypeOf(Z_GetUsersByIdsArgs{}), reflect.TypeOf(Z_GetUsersByIdsReturns{})},
+	"GetUserStatus":             {reflect.TypeOf(Z_GetUserStatusArgs{}), reflect.TypeOf(Z_GetUserStatusReturns{})},
+	"GetSession":                {reflect.TypeOf(Z_GetSessionArgs{}), reflect.TypeOf(Z_GetSessionReturns{})},
+	"CreateUserAccessToken":     {reflect.TypeOf(Z_CreateUserAccessTokenArgs{}), reflect.TypeOf(Z_CreateUserAccessTokenReturns{})},
+	"RevokeUserAccessToken":     {reflect.TypeOf(Z_RevokeUserAccessTokenArgs{}), reflect.TypeOf(Z_RevokeUserAccessTokenReturns{})},
+	"GetProfileImage":           {reflect.TypeOf(Z_GetProfileImageArgs{}), reflect.TypeOf(Z_GetProfileImageReturns{})},
+	"SetProfileImage":           {reflect.TypeOf(Z_SetProfileImageArgs{}), reflect.TypeOf(Z_SetProfileImageReturns{})},
+	"SearchUsers":               {reflect.TypeOf(Z_SearchUsersArgs{}), reflect.TypeOf(Z_SearchUsersReturns{})},
+	"GetTeam":                   {reflect.TypeOf(Z_GetTeamArgs{}), reflect.TypeOf(Z_GetTeamReturns{})},
+	"GetTeamMember":             {reflect.TypeOf(Z_GetTeamMemberArgs{}), reflect.TypeOf(Z_GetTeamMemberReturns{})},
+	"GetTeamsForUser":           {reflect.TypeOf(Z_GetTeamsForUserArgs{}), reflect.TypeOf(Z_GetTeamsForUserReturns{})},
+	"GetTeamByName":             {reflect.TypeOf(Z_GetTeamByNameArgs{}), reflect.TypeOf(Z_GetTeamByNameReturns{})},
+	"GetTeamMembers":            {reflect.TypeOf(Z_GetTeamMembersArgs{}), reflect.TypeOf(Z_GetTeamMembersReturns{})},
+	"GetChannel":                {reflect.TypeOf(Z_GetChannelArgs{}), reflect.TypeOf(Z_GetChannelReturns{})},
+	"GetChannelByName":          {reflect.TypeOf(Z_GetChannelByNameArgs{}), reflect.TypeOf(Z_GetChannelByNameReturns{})},
+	"GetDirectChannel":          {reflect.TypeOf(Z_GetDirectChannelArgs{}), reflect.TypeOf(Z_GetDirectChannelReturns{})},
+	"GetChannelMember":          {reflect.TypeOf(Z_GetChannelMemberArgs{}), reflect.TypeOf(Z_GetChannelMemberReturns{})},
+	"GetChannelMembers":         {reflect.TypeOf(Z_GetChannelMembersArgs{}), reflect.TypeOf(Z_GetChannelMembersReturns{})},
+	"CreateChannel":             {reflect.TypeOf(Z_CreateChannelArgs{}), reflect.TypeOf(Z_CreateChannelReturns{})},
+	"GetGroupChannel":           {reflect.TypeOf(Z_GetGroupChannelArgs{}), reflect.TypeOf(Z_GetGroupChannelReturns{})},
+	"AddUserToChannel":          {reflect.TypeOf(Z_AddUserToChannelArgs{}), reflect.TypeOf(Z_AddUserToChannelReturns{})},
+	"GetChannelsForTeamForUser": {reflect.TypeOf(Z_GetChannelsForTeamForUserArgs{}), reflect.TypeOf(Z_GetChannelsForTeamForUserReturns{})},
+	"CreatePost":                {reflect.TypeOf(Z_CreatePostArgs{}), reflect.TypeOf(Z_CreatePostReturns{})},
+	"UpdatePost":                {reflect.TypeOf(Z_UpdatePostArgs{}), reflect.TypeOf(Z_UpdatePostReturns{})},
+	"GetPost":                   {reflect.TypeOf(Z_GetPostArgs{}), reflect.TypeOf(Z_GetPostReturns{})},
+	"DeletePost":                {reflect.TypeOf(Z_DeletePostArgs{}), reflect.TypeOf(Z_DeletePostReturns{})},
+	"GetPostThread":             {reflect.TypeOf(Z_GetPostThreadArgs{}), reflect.TypeOf(Z_GetPostThreadReturns{})},
+	"GetPostsSince":             {reflect.TypeOf(Z_GetPostsSinceArgs{}), reflect.TypeOf(Z_GetPostsSinceReturns{})},
+	"GetPostsForChannel":        {reflect.TypeOf(Z_GetPostsForChannelArgs{}), reflect.TypeOf(Z_GetPostsForChannelReturns{})},
+	"SendEphemeralPost":         {reflect.TypeOf(Z_SendEphemeralPostArgs{}), reflect.TypeOf(Z_SendEphemeralPostReturns{})},
+	"UpdateEphemeralPost":       {reflect.TypeOf(Z_UpdateEphemeralPostArgs{}), reflect.TypeOf(Z_UpdateEphemeralPostReturns{})},
+	"DeleteEphemeralPost":       {reflect.TypeOf(Z_DeleteEphemeralPostArgs{}), reflect.TypeOf(Z_DeleteEphemeralPostReturns{})},
+	"AddReaction":               {reflect.TypeOf(Z_AddReactionArgs{}), reflect.TypeOf(Z_AddReactionReturns{})},
+	"SearchPostsInTeamForUser":  {reflect.TypeOf(Z_SearchPostsInTeamForUserArgs{}), reflect.TypeOf(Z_SearchPostsInTeamForUserReturns{})},
+	"PublishWebSocketEvent":     {reflect.TypeOf(Z_PublishWebSocketEventArgs{}), reflect.TypeOf(Z_PublishWebSocketEventReturns{})},
+	"KVSet":                     {reflect.TypeOf(Z_KVSetArgs{}), reflect.TypeOf(Z_KVSetReturns{})},
+	"KVSetWithExpiry":           {reflect.TypeOf(Z_KVSetWithExpiryArgs{}), reflect.TypeOf(Z_KVSetWithExpiryReturns{})},
+	"KVSetWithOptions":          {reflect.TypeOf(Z_KVSetWithOptionsArgs{}), reflect.TypeOf(Z_KVSetWithOptionsReturns{})},
+	"KVGet":                     {reflect.TypeOf(Z_KVGetArgs{}), reflect.TypeOf(Z_KVGetReturns{})},
+	"KVDelete":                  {reflect.TypeOf(Z_KVDeleteArgs{}), reflect.TypeOf(Z_KVDeleteReturns{})},
+	"KVList":                    {reflect.TypeOf(Z_KVListArgs{}), reflect.TypeOf(Z_KVListReturns{})},
+	"EnsureBotUser":             {reflect.TypeOf(Z_EnsureBotUserArgs{}), reflect.TypeOf(Z_EnsureBotUserReturns{})},
+	"CreateBot":                 {reflect.TypeOf(Z_CreateBotArgs{}), reflect.TypeOf(Z_CreateBotReturns{})},
+	"PatchBot":                  {reflect.TypeOf(Z_PatchBotArgs{}), reflect.TypeOf(Z_PatchBotReturns{})},
+	"GetBot":                    {reflect.TypeOf(Z_GetBotArgs{}), reflect.TypeOf(Z_GetBotReturns{})},
+	"GetBots":                   {reflect.TypeOf(Z_GetBotsArgs{}), reflect.TypeOf(Z_GetBotsReturns{})},
+	"UpdateBotActive":           {reflect.TypeOf(Z_UpdateBotActiveArgs{}), reflect.TypeOf(Z_UpdateBotActiveReturns{})},
+	"HasPermissionTo":           {reflect.TypeOf(Z_HasPermissionToArgs{}), reflect.TypeOf(Z_HasPermissionToReturns{})},
+	"HasPermissionToTeam":       {reflect.TypeOf(Z_HasPermissionToTeamArgs{}), reflect.TypeOf(Z_HasPermissionToTeamReturns{})},
+	"HasPermissionToChannel":    {reflect.TypeOf(Z_HasPermissionToChannelArgs{}), reflect.TypeOf(Z_HasPermissionToChannelReturns{})},
+	"GetFileInfo":               {reflect.TypeOf(Z_GetFileInfoArgs{}), reflect.TypeOf(Z_GetFileInfoReturns{})},
+	"GetFile":                   {reflect.TypeOf(Z_GetFileArgs{}), reflect.TypeOf(Z_GetFileReturns{})},
+	"UploadFile":                {reflect.TypeOf(Z_UploadFileArgs{}), reflect.TypeOf(Z_UploadFileReturns{})},
+	"RegisterCommand":           {reflect.TypeOf(Z_RegisterCommandArgs{}), reflect.TypeOf(Z_RegisterCommandReturns{})},
+	"PluginHTTP":                {reflect.TypeOf(Z_PluginHTTPArgs{}), reflect.TypeOf(Z_PluginHTTPReturns{})},
 }
 
 // subsetSigs returns the entries of apiSigs named in names.

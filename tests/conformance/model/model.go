@@ -95,6 +95,25 @@ type User struct {
 	LastLogin           int64     `json:"last_login,omitempty"`
 }
 
+// UserSearch mirrors model.UserSearch.
+type UserSearch struct {
+	Term             string   `json:"term"`
+	TeamId           string   `json:"team_id"`
+	NotInTeamId      string   `json:"not_in_team_id"`
+	InChannelId      string   `json:"in_channel_id"`
+	NotInChannelId   string   `json:"not_in_channel_id"`
+	InGroupId        string   `json:"in_group_id"`
+	GroupConstrained bool     `json:"group_constrained"`
+	AllowInactive    bool     `json:"allow_inactive"`
+	WithoutTeam      bool     `json:"without_team"`
+	Limit            int      `json:"limit"`
+	Role             string   `json:"role"`
+	Roles            []string `json:"roles"`
+	ChannelRoles     []string `json:"channel_roles"`
+	TeamRoles        []string `json:"team_roles"`
+	NotInGroupId     string   `json:"not_in_group_id"`
+}
+
 type Status struct {
 	UserId         string `json:"user_id"`
 	Status         string `json:"status"`
@@ -210,6 +229,26 @@ type PostList struct {
 	NextPostId string           `json:"next_post_id"`
 	PrevPostId string           `json:"prev_post_id"`
 	HasNext    *bool            `json:"has_next"`
+}
+
+// SearchParameter mirrors model.SearchParameter: every field is a pointer.
+type SearchParameter struct {
+	Terms                  *string `json:"terms"`
+	IsOrSearch             *bool   `json:"is_or_search"`
+	TimeZoneOffset         *int    `json:"time_zone_offset"`
+	Page                   *int    `json:"page"`
+	PerPage                *int    `json:"per_page"`
+	IncludeDeletedChannels *bool   `json:"include_deleted_channels"`
+}
+
+// PostSearchMatches mirrors model.PostSearchMatches.
+type PostSearchMatches map[string][]string
+
+// PostSearchResults mirrors model.PostSearchResults: the embedded *PostList is
+// flattened in JSON and travels as a field named PostList in gob.
+type PostSearchResults struct {
+	*PostList
+	Matches PostSearchMatches `json:"matches"`
 }
 
 type Reaction struct {
