@@ -18,6 +18,7 @@ pub mod infra;
 pub mod license;
 pub mod llm;
 pub mod mcp;
+pub mod mcpserver;
 pub mod metrics;
 pub mod outbound;
 pub mod plugin;

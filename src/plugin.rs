@@ -15,6 +15,9 @@ use crate::config::{self, Effective};
 use crate::conversations::Conversations;
 use crate::infra::Infra;
 use crate::mcp::McpTools;
+use crate::mcpserver::MattermostMcp;
+use crate::mcpserver::embedded::EmbeddedTools;
+use crate::mcpserver::protocol::Endpoint;
 use crate::metrics::Metrics;
 use crate::outbound::OutboundClient;
 use crate::search::SearchService;
@@ -88,13 +91,21 @@ impl Plugin {
             infra: infra.clone(),
             clients: Default::default(),
         });
-        let tools = Arc::new(Toolbox::new(vec![search.clone(), mcp]));
+        let mattermost_tools = Arc::new(MattermostMcp::new(
+            infra.clone(),
+            Some(search.clone() as Arc<dyn crate::answer::MessageSearch>),
+        ));
+        let embedded = Arc::new(EmbeddedTools(mattermost_tools.clone()));
+        let tools = Arc::new(Toolbox::new(vec![search.clone(), embedded, mcp.clone()]));
         let analysis = Arc::new(Analysis(answers.clone()));
         let conversations = Arc::new(Conversations::new(answers.clone(), tools, analysis));
         let router = crate::http::router(Arc::new(crate::http::Services {
             answers,
             conversations: conversations.clone(),
             search: search.clone(),
+            mcp_server: Arc::new(Endpoint::new(mattermost_tools.clone())),
+            mattermost_tools,
+            mcp_clients: mcp,
         }));
         App {
             conversations,

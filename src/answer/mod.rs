@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod limits;
 pub mod mark;
 pub mod owned;
+pub mod policy;
 pub mod prompts;
 pub mod props;
 pub mod recovery;
@@ -80,6 +81,39 @@ pub trait ThreadAnalysis: Send + Sync {
         thread: String,
         kind: String,
     ) -> Result<(), owned::PostActionError>;
+}
+
+/// Semantic search over the messages a user can read, offered by the search feature to those
+/// that search on a user's behalf (the Mattermost MCP server's `search_posts`).
+#[async_trait]
+pub trait MessageSearch: Send + Sync {
+    /// `None` when semantic search is not set up (off, unlicensed or failing to start): the
+    /// caller falls back to Mattermost's own search.
+    async fn search_messages(
+        &self,
+        api: &dyn MattermostApi,
+        user_id: &str,
+        query: &str,
+        scope: &SearchScope,
+        max: usize,
+    ) -> Option<Result<Vec<FoundMessage>, String>>;
+}
+
+/// Narrows a message search.
+#[derive(Debug, Clone, Default)]
+pub struct SearchScope {
+    pub team_id: Option<String>,
+    pub channel_id: Option<String>,
+}
+
+/// One message a search found, already judged visible to the user.
+#[derive(Debug, Clone)]
+pub struct FoundMessage {
+    pub post_id: String,
+    pub channel_id: String,
+    pub channel_name: String,
+    pub username: String,
+    pub content: String,
 }
 
 /// Everything one answer needs, resolved once.

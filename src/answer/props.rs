@@ -42,6 +42,9 @@ pub const UNSAFE_LINKS: &str = "unsafe_links";
 pub const NO_REGEN: &str = "no_regen";
 /// The tool calls of an answer, as a JSON string of [`ToolCallRecord`]s.
 pub const PENDING_TOOL_CALL: &str = "pending_tool_call";
+/// On a tool post whose calls ran without asking (admin policy): which consecutive automatic
+/// round it was, so a model cannot keep calling tools forever.
+pub const AUTO_TOOL_ROUND: &str = "auto_tool_round";
 pub const REASONING: &str = "reasoning_summary";
 pub const REASONING_SIGNATURE: &str = "reasoning_signature";
 pub const ANNOTATIONS: &str = "annotations";

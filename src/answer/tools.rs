@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+pub use super::policy::ToolOrigin;
 use crate::llm::ToolSpec;
 use crate::outbound::OutboundClient;
 use plugin_runtime::host::MattermostApi;
@@ -46,6 +47,10 @@ pub enum ToolError {
 #[async_trait::async_trait]
 pub trait Tool: Send + Sync {
     fn spec(&self) -> ToolSpec;
+    /// Which admin policies govern it (`super::policy`).
+    fn origin(&self) -> ToolOrigin {
+        ToolOrigin::Builtin
+    }
     async fn run(&self, ctx: &ToolContext, args: Value) -> Result<String, ToolError>;
 }
 

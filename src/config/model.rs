@@ -22,6 +22,10 @@ pub struct Config {
     pub allow_unsafe_links: bool,
     pub embedding_search_config: EmbeddingSearchConfig,
     pub mcp: McpConfig,
+    /// Tools in channel threads (@mentions); off unless the admin turns it on.
+    pub enable_channel_mention_tool_calling: bool,
+    /// Policies of the built-in tools.
+    pub builtin_tools: BuiltinTools,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -237,9 +241,37 @@ pub struct McpConfig {
 #[serde(default)]
 pub struct EmbeddedServer {
     pub enabled: bool,
+    pub tool_configs: Vec<ToolConfig>,
 }
 
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BuiltinTools {
+    pub tool_configs: Vec<ToolConfig>,
+}
+
+/// An admin's decision about one tool (upstream's `tool_configs` entry). A tool without one
+/// asks every time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ToolConfig {
+    pub name: String,
+    /// `ask`, `auto_run_in_dm` or `auto_run_everywhere` (`crate::config::ToolPolicy`).
+    pub policy: String,
+    pub enabled: bool,
+}
+
+impl Default for ToolConfig {
+    fn default() -> Self {
+        ToolConfig {
+            name: String::new(),
+            policy: String::new(),
+            enabled: true,
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct McpServer {
     pub name: String,
@@ -247,6 +279,13 @@ pub struct McpServer {
     #[serde(rename = "baseURL")]
     pub base_url: String,
     pub headers: BTreeMap<String, String>,
+    /// A client registered with the server's authorization server by the admin, for servers
+    /// that do not offer dynamic registration.
+    #[serde(rename = "clientID")]
+    pub client_id: String,
+    #[serde(rename = "clientSecret")]
+    pub client_secret: String,
+    pub tool_configs: Vec<ToolConfig>,
 }
 
 impl Default for McpServer {
@@ -256,6 +295,25 @@ impl Default for McpServer {
             enabled: true,
             base_url: String::new(),
             headers: BTreeMap::new(),
+            client_id: String::new(),
+            client_secret: String::new(),
+            tool_configs: Vec::new(),
         }
+    }
+}
+
+/// Header values and the client secret are credentials: they stay out of debug output.
+impl std::fmt::Debug for McpServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = |s: &str| if s.is_empty() { "" } else { "<redacted>" };
+        f.debug_struct("McpServer")
+            .field("name", &self.name)
+            .field("enabled", &self.enabled)
+            .field("base_url", &self.base_url)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("client_id", &self.client_id)
+            .field("client_secret", &secret(&self.client_secret))
+            .field("tool_configs", &self.tool_configs)
+            .finish()
     }
 }

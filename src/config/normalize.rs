@@ -77,6 +77,9 @@ pub fn normalize(config: &mut Value) {
         let server = keys_of::<McpServer>(&[]);
         each(m, "servers", |s| canon(s, &server));
     });
+    child(config, "builtinTools", |b| {
+        canon(b, &keys_of::<BuiltinTools>(&[]))
+    });
 }
 
 #[cfg(test)]

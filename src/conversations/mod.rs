@@ -1,6 +1,7 @@
 //! Conversations with agents: which posts an agent answers (DM partner or @mention), what it
 //! is told, Regenerate, and tool approval with the agent continuing on the results.
 
+mod auto_tools;
 pub mod channel_kinds;
 pub mod mention;
 pub mod notifications;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use serde_json::{Map, json};
 
 use crate::answer::owned::{OwnedAnswer, PostActionError, answer_turn};
+use crate::answer::policy;
 use crate::answer::props::{self, ToolCallStatus, event};
 use crate::answer::stream::Ending;
 use crate::answer::tools::{ToolContext, ToolProvider};
@@ -201,7 +203,13 @@ pub async fn stream_answer(
     let build = prepare(core, api.as_ref(), &turn, &trigger, &reply);
     let outcome = stream_request(core, api.clone(), &turn, reply.clone(), build, "conversation").await;
     if matches!(outcome.ending, Ending::Finished(_)) && turn.channel.is_direct() {
-        titles::ensure(core, api, &turn, &trigger).await;
+        titles::ensure(core, api.clone(), &turn, &trigger).await;
+    }
+    if !outcome.tool_calls.is_empty()
+        && outcome.saved
+        && let Some(post) = outcome.posts.last().cloned()
+    {
+        auto_tools::run_if_allowed(core, api, turn, &trigger, post).await;
     }
 }
 
@@ -218,7 +226,10 @@ async fn prepare(
     let tools = if turn.bot.disable_tools {
         Vec::new()
     } else {
-        core.tools.tools_for(api, &turn.user.id).await
+        policy::enabled(
+            &core.snapshot().effective.config,
+            core.tools.tools_for(api, &turn.user.id).await,
+        )
     };
     let team = if turn.channel.is_direct() || turn.channel.team_id.is_empty() {
         None
@@ -395,25 +406,7 @@ pub async fn tool_call(
     if turn.bot.disable_tools {
         return Err(PostActionError::Refused("this agent has tools turned off".into()));
     }
-    // One decision per tool post, whatever the number of requests or cluster nodes: the first
-    // to claim it runs the tools, the others are told it is decided.
-    let claim = format!("{TOOL_CLAIM_PREFIX}{post_id}");
-    match api
-        .kv_insert_if_absent(&claim, user_id.as_bytes(), TOOL_CLAIM_SECONDS)
-        .await
-    {
-        Ok(true) => {}
-        Ok(false) => {
-            return Err(PostActionError::Refused(
-                "these tool calls were already decided".into(),
-            ));
-        }
-        Err(e) => {
-            return Err(PostActionError::Unavailable(
-                e.for_user("claiming the tool calls"),
-            ));
-        }
-    }
+    let claim = claim_tool_post(api.as_ref(), post_id, user_id).await?;
     // The tools may take a while: the approval is answered now, the results follow on the
     // post and the agent continues in the thread.
     let (core, user_id, accepted) = (core.clone(), user_id.to_owned(), accepted.to_vec());
@@ -425,6 +418,28 @@ pub async fn tool_call(
         }
     });
     Ok(())
+}
+
+/// One decision per tool post, whatever the number of requests or cluster nodes: the first to
+/// claim it runs the tools, the others are told it is decided. The claim's KV key.
+async fn claim_tool_post(
+    api: &dyn MattermostApi,
+    post_id: &str,
+    user_id: &str,
+) -> Result<String, PostActionError> {
+    let claim = format!("{TOOL_CLAIM_PREFIX}{post_id}");
+    match api
+        .kv_insert_if_absent(&claim, user_id.as_bytes(), TOOL_CLAIM_SECONDS)
+        .await
+    {
+        Ok(true) => Ok(claim),
+        Ok(false) => Err(PostActionError::Refused(
+            "these tool calls were already decided".into(),
+        )),
+        Err(e) => Err(PostActionError::Unavailable(
+            e.for_user("claiming the tool calls"),
+        )),
+    }
 }
 
 /// Runs the accepted calls of a claimed tool post, records every decision on it and streams
@@ -439,7 +454,11 @@ async fn run_tool_calls(
     accepted: &[String],
 ) -> Result<(), PostActionError> {
     let snap = core.snapshot();
-    let tools = core.tools.tools_for(api.as_ref(), user_id).await;
+    // A tool the admin turned off since the offer does not run.
+    let tools = policy::enabled(
+        &snap.effective.config,
+        core.tools.tools_for(api.as_ref(), user_id).await,
+    );
     let ctx = ToolContext {
         api: api.clone(),
         outbound: core.outbound.clone(),

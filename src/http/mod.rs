@@ -17,6 +17,8 @@ mod answers;
 mod error;
 mod extract;
 mod guard;
+mod mcp_server;
+mod mcp_tools;
 mod meta;
 mod search;
 mod threads;
@@ -25,13 +27,16 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 
 pub use error::{HttpError, HttpResult};
 pub use extract::{BotQuery, JsonBody, USER_ID_HEADER, UserId};
 
 use crate::answer::AnswerCore;
 use crate::conversations::Conversations;
+use crate::mcp::McpTools;
+use crate::mcpserver::MattermostMcp;
+use crate::mcpserver::protocol::Endpoint;
 use crate::search::SearchService;
 
 /// What the handlers call: the features, wired by the composition root.
@@ -39,6 +44,11 @@ pub struct Services {
     pub answers: Arc<AnswerCore>,
     pub conversations: Arc<Conversations>,
     pub search: Arc<SearchService>,
+    /// The Mattermost MCP server: its tools and its streamable HTTP endpoint.
+    pub mattermost_tools: Arc<MattermostMcp>,
+    pub mcp_server: Arc<Endpoint>,
+    /// The remote MCP servers' tools.
+    pub mcp_clients: Arc<McpTools>,
 }
 
 type State = Arc<Services>;
@@ -46,11 +56,22 @@ type State = Arc<Services>;
 pub fn router(services: State) -> Router {
     let anyone = Router::new().route("/version", get(meta::version));
 
+    // The MCP server authenticates as MCP clients expect (401 with the metadata's address),
+    // and exists only while the admin has it on (404 otherwise).
+    let mcp_clients = Router::new()
+        .route("/mcp-server/mcp", any(mcp_server::endpoint))
+        .route(
+            "/mcp-server/.well-known/oauth-protected-resource",
+            get(mcp_server::resource_metadata).options(mcp_server::preflight),
+        )
+        .route_layer(from_fn_with_state(services.clone(), mcp_server::require_enabled));
+
     let users = Router::new()
         .route("/ai_bots", get(agents::ai_bots))
         .route("/ai_threads", get(threads::ai_threads))
         .route("/search", post(search::search))
         .route("/search/run", post(search::run))
+        .route("/mcp/tools", get(mcp_tools::user_tools))
         .route_layer(from_fn(guard::require_user));
 
     // The requester check is the `Requested` extractor each handler takes.
@@ -83,11 +104,14 @@ pub fn router(services: State) -> Router {
         .route("/admin/reindex", post(admin_reindex::reindex))
         .route("/admin/reindex/status", get(admin_reindex::reindex_status))
         .route("/admin/reindex/cancel", post(admin_reindex::reindex_cancel))
+        .route("/admin/mcp/tools", get(mcp_tools::admin_tools))
+        .route("/admin/mcp/tools/cache/clear", post(mcp_tools::clear_cache))
         .route_layer(from_fn_with_state(services.clone(), guard::require_admin))
         .route_layer(from_fn(guard::require_user));
 
     Router::new()
         .merge(anyone)
+        .merge(mcp_clients)
         .merge(users)
         .merge(requesters)
         .merge(readers)

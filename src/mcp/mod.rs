@@ -18,12 +18,14 @@ use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::answer::tools::{Tool, ToolContext, ToolError, ToolProvider};
+use crate::answer::tools::{Tool, ToolContext, ToolError, ToolOrigin, ToolProvider};
 use crate::config::{McpConfig, McpServer};
 use crate::infra::Infra;
 use crate::llm::ToolSpec;
 use crate::outbound::OutboundClient;
 use plugin_runtime::host::MattermostApi;
+
+pub mod cache;
 
 /// The header that tells an MCP server which Mattermost user is asking (upstream's name).
 pub const USER_HEADER: &str = "X-Mattermost-UserID";
@@ -75,6 +77,9 @@ const RETRY_AFTER: Duration = Duration::from_secs(60);
 pub enum McpError {
     #[error("MCP server {server}: {message}")]
     Server { server: String, message: String },
+    /// It failed moments ago (already reported); left alone for a while.
+    #[error("MCP server {0} failed recently; trying again later")]
+    Resting(String),
 }
 
 fn server_error(server: &McpServer, message: impl std::fmt::Display) -> McpError {
@@ -85,8 +90,9 @@ fn server_error(server: &McpServer, message: impl std::fmt::Display) -> McpError
 }
 
 impl Clients {
-    /// The MCP tools for `user_id`, from every enabled server that answers; the first server
-    /// to offer a name keeps it.
+    /// The MCP tools for `user_id`, from every enabled server that answers, each named
+    /// `<server>__<tool>` so two servers never collide. A server's list comes from the KV
+    /// cache when it is there (no connection until a tool runs), else from the server.
     pub async fn tools_for(self: &Arc<Self>, infra: &Infra, user_id: &str) -> Vec<Arc<dyn Tool>> {
         let snap = infra.snapshot();
         let cfg = &snap.effective.config.mcp;
@@ -94,46 +100,77 @@ impl Clients {
             return Vec::new();
         }
         self.sweep(cfg).await;
+        let api = infra.api();
         let mut out: Vec<Arc<dyn Tool>> = Vec::new();
-        let mut names: Vec<String> = Vec::new();
-        for server in cfg
-            .servers
-            .iter()
-            .filter(|s| s.enabled && !s.base_url.trim().is_empty())
-        {
-            let k = key(server, user_id);
-            let settings = serde_json::to_string(server).unwrap_or_default();
-            if self
-                .failed
-                .lock()
+        let mut prefixes: Vec<String> = Vec::new();
+        for server in enabled_servers(cfg) {
+            let tools = match self
+                .server_tools(api.as_ref(), &infra.outbound, server, user_id)
                 .await
-                .get(&k)
-                .is_some_and(|(s, at)| *s == settings && at.elapsed() < RETRY_AFTER)
             {
-                continue;
-            }
-            let tools = match self.list(&infra.outbound, server, user_id).await {
                 Ok(t) => t,
+                Err(McpError::Resting(_)) => continue,
                 Err(e) => {
                     tracing::warn!(error = %e, "MCP tools unavailable");
-                    self.failed.lock().await.insert(k, (settings, Instant::now()));
                     continue;
                 }
             };
+            let prefix = unique_prefix(&server.name, &prefixes);
+            prefixes.push(prefix.clone());
             for t in tools {
-                if names.iter().any(|n| *n == t.name) {
-                    tracing::warn!(server = %server.name, tool = %t.name, "an MCP tool of this name is already offered by another server; skipped");
-                    continue;
-                }
-                names.push(t.name.to_string());
                 out.push(Arc::new(McpTool {
                     clients: self.clone(),
                     server: server.clone(),
+                    name: tool_name(&prefix, &t.name),
                     tool: t,
                 }));
             }
         }
         out
+    }
+
+    /// One server's tools: cached, or listed (as `user_id`) and cached. A server that just
+    /// failed is left alone for a while.
+    pub async fn server_tools(
+        &self,
+        api: &dyn MattermostApi,
+        outbound: &OutboundClient,
+        server: &McpServer,
+        user_id: &str,
+    ) -> Result<Vec<rmcp::model::Tool>, McpError> {
+        let settings = settings_of(server);
+        if let Some(tools) = cache::read(api, server, &settings).await {
+            return Ok(tools);
+        }
+        let k = key(server, user_id);
+        if self
+            .failed
+            .lock()
+            .await
+            .get(&k)
+            .is_some_and(|(s, at)| *s == settings && at.elapsed() < RETRY_AFTER)
+        {
+            return Err(McpError::Resting(server.name.clone()));
+        }
+        match self.list(outbound, server, user_id).await {
+            Ok(tools) => {
+                cache::write(api, server, &settings, &tools).await;
+                Ok(tools)
+            }
+            Err(e) => {
+                self.failed.lock().await.insert(k, (settings, Instant::now()));
+                Err(e)
+            }
+        }
+    }
+
+    /// Forgets every open connection's tool list and every recent failure (the admin's
+    /// "refresh").
+    pub async fn forget(&self) {
+        self.failed.lock().await.clear();
+        for s in self.sessions.lock().await.values_mut() {
+            s.tools.clear();
+        }
     }
 
     /// Closes connections idle longer than the configured timeout (30 minutes by default).
@@ -175,7 +212,7 @@ impl Clients {
         server: &McpServer,
         user_id: &str,
     ) -> Result<(Arc<Client>, Option<Vec<rmcp::model::Tool>>), McpError> {
-        let settings = serde_json::to_string(server).unwrap_or_default();
+        let settings = settings_of(server);
         let k = key(server, user_id);
         {
             let mut sessions = self.sessions.lock().await;
@@ -202,6 +239,64 @@ impl Clients {
         );
         Ok((client, None))
     }
+}
+
+/// The servers the admin configured and left on.
+pub fn enabled_servers(cfg: &McpConfig) -> impl Iterator<Item = &McpServer> {
+    cfg.servers
+        .iter()
+        .filter(|s| s.enabled && !s.base_url.trim().is_empty())
+}
+
+/// What a connection or a cached list depends on: changed settings mean a fresh one.
+fn settings_of(server: &McpServer) -> String {
+    let mut s = server.clone();
+    // Policies do not change what the server offers.
+    s.tool_configs.clear();
+    serde_json::to_string(&s).unwrap_or_default()
+}
+
+/// Model APIs accept tool names of `[A-Za-z0-9_-]{1,64}`; a server name becomes a prefix in
+/// that alphabet, kept short enough to leave room for the tool's own name.
+fn unique_prefix(server: &str, taken: &[String]) -> String {
+    let mut base: String = server
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(24)
+        .collect();
+    if base.trim_matches('_').is_empty() {
+        base = "mcp".into();
+    }
+    let mut prefix = base.clone();
+    let mut n = 2;
+    while taken.contains(&prefix) {
+        prefix = format!("{base}{n}");
+        n += 1;
+    }
+    prefix
+}
+
+/// `<prefix>__<tool>`, the tool's part in the same alphabet and the whole at most 64.
+pub fn tool_name(prefix: &str, tool: &str) -> String {
+    let tool: String = tool
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut name = format!("{prefix}__{tool}");
+    name.truncate(64);
+    name
 }
 
 fn key(server: &McpServer, user_id: &str) -> (String, String) {
@@ -250,6 +345,8 @@ async fn connect(outbound: &OutboundClient, server: &McpServer, user_id: &str) -
 pub struct McpTool {
     clients: Arc<Clients>,
     server: McpServer,
+    /// The name the model sees (`<server>__<tool>`); the server is called with its own.
+    name: String,
     tool: rmcp::model::Tool,
 }
 
@@ -257,9 +354,16 @@ pub struct McpTool {
 impl Tool for McpTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
-            name: self.tool.name.to_string(),
+            name: self.name.clone(),
             description: self.tool.description.as_deref().unwrap_or("").to_owned(),
             parameters: Value::Object((*self.tool.input_schema).clone()),
+        }
+    }
+
+    fn origin(&self) -> ToolOrigin {
+        ToolOrigin::Server {
+            server: self.server.name.clone(),
+            tool: self.tool.name.to_string(),
         }
     }
 

@@ -127,6 +127,42 @@ impl ToolProvider for SearchService {
     }
 }
 
+#[async_trait::async_trait]
+impl crate::answer::MessageSearch for SearchService {
+    async fn search_messages(
+        &self,
+        api: &dyn MattermostApi,
+        user_id: &str,
+        query: &str,
+        scope: &crate::answer::SearchScope,
+        max: usize,
+    ) -> Option<Result<Vec<crate::answer::FoundMessage>, String>> {
+        let search = self.engine.get(&self.core).await.ok()?;
+        let filter = store::Filter {
+            team_id: scope.team_id.clone(),
+            channel_id: scope.channel_id.clone(),
+        };
+        Some(
+            search
+                .search(api, user_id, None, query, &filter, max)
+                .await
+                .map(|found| {
+                    found
+                        .into_iter()
+                        .map(|r| crate::answer::FoundMessage {
+                            post_id: r.post_id,
+                            channel_id: r.channel_id,
+                            channel_name: r.channel_name,
+                            username: r.username,
+                            content: r.content,
+                        })
+                        .collect()
+                })
+                .map_err(|e| e.for_user()),
+        )
+    }
+}
+
 /// The search service for one configuration.
 pub struct Search {
     pub store: Store,

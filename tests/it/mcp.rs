@@ -126,9 +126,9 @@ async fn mcp_tools_run_after_approval_as_the_asking_user(t: Transport) {
         } else if last["role"] == "tool" {
             Script::chat_completion(&["It is sunny."], 0, None)
         } else if last["content"].to_string().contains("Flood") {
-            Script::chat_tool_calls(&[("call_f", "get_weather", json!({"city": "Flood"}))])
+            Script::chat_tool_calls(&[("call_f", "weather__get_weather", json!({"city": "Flood"}))])
         } else if last["content"].to_string().contains("weather") {
-            Script::chat_tool_calls(&[("call_w", "get_weather", json!({"city": "Lisbon"}))])
+            Script::chat_tool_calls(&[("call_w", "weather__get_weather", json!({"city": "Lisbon"}))])
         } else {
             Script::chat_completion(&["Hello."], 0, None)
         })
@@ -174,7 +174,7 @@ async fn mcp_tools_run_after_approval_as_the_asking_user(t: Transport) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| t["function"]["name"] == "get_weather")
+        .find(|t| t["function"]["name"] == "weather__get_weather")
         .cloned()
         .expect("the MCP tool is offered");
     assert_eq!(offered["function"]["parameters"]["required"], json!(["city"]));

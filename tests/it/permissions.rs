@@ -122,12 +122,38 @@ fn rows() -> Vec<Row> {
         body,
         want,
     };
+    // The MCP server is off in this world: its routes do not exist for anyone.
+    const GONE: Want = Want::Any(&[404]);
     vec![
         row("GET", "/version", Target::None, no_body, [K, K, K, K, K]),
+        row("ANY", "/mcp-server/mcp", Target::None, no_body, [GONE; 5]),
+        row(
+            "GET",
+            "/mcp-server/.well-known/oauth-protected-resource",
+            Target::None,
+            no_body,
+            [GONE; 5],
+        ),
+        row(
+            "OPTIONS",
+            "/mcp-server/.well-known/oauth-protected-resource",
+            Target::None,
+            no_body,
+            [GONE; 5],
+        ),
         row("POST", "/echo", Target::None, |_| json!("ping"), [U, F, F, F, K]),
         row("GET", "/metrics", Target::None, no_body, [U, F, F, F, K]),
         row("GET", "/ai_bots", Target::None, no_body, [U, K, K, K, K]),
         row("GET", "/ai_threads", Target::None, no_body, [U, K, K, K, K]),
+        row("GET", "/mcp/tools", Target::None, no_body, [U, K, K, K, K]),
+        row("GET", "/admin/mcp/tools", Target::None, no_body, [U, F, F, F, K]),
+        row(
+            "POST",
+            "/admin/mcp/tools/cache/clear",
+            Target::None,
+            no_body,
+            [U, F, F, F, K],
+        ),
         row(
             "POST",
             "/post/{post_id}/stop",
@@ -593,7 +619,8 @@ async fn send(w: &World, method: &str, path: &str, token: Option<&str>, body: &V
     let url = w.sim.plugin_url(path);
     let mut req = match method {
         "GET" => w.http.get(url),
-        "POST" => w.http.post(url).json(body),
+        "POST" | "ANY" => w.http.post(url).json(body),
+        "OPTIONS" => w.http.request(reqwest::Method::OPTIONS, url),
         other => panic!("no request builder for {other}"),
     };
     if let Some(t) = token {
