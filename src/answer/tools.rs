@@ -17,6 +17,12 @@ use plugin_runtime::host::model::ServerConfig;
 #[async_trait::async_trait]
 pub trait ToolProvider: Send + Sync {
     async fn tools_for(&self, api: &dyn MattermostApi, user_id: &str) -> Vec<Arc<dyn Tool>>;
+
+    /// What the user should do so more tools become available (Markdown lines, e.g. "connect
+    /// your account to …"), said once in a while by the conversation that offers the tools.
+    async fn notices(&self, _api: &dyn MattermostApi, _user_id: &str) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// A tool result is cut here: the model needs the gist, not megabytes.

@@ -2,6 +2,7 @@
 //! is told, Regenerate, and tool approval with the agent continuing on the results.
 
 mod auto_tools;
+mod notices;
 pub mod channel_kinds;
 pub mod mention;
 pub mod notifications;
@@ -231,6 +232,9 @@ async fn prepare(
             core.tools.tools_for(api, &turn.user.id).await,
         )
     };
+    if !turn.bot.disable_tools {
+        notices::tool_notices(core, api, turn).await;
+    }
     let team = if turn.channel.is_direct() || turn.channel.team_id.is_empty() {
         None
     } else {

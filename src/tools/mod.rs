@@ -44,4 +44,12 @@ impl ToolProvider for Toolbox {
         }
         tools
     }
+
+    async fn notices(&self, api: &dyn MattermostApi, user_id: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for provider in &self.providers {
+            out.extend(provider.notices(api, user_id).await);
+        }
+        out
+    }
 }
