@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::UserId;
 use crate::answer::policy::{ToolOrigin, policy_of};
-use crate::mcp::{cache, enabled_servers};
+use crate::mcp::{McpError, Reach, cache, enabled_servers, oauth};
 
 /// How the System Console names the sources that are not remote servers (upstream's names
 /// for the embedded server).
@@ -23,6 +23,13 @@ fn tool_json(name: &str, description: &str, schema: Value) -> Value {
 
 fn source(name: &str, url: &str, tools: Vec<Value>, error: Option<String>) -> Value {
     json!({"name": name, "url": url, "tools": tools, "needsOAuth": false, "error": error})
+}
+
+fn needs_oauth(name: &str, url: &str, site: &str) -> Value {
+    json!({
+        "name": name, "url": url, "tools": [], "needsOAuth": true,
+        "oauthURL": oauth::connect_url(site, name), "error": null,
+    })
 }
 
 /// `GET /admin/mcp/tools`: `{servers: [MCPServerInfo]}`, the built-in tools first, then the
@@ -43,6 +50,12 @@ pub async fn admin_tools(State(s): State<super::State>, UserId(user): UserId) ->
     }
     let mut servers = vec![source(BUILTIN_NAME, BUILTIN_URL, builtin, None)];
     let mcp = &snap.effective.config.mcp;
+    let site = site_url(&s);
+    let reach = Reach {
+        api: &api,
+        outbound: &s.answers.outbound,
+        site_url: &site,
+    };
     if mcp.enabled && snap.entitlements.mcp {
         if !embedded.is_empty() {
             servers.push(source(EMBEDDED_NAME, EMBEDDED_URL, embedded, None));
@@ -51,7 +64,7 @@ pub async fn admin_tools(State(s): State<super::State>, UserId(user): UserId) ->
             let listed = s
                 .mcp_clients
                 .clients
-                .server_tools(api.as_ref(), &s.answers.outbound, server, &user)
+                .server_tools(reach, server, &user)
                 .await;
             servers.push(match listed {
                 Ok(tools) => source(
@@ -69,6 +82,7 @@ pub async fn admin_tools(State(s): State<super::State>, UserId(user): UserId) ->
                         .collect(),
                     None,
                 ),
+                Err(McpError::NeedsOAuth(_)) => needs_oauth(&server.name, &server.base_url, &site),
                 Err(e) => source(&server.name, &server.base_url, Vec::new(), Some(e.to_string())),
             });
         }
@@ -110,5 +124,33 @@ pub async fn user_tools(State(s): State<super::State>, UserId(user): UserId) -> 
             "policy": policy.as_str(),
         }));
     }
-    Json(json!({"tools": tools}))
+    // The servers asking for OAuth, and whether the caller connected.
+    let mut servers = Vec::new();
+    let mcp = &cfg.mcp;
+    if mcp.enabled && snap.entitlements.mcp {
+        let site = site_url(&s);
+        for server in enabled_servers(mcp) {
+            let wants = s.mcp_clients.clients.wants_oauth(server).await;
+            let connected = oauth::connected(api.as_ref(), &server.name, &user).await;
+            if wants || connected {
+                servers.push(json!({
+                    "name": server.name,
+                    "needsOAuth": wants && !connected,
+                    "connected": connected,
+                    "connectURL": oauth::connect_url(&site, &server.name),
+                }));
+            }
+        }
+    }
+    Json(json!({"tools": tools, "servers": servers}))
+}
+
+fn site_url(s: &super::State) -> String {
+    s.answers
+        .server()
+        .config
+        .get_str("ServiceSettings.SiteURL")
+        .unwrap_or("")
+        .trim_end_matches('/')
+        .to_owned()
 }

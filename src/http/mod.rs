@@ -17,6 +17,7 @@ mod answers;
 mod error;
 mod extract;
 mod guard;
+mod mcp_oauth;
 mod mcp_server;
 mod mcp_tools;
 mod meta;
@@ -27,7 +28,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{any, get, post};
+use axum::routing::{any, delete, get, post};
 
 pub use error::{HttpError, HttpResult};
 pub use extract::{BotQuery, JsonBody, USER_ID_HEADER, UserId};
@@ -72,6 +73,9 @@ pub fn router(services: State) -> Router {
         .route("/search", post(search::search))
         .route("/search/run", post(search::run))
         .route("/mcp/tools", get(mcp_tools::user_tools))
+        .route("/mcp/oauth/{server}/start", get(mcp_oauth::start))
+        .route("/mcp/oauth/{server}", delete(mcp_oauth::disconnect))
+        .route("/oauth/callback", get(mcp_oauth::callback))
         .route_layer(from_fn(guard::require_user));
 
     // The requester check is the `Requested` extractor each handler takes.

@@ -14,6 +14,7 @@ use rmcp::RoleClient;
 use rmcp::model::{CallToolRequestParams, ClientCapabilities, ClientConfig, Implementation};
 use rmcp::service::{RunningService, ServiceExt};
 use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::auth::AuthClient;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::Value;
 use tokio::sync::Mutex;
@@ -22,10 +23,11 @@ use crate::answer::tools::{Tool, ToolContext, ToolError, ToolOrigin, ToolProvide
 use crate::config::{McpConfig, McpServer};
 use crate::infra::Infra;
 use crate::llm::ToolSpec;
-use crate::outbound::OutboundClient;
+use crate::outbound::{OutboundClient, Trust};
 use plugin_runtime::host::MattermostApi;
 
 pub mod cache;
+pub mod oauth;
 
 /// The header that tells an MCP server which Mattermost user is asking (upstream's name).
 pub const USER_HEADER: &str = "X-Mattermost-UserID";
@@ -55,6 +57,8 @@ pub struct Clients {
     /// Servers that just failed for a user (with the settings tried): skipped for a while, so
     /// an unreachable server does not delay every answer by its connect timeout.
     failed: Mutex<HashMap<(String, String), (String, Instant)>>,
+    /// Servers seen asking for OAuth (name → the settings they had then).
+    oauth_servers: Mutex<HashMap<String, String>>,
 }
 
 /// The MCP servers' tools as a conversation sees them.
@@ -68,10 +72,51 @@ impl ToolProvider for McpTools {
     async fn tools_for(&self, _api: &dyn MattermostApi, user_id: &str) -> Vec<Arc<dyn Tool>> {
         self.clients.tools_for(&self.infra, user_id).await
     }
+
+    /// A link to connect each server that wants OAuth and that the user has not connected.
+    async fn notices(&self, api: &dyn MattermostApi, user_id: &str) -> Vec<String> {
+        let snap = self.infra.snapshot();
+        let cfg = &snap.effective.config.mcp;
+        if !cfg.enabled || !snap.entitlements.mcp {
+            return Vec::new();
+        }
+        let site = self.infra.site_url();
+        let mut out = Vec::new();
+        for server in enabled_servers(cfg) {
+            if self.clients.wants_oauth(server).await && !oauth::connected(api, &server.name, user_id).await {
+                out.push(format!(
+                    "The tools of **{}** need your permission first: [connect your account]({}).",
+                    server.name.replace(['*', '[', ']', '(', ')'], ""),
+                    oauth::connect_url(&site, &server.name)
+                ));
+            }
+        }
+        out
+    }
 }
 
 /// How long a server that failed is left alone.
 const RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// What reaching a server needs: the plugin API (KV store for tokens), the outbound client
+/// and the site's address (the OAuth callback's).
+#[derive(Clone, Copy)]
+pub struct Reach<'a> {
+    pub api: &'a Arc<dyn MattermostApi>,
+    pub outbound: &'a OutboundClient,
+    pub site_url: &'a str,
+}
+
+impl Infra {
+    fn site_url(&self) -> String {
+        self.server()
+            .config
+            .get_str("ServiceSettings.SiteURL")
+            .unwrap_or("")
+            .trim_end_matches('/')
+            .to_owned()
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum McpError {
@@ -80,6 +125,9 @@ pub enum McpError {
     /// It failed moments ago (already reported); left alone for a while.
     #[error("MCP server {0} failed recently; trying again later")]
     Resting(String),
+    /// It wants the user to authorize (OAuth) before it says anything.
+    #[error("MCP server {0} needs you to connect your account")]
+    NeedsOAuth(String),
 }
 
 fn server_error(server: &McpServer, message: impl std::fmt::Display) -> McpError {
@@ -101,15 +149,18 @@ impl Clients {
         }
         self.sweep(cfg).await;
         let api = infra.api();
+        let site = infra.site_url();
+        let reach = Reach {
+            api: &api,
+            outbound: &infra.outbound,
+            site_url: &site,
+        };
         let mut out: Vec<Arc<dyn Tool>> = Vec::new();
         let mut prefixes: Vec<String> = Vec::new();
         for server in enabled_servers(cfg) {
-            let tools = match self
-                .server_tools(api.as_ref(), &infra.outbound, server, user_id)
-                .await
-            {
+            let tools = match self.server_tools(reach, server, user_id).await {
                 Ok(t) => t,
-                Err(McpError::Resting(_)) => continue,
+                Err(McpError::Resting(_) | McpError::NeedsOAuth(_)) => continue,
                 Err(e) => {
                     tracing::warn!(error = %e, "MCP tools unavailable");
                     continue;
@@ -133,13 +184,16 @@ impl Clients {
     /// failed is left alone for a while.
     pub async fn server_tools(
         &self,
-        api: &dyn MattermostApi,
-        outbound: &OutboundClient,
+        reach: Reach<'_>,
         server: &McpServer,
         user_id: &str,
     ) -> Result<Vec<rmcp::model::Tool>, McpError> {
         let settings = settings_of(server);
-        if let Some(tools) = cache::read(api, server, &settings).await {
+        // A server that wants OAuth offers nothing to a user who has not connected.
+        if self.wants_oauth(server).await && !oauth::connected(reach.api.as_ref(), &server.name, user_id).await {
+            return Err(McpError::NeedsOAuth(server.name.clone()));
+        }
+        if let Some(tools) = cache::read(reach.api.as_ref(), server, &settings).await {
             return Ok(tools);
         }
         let k = key(server, user_id);
@@ -152,16 +206,34 @@ impl Clients {
         {
             return Err(McpError::Resting(server.name.clone()));
         }
-        match self.list(outbound, server, user_id).await {
+        match self.list(reach, server, user_id).await {
             Ok(tools) => {
-                cache::write(api, server, &settings, &tools).await;
+                cache::write(reach.api.as_ref(), server, &settings, &tools).await;
                 Ok(tools)
             }
+            Err(e @ McpError::NeedsOAuth(_)) => Err(e),
             Err(e) => {
                 self.failed.lock().await.insert(k, (settings, Instant::now()));
                 Err(e)
             }
         }
+    }
+
+    /// Whether `server` was seen asking for OAuth (with its current settings).
+    pub async fn wants_oauth(&self, server: &McpServer) -> bool {
+        self.oauth_servers
+            .lock()
+            .await
+            .get(&server.name)
+            .is_some_and(|s| *s == settings_of(server))
+    }
+
+    /// Closes `user_id`'s connection to `server` (after they connected or disconnected their
+    /// account, so the next use connects with what they have now).
+    pub async fn reset(&self, server: &McpServer, user_id: &str) {
+        let k = key(server, user_id);
+        self.sessions.lock().await.remove(&k);
+        self.failed.lock().await.remove(&k);
     }
 
     /// Forgets every open connection's tool list and every recent failure (the admin's
@@ -186,11 +258,11 @@ impl Clients {
 
     async fn list(
         &self,
-        outbound: &OutboundClient,
+        reach: Reach<'_>,
         server: &McpServer,
         user_id: &str,
     ) -> Result<Vec<rmcp::model::Tool>, McpError> {
-        let (client, cached) = self.session(outbound, server, user_id).await?;
+        let (client, cached) = self.session(reach, server, user_id).await?;
         if let Some(tools) = cached {
             return Ok(tools);
         }
@@ -208,7 +280,7 @@ impl Clients {
     /// The user's connection to `server` (opened if needed) and its tool list when still fresh.
     async fn session(
         &self,
-        outbound: &OutboundClient,
+        reach: Reach<'_>,
         server: &McpServer,
         user_id: &str,
     ) -> Result<(Arc<Client>, Option<Vec<rmcp::model::Tool>>), McpError> {
@@ -225,7 +297,20 @@ impl Clients {
                 return Ok((s.client.clone(), fresh));
             }
         }
-        let client = Arc::new(connect(outbound, server, user_id).await?);
+        let client = match connect(reach, server, user_id).await {
+            Ok(c) => Arc::new(c),
+            Err(e) => {
+                // Connecting failed: a server asking for OAuth says so with a 401.
+                if probe_wants_oauth(reach.outbound, server).await {
+                    self.oauth_servers
+                        .lock()
+                        .await
+                        .insert(server.name.clone(), settings_of(server));
+                    return Err(McpError::NeedsOAuth(server.name.clone()));
+                }
+                return Err(e);
+            }
+        };
         let now = Instant::now();
         self.sessions.lock().await.insert(
             k,
@@ -303,7 +388,25 @@ fn key(server: &McpServer, user_id: &str) -> (String, String) {
     (user_id.to_owned(), server.name.clone())
 }
 
-async fn connect(outbound: &OutboundClient, server: &McpServer, user_id: &str) -> Result<Client, McpError> {
+/// Whether `server` answers an unauthenticated request with 401 (it wants OAuth).
+async fn probe_wants_oauth(outbound: &OutboundClient, server: &McpServer) -> bool {
+    let Ok(request) = outbound.post(Trust::Configured, server.base_url.trim()) else {
+        return false;
+    };
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": 0, "method": "ping"});
+    matches!(
+        request
+            .header("accept", "application/json, text/event-stream")
+            .json(&body)
+            .timeout(CONNECT_TIMEOUT)
+            .send()
+            .await,
+        Ok(r) if r.status() == reqwest::StatusCode::UNAUTHORIZED
+    )
+}
+
+async fn connect(reach: Reach<'_>, server: &McpServer, user_id: &str) -> Result<Client, McpError> {
+    let outbound = reach.outbound;
     let url = server.base_url.trim();
     // The admin's allowlist applies to MCP servers as to model providers.
     let http = outbound
@@ -330,13 +433,22 @@ async fn connect(outbound: &OutboundClient, server: &McpServer, user_id: &str) -
     // cut again to the tool result size before anyone reads them.
     config.max_json_response_size = MAX_MESSAGE_BYTES;
     config.max_sse_event_size = MAX_MESSAGE_BYTES;
-    let transport = StreamableHttpClientTransport::with_client(http, config);
     let info = ClientConfig::new(
         ClientCapabilities::default(),
         Implementation::new(CLIENT_NAME, crate::PLUGIN_VERSION),
     );
-    tokio::time::timeout(CONNECT_TIMEOUT, info.serve(transport))
-        .await
+    // With the user's OAuth tokens when they connected their account (refreshed as needed).
+    let running = match oauth::authorized(reach.api, outbound, server, user_id, reach.site_url).await {
+        Some(manager) => {
+            let transport = StreamableHttpClientTransport::with_client(AuthClient::new(http, manager), config);
+            tokio::time::timeout(CONNECT_TIMEOUT, info.serve(transport)).await
+        }
+        None => {
+            let transport = StreamableHttpClientTransport::with_client(http, config);
+            tokio::time::timeout(CONNECT_TIMEOUT, info.serve(transport)).await
+        }
+    };
+    running
         .map_err(|_| server_error(server, "connecting timed out"))?
         .map_err(|e| server_error(server, format!("connecting: {e}")))
 }
@@ -371,9 +483,20 @@ impl Tool for McpTool {
         let Value::Object(arguments) = args else {
             return Err(ToolError::Arguments("the arguments must be a JSON object".into()));
         };
+        let site = ctx
+            .server_config
+            .get_str("ServiceSettings.SiteURL")
+            .unwrap_or("")
+            .trim_end_matches('/')
+            .to_owned();
+        let reach = Reach {
+            api: &ctx.api,
+            outbound: &ctx.outbound,
+            site_url: &site,
+        };
         let (client, _) = self
             .clients
-            .session(&ctx.outbound, &self.server, &ctx.user_id)
+            .session(reach, &self.server, &ctx.user_id)
             .await
             .map_err(|e| {
                 // The connection error may quote the server's URL, and with it a token.

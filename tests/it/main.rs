@@ -17,6 +17,7 @@ mod llm_openai;
 mod llm_responses;
 mod malformed_input;
 mod mcp;
+mod mcp_oauth;
 mod mcp_server;
 mod mcp_tools;
 mod models_fetch;

@@ -22,7 +22,7 @@ both_transports!(an_external_client_lists_and_calls_every_tool);
 in_process!(every_tool_answers_every_caller_as_mattermost_would);
 
 /// The SDK's directory (installed once per test run).
-fn sdk() -> &'static str {
+pub(crate) fn sdk() -> &'static str {
     static DIR: OnceLock<String> = OnceLock::new();
     DIR.get_or_init(|| {
         let out = std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/py-mcp.sh"))

@@ -39,7 +39,7 @@ fn licensed() -> License {
 }
 
 /// The model: a question naming a tool calls it; a tool result is answered with "Done: …".
-async fn model() -> FakeProvider {
+pub(crate) async fn model() -> FakeProvider {
     let fake = FakeProvider::start(Vec::new()).await.unwrap();
     fake.route(|seen| {
         let messages = seen.body["messages"].as_array().cloned().unwrap_or_default();
@@ -68,7 +68,7 @@ async fn model() -> FakeProvider {
     fake
 }
 
-fn offered(fake: &FakeProvider) -> Vec<String> {
+pub(crate) fn offered(fake: &FakeProvider) -> Vec<String> {
     fake.seen()
         .into_iter()
         .rev()
@@ -84,7 +84,7 @@ fn offered(fake: &FakeProvider) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn wait_for(sim: &Simulator, what: &str, f: impl Fn(&Post) -> bool) -> Post {
+pub(crate) async fn wait_for(sim: &Simulator, what: &str, f: impl Fn(&Post) -> bool) -> Post {
     assert!(
         sim.wait_until(Duration::from_secs(20), |d| d.posts.values().any(&f))
             .await,

@@ -124,6 +124,7 @@ fn rows() -> Vec<Row> {
     };
     // The MCP server is off in this world: its routes do not exist for anyone.
     const GONE: Want = Want::Any(&[404]);
+    const BAD: Want = Want::Any(&[400]);
     vec![
         row("GET", "/version", Target::None, no_body, [K, K, K, K, K]),
         row("ANY", "/mcp-server/mcp", Target::None, no_body, [GONE; 5]),
@@ -146,6 +147,11 @@ fn rows() -> Vec<Row> {
         row("GET", "/ai_bots", Target::None, no_body, [U, K, K, K, K]),
         row("GET", "/ai_threads", Target::None, no_body, [U, K, K, K, K]),
         row("GET", "/mcp/tools", Target::None, no_body, [U, K, K, K, K]),
+        // No MCP server is configured here: nothing to connect, and a callback without a
+        // pending authorization is refused.
+        row("GET", "/mcp/oauth/{server}/start", Target::None, no_body, [U, GONE, GONE, GONE, GONE]),
+        row("DELETE", "/mcp/oauth/{server}", Target::None, no_body, [U, GONE, GONE, GONE, GONE]),
+        row("GET", "/oauth/callback", Target::None, no_body, [U, BAD, BAD, BAD, BAD]),
         row("GET", "/admin/mcp/tools", Target::None, no_body, [U, F, F, F, K]),
         row(
             "POST",
@@ -621,6 +627,7 @@ async fn send(w: &World, method: &str, path: &str, token: Option<&str>, body: &V
         "GET" => w.http.get(url),
         "POST" | "ANY" => w.http.post(url).json(body),
         "OPTIONS" => w.http.request(reqwest::Method::OPTIONS, url),
+        "DELETE" => w.http.delete(url),
         other => panic!("no request builder for {other}"),
     };
     if let Some(t) = token {

@@ -1,0 +1,383 @@
+//! OAuth 2.1 to remote MCP servers, per user: a server that answers 401 is authorized with the
+//! discovery, registration, PKCE and token handling of the MCP SDK (rmcp's
+//! `AuthorizationManager`), with everything it keeps stored in the KV store so any node of a
+//! cluster can finish a flow another began:
+//! - `oauth_session_<user>_<state>`: the pending authorization (PKCE verifier, which server),
+//!   ten minutes, usable only by the user who started it;
+//! - `mcp_oauth_client_v2_<sha256(server URL)>`: the client registered dynamically, shared by
+//!   all users (a configured client id/secret takes precedence);
+//! - `mcp_oauth_token_v1_<user>_<server>`: the user's tokens, refreshed when they expire.
+//!
+//! Tokens never appear in logs, errors or responses; authorization-server endpoints named by a
+//! server's metadata must pass the admin's allowlist, and rmcp refuses link-local and other
+//! reserved addresses and private ones unless the server itself is private.
+
+use std::sync::Arc;
+
+use rmcp::transport::auth::{
+    AuthError, AuthorizationManager, CredentialStore, OAuthClientConfig, StateStore,
+    StoredAuthorizationState, StoredCredentials,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::config::McpServer;
+use crate::outbound::{OutboundClient, Trust};
+use reqwest::Url;
+use plugin_runtime::host::MattermostApi;
+
+pub const TOKEN_PREFIX: &str = "mcp_oauth_token_v1_";
+pub const SESSION_PREFIX: &str = "oauth_session_";
+pub const CLIENT_PREFIX: &str = "mcp_oauth_client_v2_";
+/// Where authorization servers send the user back (under the plugin's URL).
+pub const CALLBACK_PATH: &str = "/oauth/callback";
+const SESSION_SECONDS: i64 = 600;
+const CLIENT_NAME: &str = "Mattermost Agents";
+/// A server-side client with a web redirect (OIDC registration's `application_type`).
+const APPLICATION_TYPE: &str = "web";
+
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthError {
+    #[error("{0} is not a configured MCP server")]
+    UnknownServer(String),
+    #[error("the authorization expired or was started by someone else; connect again")]
+    UnknownState,
+    #[error("{server} does not offer OAuth: {detail}")]
+    Discovery { server: String, detail: String },
+    #[error("{server}'s authorization server is not allowed: {detail}")]
+    NotAllowed { server: String, detail: String },
+    #[error("{server} refused to register this plugin; ask the admin to set a client ID")]
+    Registration { server: String },
+    #[error("{server} did not accept the authorization: {detail}")]
+    Exchange { server: String, detail: String },
+    #[error("storing the authorization failed")]
+    Store,
+}
+
+fn token_key(user_id: &str, server: &str) -> String {
+    let key = format!("{TOKEN_PREFIX}{user_id}_{server}");
+    if key.len() <= 150 {
+        return key;
+    }
+    format!("{TOKEN_PREFIX}{user_id}_{:x}", Sha256::digest(server.as_bytes()))
+}
+
+fn client_key(server: &McpServer) -> String {
+    format!("{CLIENT_PREFIX}{:x}", Sha256::digest(server.base_url.trim().as_bytes()))
+}
+
+fn session_key(user_id: &str, state: &str) -> String {
+    // The state comes back from a browser: only its hash names a key.
+    format!("{SESSION_PREFIX}{user_id}_{:x}", Sha256::digest(state.as_bytes()))
+}
+
+fn store_error(e: impl std::fmt::Display) -> AuthError {
+    AuthError::InternalError(format!("KV store: {e}"))
+}
+
+/// The user's tokens for one server, in the KV store.
+struct KvCredentials {
+    api: Arc<dyn MattermostApi>,
+    key: String,
+}
+
+#[async_trait::async_trait]
+impl CredentialStore for KvCredentials {
+    async fn load(&self) -> Result<Option<StoredCredentials>, AuthError> {
+        let Some(bytes) = self.api.kv_get(&self.key).await.map_err(store_error)? else {
+            return Ok(None);
+        };
+        Ok(serde_json::from_slice(&bytes).ok())
+    }
+
+    async fn save(&self, credentials: StoredCredentials) -> Result<(), AuthError> {
+        let bytes = serde_json::to_vec(&credentials).map_err(store_error)?;
+        self.api.kv_set(&self.key, &bytes).await.map_err(store_error)
+    }
+
+    async fn clear(&self) -> Result<(), AuthError> {
+        self.api.kv_delete(&self.key).await.map_err(store_error)
+    }
+}
+
+/// A pending authorization: which server it is for, and what rmcp keeps (the PKCE verifier).
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    server: String,
+    state: StoredAuthorizationState,
+}
+
+/// Pending authorizations of one user for one server.
+struct KvStates {
+    api: Arc<dyn MattermostApi>,
+    user_id: String,
+    server: String,
+}
+
+#[async_trait::async_trait]
+impl StateStore for KvStates {
+    async fn save(&self, csrf_token: &str, state: StoredAuthorizationState) -> Result<(), AuthError> {
+        let pending = Pending {
+            server: self.server.clone(),
+            state,
+        };
+        let bytes = serde_json::to_vec(&pending).map_err(store_error)?;
+        self.api
+            .kv_set_with_expiry(&session_key(&self.user_id, csrf_token), &bytes, SESSION_SECONDS)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn load(&self, csrf_token: &str) -> Result<Option<StoredAuthorizationState>, AuthError> {
+        Ok(load_pending(self.api.as_ref(), &self.user_id, csrf_token)
+            .await
+            .filter(|p| p.server == self.server)
+            .map(|p| p.state))
+    }
+
+    async fn delete(&self, csrf_token: &str) -> Result<(), AuthError> {
+        self.api
+            .kv_delete(&session_key(&self.user_id, csrf_token))
+            .await
+            .map_err(store_error)
+    }
+}
+
+async fn load_pending(api: &dyn MattermostApi, user_id: &str, state: &str) -> Option<Pending> {
+    let bytes = api.kv_get(&session_key(user_id, state)).await.ok()??;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// A client registered dynamically, kept for every user of the server.
+#[derive(Serialize, Deserialize)]
+struct Registered {
+    client_id: String,
+    client_secret: Option<String>,
+    redirect_uri: String,
+}
+
+/// Where a user starts connecting their account to `server` (the Agents panel's and the
+/// agent's link).
+pub fn connect_url(site_url: &str, server: &str) -> String {
+    let mut name = String::new();
+    for b in server.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            name.push(b as char);
+        } else {
+            name.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!(
+        "{}/plugins/{}/mcp/oauth/{name}/start",
+        site_url.trim_end_matches('/'),
+        crate::PLUGIN_ID
+    )
+}
+
+/// The plugin's callback address on this site.
+pub fn redirect_uri(site_url: &str) -> String {
+    format!(
+        "{}/plugins/{}{CALLBACK_PATH}",
+        site_url.trim_end_matches('/'),
+        crate::PLUGIN_ID
+    )
+}
+
+/// A manager for `user_id` at `server`, its stores in the KV store and its metadata
+/// discovered (RFC 9728, then RFC 8414), with the endpoints checked against the allowlist.
+async fn manager(
+    api: &Arc<dyn MattermostApi>,
+    outbound: &OutboundClient,
+    server: &McpServer,
+    user_id: &str,
+) -> Result<AuthorizationManager, OAuthError> {
+    let discovery = |detail: String| OAuthError::Discovery {
+        server: server.name.clone(),
+        detail,
+    };
+    let mut m = AuthorizationManager::new(server.base_url.trim())
+        .await
+        .map_err(|e| discovery(e.to_string()))?;
+    m.set_credential_store(KvCredentials {
+        api: api.clone(),
+        key: token_key(user_id, &server.name),
+    });
+    m.set_state_store(KvStates {
+        api: api.clone(),
+        user_id: user_id.to_owned(),
+        server: server.name.clone(),
+    });
+    let resolution = m
+        .resolve_metadata_from_challenge(None)
+        .await
+        .map_err(|e| discovery(e.to_string()))?;
+    let meta = &resolution.metadata;
+    for endpoint in [Some(&meta.authorization_endpoint), Some(&meta.token_endpoint), meta.registration_endpoint.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        let url = Url::parse(endpoint).map_err(|e| discovery(e.to_string()))?;
+        outbound
+            .check_url(Trust::Configured, &url)
+            .map_err(|e| OAuthError::NotAllowed {
+                server: server.name.clone(),
+                detail: e.user_message(),
+            })?;
+    }
+    m.set_metadata(resolution.metadata);
+    Ok(m)
+}
+
+/// The client to use: the admin's, else one registered earlier, else a new registration.
+async fn client(
+    api: &dyn MattermostApi,
+    m: &mut AuthorizationManager,
+    server: &McpServer,
+    redirect: &str,
+    scopes: &[String],
+    register: bool,
+) -> Result<OAuthClientConfig, OAuthError> {
+    if !server.client_id.trim().is_empty() {
+        let mut config = OAuthClientConfig::new(server.client_id.trim(), redirect)
+            .with_scopes(scopes.to_vec())
+            .with_application_type(APPLICATION_TYPE);
+        if !server.client_secret.is_empty() {
+            config = config.with_client_secret(server.client_secret.clone());
+        }
+        return Ok(config);
+    }
+    let key = client_key(server);
+    if let Ok(Some(bytes)) = api.kv_get(&key).await
+        && let Ok(r) = serde_json::from_slice::<Registered>(&bytes)
+        && r.redirect_uri == redirect
+    {
+        let mut config = OAuthClientConfig::new(r.client_id, redirect)
+            .with_scopes(scopes.to_vec())
+            .with_application_type(APPLICATION_TYPE);
+        if let Some(secret) = r.client_secret {
+            config = config.with_client_secret(secret);
+        }
+        return Ok(config);
+    }
+    if !register {
+        return Err(OAuthError::Registration {
+            server: server.name.clone(),
+        });
+    }
+    let refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    let config = m
+        .register_client(CLIENT_NAME, redirect, &refs)
+        .await
+        .map_err(|e| {
+            tracing::warn!(server = %server.name, error = %e, "dynamic client registration failed");
+            OAuthError::Registration {
+                server: server.name.clone(),
+            }
+        })?;
+    let registered = Registered {
+        client_id: config.client_id.clone(),
+        client_secret: config.client_secret.clone(),
+        redirect_uri: redirect.to_owned(),
+    };
+    if let Ok(bytes) = serde_json::to_vec(&registered) {
+        let _ = api.kv_set(&key, &bytes).await;
+    }
+    Ok(config)
+}
+
+/// Starts an authorization for `user_id`: the URL to send their browser to.
+pub async fn start(
+    api: &Arc<dyn MattermostApi>,
+    outbound: &OutboundClient,
+    server: &McpServer,
+    user_id: &str,
+    site_url: &str,
+) -> Result<String, OAuthError> {
+    let mut m = manager(api, outbound, server, user_id).await?;
+    let redirect = redirect_uri(site_url);
+    let scopes = m.select_scopes(None, &[]);
+    let config = client(api.as_ref(), &mut m, server, &redirect, &scopes, true).await?;
+    m.configure_client(config).map_err(|e| OAuthError::Discovery {
+        server: server.name.clone(),
+        detail: e.to_string(),
+    })?;
+    let refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    m.get_authorization_url(&refs).await.map_err(|e| OAuthError::Discovery {
+        server: server.name.clone(),
+        detail: e.to_string(),
+    })
+}
+
+/// The server a pending authorization of `user_id` is for.
+pub async fn pending_server(api: &dyn MattermostApi, user_id: &str, state: &str) -> Result<String, OAuthError> {
+    load_pending(api, user_id, state)
+        .await
+        .map(|p| p.server)
+        .ok_or(OAuthError::UnknownState)
+}
+
+/// Finishes an authorization: the code is exchanged (with the PKCE verifier) and the tokens
+/// stored for the user.
+pub async fn finish(
+    api: &Arc<dyn MattermostApi>,
+    outbound: &OutboundClient,
+    server: &McpServer,
+    user_id: &str,
+    site_url: &str,
+    code: &str,
+    state: &str,
+) -> Result<(), OAuthError> {
+    let mut m = manager(api, outbound, server, user_id).await?;
+    let redirect = redirect_uri(site_url);
+    let scopes = m.select_scopes(None, &[]);
+    let config = client(api.as_ref(), &mut m, server, &redirect, &scopes, false).await?;
+    m.configure_client(config).map_err(|e| OAuthError::Exchange {
+        server: server.name.clone(),
+        detail: e.to_string(),
+    })?;
+    m.exchange_code_for_token(code, state).await.map_err(|e| {
+        tracing::warn!(server = %server.name, error = %e, "an OAuth code exchange failed");
+        OAuthError::Exchange {
+            server: server.name.clone(),
+            detail: "the code was refused".into(),
+        }
+    })?;
+    Ok(())
+}
+
+/// Whether `user_id` holds tokens for `server`.
+pub async fn connected(api: &dyn MattermostApi, server: &str, user_id: &str) -> bool {
+    matches!(api.kv_get(&token_key(user_id, server)).await, Ok(Some(_)))
+}
+
+/// Forgets `user_id`'s tokens for `server`.
+pub async fn disconnect(api: &dyn MattermostApi, server: &str, user_id: &str) -> Result<(), OAuthError> {
+    api.kv_delete(&token_key(user_id, server))
+        .await
+        .map_err(|_| OAuthError::Store)
+}
+
+/// A manager ready to authorize requests with the user's stored tokens (refreshing them
+/// when they expire), or `None` when the user has none.
+pub async fn authorized(
+    api: &Arc<dyn MattermostApi>,
+    outbound: &OutboundClient,
+    server: &McpServer,
+    user_id: &str,
+    site_url: &str,
+) -> Option<AuthorizationManager> {
+    if !connected(api.as_ref(), &server.name, user_id).await {
+        return None;
+    }
+    let mut m = manager(api, outbound, server, user_id).await.ok()?;
+    match m.initialize_from_store().await {
+        Ok(true) => {}
+        _ => return None,
+    }
+    let redirect = redirect_uri(site_url);
+    let scopes = m.select_scopes(None, &[]);
+    if let Ok(config) = client(api.as_ref(), &mut m, server, &redirect, &scopes, false).await {
+        let _ = m.configure_client(config);
+    }
+    Some(m)
+}
