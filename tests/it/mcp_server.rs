@@ -19,7 +19,11 @@ const CLIENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mcp/external_cl
 
 // Over the real transports: the endpoint streams through ServeHTTP.
 both_transports!(an_external_client_lists_and_calls_every_tool);
-in_process!(every_tool_answers_every_caller_as_mattermost_would);
+in_process!(
+    every_tool_answers_every_caller_as_mattermost_would,
+    a_session_belongs_to_the_user_who_opened_it,
+    off_or_unlicensed_the_server_does_not_exist
+);
 
 /// The SDK's directory (installed once per test run).
 pub(crate) fn sdk() -> &'static str {
@@ -464,4 +468,75 @@ async fn every_tool_answers_every_caller_as_mattermost_would(t: Transport) {
         !d.posts.values().any(|p| p.message == "matrix reply"),
         "a reply across channels was refused"
     );
+}
+
+/// A JSON-RPC POST to the endpoint as `token`, in session `session` if given.
+async fn rpc(w: &World, token: &str, session: Option<&str>, body: Value) -> reqwest::Response {
+    let mut r = reqwest::Client::new()
+        .post(w.sim.plugin_url("/mcp-server/mcp"))
+        .bearer_auth(token)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-06-18")
+        .json(&body);
+    if let Some(s) = session {
+        r = r.header("mcp-session-id", s);
+    }
+    r.send().await.unwrap()
+}
+
+async fn a_session_belongs_to_the_user_who_opened_it(t: Transport) {
+    let w = world(t).await;
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "probe", "version": "1"}}});
+    let r = rpc(&w, &w.alice.1, None, init).await;
+    assert_eq!(r.status(), 200);
+    let session = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    let _ = r.text().await;
+    let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    assert!(rpc(&w, &w.alice.1, Some(&session), initialized).await.status().is_success());
+    let read = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+        "name": "read_channel", "arguments": {"channel_id": w.secret.id}}});
+
+    // Carol, who learned alice's session id, gets nothing through it.
+    let r = rpc(&w, &w.carol.1, Some(&session), read.clone()).await;
+    assert_eq!(r.status(), 404);
+    assert!(!r.text().await.unwrap().contains("secret plan"));
+    // Alice still can.
+    let r = rpc(&w, &w.alice.1, Some(&session), read).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("The secret plan is ready"));
+    // Carol cannot end it either.
+    let r = reqwest::Client::new()
+        .delete(w.sim.plugin_url("/mcp-server/mcp"))
+        .bearer_auth(&w.carol.1)
+        .header("mcp-session-id", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+async fn off_or_unlicensed_the_server_does_not_exist(t: Transport) {
+    let w = world(t).await;
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "probe", "version": "1"}}});
+    w.sim
+        .save_plugin_config(json!({"config": {"mcp": {"enabled": true, "enablePluginServer": false}}}))
+        .await
+        .unwrap();
+    assert_eq!(rpc(&w, &w.alice.1, None, init.clone()).await.status(), 404);
+    let meta = reqwest::get(w.sim.plugin_url("/mcp-server/.well-known/oauth-protected-resource"))
+        .await
+        .unwrap();
+    assert_eq!(meta.status(), 404);
+    w.sim
+        .save_plugin_config(json!({"config": {"mcp": {"enabled": true, "enablePluginServer": true}}}))
+        .await
+        .unwrap();
+    assert_eq!(rpc(&w, &w.alice.1, None, init.clone()).await.status(), 200);
+    w.sim.data().license = None;
+    w.sim.state.deliver_config_change().await.unwrap();
+    assert_eq!(rpc(&w, &w.alice.1, None, init).await.status(), 404, "MCP needs a license");
 }
