@@ -88,15 +88,32 @@ pub async fn callback(
         Err(e) => return page(StatusCode::BAD_REQUEST, "Not connected", &e.to_string()),
     };
     let Ok(server) = server(&s, &name) else {
-        return page(StatusCode::BAD_REQUEST, "Not connected", "That MCP server is no longer configured.");
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Not connected",
+            "That MCP server is no longer configured.",
+        );
     };
-    match oauth::finish(&api, &s.answers.outbound, &server, &user, &site_url(&s), code, state).await {
+    match oauth::finish(
+        &api,
+        &s.answers.outbound,
+        &server,
+        &user,
+        &site_url(&s),
+        code,
+        state,
+    )
+    .await
+    {
         Ok(()) => {
             s.mcp_clients.clients.reset(&server, &user).await;
             page(
                 StatusCode::OK,
                 "Connected",
-                &format!("Your account is connected to {}. You can close this window.", server.name),
+                &format!(
+                    "Your account is connected to {}. You can close this window.",
+                    server.name
+                ),
             )
         }
         Err(e) => page(StatusCode::BAD_REQUEST, "Not connected", &e.to_string()),

@@ -61,11 +61,7 @@ pub async fn admin_tools(State(s): State<super::State>, UserId(user): UserId) ->
             servers.push(source(EMBEDDED_NAME, EMBEDDED_URL, embedded, None));
         }
         for server in enabled_servers(mcp) {
-            let listed = s
-                .mcp_clients
-                .clients
-                .server_tools(reach, server, &user)
-                .await;
+            let listed = s.mcp_clients.clients.server_tools(reach, server, &user).await;
             servers.push(match listed {
                 Ok(tools) => source(
                     &server.name,

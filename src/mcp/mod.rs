@@ -190,7 +190,9 @@ impl Clients {
     ) -> Result<Vec<rmcp::model::Tool>, McpError> {
         let settings = settings_of(server);
         // A server that wants OAuth offers nothing to a user who has not connected.
-        if self.wants_oauth(server).await && !oauth::connected(reach.api.as_ref(), &server.name, user_id).await {
+        if self.wants_oauth(server).await
+            && !oauth::connected(reach.api.as_ref(), &server.name, user_id).await
+        {
             return Err(McpError::NeedsOAuth(server.name.clone()));
         }
         if let Some(tools) = cache::read(reach.api.as_ref(), server, &settings).await {
@@ -440,7 +442,8 @@ async fn connect(reach: Reach<'_>, server: &McpServer, user_id: &str) -> Result<
     // With the user's OAuth tokens when they connected their account (refreshed as needed).
     let running = match oauth::authorized(reach.api, outbound, server, user_id, reach.site_url).await {
         Some(manager) => {
-            let transport = StreamableHttpClientTransport::with_client(AuthClient::new(http, manager), config);
+            let transport =
+                StreamableHttpClientTransport::with_client(AuthClient::new(http, manager), config);
             tokio::time::timeout(CONNECT_TIMEOUT, info.serve(transport)).await
         }
         None => {

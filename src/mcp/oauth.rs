@@ -23,8 +23,8 @@ use sha2::{Digest, Sha256};
 
 use crate::config::McpServer;
 use crate::outbound::{OutboundClient, Trust};
-use reqwest::Url;
 use plugin_runtime::host::MattermostApi;
+use reqwest::Url;
 
 pub const TOKEN_PREFIX: &str = "mcp_oauth_token_v1_";
 pub const SESSION_PREFIX: &str = "oauth_session_";
@@ -63,7 +63,10 @@ fn token_key(user_id: &str, server: &str) -> String {
 }
 
 fn client_key(server: &McpServer) -> String {
-    format!("{CLIENT_PREFIX}{:x}", Sha256::digest(server.base_url.trim().as_bytes()))
+    format!(
+        "{CLIENT_PREFIX}{:x}",
+        Sha256::digest(server.base_url.trim().as_bytes())
+    )
 }
 
 fn session_key(user_id: &str, state: &str) -> String {
@@ -212,9 +215,13 @@ async fn manager(
         .await
         .map_err(|e| discovery(e.to_string()))?;
     let meta = &resolution.metadata;
-    for endpoint in [Some(&meta.authorization_endpoint), Some(&meta.token_endpoint), meta.registration_endpoint.as_ref()]
-        .into_iter()
-        .flatten()
+    for endpoint in [
+        Some(&meta.authorization_endpoint),
+        Some(&meta.token_endpoint),
+        meta.registration_endpoint.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
     {
         let url = Url::parse(endpoint).map_err(|e| discovery(e.to_string()))?;
         outbound
@@ -302,14 +309,20 @@ pub async fn start(
         detail: e.to_string(),
     })?;
     let refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
-    m.get_authorization_url(&refs).await.map_err(|e| OAuthError::Discovery {
-        server: server.name.clone(),
-        detail: e.to_string(),
-    })
+    m.get_authorization_url(&refs)
+        .await
+        .map_err(|e| OAuthError::Discovery {
+            server: server.name.clone(),
+            detail: e.to_string(),
+        })
 }
 
 /// The server a pending authorization of `user_id` is for.
-pub async fn pending_server(api: &dyn MattermostApi, user_id: &str, state: &str) -> Result<String, OAuthError> {
+pub async fn pending_server(
+    api: &dyn MattermostApi,
+    user_id: &str,
+    state: &str,
+) -> Result<String, OAuthError> {
     load_pending(api, user_id, state)
         .await
         .map(|p| p.server)

@@ -46,7 +46,11 @@ async fn peer(args: &[&str]) -> Peer {
         .expect("the OAuth peer starts")
         .unwrap()
         .unwrap_or_default();
-    let url = line.strip_prefix("READY ").expect("READY <url>").trim().to_owned();
+    let url = line
+        .strip_prefix("READY ")
+        .expect("READY <url>")
+        .trim()
+        .to_owned();
     Peer { url, _child: child }
 }
 
@@ -127,8 +131,16 @@ async fn a_user_connects_an_oauth_server_and_its_tools_run_with_their_token() {
     assert_eq!(r.status(), 302, "{:?}", r.text().await);
     let authorize = location(&r);
     let origin = secure.url.trim_end_matches("/mcp");
-    assert!(authorize.starts_with(&format!("{origin}/authorize?")), "{authorize}");
-    for part in ["code_challenge_method=S256", "code_challenge=", "state=", "client_id="] {
+    assert!(
+        authorize.starts_with(&format!("{origin}/authorize?")),
+        "{authorize}"
+    );
+    for part in [
+        "code_challenge_method=S256",
+        "code_challenge=",
+        "state=",
+        "client_id=",
+    ] {
         assert!(authorize.contains(part), "{part} missing: {authorize}");
     }
     assert!(authorize.contains("oauth%2Fcallback"), "{authorize}");
@@ -160,17 +172,29 @@ async fn a_user_connects_an_oauth_server_and_its_tools_run_with_their_token() {
     assert!(r.text().await.unwrap().contains("connected to secure"));
     let stored_key = format!("mcp_oauth_token_v1_{}_secure", alice.id);
     let stored: Value = serde_json::from_slice(&sim.data().kv[&stored_key].value).unwrap();
-    let access = stored["token_response"]["access_token"].as_str().unwrap().to_owned();
+    let access = stored["token_response"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(!access.is_empty());
 
     // Connected: the tools are offered and run with alice's token.
-    sim.post_as(&alice.id, &dm.id, "call secure__whoami", "").await.unwrap();
+    sim.post_as(&alice.id, &dm.id, "call secure__whoami", "")
+        .await
+        .unwrap();
     let id = format!("call_{}", "call secure__whoami".len());
     approve_pending_tools(&sim, &token, &[id.as_str()]).await;
     let done = wait_for(&sim, "the tool's answer", |p| p.message.starts_with("Done:")).await;
     assert!(done.message.contains("authorized client"), "{}", done.message);
     let mine = get_json(&sim, &token, "/mcp/tools").await;
-    assert!(mine["tools"].as_array().unwrap().iter().any(|t| t["name"] == "secure__whoami"), "{mine}");
+    assert!(
+        mine["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "secure__whoami"),
+        "{mine}"
+    );
 
     // A hostile server naming a link-local authorization server gets no request sent there.
     let r = http

@@ -494,7 +494,12 @@ async fn a_session_belongs_to_the_user_who_opened_it(t: Transport) {
     let session = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
     let _ = r.text().await;
     let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-    assert!(rpc(&w, &w.alice.1, Some(&session), initialized).await.status().is_success());
+    assert!(
+        rpc(&w, &w.alice.1, Some(&session), initialized)
+            .await
+            .status()
+            .is_success()
+    );
     let read = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
         "name": "read_channel", "arguments": {"channel_id": w.secret.id}}});
 
@@ -527,9 +532,12 @@ async fn off_or_unlicensed_the_server_does_not_exist(t: Transport) {
         .await
         .unwrap();
     assert_eq!(rpc(&w, &w.alice.1, None, init.clone()).await.status(), 404);
-    let meta = reqwest::get(w.sim.plugin_url("/mcp-server/.well-known/oauth-protected-resource"))
-        .await
-        .unwrap();
+    let meta = reqwest::get(
+        w.sim
+            .plugin_url("/mcp-server/.well-known/oauth-protected-resource"),
+    )
+    .await
+    .unwrap();
     assert_eq!(meta.status(), 404);
     w.sim
         .save_plugin_config(json!({"config": {"mcp": {"enabled": true, "enablePluginServer": true}}}))
@@ -538,5 +546,9 @@ async fn off_or_unlicensed_the_server_does_not_exist(t: Transport) {
     assert_eq!(rpc(&w, &w.alice.1, None, init.clone()).await.status(), 200);
     w.sim.data().license = None;
     w.sim.state.deliver_config_change().await.unwrap();
-    assert_eq!(rpc(&w, &w.alice.1, None, init).await.status(), 404, "MCP needs a license");
+    assert_eq!(
+        rpc(&w, &w.alice.1, None, init).await.status(),
+        404,
+        "MCP needs a license"
+    );
 }
