@@ -1,7 +1,8 @@
 import {afterEach, describe, expect, it} from 'vitest';
 
 import {
-    clearMcpToolsCache, createPost, decideToolCalls, getAgents, getMcpTools, mcpServerEndpoint, setSiteURLSource, stopPost, uploadAvatar,
+    clearMcpToolsCache, createPost, decideToolCalls, disconnectMcpServer, getAgents, getMcpTools, getUserMcpTools, mcpServerEndpoint,
+    setSiteURLSource, stopPost, uploadAvatar,
 } from './client';
 import {serve} from './test_support';
 
@@ -39,6 +40,18 @@ describe('requests', () => {
             ['GET', '/plugins/mattermost-ai/admin/mcp/tools'],
         ]);
         expect((calls[0].init?.headers as Record<string, string>)['X-CSRF-Token']).toBe('csrf-123');
+    });
+
+    it("reads the user's MCP connections, and disconnects one by its encoded name with a write", async () => {
+        document.cookie = 'MMCSRF=csrf-123; path=/';
+        const calls = serve({'/mcp/oauth/': () => undefined, '/mcp/tools': () => ({tools: [], servers: []})});
+        expect(await getUserMcpTools()).toEqual({tools: [], servers: []});
+        await disconnectMcpServer('Git Hub/ü?x');
+        expect(calls.map((c) => [c.init?.method, c.url])).toEqual([
+            ['GET', '/plugins/mattermost-ai/mcp/tools'],
+            ['DELETE', '/plugins/mattermost-ai/mcp/oauth/Git%20Hub%2F%C3%BC%3Fx'],
+        ]);
+        expect((calls[1].init?.headers as Record<string, string>)['X-CSRF-Token']).toBe('csrf-123');
     });
 
     it('gives the MCP server endpoint under the Site URL, else under this page', () => {

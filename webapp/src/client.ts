@@ -1,6 +1,7 @@
 import {PLUGIN_ID} from './manifest';
 import type {
     AgentsResponse, Config, ConfigCheck, McpCacheCleared, McpToolsResponse, ModelInfo, PluginVersion, Post, PostList, Thread,
+    UserMcpToolsResponse,
 } from './types';
 import {BOT_USERNAME_PARAM, Route} from './wire';
 
@@ -128,6 +129,9 @@ export const runSearch = (query: string, bot?: string) =>
 export const checkConfig = () => call<ConfigCheck>(pluginUrl(Route.configCheck), 'GET');
 export const getMcpTools = () => call<McpToolsResponse>(pluginUrl(Route.mcpTools), 'GET');
 export const clearMcpToolsCache = () => call<McpCacheCleared>(pluginUrl(Route.mcpToolsCacheClear), 'POST');
+// The user's own view: their tools and their OAuth connections to MCP servers.
+export const getUserMcpTools = () => call<UserMcpToolsResponse>(pluginUrl(Route.userMcpTools), 'GET');
+export const disconnectMcpServer = (server: string) => call<void>(pluginUrl(Route.mcpConnection(server)), 'DELETE');
 
 // Mattermost's own REST API, for opening a DM with an agent and posting as the user.
 export const createDirectChannel = (userId: string, botId: string) =>

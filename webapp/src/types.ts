@@ -130,6 +130,28 @@ export interface McpToolsResponse {
     servers: McpServerTools[] | null;
 }
 
+// One tool of `GET /mcp/tools`: `server` is the source's name, `policy` the admin's.
+export interface UserMcpTool {
+    name: string;
+    description?: string;
+    server: string;
+    policy: string;
+}
+
+// The calling user's standing with an MCP server that wants OAuth, or that they connected.
+// `connectURL` starts the sign-in (absolute, under the Site URL).
+export interface McpConnection {
+    name: string;
+    needsOAuth: boolean;
+    connected: boolean;
+    connectURL: string;
+}
+
+export interface UserMcpToolsResponse {
+    tools: UserMcpTool[] | null;
+    servers: McpConnection[] | null;
+}
+
 export interface McpCacheCleared {
     cleared_servers: number;
     message: string;

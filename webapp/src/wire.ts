@@ -88,6 +88,10 @@ export const Route = {
     mcpToolsCacheClear: '/admin/mcp/tools/cache/clear',
     // The Mattermost MCP server for external clients (`mcp.enablePluginServer`).
     mcpServer: '/mcp-server/mcp',
+    // The tools the calling user's conversations may offer, and their OAuth connections to MCP
+    // servers; DELETE on `mcpConnection` forgets the user's tokens for that server.
+    userMcpTools: '/mcp/tools',
+    mcpConnection: (server: string) => `/mcp/oauth/${encodeURIComponent(server)}`,
 } as const;
 
 // The query parameter naming the agent an action or search uses.

@@ -1,11 +1,11 @@
-import {act, fireEvent, render, screen} from '@testing-library/react';
+import {act, fireEvent, render, screen, waitFor} from '@testing-library/react';
 import React from 'react';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 
 import {resetAgents} from '../agents_store';
 import {handlePostEvent} from '../post_events';
 import {handlePostUpdate, resetLiveAnswers} from '../stream_store';
-import {agent, license, serve} from '../test_support';
+import {agent, anchorsAreSafe, license, serve} from '../test_support';
 import {POST_TYPE} from '../wire';
 
 import AgentsPanel from './agents_panel';
@@ -108,5 +108,148 @@ describe('AgentsPanel', () => {
         fireEvent.click(await screen.findByText('Greeting'));
         expect(await screen.findByText('Hello, how can I help?')).toBeTruthy();
         expect(screen.getByLabelText('Conversation with Assistant')).toBeTruthy();
+    });
+
+    describe('connections', () => {
+        const site = 'https://chat.example.com/plugins/mattermost-ai/mcp/oauth';
+        const tools = [
+            {name: 'github__search', description: 'Search', server: 'GitHub', policy: 'ask'},
+            {name: 'read_post', description: 'Read', server: 'Mattermost', policy: 'ask'},
+        ];
+        const needsOAuth = {name: 'Git Hub', needsOAuth: true, connected: false, connectURL: `${site}/Git%20Hub/start`};
+        const connected = {name: 'Jira/Cloud', needsOAuth: false, connected: true, connectURL: `${site}/Jira%2FCloud/start`};
+        const base = {'/ai_bots': () => ({bots: [agent], license}), '/ai_threads': () => []};
+        afterEach(() => vi.restoreAllMocks());
+
+        it("shows each server's state and how many tools there are", async () => {
+            serve({...base, '/mcp/tools': () => ({tools, servers: [needsOAuth, connected]})});
+            render(<AgentsPanel currentUserId='u1'/>);
+            const section = await screen.findByRole('region', {name: 'Connections'});
+            expect(await screen.findByText('2 tools available')).toBeTruthy();
+            const [first, second] = screen.getAllByRole('listitem');
+            expect(first.textContent).toContain('Git Hub');
+            expect(first.textContent).toContain('Needs your permission');
+            expect(screen.getByRole('button', {name: 'Connect to Git Hub'})).toBeTruthy();
+            expect(second.textContent).toContain('Jira/Cloud');
+            expect(second.textContent).toContain('Connected');
+            expect(screen.getByRole('button', {name: 'Disconnect from Jira/Cloud'})).toBeTruthy();
+            expect(screen.queryByRole('button', {name: 'Connect to Jira/Cloud'})).toBeNull();
+            expect(section.querySelectorAll('a')).toHaveLength(0);
+        });
+
+        it('opens the sign-in in a new window, and never a URL that is not http(s)', async () => {
+            const open = vi.spyOn(window, 'open').mockImplementation(() => null);
+            serve({...base, '/mcp/tools': () => ({tools: [], servers: [
+                needsOAuth,
+                {name: 'Evil', needsOAuth: true, connected: false, connectURL: 'javascript:alert(document.cookie)'},
+                {name: 'Relative', needsOAuth: true, connected: false, connectURL: '/mcp/oauth/Relative/start'},
+            ]})});
+            render(<AgentsPanel currentUserId='u1'/>);
+            expect(await screen.findByText('0 tools available')).toBeTruthy();
+            fireEvent.click(screen.getByRole('button', {name: 'Connect to Git Hub'}));
+            expect(open).toHaveBeenCalledTimes(1);
+            expect(open.mock.calls[0][0]).toBe(needsOAuth.connectURL);
+            expect(open.mock.calls[0][1]).toBe('_blank');
+            expect(String(open.mock.calls[0][2])).toContain('noopener');
+
+            expect(screen.queryByRole('button', {name: 'Connect to Evil'})).toBeNull();
+            expect(screen.queryByRole('button', {name: 'Connect to Relative'})).toBeNull();
+            expect(screen.getAllByText('Cannot be connected from here; ask your system admin.')).toHaveLength(2);
+            const section = screen.getByRole('region', {name: 'Connections'});
+            expect(section.innerHTML).not.toContain('javascript:');
+            expect(anchorsAreSafe(section)).toBe(true);
+            expect(open).toHaveBeenCalledTimes(1);
+        });
+
+        it('disconnects with a DELETE of the encoded name, then reads the list again', async () => {
+            let linked = true;
+            const calls = serve({
+                ...base,
+                '/mcp/oauth/': (_, init) => {
+                    expect(init?.method).toBe('DELETE');
+                    linked = false;
+                    return undefined;
+                },
+                '/mcp/tools': () => ({tools, servers: [{...connected, connected: linked, needsOAuth: !linked}]}),
+            });
+            render(<AgentsPanel currentUserId='u1'/>);
+            fireEvent.click(await screen.findByRole('button', {name: 'Disconnect from Jira/Cloud'}));
+            expect(await screen.findByRole('button', {name: 'Connect to Jira/Cloud'})).toBeTruthy();
+            expect(screen.getByText('Needs your permission')).toBeTruthy();
+            const del = calls.filter((c) => c.init?.method === 'DELETE');
+            expect(del.map((c) => c.url)).toEqual(['/plugins/mattermost-ai/mcp/oauth/Jira%2FCloud']);
+            expect(calls.filter((c) => c.url.endsWith('/mcp/tools'))).toHaveLength(2);
+        });
+
+        it('says so, briefly, when a disconnect fails', async () => {
+            serve({
+                ...base,
+                '/mcp/oauth/': () => new Response('<html>stack trace: secret</html>', {status: 500}),
+                '/mcp/tools': () => ({tools, servers: [connected]}),
+            });
+            render(<AgentsPanel currentUserId='u1'/>);
+            fireEvent.click(await screen.findByRole('button', {name: 'Disconnect from Jira/Cloud'}));
+            expect(await screen.findByText('Could not disconnect from Jira/Cloud. Try again later.')).toBeTruthy();
+            expect(document.body.textContent).not.toContain('secret');
+            await waitFor(() => expect((screen.getByRole('button', {name: 'Disconnect from Jira/Cloud'}) as HTMLButtonElement).disabled).toBe(false));
+        });
+
+        it('reads the list again when the window regains focus, and on Refresh', async () => {
+            let reads = 0;
+            const calls = serve({...base, '/mcp/tools': () => {
+                reads++;
+                return {tools, servers: [reads >= 2 ? {...needsOAuth, needsOAuth: false, connected: true} : needsOAuth]};
+            }});
+            render(<AgentsPanel currentUserId='u1'/>);
+            expect(await screen.findByRole('button', {name: 'Connect to Git Hub'})).toBeTruthy();
+            // The sign-in window closed itself: this window has the focus again.
+            act(() => {
+                window.dispatchEvent(new Event('focus'));
+            });
+            expect(await screen.findByRole('button', {name: 'Disconnect from Git Hub'})).toBeTruthy();
+            expect(screen.queryByText('Needs your permission')).toBeNull();
+            fireEvent.click(screen.getByRole('button', {name: 'Refresh'}));
+            await waitFor(() => expect(reads).toBe(3));
+            expect(calls.filter((c) => c.url.endsWith('/mcp/tools')).every((c) => (c.init?.method ?? 'GET') === 'GET')).toBe(true);
+        });
+
+        it('stops listening for focus once the panel is gone', async () => {
+            let reads = 0;
+            serve({...base, '/mcp/tools': () => {
+                reads++;
+                return {tools, servers: [needsOAuth]};
+            }});
+            const {unmount} = render(<AgentsPanel currentUserId='u1'/>);
+            expect(await screen.findByRole('button', {name: 'Connect to Git Hub'})).toBeTruthy();
+            unmount();
+            window.dispatchEvent(new Event('focus'));
+            await new Promise((r) => setTimeout(r, 10));
+            expect(reads).toBe(1);
+        });
+
+        it('is not shown when no server needs a connection', async () => {
+            const calls = serve({...base, '/mcp/tools': () => ({tools, servers: []})});
+            render(<AgentsPanel currentUserId='u1'/>);
+            expect(await screen.findByText('New chat')).toBeTruthy();
+            await waitFor(() => expect(calls.some((c) => c.url.endsWith('/mcp/tools'))).toBe(true));
+            await new Promise((r) => setTimeout(r, 10));
+            expect(screen.queryByRole('region', {name: 'Connections'})).toBeNull();
+            expect(screen.queryByText('2 tools available')).toBeNull();
+        });
+
+        it('shows a short message, never the response body, when the list cannot be read', async () => {
+            serve({...base, '/mcp/tools': () => new Response('<!doctype html><p>proxy error: internal-host-7</p>', {status: 502})});
+            render(<AgentsPanel currentUserId='u1'/>);
+            expect(await screen.findByText('Could not load your connections. Try again later.')).toBeTruthy();
+            expect(document.body.textContent).not.toContain('internal-host-7');
+            expect(screen.getByText('New chat')).toBeTruthy();
+        });
+
+        it('shows a short message when the list is not JSON', async () => {
+            serve({...base, '/mcp/tools': () => new Response('<!doctype html><p>login page internal-host-7</p>', {status: 200})});
+            render(<AgentsPanel currentUserId='u1'/>);
+            expect(await screen.findByText('Could not load your connections. Try again later.')).toBeTruthy();
+            expect(document.body.textContent).not.toContain('internal-host-7');
+        });
     });
 });

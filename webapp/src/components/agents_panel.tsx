@@ -1,10 +1,11 @@
-import React, {useEffect, useState} from 'react';
+import React, {useCallback, useEffect, useRef, useState} from 'react';
 
 import {loadAgents} from '../agents_store';
-import {createDirectChannel, createPost, getThreads, runSearch} from '../client';
+import {createDirectChannel, createPost, disconnectMcpServer, getThreads, getUserMcpTools, runSearch} from '../client';
 import {t} from '../i18n';
 import {onOpenInPanel} from '../panel_store';
-import type {AgentInfo, Thread} from '../types';
+import {httpUrl} from '../safe_text';
+import type {AgentInfo, McpConnection, Thread, UserMcpToolsResponse} from '../types';
 
 import Conversation from './conversation';
 
@@ -178,6 +179,7 @@ export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) 
                     </button>
                 </form>
             )}
+            <Connections/>
             <h4>{t('ai.rhs.history')}</h4>
             {threads === null && <div aria-busy='true'/>}
             {threads?.length === 0 && <p>{t('ai.rhs.noHistory')}</p>}
@@ -197,5 +199,145 @@ export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) 
                 </ul>
             )}
         </div>
+    );
+}
+
+interface ConnectionsState {
+    toolCount: number;
+    servers: McpConnection[];
+}
+
+// Only well-formed entries are shown: the response is the server's, but nothing is assumed.
+function readConnections(r: UserMcpToolsResponse | undefined): ConnectionsState {
+    const servers = Array.isArray(r?.servers) ? r.servers.filter((s) => s && typeof s.name === 'string' && s.name !== '') : [];
+    return {toolCount: Array.isArray(r?.tools) ? r.tools.length : 0, servers};
+}
+
+// The user's connections to MCP servers that sign users in with OAuth: connect (the sign-in
+// opens in a new window, which closes itself when done) or disconnect. Read again when the
+// window regains focus, so a finished sign-in shows without a reload.
+function Connections() {
+    const [state, setState] = useState<ConnectionsState | null>(null);
+    const [loadFailed, setLoadFailed] = useState(false);
+    const [actionError, setActionError] = useState('');
+    const [busy, setBusy] = useState('');
+    // Only the latest read lands; one that finishes after unmounting is dropped.
+    const latest = useRef(0);
+
+    const load = useCallback(async () => {
+        const n = ++latest.current;
+        try {
+            const r = await getUserMcpTools();
+            if (n === latest.current) {
+                setState(readConnections(r));
+                setLoadFailed(false);
+            }
+        } catch {
+            // The response body is never shown: a short message says what failed.
+            if (n === latest.current) {
+                setLoadFailed(true);
+            }
+        }
+    }, []);
+
+    useEffect(() => {
+        const reload = () => {
+            load();
+        };
+        reload();
+        window.addEventListener('focus', reload);
+        return () => {
+            window.removeEventListener('focus', reload);
+            latest.current++;
+        };
+    }, [load]);
+
+    const servers = state?.servers ?? [];
+    if (servers.length === 0 && !loadFailed) {
+        return null;
+    }
+
+    const connect = (server: McpConnection) => {
+        const href = httpUrl(server.connectURL);
+        if (href) {
+            setActionError('');
+            window.open(href, '_blank', 'noopener,noreferrer');
+        }
+    };
+    const disconnect = async (server: McpConnection) => {
+        setBusy(server.name);
+        setActionError('');
+        try {
+            await disconnectMcpServer(server.name);
+        } catch {
+            setActionError(t('ai.rhs.disconnectFailed', {server: server.name}));
+        }
+        await load();
+        setBusy('');
+    };
+
+    return (
+        <section
+            className='mattermost-ai-rhs-connections'
+            aria-label={t('ai.rhs.connections')}
+        >
+            <h4>{t('ai.rhs.connections')}</h4>
+            {state && (
+                <p className='mattermost-ai-rhs-tool-count'>
+                    {state.toolCount === 1 ? t('ai.rhs.toolsAvailable.one') : t('ai.rhs.toolsAvailable', {count: state.toolCount})}
+                </p>
+            )}
+            {loadFailed && <div role='alert'>{t('ai.rhs.connectionsFailed')}</div>}
+            {actionError && <div role='alert'>{actionError}</div>}
+            {servers.length > 0 && (
+                <ul>
+                    {servers.map((server) => (
+                        <li
+                            key={server.name}
+                            className='mattermost-ai-rhs-connection'
+                        >
+                            <strong>{server.name}</strong>
+                            {' '}
+                            {server.connected ? (
+                                <>
+                                    <span>{t('ai.rhs.connected')}</span>
+                                    {' '}
+                                    <button
+                                        type='button'
+                                        aria-label={t('ai.rhs.disconnectFrom', {server: server.name})}
+                                        disabled={busy !== ''}
+                                        onClick={() => disconnect(server)}
+                                    >
+                                        {t('ai.rhs.disconnect')}
+                                    </button>
+                                </>
+                            ) : (
+                                <>
+                                    <span>{t('ai.rhs.needsPermission')}</span>
+                                    {' '}
+                                    {httpUrl(server.connectURL) ? (
+                                        <button
+                                            type='button'
+                                            aria-label={t('ai.rhs.connectTo', {server: server.name})}
+                                            onClick={() => connect(server)}
+                                        >
+                                            {t('ai.rhs.connect')}
+                                        </button>
+                                    ) : (
+                                        <span>{t('ai.rhs.connectUnavailable')}</span>
+                                    )}
+                                </>
+                            )}
+                        </li>
+                    ))}
+                </ul>
+            )}
+            <button
+                type='button'
+                onClick={() => load()}
+            >
+                {t('ai.rhs.refresh')}
+            </button>
+        </section>
     );
 }
