@@ -45,6 +45,13 @@ pub const PENDING_TOOL_CALL: &str = "pending_tool_call";
 /// On a tool post whose calls ran without asking (admin policy): which consecutive automatic
 /// round it was, so a model cannot keep calling tools forever.
 pub const AUTO_TOOL_ROUND: &str = "auto_tool_round";
+/// On a tool post in a channel whose calls ran: where their results stand. While
+/// [`PRIVATE_RESULTS_PENDING`], only the requester can read them (the post records each call's
+/// status with an empty result); then they were shared onto the post or kept private.
+pub const PRIVATE_TOOL_RESULTS: &str = "private_tool_results";
+pub const PRIVATE_RESULTS_PENDING: &str = "pending";
+pub const PRIVATE_RESULTS_SHARED: &str = "shared";
+pub const PRIVATE_RESULTS_KEPT: &str = "kept";
 pub const REASONING: &str = "reasoning_summary";
 pub const REASONING_SIGNATURE: &str = "reasoning_signature";
 pub const ANNOTATIONS: &str = "annotations";

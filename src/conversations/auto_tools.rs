@@ -2,7 +2,8 @@
 //! policy allows it here (`auto_run_in_dm` in a DM, `auto_run_everywhere`), the calls run as
 //! if the user had accepted them, recorded on the post like any decision. Any call that must
 //! ask leaves the whole post to the user. Rounds in a row are bounded, so a model cannot keep
-//! calling tools on its own.
+//! calling tools on its own. In a channel only `auto_run_everywhere` runs unasked, and the
+//! results still wait for the requester to share them (`channel_tools`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -49,8 +50,9 @@ async fn run(
     trigger: &Post,
     mut post: Post,
 ) {
-    // Tools run in DMs only, and not for an agent with tools off.
-    if !turn.channel.is_direct() || turn.bot.disable_tools {
+    // Tools run in DMs (in channels when the admin allows it), and not for an agent with tools
+    // off.
+    if !super::channel_tools::offered_in(core, &turn.channel) || turn.bot.disable_tools {
         return;
     }
     let Some(calls) = props::tool_calls(&post) else {
@@ -81,7 +83,7 @@ async fn run(
                 .iter()
                 .find(|t| t.spec().name == c.name)
                 .and_then(|t| policy_of(cfg, t.as_ref()))
-                .is_some_and(|p| p.runs_unasked(true))
+                .is_some_and(|p| p.runs_unasked(turn.channel.is_direct()))
         });
     if !all_allowed {
         return;

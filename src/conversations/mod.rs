@@ -2,9 +2,10 @@
 //! is told, Regenerate, and tool approval with the agent continuing on the results.
 
 mod auto_tools;
-mod notices;
 pub mod channel_kinds;
+pub mod channel_tools;
 pub mod mention;
+mod notices;
 pub mod notifications;
 pub mod threads;
 pub mod titles;
@@ -223,7 +224,9 @@ async fn prepare(
     reply: &Post,
 ) -> Result<(Arc<dyn llm::LanguageModel>, Request), llm::LlmError> {
     let model = llm::factory::build(&turn.service, core.outbound.clone())?;
-    // Tools run only in DMs, after approval; elsewhere the prompt says where they are.
+    // Tools run after approval, in DMs and, when the admin allows it, in channels; elsewhere
+    // the prompt says where they are.
+    let offered = channel_tools::offered_in(core, &turn.channel);
     let tools = if turn.bot.disable_tools {
         Vec::new()
     } else {
@@ -254,7 +257,7 @@ async fn prepare(
         channel: &turn.channel,
         team: team.as_ref(),
         server_name: &server_name,
-        tools_elsewhere: if turn.channel.is_direct() {
+        tools_elsewhere: if offered {
             Vec::new()
         } else {
             tools.iter().map(|t| t.spec().name).collect()
@@ -300,7 +303,7 @@ async fn prepare(
         }),
         web_search: turn.channel.is_direct()
             && turn.bot.enabled_native_tools.iter().any(|t| t == "web_search"),
-        tools: if turn.channel.is_direct() {
+        tools: if offered {
             tools.iter().map(|t| t.spec()).collect()
         } else {
             Vec::new()
@@ -360,9 +363,11 @@ pub async fn regenerate(core: &Arc<Conversations>, answer: OwnedAnswer) -> Resul
         props::REASONING_SIGNATURE,
         props::ANNOTATIONS,
         props::ERROR,
+        props::PRIVATE_TOOL_RESULTS,
     ] {
         post.props.remove(k);
     }
+    channel_tools::forget(api.as_ref(), post_id).await;
     post.message.clear();
     let post = api
         .update_post(&post)
@@ -402,7 +407,7 @@ pub async fn tool_call(
         ));
     }
     let turn = answer_turn(&core.core, api.as_ref(), &post, user_id).await?;
-    if !turn.channel.is_direct() {
+    if !channel_tools::offered_in(core, &turn.channel) {
         return Err(PostActionError::Refused(
             "tools run only in direct messages".into(),
         ));
@@ -447,11 +452,11 @@ async fn claim_tool_post(
 }
 
 /// Runs the accepted calls of a claimed tool post, records every decision on it and streams
-/// the agent's continuation.
+/// the agent's continuation; in a channel the results are held for the requester first.
 async fn run_tool_calls(
     core: &Arc<Conversations>,
     api: Arc<dyn MattermostApi>,
-    mut post: Post,
+    post: Post,
     mut calls: Vec<props::ToolCallRecord>,
     turn: Turn,
     user_id: &str,
@@ -472,6 +477,9 @@ async fn run_tool_calls(
         server_config: core.server().config,
     };
     let trace = snap.effective.config.enable_llm_trace;
+    // In a channel the results are the requester's until they share them: not even the trace
+    // logs them.
+    let private = !turn.channel.is_direct();
     for call in calls.iter_mut().filter(|c| c.status == ToolCallStatus::Pending) {
         if !accepted.contains(&call.id) {
             call.status = ToolCallStatus::Rejected;
@@ -482,13 +490,28 @@ async fn run_tool_calls(
             Ok(out) => (ToolCallStatus::Success, out),
             Err(e) => (ToolCallStatus::Error, format!("Error: {e}")),
         };
-        if trace {
+        if trace && private {
+            tracing::info!(tool = %call.name, arguments = %args, status = ?status, "tool call (result private)");
+        } else if trace {
             tracing::info!(tool = %call.name, arguments = %args, status = ?status, result = %result, "tool call");
         }
         call.status = status;
         call.result = result;
     }
-    let list = props::tool_calls_value(&calls);
+    if private {
+        return channel_tools::hold(core, api, post, calls, turn, user_id).await;
+    }
+    let post = record_tool_calls(api.as_ref(), post, &calls).await?;
+    continue_after_tools(core, api, post, turn, user_id).await
+}
+
+/// Saves `calls` on their post and tells the channel's clients.
+async fn record_tool_calls(
+    api: &dyn MattermostApi,
+    mut post: Post,
+    calls: &[props::ToolCallRecord],
+) -> Result<Post, PostActionError> {
+    let list = props::tool_calls_value(calls);
     post.props
         .insert(props::PENDING_TOOL_CALL.into(), json!(list.clone()));
     let post = api
@@ -509,6 +532,17 @@ async fn run_tool_calls(
             },
         )
         .await;
+    Ok(post)
+}
+
+/// The agent's next answer in the thread, after the tool post's calls were decided.
+async fn continue_after_tools(
+    core: &Arc<Conversations>,
+    api: Arc<dyn MattermostApi>,
+    post: Post,
+    turn: Turn,
+    user_id: &str,
+) -> Result<(), PostActionError> {
     // The continuation answers the tool post: regenerate re-runs it from the same results.
     let mut reply = Post {
         user_id: turn.bot_user_id.clone(),

@@ -1,14 +1,17 @@
-//! Acting on an answer post: Stop, Regenerate and tool approval, for its requester only (the
-//! `Requested` extractor; a post the caller cannot read is a 404 like a missing one).
+//! Acting on an answer post: Stop, Regenerate, tool approval and the private results of tools
+//! in channels, for its requester only (the `Requested` extractor; a post the caller cannot
+//! read is a 404 like a missing one).
 
+use axum::Json;
 use axum::extract::State;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{HttpError, HttpResult, JsonBody, UserId};
 use crate::answer::owned::{self, OwnedAnswer};
+use crate::conversations::channel_tools::PrivateResult;
 
 /// The answer post of `{post_id}`, checked to be the caller's.
 pub struct Requested(pub OwnedAnswer);
@@ -52,5 +55,48 @@ pub async fn tool_call(
     JsonBody(b): JsonBody<ToolCallBody>,
 ) -> HttpResult<StatusCode> {
     crate::conversations::tool_call(&s.conversations, answer, &b.accepted_tool_ids).await?;
+    Ok(StatusCode::OK)
+}
+
+/// [`Requested`] for routes about what only the requester may see: anyone else gets a 404, as
+/// for a post that does not exist, so not even the results' existence shows.
+pub struct RequestedOnly(pub OwnedAnswer);
+
+impl FromRequestParts<super::State> for RequestedOnly {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, s: &super::State) -> Result<Self, HttpError> {
+        match Requested::from_request_parts(parts, s).await {
+            Ok(Requested(answer)) => Ok(RequestedOnly(answer)),
+            Err(e) if e.status == StatusCode::FORBIDDEN => Err(HttpError::not_found()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ToolResults {
+    results: Vec<PrivateResult>,
+}
+
+pub async fn tool_results(
+    State(s): State<super::State>,
+    RequestedOnly(answer): RequestedOnly,
+) -> HttpResult<Json<ToolResults>> {
+    let results = crate::conversations::channel_tools::private_results(&s.conversations, &answer).await?;
+    Ok(Json(ToolResults { results }))
+}
+
+#[derive(Deserialize)]
+pub struct ToolResultBody {
+    share: bool,
+}
+
+pub async fn decide_tool_results(
+    State(s): State<super::State>,
+    RequestedOnly(answer): RequestedOnly,
+    JsonBody(b): JsonBody<ToolResultBody>,
+) -> HttpResult<StatusCode> {
+    crate::conversations::channel_tools::decide(&s.conversations, answer, b.share).await?;
     Ok(StatusCode::OK)
 }

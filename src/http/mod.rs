@@ -83,6 +83,10 @@ pub fn router(services: State) -> Router {
         .route("/post/{post_id}/stop", post(answers::stop))
         .route("/post/{post_id}/regenerate", post(answers::regenerate))
         .route("/post/{post_id}/tool_call", post(answers::tool_call))
+        .route(
+            "/post/{post_id}/tool_result",
+            get(answers::tool_results).post(answers::decide_tool_results),
+        )
         .route_layer(from_fn(guard::require_user));
 
     let readers = Router::new()

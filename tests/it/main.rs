@@ -6,6 +6,7 @@ mod common;
 mod actions;
 mod agents;
 mod api_clients;
+mod channel_tools;
 mod config_listeners;
 mod conversations;
 mod layering;

@@ -90,6 +90,9 @@ enum Target {
     Answer,
     /// The agent's post in alice's DM asking to run a tool.
     ToolPost,
+    /// The agent's tool post in the private channel (channel tool calling is on), its call
+    /// run and the result waiting, private to alice, for her to share it.
+    ChannelToolPost,
     /// Alice's post in the private channel (thread analysis, reactions).
     Root,
     /// A Calls recording with its transcript, in the private channel.
@@ -149,9 +152,27 @@ fn rows() -> Vec<Row> {
         row("GET", "/mcp/tools", Target::None, no_body, [U, K, K, K, K]),
         // No MCP server is configured here: nothing to connect, and a callback without a
         // pending authorization is refused.
-        row("GET", "/mcp/oauth/{server}/start", Target::None, no_body, [U, GONE, GONE, GONE, GONE]),
-        row("DELETE", "/mcp/oauth/{server}", Target::None, no_body, [U, GONE, GONE, GONE, GONE]),
-        row("GET", "/oauth/callback", Target::None, no_body, [U, BAD, BAD, BAD, BAD]),
+        row(
+            "GET",
+            "/mcp/oauth/{server}/start",
+            Target::None,
+            no_body,
+            [U, GONE, GONE, GONE, GONE],
+        ),
+        row(
+            "DELETE",
+            "/mcp/oauth/{server}",
+            Target::None,
+            no_body,
+            [U, GONE, GONE, GONE, GONE],
+        ),
+        row(
+            "GET",
+            "/oauth/callback",
+            Target::None,
+            no_body,
+            [U, BAD, BAD, BAD, BAD],
+        ),
         row("GET", "/admin/mcp/tools", Target::None, no_body, [U, F, F, F, K]),
         row(
             "POST",
@@ -179,6 +200,20 @@ fn rows() -> Vec<Row> {
             "/post/{post_id}/tool_call",
             Target::ToolPost,
             |_| json!({"accepted_tool_ids": ["call_1"]}),
+            [U, K, H, H, H],
+        ),
+        row(
+            "GET",
+            "/post/{post_id}/tool_result",
+            Target::ChannelToolPost,
+            no_body,
+            [U, K, H, H, H],
+        ),
+        row(
+            "POST",
+            "/post/{post_id}/tool_result",
+            Target::ChannelToolPost,
+            |_| json!({"share": true}),
             [U, K, H, H, H],
         ),
         row(
@@ -360,6 +395,7 @@ struct World {
     secret: String,
     answer: Post,
     tool_post: Post,
+    channel_tool_post: Post,
     root: Post,
     recording: Post,
     summary: Post,
@@ -385,6 +421,7 @@ impl World {
             Target::None => "",
             Target::Answer => &self.answer.id,
             Target::ToolPost => &self.tool_post.id,
+            Target::ChannelToolPost => &self.channel_tool_post.id,
             Target::Root => &self.root.id,
             Target::Recording => &self.recording.id,
             Target::Summary => &self.summary.id,
@@ -481,7 +518,7 @@ async fn world() -> World {
             &fake.url,
             json!({}),
             json!({}),
-            json!({ "embeddingSearchConfig": search }),
+            json!({ "embeddingSearchConfig": search, "enableChannelMentionToolCalling": true }),
         ))
         .license(License {
             id: "lic".into(),
@@ -542,6 +579,38 @@ async fn world() -> World {
     })
     .await;
 
+    // The same question in the private channel: alice approves, the result waits for her.
+    let channel_question = sim
+        .post_as(&alice.id, &secret.id, &format!("@ai {TOOL_QUESTION}"), "")
+        .await
+        .expect("posting");
+    let channel_tool_post = wait_for(&sim, "the agent's tool call in the channel", |d| {
+        d.posts
+            .values()
+            .find(|p| {
+                p.user_id == bot
+                    && p.prop_str(props::RESPONDING_TO) == Some(channel_question.id.as_str())
+                    && p.props.contains_key(props::PENDING_TOOL_CALL)
+            })
+            .cloned()
+    })
+    .await;
+    let approved = reqwest::Client::new()
+        .post(sim.plugin_url(&format!("/post/{}/tool_call", channel_tool_post.id)))
+        .bearer_auth(&alice_token)
+        .json(&json!({"accepted_tool_ids": ["call_1"]}))
+        .send()
+        .await
+        .expect("the simulated server answers");
+    assert_eq!(approved.status().as_u16(), 200, "alice approves in the channel");
+    wait_for(&sim, "the channel tool call's private result", |d| {
+        d.posts
+            .get(&channel_tool_post.id)
+            .filter(|p| p.prop_str(props::PRIVATE_TOOL_RESULTS) == Some(props::PRIVATE_RESULTS_PENDING))
+            .cloned()
+    })
+    .await;
+
     // A Calls recording with its transcript, and the summary the agent wrote of it for alice.
     // A DM between people, which only its two members may find.
     let people_dm = sim.direct_channel(&alice.id, &carol.id).id;
@@ -598,6 +667,7 @@ async fn world() -> World {
         secret: secret.id,
         answer,
         tool_post,
+        channel_tool_post,
         root,
         recording,
         summary,
@@ -675,6 +745,11 @@ fn check_answer(w: &World, route: &str, caller: Caller, body: &Value) -> Result<
                 _ => Ok(()),
             }
         }
+        // The GET answers with alice's private result; the POST (sharing it) with no body.
+        "/post/{post_id}/tool_result" if body.is_object() => match body["results"].as_array() {
+            Some(r) if r.len() == 1 && r[0]["status"] == 4 => Ok(()),
+            _ => Err(format!("alice's private result is missing: {body}")),
+        },
         "/search" => {
             let found = result_posts(body);
             let seen = |ch: &str| found.iter().any(|(_, c)| c == ch);
@@ -697,7 +772,7 @@ fn check_answer(w: &World, route: &str, caller: Caller, body: &Value) -> Result<
 }
 
 /// What refused requests could have changed.
-fn traces(w: &World) -> (usize, usize, usize, String) {
+fn traces(w: &World) -> (usize, usize, usize, String, String) {
     let d = w.sim.data();
     let pending = d
         .posts
@@ -705,7 +780,24 @@ fn traces(w: &World) -> (usize, usize, usize, String) {
         .and_then(|p| p.props.get(props::PENDING_TOOL_CALL))
         .map(|v| v.to_string())
         .unwrap_or_default();
-    (w.fake.requests(), d.posts.len(), d.reactions.len(), pending)
+    let private = d
+        .posts
+        .get(&w.channel_tool_post.id)
+        .map(|p| {
+            format!(
+                "{:?} {:?}",
+                p.props.get(props::PENDING_TOOL_CALL),
+                p.props.get(props::PRIVATE_TOOL_RESULTS)
+            )
+        })
+        .unwrap_or_default();
+    (
+        w.fake.requests(),
+        d.posts.len(),
+        d.reactions.len(),
+        pending,
+        private,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -741,7 +833,7 @@ async fn every_route_answers_every_caller_as_the_table_says() {
     let after = traces(&w);
     assert_eq!(
         after, before,
-        "refused requests left traces (model requests, posts, reactions, the pending tool call)"
+        "refused requests left traces (model requests, posts, reactions, the pending tool call, the private result)"
     );
     let (status, body) = send(
         &w,
@@ -791,6 +883,11 @@ async fn every_route_answers_every_caller_as_the_table_says() {
         other => other.clone(),
     };
     assert_eq!(decided[0]["status"], 4, "alice's tool call ran: {decided}");
+    assert_eq!(
+        d.posts[&w.channel_tool_post.id].prop_str(props::PRIVATE_TOOL_RESULTS),
+        Some(props::PRIVATE_RESULTS_SHARED),
+        "alice shared her channel result"
+    );
     assert!(
         d.reactions
             .iter()
