@@ -103,6 +103,18 @@ export const regeneratePost = (postId: string) => call<void>(pluginUrl(Route.reg
 export const decideToolCalls = (postId: string, accepted: string[]) =>
     call<void>(pluginUrl(Route.toolCall(postId)), 'POST', {accepted_tool_ids: accepted});
 
+// One tool call's outcome as only its requester sees it, before they share it.
+export interface PrivateToolResult {
+    id: string;
+    name: string;
+    result: string;
+    status: number;
+}
+export const getToolResults = (postId: string) =>
+    call<{results: PrivateToolResult[]}>(pluginUrl(Route.toolResult(postId)), 'GET');
+export const decideToolResults = (postId: string, share: boolean) =>
+    call<void>(pluginUrl(Route.toolResult(postId)), 'POST', {share});
+
 const withBot = (path: string, bot?: string) => (bot ? `${path}?${BOT_USERNAME_PARAM}=${encodeURIComponent(bot)}` : path);
 export const analyzeThread = (postId: string, kind: string, bot?: string) =>
     call<{postid: string; channelid: string}>(pluginUrl(withBot(Route.analyze(postId), bot)), 'POST', {analysis_type: kind});

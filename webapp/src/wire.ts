@@ -24,6 +24,16 @@ export const PostProp = {
     searchResults: 'search_results',
     // The short error message of an answer that failed.
     error: 'llm_error',
+    // On a tool post in a channel whose calls ran: where their results stand (`PrivateResults`).
+    privateToolResults: 'private_tool_results',
+} as const;
+
+// `private_tool_results` values: waiting, readable by the requester alone, for their decision;
+// then shared onto the post or kept private.
+export const PrivateResults = {
+    pending: 'pending',
+    shared: 'shared',
+    kept: 'kept',
 } as const;
 
 // `ToolCall.status` in `pending_tool_call`.
@@ -74,6 +84,8 @@ export const Route = {
     stop: (postId: string) => `/post/${postId}/stop`,
     regenerate: (postId: string) => `/post/${postId}/regenerate`,
     toolCall: (postId: string) => `/post/${postId}/tool_call`,
+    // GET: the requester's private results of a channel tool post; POST `{share}`: decides them.
+    toolResult: (postId: string) => `/post/${postId}/tool_result`,
     analyze: (postId: string) => `/post/${postId}/analyze`,
     react: (postId: string) => `/post/${postId}/react`,
     interval: (channelId: string) => `/channel/${channelId}/interval`,

@@ -59,6 +59,80 @@ describe('LLMBotPost', () => {
         expect(JSON.parse(String(call?.init?.body))).toEqual({accepted_tool_ids: ['c1']});
     });
 
+    describe('private results of tools in channels', () => {
+        const ran = JSON.stringify([{id: 'c1', name: 'get_user_channels', arguments: {}, result: '', status: 4}]);
+        const channelToolPost = {...post, props: {...post.props, pending_tool_call: ran, private_tool_results: 'pending'}};
+        const results = {results: [{id: 'c1', name: 'get_user_channels', result: 'orchard, town <img src=x onerror=alert(1)>', status: 4}]};
+        const routes = () => serve({'/tool_result': (_url, init) => (init?.method === 'POST' ? undefined : results)});
+        const resultCalls = (calls: ReturnType<typeof serve>) => calls.filter((c) => c.url.endsWith('/plugins/mattermost-ai/post/p1/tool_result'));
+
+        it('shows the requester their results as plain text, only to them, and shares them', async () => {
+            const calls = routes();
+            const {container} = render(<LLMBotPost post={channelToolPost} currentUserId='u1'/>);
+            expect(await screen.findByText('Only you can see these results')).toBeTruthy();
+            expect(screen.getByText('Result of get_user_channels')).toBeTruthy();
+            expect(screen.getByText('orchard, town <img src=x onerror=alert(1)>')).toBeTruthy();
+            expect(container.querySelector('img')).toBeNull();
+            expect(screen.getByText('Done')).toBeTruthy();
+            fireEvent.click(screen.getByText('Share'));
+            await waitFor(() => expect(screen.queryByText('Only you can see these results')).toBeNull());
+            const sent = resultCalls(calls);
+            expect(sent.map((c) => c.init?.method)).toEqual(['GET', 'POST']);
+            expect(JSON.parse(String(sent[1].init?.body))).toEqual({share: true});
+        });
+
+        it('keeps them private on request', async () => {
+            const calls = routes();
+            render(<LLMBotPost post={channelToolPost} currentUserId='u1'/>);
+            fireEvent.click(await screen.findByText('Keep private'));
+            await waitFor(() => expect(resultCalls(calls)).toHaveLength(2));
+            expect(JSON.parse(String(resultCalls(calls)[1].init?.body))).toEqual({share: false});
+            await waitFor(() => expect(screen.queryByText('Share')).toBeNull());
+        });
+
+        it('says why a decision failed and keeps the choice', async () => {
+            serve({'/tool_result': (_url, init) => (init?.method === 'POST' ? new Response('{"error":"these tool results were already decided"}', {status: 400}) : results)});
+            render(<LLMBotPost post={channelToolPost} currentUserId='u1'/>);
+            fireEvent.click(await screen.findByText('Share'));
+            expect((await screen.findByRole('alert')).textContent).toBe('That did not work: these tool results were already decided');
+            expect(screen.getByText('Keep private')).toBeTruthy();
+        });
+
+        it('shows other users only the statuses, and asks nothing', async () => {
+            const calls = routes();
+            render(<LLMBotPost post={channelToolPost} currentUserId='u2'/>);
+            expect(screen.getByText('Done')).toBeTruthy();
+            await act(async () => {
+                await new Promise((r) => setTimeout(r, 10));
+            });
+            expect(screen.queryByText('Only you can see these results')).toBeNull();
+            expect(screen.queryByText('Share')).toBeNull();
+            expect(resultCalls(calls)).toHaveLength(0);
+        });
+
+        it('asks nothing once decided, or in a DM', async () => {
+            const calls = routes();
+            render(<LLMBotPost post={{...channelToolPost, props: {...channelToolPost.props, private_tool_results: 'shared'}}} currentUserId='u1'/>);
+            render(<LLMBotPost post={{...post, id: 'p2', props: {...post.props, pending_tool_call: ran}}} currentUserId='u1'/>);
+            await act(async () => {
+                await new Promise((r) => setTimeout(r, 10));
+            });
+            expect(calls.filter((c) => c.url.includes('/tool_result'))).toHaveLength(0);
+            expect(screen.queryByText('Only you can see these results')).toBeNull();
+        });
+
+        it('shows nothing when there are no results left', async () => {
+            const calls = serve({'/tool_result': () => ({results: []})});
+            render(<LLMBotPost post={channelToolPost} currentUserId='u1'/>);
+            await waitFor(() => expect(resultCalls(calls)).toHaveLength(1));
+            await act(async () => {
+                await new Promise((r) => setTimeout(r, 10));
+            });
+            expect(screen.queryByText('Only you can see these results')).toBeNull();
+            expect(screen.queryByText('Share')).toBeNull();
+        });
+    });
+
     it('lists the posts a search answer used', () => {
         serve({});
         const results = JSON.stringify([{postId: 'x1', channelId: 'c', channelName: 'Town Square', userId: 'u', username: 'alice', content: 'Release is Friday', score: 0.9}]);

@@ -1,12 +1,13 @@
-import React, {useState} from 'react';
+import React, {useEffect, useState} from 'react';
 
 import {useAgents} from '../agents_store';
-import {decideToolCalls, regeneratePost, stopPost} from '../client';
+import {decideToolCalls, decideToolResults, getToolResults, regeneratePost, stopPost} from '../client';
+import type {PrivateToolResult} from '../client';
 import {t} from '../i18n';
 import {ExternalLink, SafeMarkdown, permalink} from '../safe_text';
 import {parseList, useLiveAnswer} from '../stream_store';
 import type {Annotation, Post, ToolCall} from '../types';
-import {PostProp, ToolCallStatus} from '../wire';
+import {PostProp, PrivateResults, ToolCallStatus} from '../wire';
 
 export interface LLMBotPostProps {
     post: Post;
@@ -17,6 +18,8 @@ export interface LLMBotPostProps {
 function propTrue(v: unknown): boolean {
     return v === true || v === 'true';
 }
+
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
 function ToolCards({postId, calls, canDecide}: {postId: string; calls: ToolCall[]; canDecide: boolean}) {
     const pending = calls.filter((c) => c.status === ToolCallStatus.pending);
@@ -81,6 +84,81 @@ function ToolCards({postId, calls, canDecide}: {postId: string; calls: ToolCall[
     );
 }
 
+// The results of a channel tool post's calls, which only the requester can read until they
+// share them (onto the post, and the agent continues with them) or keep them private. Tool
+// output is untrusted: shown as plain text only.
+function PrivateResultsCard({postId}: {postId: string}) {
+    const [results, setResults] = useState<PrivateToolResult[] | null>(null);
+    const [error, setError] = useState('');
+    const [busy, setBusy] = useState(false);
+    const [decided, setDecided] = useState(false);
+    useEffect(() => {
+        let current = true;
+        getToolResults(postId).then((r) => {
+            if (current) {
+                setResults((Array.isArray(r?.results) ? r.results : [])
+                    .filter((x) => x && typeof x === 'object' && typeof x.id === 'string')
+                    .map((x) => ({...x, name: str(x.name), result: str(x.result)})));
+            }
+        }).catch((e) => {
+            if (current) {
+                setError(t('ai.post.actionFailed', {error: e instanceof Error ? e.message : String(e)}));
+            }
+        });
+        return () => {
+            current = false;
+        };
+    }, [postId]);
+    if (decided || (results !== null && results.length === 0)) {
+        return null;
+    }
+    const decide = (share: boolean) => async () => {
+        setBusy(true);
+        setError('');
+        try {
+            await decideToolResults(postId, share);
+            setDecided(true);
+        } catch (e) {
+            setError(t('ai.post.actionFailed', {error: e instanceof Error ? e.message : String(e)}));
+        } finally {
+            setBusy(false);
+        }
+    };
+    return (
+        <div className='mattermost-ai-private-results'>
+            <div>{t('ai.post.privateResultsNote')}</div>
+            {(results ?? []).map((r) => (
+                <div
+                    key={r.id}
+                    className='mattermost-ai-tool-card'
+                >
+                    <div>{t('ai.post.privateResultFor', {name: r.name})}</div>
+                    <pre>{r.result}</pre>
+                </div>
+            ))}
+            {results !== null && (
+                <div>
+                    <button
+                        type='button'
+                        disabled={busy}
+                        onClick={decide(true)}
+                    >
+                        {t('ai.post.shareResults')}
+                    </button>
+                    <button
+                        type='button'
+                        disabled={busy}
+                        onClick={decide(false)}
+                    >
+                        {t('ai.post.keepResultsPrivate')}
+                    </button>
+                </div>
+            )}
+            {error && <div role='alert'>{error}</div>}
+        </div>
+    );
+}
+
 function Sources({annotations}: {annotations: Annotation[]}) {
     const unique = annotations.filter((a, i) => annotations.findIndex((b) => b.url === a.url) === i);
     return (
@@ -125,8 +203,6 @@ function SearchSources({results}: {results: SearchResult[]}) {
         </div>
     );
 }
-
-const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
 // Props are free-form JSON anyone who can post may have written; keep only well-formed entries.
 function annotationsOf(raw: unknown): Annotation[] {
@@ -189,6 +265,8 @@ function AgentPost({post, currentUserId, allowUnsafeLinks}: LLMBotPostProps & {a
     const annotations = annotationsOf(live?.annotations ?? props[PostProp.annotations]);
     const searchResults = searchResultsOf(props[PostProp.searchResults]);
     const isRequester = Boolean(currentUserId) && props[PostProp.requester] === currentUserId;
+    // Only on channel tool posts whose results wait for the requester's decision.
+    const resultsPending = props[PostProp.privateToolResults] === PrivateResults.pending;
     // A failed answer keeps its partial text; the error the server appended to it (for
     // clients without this renderer) is shown as the post's error state instead.
     const llmError = props[PostProp.error];
@@ -233,6 +311,7 @@ function AgentPost({post, currentUserId, allowUnsafeLinks}: LLMBotPostProps & {a
                     canDecide={isRequester}
                 />
             )}
+            {calls.length > 0 && isRequester && resultsPending && !streaming && <PrivateResultsCard postId={post.id}/>}
             {annotations.length > 0 && <Sources annotations={annotations}/>}
             {searchResults.length > 0 && <SearchSources results={searchResults}/>}
             <div className='mattermost-ai-post-controls'>
