@@ -127,7 +127,8 @@ pub async fn disconnect(
     Path(name): Path<String>,
 ) -> HttpResult<StatusCode> {
     let server = server(&s, &name)?;
-    oauth::disconnect(s.answers.api().as_ref(), &server.name, &user)
+    let api = s.answers.api();
+    oauth::disconnect(&api, &s.answers.outbound, &server, &user, &site_url(&s))
         .await
         .map_err(refused)?;
     s.mcp_clients.clients.reset(&server, &user).await;

@@ -194,6 +194,18 @@ async fn manager(
     server: &McpServer,
     user_id: &str,
 ) -> Result<AuthorizationManager, OAuthError> {
+    manager_and_revocation(api, outbound, server, user_id)
+        .await
+        .map(|(m, _)| m)
+}
+
+/// `manager`, and the authorization server's revocation endpoint (RFC 7009) if it has one.
+async fn manager_and_revocation(
+    api: &Arc<dyn MattermostApi>,
+    outbound: &OutboundClient,
+    server: &McpServer,
+    user_id: &str,
+) -> Result<(AuthorizationManager, Option<String>), OAuthError> {
     let discovery = |detail: String| OAuthError::Discovery {
         server: server.name.clone(),
         detail,
@@ -215,10 +227,16 @@ async fn manager(
         .await
         .map_err(|e| discovery(e.to_string()))?;
     let meta = &resolution.metadata;
+    let revocation = meta
+        .additional_fields
+        .get("revocation_endpoint")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned);
     for endpoint in [
         Some(&meta.authorization_endpoint),
         Some(&meta.token_endpoint),
         meta.registration_endpoint.as_ref(),
+        revocation.as_ref(),
     ]
     .into_iter()
     .flatten()
@@ -232,7 +250,7 @@ async fn manager(
             })?;
     }
     m.set_metadata(resolution.metadata);
-    Ok(m)
+    Ok((m, revocation))
 }
 
 /// The client to use: the admin's, else one registered earlier, else a new registration.
@@ -363,11 +381,103 @@ pub async fn connected(api: &dyn MattermostApi, server: &str, user_id: &str) -> 
     matches!(api.kv_get(&token_key(user_id, server)).await, Ok(Some(_)))
 }
 
-/// Forgets `user_id`'s tokens for `server`.
-pub async fn disconnect(api: &dyn MattermostApi, server: &str, user_id: &str) -> Result<(), OAuthError> {
-    api.kv_delete(&token_key(user_id, server))
+/// Forgets `user_id`'s tokens for `server`, revoking them first at the authorization server
+/// when it offers revocation (best effort: they are forgotten here whatever it answers).
+pub async fn disconnect(
+    api: &Arc<dyn MattermostApi>,
+    outbound: &OutboundClient,
+    server: &McpServer,
+    user_id: &str,
+    site_url: &str,
+) -> Result<(), OAuthError> {
+    let key = token_key(user_id, &server.name);
+    let stored: Option<StoredCredentials> = match api.kv_get(&key).await {
+        Ok(Some(bytes)) => serde_json::from_slice(&bytes).ok(),
+        _ => None,
+    };
+    if let Some(stored) = stored
+        && let Some(tokens) = stored.token_response
+        && let Err(e) = revoke(api, outbound, server, user_id, site_url, &tokens).await
+    {
+        tracing::warn!(server = %server.name, error = %e, "could not revoke an OAuth token");
+    }
+    api.kv_delete(&key).await.map_err(|_| OAuthError::Store)
+}
+
+async fn revoke(
+    api: &Arc<dyn MattermostApi>,
+    outbound: &OutboundClient,
+    server: &McpServer,
+    user_id: &str,
+    site_url: &str,
+    tokens: &rmcp::transport::auth::OAuthTokenResponse,
+) -> Result<(), OAuthError> {
+    let (mut m, endpoint) = manager_and_revocation(api, outbound, server, user_id).await?;
+    let Some(endpoint) = endpoint else {
+        return Ok(());
+    };
+    let scopes = m.select_scopes(None, &[]);
+    let config = client(
+        api.as_ref(),
+        &mut m,
+        server,
+        &redirect_uri(site_url),
+        &scopes,
+        false,
+    )
+    .await?;
+    // The refresh token revokes the whole grant where both exist (RFC 7009 section 2.1).
+    // Read through the token response's JSON form (RFC 6749 names).
+    let json = serde_json::to_value(tokens).unwrap_or_default();
+    let field = |k: &str| json.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    let (token, hint) = match (field("refresh_token"), field("access_token")) {
+        (Some(r), _) => (r, "refresh_token"),
+        (None, Some(a)) => (a, "access_token"),
+        (None, None) => return Ok(()),
+    };
+    // A public client sends an empty secret, which RFC 6749 (2.3.1) treats as none; some
+    // servers require the parameter to be present.
+    let form = [
+        ("token", token),
+        ("token_type_hint", hint.to_owned()),
+        ("client_id", config.client_id.clone()),
+        ("client_secret", config.client_secret.clone().unwrap_or_default()),
+    ];
+    let failed = |detail: String| OAuthError::Exchange {
+        server: server.name.clone(),
+        detail,
+    };
+    let body = form
+        .iter()
+        .map(|(k, v)| format!("{k}={}", form_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let response = outbound
+        .post(Trust::Configured, &endpoint)
+        .map_err(|e| failed(e.user_message()))?
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .timeout(std::time::Duration::from_secs(10))
+        .send()
         .await
-        .map_err(|_| OAuthError::Store)
+        .map_err(|e| failed(e.user_message()))?;
+    if !response.status().is_success() {
+        return Err(failed(format!("revocation answered {}", response.status())));
+    }
+    Ok(())
+}
+
+/// `application/x-www-form-urlencoded` encoding of one value.
+fn form_encode(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// A manager ready to authorize requests with the user's stored tokens (refreshing them

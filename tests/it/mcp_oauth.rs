@@ -71,7 +71,8 @@ fn location(r: &reqwest::Response) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_connects_an_oauth_server_and_its_tools_run_with_their_token() {
-    let secure = peer(&[]).await;
+    // Tokens that expire in two seconds, so the plugin must refresh them.
+    let secure = peer(&["--access-token-ttl", "2"]).await;
     let hostile = peer(&["--hostile-metadata", "http://169.254.169.254/"]).await;
     let fake = model().await;
     let sim = Simulator::builder(BIN)
@@ -178,7 +179,8 @@ async fn a_user_connects_an_oauth_server_and_its_tools_run_with_their_token() {
         .to_owned();
     assert!(!access.is_empty());
 
-    // Connected: the tools are offered and run with alice's token.
+    // Connected: the tools are offered and run with alice's token, refreshed once it expired.
+    tokio::time::sleep(Duration::from_secs(3)).await;
     sim.post_as(&alice.id, &dm.id, "call secure__whoami", "")
         .await
         .unwrap();
@@ -195,6 +197,12 @@ async fn a_user_connects_an_oauth_server_and_its_tools_run_with_their_token() {
             .any(|t| t["name"] == "secure__whoami"),
         "{mine}"
     );
+    let refreshed: Value = serde_json::from_slice(&sim.data().kv[&stored_key].value).unwrap();
+    let current = refreshed["token_response"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(current, access, "the expired token was refreshed");
 
     // A hostile server naming a link-local authorization server gets no request sent there.
     let r = http
@@ -214,10 +222,29 @@ async fn a_user_connects_an_oauth_server_and_its_tools_run_with_their_token() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert!(!sim.data().kv.contains_key(&stored_key));
+    // ... and revoked at the authorization server: the last token no longer opens the server.
+    let r = reqwest::Client::new()
+        .post(&secure.url)
+        .bearer_auth(&current)
+        .header("accept", "application/json, text/event-stream")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        401,
+        "the token still works after disconnecting: {:?}",
+        sim.stderr_lines()
+            .iter()
+            .filter(|l| l.contains("revoke"))
+            .collect::<Vec<_>>()
+    );
 
     // Tokens never reach the logs.
     let logs = sim.stderr_lines().join("\n");
     assert!(!logs.contains(&access), "the access token was logged");
+    assert!(!logs.contains(&current), "the refreshed token was logged");
     if let Some(refresh) = stored["token_response"]["refresh_token"].as_str() {
         assert!(!logs.contains(refresh), "the refresh token was logged");
     }
