@@ -97,6 +97,8 @@ impl ToolProvider for McpTools {
 
 /// How long a server that failed is left alone.
 const RETRY_AFTER: Duration = Duration::from_secs(60);
+/// The longest a conversation waits for one server's tool list.
+const LIST_BUDGET: Duration = Duration::from_secs(12);
 
 /// What reaching a server needs: the plugin API (KV store for tokens), the outbound client
 /// and the site's address (the OAuth callback's).
@@ -155,10 +157,26 @@ impl Clients {
             outbound: &infra.outbound,
             site_url: &site,
         };
+        // Side by side, each within a budget: a server that hangs costs its own tools and at
+        // most that long, once a minute, never the others or the conversation.
+        let servers: Vec<&McpServer> = enabled_servers(cfg).collect();
+        let listed = futures_util::future::join_all(servers.iter().map(|server| async move {
+            match tokio::time::timeout(LIST_BUDGET, self.server_tools(reach, server, user_id)).await {
+                Ok(r) => r,
+                Err(_) => {
+                    self.failed
+                        .lock()
+                        .await
+                        .insert(key(server, user_id), (settings_of(server), Instant::now()));
+                    Err(server_error(server, "listing tools took too long"))
+                }
+            }
+        }))
+        .await;
         let mut out: Vec<Arc<dyn Tool>> = Vec::new();
         let mut prefixes: Vec<String> = Vec::new();
-        for server in enabled_servers(cfg) {
-            let tools = match self.server_tools(reach, server, user_id).await {
+        for (server, listed) in servers.into_iter().zip(listed) {
+            let tools = match listed {
                 Ok(t) => t,
                 Err(McpError::Resting(_) | McpError::NeedsOAuth(_)) => continue,
                 Err(e) => {

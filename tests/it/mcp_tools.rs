@@ -27,7 +27,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
 
 in_process!(
     embedded_tools_ask_then_follow_the_admins_policy,
-    remote_tools_never_collide_and_are_cached_and_listed
+    remote_tools_never_collide_and_are_cached_and_listed,
+    servers_that_hang_or_send_garbage_cost_only_their_tools
 );
 
 fn licensed() -> License {
@@ -295,4 +296,71 @@ async fn remote_tools_never_collide_and_are_cached_and_listed(t: Transport) {
     assert_eq!(status, 200);
     assert_eq!(cleared["cleared_servers"], 2, "{cleared}");
     assert!(!sim.data().kv.keys().any(|k| k.starts_with("mcp_tools_cache_v1_")));
+}
+
+async fn servers_that_hang_or_send_garbage_cost_only_their_tools(t: Transport) {
+    let fake = model().await;
+    let good = serve("alpha").await;
+    // Accepts connections and never answers.
+    let hang = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hang_url = format!("http://{}/mcp", hang.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = hang.accept().await {
+            held.push(socket);
+        }
+    });
+    // Answers everything with a web page.
+    let garbage = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let garbage_url = format!("http://{}/mcp", garbage.local_addr().unwrap());
+    let page = axum::Router::new().fallback(|| async {
+        (
+            [("content-type", "text/html")],
+            "<html><body>{\"jsonrpc\": not really</body></html>",
+        )
+    });
+    tokio::spawn(async move { axum::serve(garbage, page).await });
+
+    let sim = Simulator::builder(BIN)
+        .under(t)
+        .license(licensed())
+        .plugin_config(one_agent_config(
+            &fake.url,
+            json!({}),
+            json!({}),
+            json!({"mcp": {"enabled": true, "servers": [
+                {"name": "hang", "enabled": true, "baseURL": hang_url},
+                {"name": "garbage", "enabled": true, "baseURL": garbage_url},
+                {"name": "alpha", "enabled": true, "baseURL": good},
+            ]}}),
+        ))
+        .start()
+        .await
+        .unwrap();
+    let (alice, _token) = sim.add_user("alice", "system_user");
+    let bot = sim.bot_user_id("ai").unwrap();
+    let dm = sim.direct_channel(&alice.id, &bot);
+    for i in 0..2 {
+        sim.post_as(&alice.id, &dm.id, &format!("hello {i}"), "")
+            .await
+            .unwrap();
+        assert!(
+            sim.wait_until(Duration::from_secs(30), |d| d
+                .posts
+                .values()
+                .filter(|p| p.message == "Hello.")
+                .count()
+                > i)
+                .await,
+            "answer {i} never came"
+        );
+        let names = offered(&fake);
+        assert!(names.contains(&"alpha__lookup".to_owned()), "{names:?}");
+        assert!(
+            !names
+                .iter()
+                .any(|n| n.starts_with("hang__") || n.starts_with("garbage__")),
+            "{names:?}"
+        );
+    }
 }
