@@ -427,7 +427,12 @@ impl World {
             Target::Summary => &self.summary.id,
             Target::Secret => &self.secret,
         };
-        let p = r.route.replace("{post_id}", id).replace("{channel_id}", id);
+        // No MCP server is configured in this world: any name is one that does not exist.
+        let p = r
+            .route
+            .replace("{post_id}", id)
+            .replace("{channel_id}", id)
+            .replace("{server}", "no-such-server");
         assert!(
             !p.contains('{'),
             "{} has a parameter the row does not fill",
