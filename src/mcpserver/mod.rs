@@ -13,6 +13,7 @@ pub mod embedded;
 pub mod posts;
 pub mod protocol;
 pub mod scope;
+pub mod sessions;
 pub mod teams;
 pub mod users;
 

@@ -117,10 +117,12 @@ fn cap(mut s: String) -> String {
 /// The streamable HTTP endpoint: sessions as the transport defines them (POST, GET stream,
 /// DELETE), each bound to the user who opened it.
 pub struct Endpoint {
+    api: Arc<dyn plugin_runtime::host::MattermostApi>,
     sessions: Arc<LocalSessionManager>,
     service: StreamableHttpService<Session, LocalSessionManager>,
-    /// Session id → the user who opened it. Another user presenting the id is told it does
-    /// not exist: a leaked session id is not a way into someone's account.
+    /// Session id → the user who opened it, for the sessions opened on this node (the KV
+    /// store has them all). Another user presenting the id is told it does not exist: a
+    /// leaked session id is not a way into someone's account.
     owners: Mutex<HashMap<String, String>>,
 }
 
@@ -132,12 +134,16 @@ const MAX_SESSIONS_PER_USER: usize = 16;
 impl Endpoint {
     pub fn new(server: Arc<MattermostMcp>) -> Self {
         let sessions = Arc::new(LocalSessionManager::default());
+        let api = server.infra.api();
         // Mattermost sits in front: every request arrives authenticated with the site's own
         // host name, so the loopback-only Host check meant for local servers does not apply.
-        let config = StreamableHttpServerConfig::default().disable_allowed_hosts();
+        // Sessions are kept in the KV store too, so any node of a cluster can serve them.
+        let mut config = StreamableHttpServerConfig::default().disable_allowed_hosts();
+        config.session_store = Some(Arc::new(super::sessions::KvSessionStore(api.clone())));
         let handler = Session(server);
         let service = StreamableHttpService::new(move || Ok(handler.clone()), sessions.clone(), config);
         Endpoint {
+            api,
             sessions,
             service,
             owners: Mutex::new(HashMap::new()),
@@ -156,8 +162,12 @@ impl Endpoint {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         if let Some(id) = &session {
-            let owner = self.owners.lock().await.get(id).cloned();
-            if owner.as_deref().is_some_and(|o| o != user_id) {
+            let mut owner = self.owners.lock().await.get(id).cloned();
+            if owner.is_none() {
+                owner = super::sessions::owner(self.api.as_ref(), id).await;
+            }
+            // A session of nobody known, or of someone else, does not exist for this caller.
+            if owner.as_deref() != Some(user_id) {
                 return plain(StatusCode::NOT_FOUND, "session not found");
             }
         }
@@ -174,6 +184,7 @@ impl Endpoint {
         }
         if deleting && let Some(id) = session {
             self.owners.lock().await.remove(&id);
+            super::sessions::forget(self.api.as_ref(), &id).await;
         }
         response
     }
@@ -189,6 +200,7 @@ impl Endpoint {
             .keys()
             .map(|k| k.to_string())
             .collect();
+        super::sessions::set_owner(self.api.as_ref(), &id, user_id).await;
         let mut owners = self.owners.lock().await;
         owners.retain(|k, _| live.contains(k));
         owners.insert(id.clone(), user_id.to_owned());
@@ -203,6 +215,7 @@ impl Endpoint {
             let excess = mine.len() + 1 - MAX_SESSIONS_PER_USER;
             for old in mine.into_iter().take(excess) {
                 owners.remove(&old);
+                super::sessions::forget(self.api.as_ref(), &old).await;
                 let sid: rmcp::transport::streamable_http_server::session::SessionId = old.into();
                 let _ = self.sessions.close_session(&sid).await;
             }

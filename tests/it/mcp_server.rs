@@ -511,6 +511,14 @@ async fn a_session_belongs_to_the_user_who_opened_it(t: Transport) {
     let r = rpc(&w, &w.alice.1, Some(&session), read).await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("The secret plan is ready"));
+    // The session is in the KV store (owner and initialize), for the other nodes of a cluster;
+    // keyed by a hash, never by the id itself.
+    {
+        let d = w.sim.data();
+        assert!(d.kv.keys().any(|k| k.starts_with("mcp_server_owner_")));
+        assert!(d.kv.keys().any(|k| k.starts_with("mcp_server_session_")));
+        assert!(!d.kv.keys().any(|k| k.contains(&session)));
+    }
     // Carol cannot end it either.
     let r = reqwest::Client::new()
         .delete(w.sim.plugin_url("/mcp-server/mcp"))
@@ -520,6 +528,21 @@ async fn a_session_belongs_to_the_user_who_opened_it(t: Transport) {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+    // Alice can, and then it is gone everywhere.
+    let r = reqwest::Client::new()
+        .delete(w.sim.plugin_url("/mcp-server/mcp"))
+        .bearer_auth(&w.alice.1)
+        .header("mcp-session-id", &session)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let d = w.sim.data();
+    assert!(
+        !d.kv
+            .keys()
+            .any(|k| k.starts_with("mcp_server_owner_") || k.starts_with("mcp_server_session_"))
+    );
 }
 
 async fn off_or_unlicensed_the_server_does_not_exist(t: Transport) {
