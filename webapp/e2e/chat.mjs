@@ -4,7 +4,8 @@
 // Console, chats with the agent in the Agents panel, stops a streaming answer, approves a tool
 // call, sees a provider failure, gets an answer that embeds a planted image URL (never fetched),
 // sees citations with a javascript: URL (never a link) and a forged bot post (rendered plainly),
-// and runs an AI Action from the post menu. Screenshots land in target/e2e/.
+// runs an AI Action from the post menu, and turns on MCP with the embedded Mattermost server,
+// setting its tools' policies. Screenshots land in target/e2e/.
 import {spawn} from 'node:child_process';
 import {mkdirSync} from 'node:fs';
 import {createServer} from 'node:http';
@@ -24,10 +25,29 @@ const server = spawn(
     [process.env.PLUGIN_BINARY ?? join(repo, 'target/debug/mattermost-ai'), webapp],
     {stdio: ['pipe', 'pipe', 'inherit']},
 );
+// The server's JSON lines, in order: the first says where things are; later ones answer what
+// the test asks on the server's stdin.
+const lines = [];
+const lineWaiters = [];
+createInterface({input: server.stdout}).on('line', (line) => {
+    const waiter = lineWaiters.shift();
+    if (waiter) {
+        waiter(line);
+    } else {
+        lines.push(line);
+    }
+});
+const nextLine = () => (lines.length ? Promise.resolve(lines.shift()) : new Promise((r) => lineWaiters.push(r)));
 const hello = await new Promise((resolve, reject) => {
     server.on('exit', (code) => reject(new Error(`e2e-server exited with ${code}`)));
-    createInterface({input: server.stdout}).once('line', (line) => resolve(JSON.parse(line)));
+    nextLine().then((line) => resolve(JSON.parse(line)));
 });
+// The plugin settings as saved, i.e. as the plugin reads them back.
+const savedPluginConfig = async () => {
+    server.stdin.write('plugin_config\n');
+    const line = await Promise.race([nextLine(), new Promise((_, reject) => setTimeout(() => reject(new Error('no answer from e2e-server')), 5000))]);
+    return JSON.parse(line).plugin_config;
+};
 
 let failed = false;
 const check = (ok, what) => {
@@ -205,8 +225,75 @@ try {
 
     await rhs.getByRole('button', {name: 'All conversations'}).click();
     await reach('the conversation is listed with its generated title', () => rhs.getByRole('button', {name: 'Counting with the assistant'}).waitFor({timeout: 20000}));
+    // The System Console's MCP section: the embedded Mattermost server and its HTTP endpoint
+    // on, per-tool policies saved into the plugin's settings, the tool lists refreshed.
+    const mcp = console_.getByRole('group', {name: 'MCP servers'});
+    const endpoint = `${new URL(hello.url).origin}/plugins/mattermost-ai/mcp-server/mcp`;
+    const endpointStatus = async () => (await fetch(endpoint, {method: 'POST'})).status;
+    check(await endpointStatus() === 404, 'the Mattermost MCP server endpoint does not exist while it is off');
+    await mcp.scrollIntoViewIfNeeded();
+    await reach('the MCP settings are open to the licensed admin', () => mcp.getByLabel('Enable MCP', {exact: true}).waitFor({state: 'visible', timeout: 10000}));
+    check(await mcp.getByLabel('Enable MCP', {exact: true}).isEnabled(), 'Enable MCP can be changed (the license includes MCP)');
+    await mcp.getByLabel('Enable MCP', {exact: true}).check();
+    await mcp.getByLabel('Enable Embedded Server', {exact: true}).check();
+    await mcp.getByLabel('Enable Mattermost MCP Server (HTTP)', {exact: true}).check();
+    await reach(`the console shows the MCP endpoint ${endpoint}`, () => mcp.locator('code').filter({hasText: endpoint}).waitFor({timeout: 5000}));
+    const save = async (what) => {
+        const [saved] = await Promise.all([
+            page.waitForResponse((r) => r.url().endsWith('/harness/plugin_config') && r.request().method() === 'PUT', {timeout: 20000}),
+            page.getByRole('button', {name: 'Save'}).click(),
+        ]);
+        check(saved.status() === 200, `${what} (${saved.status()})`);
+    };
+    await save('the console saves MCP on');
+    const challenge = await fetch(endpoint, {method: 'POST'});
+    check(challenge.status === 401 && /resource_metadata=/.test(challenge.headers.get('www-authenticate') ?? ''),
+        `the shown MCP endpoint answers an unauthenticated client with an OAuth challenge (${challenge.status})`);
+
+    // Tool lists come from the saved settings: refresh to list the embedded server's tools.
+    const refresh = console_.getByRole('button', {name: 'Refresh tools'});
+    const refreshed = async (what) => {
+        const answered = (path, method) => page.waitForResponse((r) => new URL(r.url()).pathname.endsWith(path) && r.request().method() === method, {timeout: 20000});
+        await reach(what, async () => {
+            await Promise.all([answered('/admin/mcp/tools/cache/clear', 'POST'), answered('/admin/mcp/tools', 'GET'), refresh.click()]);
+            await console_.getByRole('status').filter({hasText: /Tool lists refreshed/}).waitFor({timeout: 5000});
+            await mcp.getByLabel('Policy for read_post').waitFor({state: 'attached', timeout: 20000});
+            await mcp.getByLabel('Policy for create_post').waitFor({state: 'attached', timeout: 1000});
+        });
+    };
+    await refreshed('Refresh tools lists the Mattermost tools (read_post, create_post)');
+    const mattermostTools = mcp.locator('summary').filter({hasText: /^Mattermost tools \(\d+\)$/});
+    const listed = await mattermostTools.innerText().catch(() => '');
+    check(Number(/\((\d+)\)/.exec(listed)?.[1] ?? 0) >= 3, `the Mattermost tool list counts its tools (${listed})`);
+    const builtinTools = console_.getByRole('group', {name: 'Tools', exact: true});
+    check(await builtinTools.getByLabel('Policy for LookupMattermostUser').count() === 1, 'the built-in tools list LookupMattermostUser');
+    await mattermostTools.click();
+    await mcp.getByLabel('Policy for create_post').selectOption({label: 'Run automatically in DMs'});
+    await mcp.getByLabel('Enable read_channel').uncheck();
+    check(await mcp.getByLabel('Policy for create_post').inputValue() === 'auto_run_in_dm' &&
+        !await mcp.getByLabel('Enable read_channel').isChecked(), 'create_post runs automatically in DMs, read_channel is off');
+    await save('the console saves the tool settings');
+    await page.screenshot({path: join(shots, 'mcp.png'), fullPage: true});
+
+    const saved = await savedPluginConfig().catch((e) => ({error: e.message}));
+    const mcpSaved = saved?.config?.mcp ?? {};
+    const toolConfigs = Array.isArray(mcpSaved.embeddedServer?.tool_configs) ? mcpSaved.embeddedServer.tool_configs : [];
+    const toolConfig = (name) => toolConfigs.find((c) => c?.name === name);
+    const shown = JSON.stringify(saved);
+    const allOn = mcpSaved.enabled === true && mcpSaved.embeddedServer?.enabled === true && mcpSaved.enablePluginServer === true;
+    check(allOn, `the saved settings have MCP, the embedded server and its HTTP endpoint on${allOn ? '' : `: ${shown}`}`);
+    const createPost = toolConfig('create_post');
+    check(createPost?.policy === 'auto_run_in_dm' && createPost?.enabled === true,
+        `the saved tool_configs have {"name":"create_post","policy":"auto_run_in_dm","enabled":true}: ${JSON.stringify(createPost)}`);
+    check(toolConfig('read_channel')?.enabled === false, `the saved tool_configs have read_channel off: ${JSON.stringify(toolConfig('read_channel'))}`);
+    check(toolConfigs.length === 2, `only the changed tools are saved (${toolConfigs.map((c) => c?.name).join(', ')})`);
+
+    await refreshed('Refresh tools lists the Mattermost tools again');
+    check(await mcp.getByLabel('Policy for create_post').inputValue() === 'auto_run_in_dm' &&
+        !await mcp.getByLabel('Enable read_channel').isChecked(), 'the refreshed list keeps the saved tool settings');
+
     check(errors.length === 0, `no page errors${errors.length ? `: ${errors.join('; ')}` : ''}`);
-    console.log(`screenshots: ${join(shots, 'console.png')}, ${join(shots, 'panel.png')}`);
+    console.log(`screenshots: ${['console.png', 'panel.png', 'mcp.png'].map((f) => join(shots, f)).join(', ')}`);
 } catch (e) {
     check(false, e.message);
 } finally {

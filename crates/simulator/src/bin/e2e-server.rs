@@ -2,7 +2,8 @@
 //! OpenAI service, and the browser front of [`mattermost_simulator::web`].
 //!
 //! `e2e-server <plugin binary> <webapp dir>` prints one JSON line with the page's URL and the
-//! fake service's URL, then runs until its standard input closes.
+//! fake service's URL, then runs until its standard input closes; each `plugin_config` line it
+//! reads there is answered with a JSON line holding the saved plugin settings.
 //!
 //! The fake answers by what it is asked: a title request gets a title, a message containing
 //! "slowly" a long answer at about 30 words a second (so Stop can be pressed mid-stream), "break"
@@ -169,8 +170,19 @@ async fn run(plugin: PathBuf, webapp: PathBuf) -> Result<(), String> {
     let hello: Value = json!({"url": format!("http://{addr}/"), "fake": fake.url, "user_id": admin.id, "thread_post_id": thread.id, "town_square_id": town.id});
     println!("{hello}");
 
-    // Runs until the test closes our stdin (or goes away).
-    let _ = tokio::task::spawn_blocking(|| std::io::copy(&mut std::io::stdin(), &mut std::io::sink())).await;
+    // Runs until the test closes our stdin (or goes away). A `plugin_config` line asks for the
+    // plugin settings as saved (what the plugin reads back), answered as one JSON line.
+    let state = sim.state.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        for line in std::io::stdin().lines() {
+            let Ok(line) = line else { break };
+            if line.trim() == "plugin_config" {
+                let saved = Value::Object(state.data().plugin_config.clone());
+                println!("{}", json!({"plugin_config": saved}));
+            }
+        }
+    })
+    .await;
     sim.shutdown().await.map_err(|e| e.to_string())?;
     Ok(())
 }
