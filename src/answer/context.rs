@@ -176,9 +176,14 @@ fn assistant_turns(p: &Post, text: String) -> Vec<Message> {
         })
         .collect();
     out.push(turn);
+    // Results kept for the requester alone (a channel's tool calls) are not in the post.
+    let private = p.prop_str(props::PRIVATE_TOOL_RESULTS) == Some(props::PRIVATE_RESULTS_PENDING);
     for c in answered {
         let result = match c.status {
             2 => "The user rejected this tool call.".to_owned(),
+            _ if private => {
+                "The result is visible only to the user who asked, who has not shared it yet.".to_owned()
+            }
             _ if c.result.is_empty() => "The tool returned no result.".to_owned(),
             _ => c.result,
         };

@@ -315,6 +315,29 @@ async fn channel_results_stay_private_until_shared(t: Transport) {
     assert_eq!(status, 404);
     assert_eq!(w.fake.requests(), requests);
 
+    // Another question in the thread meanwhile: the model learns only that the result is private.
+    let root = if asked.root_id.is_empty() {
+        asked.id.clone()
+    } else {
+        asked.root_id.clone()
+    };
+    w.sim
+        .post_as(&w.alice.0, &w.town, "@ai hello there", &root)
+        .await
+        .unwrap();
+    wait_for(&w.sim, "an answer in the thread", |p| p.message == "Hello.").await;
+    let history = w
+        .fake
+        .seen()
+        .last()
+        .map(|s| s.body.to_string())
+        .unwrap_or_default();
+    assert!(
+        history.contains("visible only to the user who asked"),
+        "{history}"
+    );
+    assert!(!history.contains(MARKER), "{history}");
+
     // Shared: on the post, to the channel, and the agent continues with it.
     let (status, body) = post_json(&w.sim, &w.alice.1, &results_path, json!({"share": true})).await;
     assert_eq!(status, 200, "{body}");
