@@ -4,15 +4,16 @@
 //! `auto_run_in_dm`), and its result is the requester's alone until they share it (then the
 //! agent continues with it) or keep it private (then the model never sees it).
 
-use crate::common::Under;
+use crate::common::{Under, licensed};
 use std::time::Duration;
 
-use mattermost_simulator::fake_provider::{FakeProvider, Script, one_agent_config};
+use mattermost_simulator::fake_provider::{FakeProvider, one_agent_config};
 use mattermost_simulator::{Simulator, Transport};
-use plugin_runtime::host::model::{License, Post};
+use plugin_runtime::host::model::Post;
 use serde_json::{Value, json};
 
 use crate::common::http::post_json;
+use crate::mcp_tools::model;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
 /// The name of a channel only alice is in: it appears in `get_user_channels`'s result for her,
@@ -25,42 +26,6 @@ in_process!(
     results_kept_private_never_reach_the_model,
     only_auto_run_everywhere_runs_unasked_in_channels
 );
-
-fn licensed() -> License {
-    License {
-        id: "lic".into(),
-        sku_short_name: "enterprise".into(),
-        ..Default::default()
-    }
-}
-
-/// The model: "call <tool>" calls it; a tool result is answered with "Done: <result>".
-async fn model() -> FakeProvider {
-    let fake = FakeProvider::start(Vec::new()).await.unwrap();
-    fake.route(|seen| {
-        let messages = seen.body["messages"].as_array().cloned().unwrap_or_default();
-        let system = messages.first().and_then(|m| m["content"].as_str()).unwrap_or("");
-        let last = messages.last().cloned().unwrap_or(Value::Null);
-        let content = last["content"].to_string();
-        let tool: Option<String> = content.find("call ").map(|at| {
-            content[at + 5..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-                .collect()
-        });
-        Some(if system.starts_with("Write a title") {
-            Script::chat_completion(&["Title"], 0, None)
-        } else if last["role"] == "tool" {
-            let result = last["content"].as_str().unwrap_or("").replace('\n', " ");
-            Script::chat_completion(&[&format!("Done: {result}")], 0, None)
-        } else if let Some(tool) = tool.filter(|t| !t.is_empty()) {
-            Script::chat_tool_calls(&[(&format!("call_{tool}"), &tool, json!({}))])
-        } else {
-            Script::chat_completion(&["Hello."], 0, None)
-        })
-    });
-    fake
-}
 
 fn config(fake: &FakeProvider, channel_tools: bool, tool_configs: Value) -> Value {
     one_agent_config(

@@ -3,13 +3,12 @@
 //! the user approves it, the server sees who asked and the admin's headers, and a server that
 //! is down costs its tools, not the answer. Both transports.
 
-use crate::common::Under;
+use crate::common::{Under, licensed};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mattermost_simulator::fake_provider::{FakeProvider, Script, one_agent_config};
 use mattermost_simulator::{Simulator, Transport};
-use plugin_runtime::host::model::License;
 use rmcp::ErrorData;
 use rmcp::handler::server::ServerHandler;
 use rmcp::model::{
@@ -104,14 +103,6 @@ async fn weather_server() -> (String, Calls) {
     let app = axum::Router::new().nest_service("/mcp", service);
     tokio::spawn(async move { axum::serve(listener, app).await });
     (format!("http://{addr}/mcp"), calls)
-}
-
-fn licensed() -> License {
-    License {
-        id: "lic".into(),
-        sku_short_name: "enterprise".into(),
-        ..Default::default()
-    }
 }
 
 async fn mcp_tools_run_after_approval_as_the_asking_user(t: Transport) {

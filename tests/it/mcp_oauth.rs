@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use mattermost_simulator::fake_provider::one_agent_config;
 use mattermost_simulator::{Simulator, Transport};
-use plugin_runtime::host::model::License;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -77,11 +76,7 @@ async fn a_user_connects_an_oauth_server_and_its_tools_run_with_their_token() {
     let fake = model().await;
     let sim = Simulator::builder(BIN)
         .transport(Transport::NetRpc)
-        .license(License {
-            id: "lic".into(),
-            sku_short_name: "enterprise".into(),
-            ..Default::default()
-        })
+        .license(crate::common::licensed())
         .plugin_config(one_agent_config(
             &fake.url,
             json!({}),
@@ -184,8 +179,7 @@ async fn a_user_connects_an_oauth_server_and_its_tools_run_with_their_token() {
     sim.post_as(&alice.id, &dm.id, "call secure__whoami", "")
         .await
         .unwrap();
-    let id = format!("call_{}", "call secure__whoami".len());
-    approve_pending_tools(&sim, &token, &[id.as_str()]).await;
+    approve_pending_tools(&sim, &token, &["call_secure__whoami"]).await;
     let done = wait_for(&sim, "the tool's answer", |p| p.message.starts_with("Done:")).await;
     assert!(done.message.contains("authorized client"), "{}", done.message);
     let mine = get_json(&sim, &token, "/mcp/tools").await;

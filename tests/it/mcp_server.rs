@@ -5,12 +5,12 @@
 //! non-member, system admin who is not a member, and a user outside the team, with private
 //! channels and other people's DMs as targets.
 
-use crate::common::Under;
+use crate::common::{Under, licensed};
 use std::process::Stdio;
 use std::sync::OnceLock;
 
 use mattermost_simulator::{Simulator, Transport};
-use plugin_runtime::host::model::{Channel, License, Post, Team, TeamMember, User};
+use plugin_runtime::host::model::{Channel, Post, Team, TeamMember, User};
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 
@@ -69,14 +69,6 @@ async fn client(sim: &Simulator, token: &str, calls: &Value) -> Value {
             String::from_utf8_lossy(&out.stderr)
         )
     })
-}
-
-fn licensed() -> License {
-    License {
-        id: "lic".into(),
-        sku_short_name: "enterprise".into(),
-        ..Default::default()
-    }
 }
 
 struct World {

@@ -4,12 +4,12 @@
 //! same name never collide, their lists are cached in the KV store, and the System Console and
 //! the user can list them.
 
-use crate::common::Under;
+use crate::common::{Under, licensed};
 use std::time::Duration;
 
 use mattermost_simulator::fake_provider::{FakeProvider, Script, one_agent_config};
 use mattermost_simulator::{Simulator, Transport};
-use plugin_runtime::host::model::{License, Post};
+use plugin_runtime::host::model::Post;
 use rmcp::ErrorData;
 use rmcp::handler::server::ServerHandler;
 use rmcp::model::{
@@ -30,14 +30,6 @@ in_process!(
     remote_tools_never_collide_and_are_cached_and_listed,
     servers_that_hang_or_send_garbage_cost_only_their_tools
 );
-
-fn licensed() -> License {
-    License {
-        id: "lic".into(),
-        sku_short_name: "enterprise".into(),
-        ..Default::default()
-    }
-}
 
 /// The model: a question naming a tool calls it; a tool result is answered with "Done: …".
 pub(crate) async fn model() -> FakeProvider {
@@ -60,7 +52,7 @@ pub(crate) async fn model() -> FakeProvider {
             let result = last["content"].as_str().unwrap_or("").replace('\n', " ");
             Script::chat_completion(&[&format!("Done: {result}")], 0, None)
         } else if let Some(tool) = tool.filter(|t| !t.is_empty()) {
-            let id = format!("call_{}", tool.len() + 5);
+            let id = format!("call_{tool}");
             Script::chat_tool_calls(&[(&id, &tool, json!({}))])
         } else {
             Script::chat_completion(&["Hello."], 0, None)
@@ -133,8 +125,7 @@ async fn embedded_tools_ask_then_follow_the_admins_policy(t: Transport) {
     sim.post_as(&alice.id, &dm.id, "call get_user_channels", "")
         .await
         .unwrap();
-    let id = format!("call_{}", "call get_user_channels".len());
-    approve_pending_tools(&sim, &token, &[id.as_str()]).await;
+    approve_pending_tools(&sim, &token, &["call_get_user_channels"]).await;
     let done = wait_for(&sim, "the answer after approval", |p| {
         p.message.starts_with("Done:")
     })
@@ -265,7 +256,7 @@ async fn remote_tools_never_collide_and_are_cached_and_listed(t: Transport) {
     sim.post_as(&alice.id, &dm.id, "call beta_one__lookup", "")
         .await
         .unwrap();
-    approve_pending_tools(&sim, &token, &["call_21"]).await;
+    approve_pending_tools(&sim, &token, &["call_beta_one__lookup"]).await;
     let done = wait_for(&sim, "the answer", |p| p.message.starts_with("Done:")).await;
     assert_eq!(done.message, "Done: beta answered lookup");
 

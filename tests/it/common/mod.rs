@@ -28,6 +28,16 @@ macro_rules! in_process {
     };
 }
 
+/// A license that includes every feature (Enterprise).
+#[allow(dead_code)]
+pub fn licensed() -> plugin_runtime::host::model::License {
+    plugin_runtime::host::model::License {
+        id: "lic".into(),
+        sku_short_name: "enterprise".into(),
+        ..Default::default()
+    }
+}
+
 /// `SimulatorBuilder::transport`, or a fresh in-process plugin for `Transport::InProcess`.
 pub trait Under {
     fn under(self, t: mattermost_simulator::Transport) -> mattermost_simulator::SimulatorBuilder;
