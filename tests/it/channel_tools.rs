@@ -13,7 +13,7 @@ use plugin_runtime::host::model::Post;
 use serde_json::{Value, json};
 
 use crate::common::http::post_json;
-use crate::mcp_tools::model;
+use crate::mcp_tools::{model, tool_calls as calls, wait_for};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
 /// The name of a channel only alice is in: it appears in `get_user_channels`'s result for her,
@@ -86,24 +86,6 @@ async fn get(sim: &Simulator, token: &str, path: &str) -> (u16, Value) {
         .expect("the simulated server answers");
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
-}
-
-async fn wait_for(sim: &Simulator, what: &str, f: impl Fn(&Post) -> bool) -> Post {
-    assert!(
-        sim.wait_until(Duration::from_secs(20), |d| d.posts.values().any(&f))
-            .await,
-        "never saw {what}"
-    );
-    sim.data().posts.values().find(|p| f(p)).cloned().unwrap()
-}
-
-fn calls(p: &Post) -> Vec<Value> {
-    let raw = p.props.get("pending_tool_call").cloned().unwrap_or(Value::Null);
-    let list: Value = match raw {
-        Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::Null),
-        v => v,
-    };
-    list.as_array().cloned().unwrap_or_default()
 }
 
 fn statuses(p: &Post) -> Vec<i64> {

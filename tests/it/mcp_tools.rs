@@ -86,15 +86,37 @@ pub(crate) async fn wait_for(sim: &Simulator, what: &str, f: impl Fn(&Post) -> b
     sim.data().posts.values().find(|p| f(p)).cloned().unwrap()
 }
 
-fn statuses(p: &Post) -> Vec<i64> {
+/// The tool calls recorded on a post (`pending_tool_call`, a JSON string or array).
+pub(crate) fn tool_calls(p: &Post) -> Vec<Value> {
     let raw = p.props.get("pending_tool_call").cloned().unwrap_or(Value::Null);
     let list: Value = match raw {
         Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::Null),
         v => v,
     };
-    list.as_array()
-        .map(|a| a.iter().map(|c| c["status"].as_i64().unwrap_or(-1)).collect())
-        .unwrap_or_default()
+    list.as_array().cloned().unwrap_or_default()
+}
+
+fn statuses(p: &Post) -> Vec<i64> {
+    tool_calls(p)
+        .iter()
+        .map(|c| c["status"].as_i64().unwrap_or(-1))
+        .collect()
+}
+
+/// A simulator whose agent uses `fake` and the MCP `servers`.
+async fn with_servers(t: Transport, fake: &FakeProvider, servers: Value) -> Simulator {
+    Simulator::builder(BIN)
+        .under(t)
+        .license(licensed())
+        .plugin_config(one_agent_config(
+            &fake.url,
+            json!({}),
+            json!({}),
+            json!({"mcp": {"enabled": true, "servers": servers}}),
+        ))
+        .start()
+        .await
+        .unwrap()
 }
 
 async fn embedded_tools_ask_then_follow_the_admins_policy(t: Transport) {
@@ -221,21 +243,15 @@ async fn serve(name: &'static str) -> String {
 async fn remote_tools_never_collide_and_are_cached_and_listed(t: Transport) {
     let fake = model().await;
     let (a, b) = (serve("alpha").await, serve("beta").await);
-    let sim = Simulator::builder(BIN)
-        .under(t)
-        .license(licensed())
-        .plugin_config(one_agent_config(
-            &fake.url,
-            json!({}),
-            json!({}),
-            json!({"mcp": {"enabled": true, "servers": [
-                {"name": "alpha", "enabled": true, "baseURL": a},
-                {"name": "beta one", "enabled": true, "baseURL": b},
-            ]}}),
-        ))
-        .start()
-        .await
-        .unwrap();
+    let sim = with_servers(
+        t,
+        &fake,
+        json!([
+            {"name": "alpha", "enabled": true, "baseURL": a},
+            {"name": "beta one", "enabled": true, "baseURL": b},
+        ]),
+    )
+    .await;
     let (alice, token) = sim.add_user("alice", "system_user");
     let (_admin, admin_token) = sim.add_user("root", "system_user system_admin");
     let bot = sim.bot_user_id("ai").unwrap();
@@ -312,22 +328,16 @@ async fn servers_that_hang_or_send_garbage_cost_only_their_tools(t: Transport) {
     });
     tokio::spawn(async move { axum::serve(garbage, page).await });
 
-    let sim = Simulator::builder(BIN)
-        .under(t)
-        .license(licensed())
-        .plugin_config(one_agent_config(
-            &fake.url,
-            json!({}),
-            json!({}),
-            json!({"mcp": {"enabled": true, "servers": [
-                {"name": "hang", "enabled": true, "baseURL": hang_url},
-                {"name": "garbage", "enabled": true, "baseURL": garbage_url},
-                {"name": "alpha", "enabled": true, "baseURL": good},
-            ]}}),
-        ))
-        .start()
-        .await
-        .unwrap();
+    let sim = with_servers(
+        t,
+        &fake,
+        json!([
+            {"name": "hang", "enabled": true, "baseURL": hang_url},
+            {"name": "garbage", "enabled": true, "baseURL": garbage_url},
+            {"name": "alpha", "enabled": true, "baseURL": good},
+        ]),
+    )
+    .await;
     let (alice, _token) = sim.add_user("alice", "system_user");
     let bot = sim.bot_user_id("ai").unwrap();
     let dm = sim.direct_channel(&alice.id, &bot);
