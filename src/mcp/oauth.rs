@@ -19,6 +19,7 @@ use rmcp::transport::auth::{
     StoredAuthorizationState, StoredCredentials,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::config::McpServer;
@@ -199,13 +200,20 @@ async fn manager(
         .map(|(m, _)| m)
 }
 
-/// `manager`, and the authorization server's revocation endpoint (RFC 7009) if it has one.
+/// Where and how to revoke tokens (RFC 7009): the endpoint and the client authentication
+/// methods the authorization server accepts there.
+struct Revocation {
+    endpoint: String,
+    methods: Vec<String>,
+}
+
+/// `manager`, and the authorization server's revocation endpoint if it has one.
 async fn manager_and_revocation(
     api: &Arc<dyn MattermostApi>,
     outbound: &OutboundClient,
     server: &McpServer,
     user_id: &str,
-) -> Result<(AuthorizationManager, Option<String>), OAuthError> {
+) -> Result<(AuthorizationManager, Option<Revocation>), OAuthError> {
     let discovery = |detail: String| OAuthError::Discovery {
         server: server.name.clone(),
         detail,
@@ -227,16 +235,23 @@ async fn manager_and_revocation(
         .await
         .map_err(|e| discovery(e.to_string()))?;
     let meta = &resolution.metadata;
-    let revocation = meta
-        .additional_fields
-        .get("revocation_endpoint")
+    let field = |k: &str| meta.additional_fields.get(k);
+    let methods = field("revocation_endpoint_auth_methods_supported")
+        .or_else(|| field("token_endpoint_auth_methods_supported"))
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|m| m.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let revocation = field("revocation_endpoint")
         .and_then(|v| v.as_str())
-        .map(str::to_owned);
+        .map(|e| Revocation {
+            endpoint: e.to_owned(),
+            methods,
+        });
     for endpoint in [
         Some(&meta.authorization_endpoint),
         Some(&meta.token_endpoint),
         meta.registration_endpoint.as_ref(),
-        revocation.as_ref(),
+        revocation.as_ref().map(|r| &r.endpoint),
     ]
     .into_iter()
     .flatten()
@@ -249,7 +264,19 @@ async fn manager_and_revocation(
                 detail: e.user_message(),
             })?;
     }
-    m.set_metadata(resolution.metadata);
+    let mut metadata = resolution.metadata;
+    // A confidential client authenticates in the request body wherever the server takes that:
+    // it carries `client_id` too, which some servers insist on even with HTTP Basic (rmcp
+    // picks Basic whenever a server lists both).
+    if !server.client_secret.is_empty()
+        && let Some(Value::Array(methods)) = metadata
+            .additional_fields
+            .get_mut("token_endpoint_auth_methods_supported")
+        && methods.iter().any(|m| m.as_str() == Some("client_secret_post"))
+    {
+        methods.retain(|m| m.as_str() != Some("client_secret_basic"));
+    }
+    m.set_metadata(metadata);
     Ok((m, revocation))
 }
 
@@ -412,8 +439,8 @@ async fn revoke(
     site_url: &str,
     tokens: &rmcp::transport::auth::OAuthTokenResponse,
 ) -> Result<(), OAuthError> {
-    let (mut m, endpoint) = manager_and_revocation(api, outbound, server, user_id).await?;
-    let Some(endpoint) = endpoint else {
+    let (mut m, revocation) = manager_and_revocation(api, outbound, server, user_id).await?;
+    let Some(revocation) = revocation else {
         return Ok(());
     };
     let scopes = m.select_scopes(None, &[]);
@@ -435,14 +462,19 @@ async fn revoke(
         (None, Some(a)) => (a, "access_token"),
         (None, None) => return Ok(()),
     };
-    // A public client sends an empty secret, which RFC 6749 (2.3.1) treats as none; some
-    // servers require the parameter to be present.
-    let form = [
+    // One client authentication (RFC 6749 2.3.1), as for tokens: the secret in the body where
+    // the server takes that, else HTTP Basic; a public client sends an empty secret, which
+    // counts as none (some servers require the parameter to be present).
+    let post = revocation.methods.iter().any(|m| m == "client_secret_post");
+    let basic = config.client_secret.clone().filter(|_| !post);
+    let mut form = vec![
         ("token", token),
         ("token_type_hint", hint.to_owned()),
         ("client_id", config.client_id.clone()),
-        ("client_secret", config.client_secret.clone().unwrap_or_default()),
     ];
+    if basic.is_none() {
+        form.push(("client_secret", config.client_secret.clone().unwrap_or_default()));
+    }
     let failed = |detail: String| OAuthError::Exchange {
         server: server.name.clone(),
         detail,
@@ -452,10 +484,17 @@ async fn revoke(
         .map(|(k, v)| format!("{k}={}", form_encode(v)))
         .collect::<Vec<_>>()
         .join("&");
-    let response = outbound
-        .post(Trust::Configured, &endpoint)
+    let mut request = outbound
+        .post(Trust::Configured, &revocation.endpoint)
         .map_err(|e| failed(e.user_message()))?
-        .header("content-type", "application/x-www-form-urlencoded")
+        .header("content-type", "application/x-www-form-urlencoded");
+    if let Some(secret) = basic {
+        use base64::Engine;
+        let pair = format!("{}:{}", form_encode(&config.client_id), form_encode(&secret));
+        let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
+        request = request.header("authorization", format!("Basic {encoded}"));
+    }
+    let response = request
         .body(body)
         .timeout(std::time::Duration::from_secs(10))
         .send()

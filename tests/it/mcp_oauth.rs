@@ -243,3 +243,100 @@ async fn a_user_connects_an_oauth_server_and_its_tools_run_with_their_token() {
         assert!(!logs.contains(refresh), "the refresh token was logged");
     }
 }
+
+/// A server whose authorization server the admin registered the plugin with by hand: the
+/// configured client ID and secret are used, nothing is registered dynamically.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admins_client_is_used_instead_of_registering_one() {
+    let secure = peer(&[]).await;
+    let origin = secure.url.trim_end_matches("/mcp").to_owned();
+    let registered: Value = reqwest::Client::new()
+        .post(format!("{origin}/register"))
+        .json(&json!({
+            "client_name": "Mattermost (registered by the admin)",
+            "redirect_uris": ["http://localhost:8065/plugins/mattermost-ai/oauth/callback"],
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+            "token_endpoint_auth_method": "client_secret_post",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let client_id = registered["client_id"].as_str().unwrap().to_owned();
+    let secret = registered["client_secret"].as_str().unwrap().to_owned();
+    let fake = model().await;
+    let sim = Simulator::builder(BIN)
+        .transport(Transport::NetRpc)
+        .license(crate::common::licensed())
+        .plugin_config(one_agent_config(
+            &fake.url,
+            json!({}),
+            json!({}),
+            json!({"mcp": {"enabled": true, "servers": [{
+                "name": "secure", "enabled": true, "baseURL": secure.url,
+                "clientID": client_id, "clientSecret": secret,
+            }]}}),
+        ))
+        .start()
+        .await
+        .unwrap();
+    let (alice, token) = sim.add_user("alice", "system_user");
+    let bot = sim.bot_user_id("ai").unwrap();
+    let dm = sim.direct_channel(&alice.id, &bot);
+    sim.post_as(&alice.id, &dm.id, "hello", "").await.unwrap();
+    wait_for(&sim, "a plain answer", |p| p.message == "Hello.").await;
+
+    let http = no_redirects();
+    let r = http
+        .get(sim.plugin_url("/mcp/oauth/secure/start"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302, "{:?}", r.text().await);
+    let authorize = location(&r);
+    assert!(
+        authorize.contains(&format!("client_id={client_id}")),
+        "{authorize}"
+    );
+    let back = location(&http.get(&authorize).send().await.unwrap());
+    let query = back.split_once('?').map(|(_, q)| q.to_owned()).expect("a query");
+    let r = http
+        .get(sim.plugin_url(&format!("/oauth/callback?{query}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        200,
+        "{:?} {:?}",
+        r.text().await,
+        sim.stderr_lines()
+            .iter()
+            .filter(|l| l.contains("exchange"))
+            .collect::<Vec<_>>()
+    );
+    let d = sim.data();
+    assert!(d.kv.contains_key(&format!("mcp_oauth_token_v1_{}_secure", alice.id)));
+    assert!(
+        !d.kv.keys().any(|k| k.starts_with("mcp_oauth_client_v2_")),
+        "nothing was registered dynamically"
+    );
+    drop(d);
+    // Disconnecting revokes with the admin's client (secret in the body, as registered).
+    let r = http
+        .delete(sim.plugin_url("/mcp/oauth/secure"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let logs = sim.stderr_lines().join("\n");
+    assert!(!logs.contains("could not revoke"), "{logs}");
+    // The secret is the admin's: never logged.
+    assert!(!logs.contains(&secret));
+}
