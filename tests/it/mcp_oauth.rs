@@ -320,13 +320,14 @@ async fn an_admins_client_is_used_instead_of_registering_one() {
             .filter(|l| l.contains("exchange"))
             .collect::<Vec<_>>()
     );
-    let d = sim.data();
-    assert!(d.kv.contains_key(&format!("mcp_oauth_token_v1_{}_secure", alice.id)));
-    assert!(
-        !d.kv.keys().any(|k| k.starts_with("mcp_oauth_client_v2_")),
-        "nothing was registered dynamically"
-    );
-    drop(d);
+    {
+        let d = sim.data();
+        assert!(d.kv.contains_key(&format!("mcp_oauth_token_v1_{}_secure", alice.id)));
+        assert!(
+            !d.kv.keys().any(|k| k.starts_with("mcp_oauth_client_v2_")),
+            "nothing was registered dynamically"
+        );
+    }
     // Disconnecting revokes with the admin's client (secret in the body, as registered).
     let r = http
         .delete(sim.plugin_url("/mcp/oauth/secure"))
