@@ -56,6 +56,7 @@ DeleteEphemeralPost|string,string|
 AddReaction|*Reaction|*Reaction,*AppError
 SearchPostsInTeamForUser|string,string,SearchParameter|*PostSearchResults,*AppError
 PublishWebSocketEvent|string,map[string]interface{},*WebsocketBroadcast|
+PublishPluginClusterEvent|PluginClusterEvent,PluginClusterEventSendOptions|error
 KVSet|string,[]byte|*AppError
 KVSetWithExpiry|string,[]byte,int64|*AppError
 KVSetWithOptions|string,[]byte,PluginKVSetOptions|bool,*AppError

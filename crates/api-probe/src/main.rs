@@ -127,6 +127,9 @@ async fn call(api: &dyn MattermostApi, method: &str, a: &[Value]) -> Value {
             let _ = api.publish_websocket_event(&s(a, 0), arg(a, 1), &arg(a, 2)).await;
             json!([])
         }
+        "PublishPluginClusterEvent" => {
+            only_err(api.publish_plugin_cluster_event(&arg(a, 0), &arg(a, 1)).await)
+        }
         "KVSet" => only_err(api.kv_set(&s(a, 0), &bytes(a, 1)).await),
         "KVSetWithExpiry" => only_err(api.kv_set_with_expiry(&s(a, 0), &bytes(a, 1), arg(a, 2)).await),
         "KVSetWithOptions" => {

@@ -373,6 +373,22 @@ pub fn api_server(sim: &Arc<SimState>) -> Server {
         },
     );
 
+    // --- cluster ----------------------------------------------------------------------------------
+    // Z_PublishPluginClusterEventArgs{A model.PluginClusterEvent, B model.PluginClusterEventSendOptions}
+    // → {A error}.
+    reg(
+        s_,
+        sim,
+        "PublishPluginClusterEvent",
+        |sim, a: A2<GobPluginClusterEvent, GobPluginClusterEventSendOptions>| async move {
+            let event = PluginClusterEvent::from_wire(a.a);
+            let options = PluginClusterEventSendOptions::from_wire(a.b);
+            A1 {
+                a: go_error(sim.publish_plugin_cluster_event(&event, &options).await),
+            }
+        },
+    );
+
     // --- key-value store --------------------------------------------------------------------------
     reg(s_, sim, "KVSet", |sim, a: A2<String, Vec<u8>>| async move {
         unit(sim.kv_set(&a.a, &a.b).await)

@@ -1,9 +1,10 @@
 //! What the simulator needs from a running plugin, whatever the transport: the hooks, called
-//! the way the server calls them. net/rpc implements it now; gRPC joins later.
+//! the way the server calls them: over net/rpc, over gRPC, or in this process.
 
 use async_trait::async_trait;
 use plugin_runtime::host::model::{
-    CommandArgs, CommandResponse, EmailNotification, HookContext, Post, PushNotification,
+    CommandArgs, CommandResponse, EmailNotification, FileData, HookContext, PluginClusterEvent, Post,
+    PushNotification,
 };
 use plugin_runtime::host::{AppError, HttpRequest, HttpResponse};
 
@@ -45,6 +46,17 @@ pub trait PluginConnection: Send + Sync {
     /// `request` is already rewritten the way the server rewrites plugin requests.
     async fn serve_http(&self, ctx: HookContext, request: HttpRequest) -> Result<HttpResponse, SimError>;
     async fn serve_metrics(&self, ctx: HookContext, request: HttpRequest) -> Result<HttpResponse, SimError>;
+    /// OnPluginClusterEvent, called whether or not `Implemented` lists it (the simulator's
+    /// cluster only delivers to plugins that list it, as the server does).
+    async fn on_plugin_cluster_event(
+        &self,
+        ctx: HookContext,
+        event: PluginClusterEvent,
+    ) -> Result<(), SimError>;
+    /// GenerateSupportData; a returned error is `SimError::Hook`.
+    async fn generate_support_data(&self, ctx: HookContext) -> Result<Vec<FileData>, SimError>;
+    /// RunDataRetention; a returned error is `SimError::Hook`.
+    async fn run_data_retention(&self, now_millis: i64, batch_size: i64) -> Result<i64, SimError>;
     async fn ping(&self) -> Result<(), SimError>;
     /// The plugin's process id, where the transport launched a process.
     fn pid(&self) -> Option<u32>;

@@ -134,6 +134,7 @@ api_impl! {
         get_session "GetSession" GetSessionRequest => GetSessionResponse |s, r| s.get_session(&r.session_id) => |v| { session: some(&v) };
         create_user_access_token "CreateUserAccessToken" CreateUserAccessTokenRequest => CreateUserAccessTokenResponse |s, r| s.create_user_access_token(&r.token.clone().map(Into::into).unwrap_or_default()) => |v| { token: some(&v) };
         revoke_user_access_token "RevokeUserAccessToken" RevokeUserAccessTokenRequest => RevokeUserAccessTokenResponse |s, r| s.revoke_user_access_token(&r.token_id) => |_v| {};
+        publish_plugin_cluster_event "PublishPluginClusterEvent" PublishPluginClusterEventRequest => PublishPluginClusterEventResponse |s, r| s.publish_plugin_cluster_event(&r.event.clone().map(|e| plugin_runtime::host::model::PluginClusterEvent { id: e.id, data: e.data }).unwrap_or_default(), &r.opts.clone().map(|o| plugin_runtime::host::model::PluginClusterEventSendOptions { send_type: o.send_type, target_id: o.target_id }).unwrap_or_default()) => |_v| {};
         register_command "RegisterCommand" RegisterCommandRequest => RegisterCommandResponse |s, r| s.register_command(&r.command.clone().map(Into::into).unwrap_or_default()) => |_v| {};
     ]
     embedded: [

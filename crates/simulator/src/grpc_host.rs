@@ -12,7 +12,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use plugin_runtime::host::model::{
-    CommandArgs, CommandResponse, EmailNotification, HookContext, Post, PushNotification,
+    CommandArgs, CommandResponse, EmailNotification, FileData, HookContext, PluginClusterEvent, Post,
+    PushNotification,
 };
 use plugin_runtime::host::{AppError, HttpBody, HttpRequest, HttpResponse};
 use plugin_runtime::transport::grpc::pb::goplugin::grpc_controller_client::GrpcControllerClient;
@@ -35,9 +36,35 @@ pub struct GrpcPlugin {
     hooks: PluginHooksClient<Channel>,
     controller: GrpcControllerClient<Channel>,
     health: tonic_health::pb::health_client::HealthClient<Channel>,
-    child: tokio::sync::Mutex<Child>,
+    /// `None` for hooks served in this process ([`GrpcPlugin::wire`]).
+    child: tokio::sync::Mutex<Option<Child>>,
     pid: Option<u32>,
     api_task: tokio::task::JoinHandle<()>,
+    plugin_task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Starts the simulated PluginAPI server on loopback: its address and task.
+async fn start_api(
+    sim: Arc<SimState>,
+) -> Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>), SimError> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let api_addr = listener.local_addr()?;
+    let api = plugin_runtime::transport::grpc::pb::v1::plugin_api_server::PluginApiServer::new(
+        crate::grpc_api::GrpcSimApi { sim },
+    )
+    .max_decoding_message_size(MAX_MESSAGE)
+    .max_encoding_message_size(MAX_MESSAGE);
+    let api_task = tokio::spawn(async move {
+        let incoming = plugin_runtime::transport::grpc::nodelay(listener);
+        if let Err(e) = tonic::transport::Server::builder()
+            .add_service(api)
+            .serve_with_incoming(incoming)
+            .await
+        {
+            tracing::warn!(error = %e, "simulated PluginAPI server stopped");
+        }
+    });
+    Ok((api_addr, api_task))
 }
 
 fn hook_err(hook: &'static str) -> impl Fn(tonic::Status) -> SimError {
@@ -64,23 +91,7 @@ impl GrpcPlugin {
         sim: Arc<SimState>,
     ) -> Result<Self, SimError> {
         // The PluginAPI server runs before the plugin starts.
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let api_addr = listener.local_addr()?;
-        let api = plugin_runtime::transport::grpc::pb::v1::plugin_api_server::PluginApiServer::new(
-            crate::grpc_api::GrpcSimApi { sim: sim.clone() },
-        )
-        .max_decoding_message_size(MAX_MESSAGE)
-        .max_encoding_message_size(MAX_MESSAGE);
-        let api_task = tokio::spawn(async move {
-            let incoming = plugin_runtime::transport::grpc::nodelay(listener);
-            if let Err(e) = tonic::transport::Server::builder()
-                .add_service(api)
-                .serve_with_incoming(incoming)
-                .await
-            {
-                tracing::warn!(error = %e, "simulated PluginAPI server stopped");
-            }
-        });
+        let (api_addr, api_task) = start_api(sim.clone()).await?;
 
         let hashing = Instant::now();
         let _checksum = goplugin::client::sha256_file(binary)?;
@@ -151,15 +162,70 @@ impl GrpcPlugin {
                         .max_encoding_message_size(MAX_MESSAGE),
                     controller: GrpcControllerClient::new(channel.clone()),
                     health: tonic_health::pb::health_client::HealthClient::new(channel),
-                    child: tokio::sync::Mutex::new(child),
+                    child: tokio::sync::Mutex::new(Some(child)),
                     pid,
                     api_task,
+                    plugin_task: None,
                 };
                 plugin.ping().await?;
                 Ok(plugin)
             }
             _ => Err(SimError::Start(format!("unexpected handshake line {line:?}"))),
         }
+    }
+
+    /// Serves `hooks` in this process with the runtime's own `PluginHooks` service and health
+    /// check on a loopback socket, their API client pointed at the simulated PluginAPI server:
+    /// every hook and API call crosses the real gRPC wire; only the process is missing.
+    pub async fn wire(
+        hooks: Arc<dyn plugin_runtime::host::Hooks>,
+        sim: Arc<SimState>,
+    ) -> Result<Self, SimError> {
+        use plugin_runtime::transport::grpc::api_client::GrpcApi;
+        let (api_addr, api_task) = start_api(sim).await?;
+        let api = GrpcApi::connect_lazy(&api_addr.to_string()).map_err(|e| SimError::Start(e.to_string()))?;
+        hooks.attach_api(Arc::new(api), plugin_runtime::host::TransportKind::Grpc);
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (reporter, health) = tonic_health::server::health_reporter();
+        reporter
+            .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+            .await;
+        let service = pb::plugin_hooks_server::PluginHooksServer::new(
+            plugin_runtime::transport::grpc::hooks_service::HooksService::new(hooks),
+        )
+        .max_decoding_message_size(MAX_MESSAGE)
+        .max_encoding_message_size(MAX_MESSAGE);
+        let plugin_task = tokio::spawn(async move {
+            let incoming = plugin_runtime::transport::grpc::nodelay(listener);
+            if let Err(e) = tonic::transport::Server::builder()
+                .add_service(health)
+                .add_service(service)
+                .serve_with_incoming(incoming)
+                .await
+            {
+                tracing::warn!(error = %e, "in-process gRPC plugin stopped");
+            }
+        });
+        let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+            .map_err(|e| SimError::Start(e.to_string()))?
+            .connect()
+            .await
+            .map_err(|e| SimError::Start(format!("connecting to {addr}: {e}")))?;
+        let plugin = Self {
+            hooks: PluginHooksClient::new(channel.clone())
+                .max_decoding_message_size(MAX_MESSAGE)
+                .max_encoding_message_size(MAX_MESSAGE),
+            controller: GrpcControllerClient::new(channel.clone()),
+            health: tonic_health::pb::health_client::HealthClient::new(channel),
+            child: tokio::sync::Mutex::new(None),
+            pid: None,
+            api_task,
+            plugin_task: Some(plugin_task),
+        };
+        plugin.ping().await?;
+        Ok(plugin)
     }
 
     async fn http(&self, ctx: HookContext, request: HttpRequest) -> Result<HttpResponse, SimError> {
@@ -484,6 +550,66 @@ impl PluginConnection for GrpcPlugin {
         Ok(r)
     }
 
+    async fn on_plugin_cluster_event(
+        &self,
+        ctx: HookContext,
+        event: PluginClusterEvent,
+    ) -> Result<(), SimError> {
+        let req = pb::OnPluginClusterEventRequest {
+            context: None,
+            plugin_context: Some((&ctx).into()),
+            event: Some(pb::PluginClusterEvent {
+                id: event.id,
+                data: event.data,
+            }),
+        };
+        self.hooks
+            .clone()
+            .on_plugin_cluster_event(req)
+            .await
+            .map_err(hook_err("OnPluginClusterEvent"))?;
+        Ok(())
+    }
+
+    async fn generate_support_data(&self, ctx: HookContext) -> Result<Vec<FileData>, SimError> {
+        let req = pb::GenerateSupportDataRequest {
+            context: None,
+            plugin_context: Some((&ctx).into()),
+        };
+        let r = self
+            .hooks
+            .clone()
+            .generate_support_data(req)
+            .await
+            .map_err(hook_err("GenerateSupportData"))?
+            .into_inner();
+        app_err("GenerateSupportData", r.error)?;
+        Ok(r.files
+            .into_iter()
+            .map(|f| FileData {
+                filename: f.filename,
+                body: f.data,
+            })
+            .collect())
+    }
+
+    async fn run_data_retention(&self, now_millis: i64, batch_size: i64) -> Result<i64, SimError> {
+        let req = pb::RunDataRetentionRequest {
+            context: None,
+            now_time: now_millis,
+            batch_size,
+        };
+        let r = self
+            .hooks
+            .clone()
+            .run_data_retention(req)
+            .await
+            .map_err(hook_err("RunDataRetention"))?
+            .into_inner();
+        app_err("RunDataRetention", r.error)?;
+        Ok(r.deleted_count)
+    }
+
     async fn ping(&self) -> Result<(), SimError> {
         let req = tonic_health::pb::HealthCheckRequest {
             service: "plugin".into(),
@@ -506,13 +632,22 @@ impl PluginConnection for GrpcPlugin {
     }
 
     async fn shutdown(&self) -> bool {
+        if let Some(task) = &self.plugin_task {
+            task.abort();
+            self.api_task.abort();
+            return true;
+        }
         let asked = self
             .controller
             .clone()
             .shutdown(plugin_runtime::transport::grpc::pb::goplugin::Empty {})
             .await
             .is_ok();
-        let mut child = self.child.lock().await;
+        let mut guard = self.child.lock().await;
+        let Some(child) = guard.as_mut() else {
+            self.api_task.abort();
+            return asked;
+        };
         let exited = asked
             && tokio::time::timeout(Duration::from_secs(2), child.wait())
                 .await

@@ -441,6 +441,16 @@ impl MattermostApi for RecordingApi {
         self.0.revoke_user_access_token(token_id).await
     }
 
+    async fn publish_plugin_cluster_event(
+        &self,
+        event: &PluginClusterEvent,
+        options: &PluginClusterEventSendOptions,
+    ) -> ApiResult<()> {
+        self.0
+            .record("PublishPluginClusterEvent", format!("{event:?} {options:?}"));
+        self.0.publish_plugin_cluster_event(event, options).await
+    }
+
     async fn register_command(&self, command: &Command) -> ApiResult<()> {
         self.0.record("RegisterCommand", format!("{:?}", command));
         self.0.register_command(command).await
@@ -488,10 +498,7 @@ fn hook_error(hook: &'static str) -> impl Fn(plugin_runtime::host::HookError) ->
 #[async_trait]
 impl PluginConnection for InProcessPlugin {
     async fn implemented(&self) -> Result<Vec<String>, SimError> {
-        Ok(plugin_runtime::host::IMPLEMENTED_HOOKS
-            .iter()
-            .map(|h| (*h).to_owned())
-            .collect())
+        Ok(plugin_runtime::host::implemented_hooks(self.hooks.as_ref()))
     }
 
     /// Mattermost's Go glue runs OnConfigurationChange before OnActivate; so does this.
@@ -566,6 +573,29 @@ impl PluginConnection for InProcessPlugin {
 
     async fn serve_metrics(&self, ctx: HookContext, request: HttpRequest) -> Result<HttpResponse, SimError> {
         Ok(self.hooks.serve_metrics(ctx, request).await)
+    }
+
+    async fn on_plugin_cluster_event(
+        &self,
+        ctx: HookContext,
+        event: PluginClusterEvent,
+    ) -> Result<(), SimError> {
+        self.hooks.on_plugin_cluster_event(ctx, event).await;
+        Ok(())
+    }
+
+    async fn generate_support_data(&self, ctx: HookContext) -> Result<Vec<FileData>, SimError> {
+        self.hooks
+            .generate_support_data(ctx)
+            .await
+            .map_err(hook_error("GenerateSupportData"))
+    }
+
+    async fn run_data_retention(&self, now_millis: i64, batch_size: i64) -> Result<i64, SimError> {
+        self.hooks
+            .run_data_retention(now_millis, batch_size)
+            .await
+            .map_err(hook_error("RunDataRetention"))
     }
 
     async fn ping(&self) -> Result<(), SimError> {

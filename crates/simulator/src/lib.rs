@@ -11,6 +11,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api_server;
+pub mod cluster;
 pub mod connection;
 pub mod fake_provider;
 pub mod grpc_api;
@@ -34,8 +35,9 @@ use plugin_runtime::host::model::*;
 use serde_json::Value;
 use tokio::sync::Notify;
 
+pub use cluster::{Cluster, ClusterBuilder};
 pub use connection::{PluginConnection, SimError};
-pub use store::{Data, LogLine, WsEvent, new_id, now_millis};
+pub use store::{ClusterEventRecord, Data, LogLine, WsEvent, new_id, now_millis};
 
 /// One API call the plugin made.
 #[derive(Debug, Clone)]
@@ -46,7 +48,8 @@ pub struct ApiCall {
 }
 
 pub struct SimState {
-    data: Mutex<Data>,
+    /// The store; the nodes of a [`Cluster`] share one.
+    data: Arc<Mutex<Data>>,
     calls: Mutex<Vec<ApiCall>>,
     /// The plugin process's stderr, line by line.
     pub stderr: Mutex<Vec<String>>,
@@ -57,21 +60,56 @@ pub struct SimState {
     pub checksum_time: Mutex<Duration>,
     inflight: AtomicUsize,
     idle: Notify,
+    /// This server's place in a [`Cluster`], if it is a node of one.
+    node: OnceLock<cluster::ClusterNode>,
+    /// What the plugin answered to `Implemented`: the server calls only those hooks.
+    implemented: OnceLock<Vec<String>>,
+    /// Cluster events on their way to this node's plugin, delivered one at a time in order.
+    inbox: OnceLock<tokio::sync::mpsc::UnboundedSender<PluginClusterEvent>>,
+    /// Cluster events routed to this node, in arrival order.
+    received: Mutex<Vec<PluginClusterEvent>>,
 }
 
 impl SimState {
     /// An empty server, for tests that drive the API adapters without a plugin.
     pub fn new() -> Arc<Self> {
+        Self::with_data(Arc::new(Mutex::new(Data::new())))
+    }
+
+    /// A server over an existing store (a node of a cluster).
+    pub fn with_data(data: Arc<Mutex<Data>>) -> Arc<Self> {
         Arc::new_cyclic(|me| Self {
             me: me.clone(),
-            data: Mutex::new(Data::new()),
+            data,
             calls: Mutex::new(Vec::new()),
             stderr: Mutex::new(Vec::new()),
             conn: OnceLock::new(),
             checksum_time: Mutex::new(Duration::ZERO),
             inflight: AtomicUsize::new(0),
             idle: Notify::new(),
+            node: OnceLock::new(),
+            implemented: OnceLock::new(),
+            inbox: OnceLock::new(),
+            received: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Whether the plugin listed `hook` in `Implemented` (the server calls nothing else).
+    pub fn implements(&self, hook: &str) -> bool {
+        self.implemented
+            .get()
+            .is_some_and(|hooks| hooks.iter().any(|h| h == hook))
+    }
+
+    /// One more hook the server has started in the background.
+    fn hook_started(&self) {
+        self.inflight.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn hook_finished(&self) {
+        if self.inflight.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.idle.notify_waiters();
+        }
     }
 
     pub fn data(&self) -> MutexGuard<'_, Data> {
@@ -107,14 +145,12 @@ impl SimState {
         let Some(me) = self.me.upgrade() else {
             return;
         };
-        self.inflight.fetch_add(1, Ordering::SeqCst);
+        self.hook_started();
         tokio::spawn(async move {
             if let Err(e) = f(conn).await {
                 tracing::warn!(error = %e, "hook failed");
             }
-            if me.inflight.fetch_sub(1, Ordering::SeqCst) == 1 {
-                me.idle.notify_waiters();
-            }
+            me.hook_finished();
         });
     }
 
@@ -227,6 +263,8 @@ pub struct SimulatorBuilder {
     plugin_config: Option<Value>,
     license: Option<License>,
     activate: bool,
+    /// `hooks` run in this process behind the real wire of `transport`.
+    wired: bool,
 }
 
 impl SimulatorBuilder {
@@ -239,7 +277,23 @@ impl SimulatorBuilder {
     pub fn in_process(mut self, hooks: Arc<dyn plugin_runtime::host::Hooks>) -> Self {
         self.transport = Transport::InProcess;
         self.hooks = Some(hooks);
+        self.wired = false;
         self
+    }
+
+    /// Runs `hooks` in this process, but every hook and API call crosses the real wire of
+    /// `transport` (the runtime's own net/rpc or gRPC server and client): the transport is
+    /// tested without a plugin binary. `Transport::InProcess` is the same as [`Self::in_process`].
+    pub fn wired(mut self, transport: Transport, hooks: Arc<dyn plugin_runtime::host::Hooks>) -> Self {
+        self.transport = transport;
+        self.hooks = Some(hooks);
+        self.wired = transport != Transport::InProcess;
+        self
+    }
+
+    /// A cluster of `n` plugin instances under one server store (see [`Cluster`]).
+    pub fn nodes(self, n: usize) -> ClusterBuilder {
+        ClusterBuilder::new(self, n)
     }
 
     pub fn env(mut self, key: &str, value: &str) -> Self {
@@ -267,23 +321,42 @@ impl SimulatorBuilder {
 
     pub async fn start(self) -> Result<Simulator, SimError> {
         let state = SimState::new();
-        {
-            let mut d = state.data();
-            if let Some(Value::Object(c)) = self.plugin_config {
-                d.plugin_config = c.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
-            }
-            d.license = self.license;
+        self.seed(&mut state.data());
+        let hooks = self.hooks.clone();
+        self.start_node(state, hooks).await
+    }
+
+    /// The saved plugin settings and license, into a fresh store.
+    fn seed(&self, d: &mut Data) {
+        if let Some(Value::Object(c)) = &self.plugin_config {
+            d.plugin_config = c.iter().map(|(k, v)| (k.to_lowercase(), v.clone())).collect();
         }
+        d.license = self.license.clone();
+    }
+
+    /// Connects a plugin to `state` (launched, wired or in process) and serves its HTTP fronts.
+    async fn start_node(
+        &self,
+        state: Arc<SimState>,
+        hooks: Option<Arc<dyn plugin_runtime::host::Hooks>>,
+    ) -> Result<Simulator, SimError> {
         let started = Instant::now();
-        let conn: Arc<dyn PluginConnection> = match self.transport {
-            Transport::NetRpc => {
+        let wired = if self.wired { hooks.clone() } else { None };
+        let conn: Arc<dyn PluginConnection> = match (self.transport, wired) {
+            (Transport::NetRpc, Some(hooks)) => {
+                Arc::new(netrpc_host::NetRpcPlugin::wire(hooks, state.clone()).await?)
+            }
+            (Transport::Grpc, Some(hooks)) => {
+                Arc::new(grpc_host::GrpcPlugin::wire(hooks, state.clone()).await?)
+            }
+            (Transport::NetRpc, None) => {
                 Arc::new(netrpc_host::NetRpcPlugin::launch(&self.binary, &self.env, state.clone()).await?)
             }
-            Transport::Grpc => {
+            (Transport::Grpc, None) => {
                 Arc::new(grpc_host::GrpcPlugin::launch(&self.binary, &self.env, state.clone()).await?)
             }
-            Transport::InProcess => {
-                let Some(hooks) = self.hooks.clone() else {
+            (Transport::InProcess, _) => {
+                let Some(hooks) = hooks else {
                     return Err(SimError::Start("in-process needs the plugin's hooks".into()));
                 };
                 if !self.env.is_empty() {
@@ -302,8 +375,10 @@ impl SimulatorBuilder {
         let handshake_time = started.elapsed().saturating_sub(hashed * hashes);
         let _ = state.conn.set(conn.clone());
         let implemented = conn.implemented().await?;
+        let _ = state.implemented.set(implemented.clone());
         let (http_addr, http_task) = http_front::listen(state.clone(), conn.clone(), false).await?;
         let (metrics_addr, metrics_task) = http_front::listen(state.clone(), conn.clone(), true).await?;
+        let inbox_task = cluster::serve_inbox(&state, conn.clone());
         let sim = Simulator {
             state,
             conn,
@@ -311,7 +386,7 @@ impl SimulatorBuilder {
             handshake_time,
             http_addr,
             metrics_addr,
-            tasks: vec![http_task, metrics_task],
+            tasks: vec![http_task, metrics_task, inbox_task],
         };
         if self.activate {
             sim.conn.on_activate().await?;
@@ -342,6 +417,7 @@ impl Simulator {
             plugin_config: None,
             license: None,
             activate: true,
+            wired: false,
         }
     }
 
@@ -370,6 +446,35 @@ impl Simulator {
             }
             notified.await;
         }
+    }
+
+    /// This server's node id in a [`Cluster`] ("" for a lone server).
+    pub fn node_id(&self) -> &str {
+        self.state.node_id()
+    }
+
+    /// Cluster events the server routed to this node, in order. The plugin's
+    /// OnPluginClusterEvent ran for each if it lists the hook in `Implemented`.
+    pub fn cluster_events_received(&self) -> Vec<PluginClusterEvent> {
+        self.state.received_cluster_events()
+    }
+
+    /// An admin generates a Support Packet: GenerateSupportData runs, if the plugin lists it in
+    /// `Implemented`, and its files are returned (none otherwise).
+    pub async fn fire_support_packet(&self) -> Result<Vec<FileData>, SimError> {
+        if !self.state.implements("GenerateSupportData") {
+            return Ok(Vec::new());
+        }
+        self.conn.generate_support_data(HookContext::default()).await
+    }
+
+    /// The data retention job runs: RunDataRetention, if the plugin lists it in `Implemented`,
+    /// and the number of items it deleted (0 otherwise).
+    pub async fn run_data_retention(&self, now_millis: i64, batch_size: i64) -> Result<i64, SimError> {
+        if !self.state.implements("RunDataRetention") {
+            return Ok(0);
+        }
+        self.conn.run_data_retention(now_millis, batch_size).await
     }
 
     /// Waits until `done` holds for the server's data; false after `timeout`.

@@ -12,7 +12,8 @@ use go_netrpc::{Server, ServiceError};
 use goplugin::{Client, ClientConfig, MuxBroker, PluginCommand};
 use http_body_util::BodyExt;
 use plugin_runtime::host::model::{
-    CommandArgs, CommandResponse, EmailNotification, HookContext, Post, PushNotification,
+    CommandArgs, CommandResponse, EmailNotification, FileData, HookContext, PluginClusterEvent, Post,
+    PushNotification,
 };
 use plugin_runtime::host::{AppError, HttpBody, HttpRequest, HttpResponse};
 use plugin_runtime::transport::netrpc::wire::*;
@@ -27,10 +28,17 @@ use crate::connection::{PluginConnection, SimError};
 pub struct RequestUri(pub String);
 
 pub struct NetRpcPlugin {
-    client: Client,
+    peer: Peer,
     hooks: go_netrpc::Client,
     broker: MuxBroker,
     sim: Arc<SimState>,
+}
+
+/// What carries the connection: a launched process, or hooks served in this process over the
+/// same go-plugin protocol on an in-memory pipe.
+enum Peer {
+    Process(Client),
+    Wired(goplugin::RpcClient),
 }
 
 /// Collects the plugin's stderr lines for tests to inspect, and echoes them when asked to.
@@ -103,7 +111,61 @@ impl NetRpcPlugin {
             .await
             .map_err(|e| SimError::Start(format!("dispense: {e}")))?;
         Ok(Self {
-            client,
+            peer: Peer::Process(client),
+            hooks: dispensed.client,
+            broker: dispensed.broker,
+            sim,
+        })
+    }
+
+    /// Serves `hooks` in this process with the runtime's own net/rpc hooks server and connects
+    /// to it as the server does: yamux, `Control`, `Dispenser.Dispense("hooks")`, the broker.
+    /// Every hook and API call crosses the real gob wire; only the process and handshake line
+    /// are missing.
+    pub async fn wire(
+        hooks: Arc<dyn plugin_runtime::host::Hooks>,
+        sim: Arc<SimState>,
+    ) -> Result<Self, SimError> {
+        let (host_io, plugin_io) = tokio::io::duplex(1 << 20);
+        let mut plugins: HashMap<String, Arc<dyn goplugin::PluginServer>> = HashMap::new();
+        let served: Arc<dyn goplugin::PluginServer> = Arc::new(move |broker: MuxBroker| {
+            Ok::<_, String>(plugin_runtime::transport::netrpc::hooks_server::hooks_server(
+                hooks.clone(),
+                broker,
+            ))
+        });
+        plugins.insert("hooks".into(), served);
+        let (done, _) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            let served = goplugin::rpc::serve_conn(
+                plugin_io,
+                goplugin::yamux::Config::default(),
+                Arc::new(plugins),
+                done,
+                drop,
+            )
+            .await;
+            if let Err(e) = served {
+                tracing::debug!(error = %e, "in-process net/rpc plugin stopped");
+            }
+        });
+        let rpc = goplugin::RpcClient::connect(
+            host_io,
+            goplugin::yamux::Config::default(),
+            tokio::io::sink(),
+            StderrSink {
+                sim: sim.clone(),
+                partial: Vec::new(),
+            },
+        )
+        .await
+        .map_err(|e| SimError::Start(e.to_string()))?;
+        let dispensed = rpc
+            .dispense("hooks")
+            .await
+            .map_err(|e| SimError::Start(format!("dispense: {e}")))?;
+        Ok(Self {
+            peer: Peer::Wired(rpc),
             hooks: dispensed.client,
             broker: dispensed.broker,
             sim,
@@ -487,19 +549,87 @@ impl PluginConnection for NetRpcPlugin {
         self.http_hook("ServeMetrics", ctx, request).await
     }
 
+    async fn on_plugin_cluster_event(
+        &self,
+        ctx: HookContext,
+        event: PluginClusterEvent,
+    ) -> Result<(), SimError> {
+        // Z_OnPluginClusterEventArgs{A *Context, B model.PluginClusterEvent} → {}.
+        let _: Empty = self
+            .call(
+                "OnPluginClusterEvent",
+                &A2 {
+                    a: Some(ctx.to_wire()),
+                    b: event.to_wire(),
+                },
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn generate_support_data(&self, ctx: HookContext) -> Result<Vec<FileData>, SimError> {
+        // Z_GenerateSupportDataArgs{A *Context} → {A []*model.FileData, B error}.
+        let r: A2<Vec<GobFileData>, Option<gobwire::Interface>> = self
+            .call(
+                "GenerateSupportData",
+                &A1 {
+                    a: Some(ctx.to_wire()),
+                },
+            )
+            .await?;
+        if let Some(e) = interface_to_error(&r.b) {
+            return Err(SimError::Hook {
+                hook: "GenerateSupportData",
+                message: e.to_string(),
+            });
+        }
+        Ok(r.a.into_iter().map(FileData::from_wire).collect())
+    }
+
+    async fn run_data_retention(&self, now_millis: i64, batch_size: i64) -> Result<i64, SimError> {
+        // Z_RunDataRetentionArgs{A int64, B int64} → {A int64, B error}.
+        let r: A2<i64, Option<gobwire::Interface>> = self
+            .call(
+                "RunDataRetention",
+                &A2 {
+                    a: now_millis,
+                    b: batch_size,
+                },
+            )
+            .await?;
+        if let Some(e) = interface_to_error(&r.b) {
+            return Err(SimError::Hook {
+                hook: "RunDataRetention",
+                message: e.to_string(),
+            });
+        }
+        Ok(r.a)
+    }
+
     async fn ping(&self) -> Result<(), SimError> {
-        self.client
-            .ping()
-            .await
-            .map_err(|e| SimError::Transport(e.to_string()))
+        match &self.peer {
+            Peer::Process(client) => client
+                .ping()
+                .await
+                .map_err(|e| SimError::Transport(e.to_string())),
+            Peer::Wired(rpc) => rpc.ping().await.map_err(|e| SimError::Transport(e.to_string())),
+        }
     }
 
     fn pid(&self) -> Option<u32> {
-        Some(self.client.reattach_config().pid)
+        match &self.peer {
+            Peer::Process(client) => Some(client.reattach_config().pid),
+            Peer::Wired(_) => None,
+        }
     }
 
     async fn shutdown(&self) -> bool {
-        self.client.kill().await;
-        !self.client.force_killed()
+        match &self.peer {
+            Peer::Process(client) => {
+                client.kill().await;
+                !client.force_killed()
+            }
+            Peer::Wired(rpc) => rpc.close().await.is_ok(),
+        }
     }
 }

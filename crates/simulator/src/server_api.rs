@@ -666,6 +666,14 @@ impl MattermostApi for SimState {
         Ok(())
     }
 
+    async fn publish_plugin_cluster_event(
+        &self,
+        event: &PluginClusterEvent,
+        options: &PluginClusterEventSendOptions,
+    ) -> ApiResult<()> {
+        self.publish_cluster_event(event, options)
+    }
+
     async fn kv_set(&self, key: &str, value: &[u8]) -> ApiResult<()> {
         self.data().kv_put(key, value.to_vec(), 0);
         Ok(())

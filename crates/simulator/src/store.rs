@@ -163,6 +163,15 @@ pub struct WsEvent {
     pub at: Instant,
 }
 
+/// One `PublishPluginClusterEvent` call, whoever received it.
+#[derive(Debug, Clone)]
+pub struct ClusterEventRecord {
+    /// The publishing node's id; empty on a single server (which delivers nowhere).
+    pub from_node: String,
+    pub event: PluginClusterEvent,
+    pub options: PluginClusterEventSendOptions,
+}
+
 /// One line the plugin wrote to the server log through the API.
 #[derive(Debug, Clone)]
 pub struct LogLine {
@@ -194,6 +203,8 @@ pub struct Data {
     pub tokens: HashMap<String, UserAccessToken>,
     pub commands: Vec<Command>,
     pub ws_events: Vec<WsEvent>,
+    /// Every cluster event a plugin published, in order (on every node of a cluster).
+    pub cluster_events: Vec<ClusterEventRecord>,
     /// Other plugins that run on this server: plugin id → (URL path and query → status, body)
     /// of their inter-plugin HTTP API.
     pub other_plugins: HashMap<String, HashMap<String, (u16, Vec<u8>)>>,

@@ -484,4 +484,34 @@ func runMessageHooks(rep *reporter, s *started) {
 	rb, _ = json.Marshal(xr.GetResponse())
 	rep.check("PluginHooks.ExecuteCommand with CommandArgs fields 1-11 (9-11 strings, as declared upstream) returns OK", err == nil,
 		"err=%v response=%s appErr=%s", err, shorten(string(rb), 200), shorten(appErr(xr.GetError()), 200))
+
+	// The optional hooks (OnPluginClusterEvent, GenerateSupportData, RunDataRetention): the
+	// host calls them only when Implemented lists them; here they are called either way, and a
+	// plugin that does not list one must still answer OK with empty results.
+	ir, _ := s.hooks.Implemented(context.Background(), &pb.ImplementedRequest{})
+	listed := map[string]bool{}
+	for _, h := range ir.GetHooks() {
+		listed[h] = true
+	}
+	data := make([]byte, 64*1024)
+	rand.Read(data)
+	ctx, cancel = hookCtx()
+	_, err = s.hooks.OnPluginClusterEvent(ctx, &pb.OnPluginClusterEventRequest{PluginContext: pluginCtx(),
+		Event: &pb.PluginClusterEvent{Id: "conformance_event", Data: data}})
+	cancel()
+	rep.check("PluginHooks.OnPluginClusterEvent (64 KiB of data) returns OK", err == nil, "err=%v", err)
+
+	ctx, cancel = hookCtx()
+	sr, err := s.hooks.GenerateSupportData(ctx, &pb.GenerateSupportDataRequest{PluginContext: pluginCtx()})
+	cancel()
+	rep.check("PluginHooks.GenerateSupportData returns OK", err == nil && sr.GetError() == nil &&
+		(listed["GenerateSupportData"] || len(sr.GetFiles()) == 0),
+		"err=%v appErr=%s files=%d", err, appErr(sr.GetError()), len(sr.GetFiles()))
+
+	ctx, cancel = hookCtx()
+	rr, err := s.hooks.RunDataRetention(ctx, &pb.RunDataRetentionRequest{NowTime: time.Now().UnixNano() / 1e6, BatchSize: 1000})
+	cancel()
+	rep.check("PluginHooks.RunDataRetention returns OK", err == nil && rr.GetError() == nil &&
+		(listed["RunDataRetention"] || rr.GetDeletedCount() == 0),
+		"err=%v appErr=%s deleted=%d", err, appErr(rr.GetError()), rr.GetDeletedCount())
 }

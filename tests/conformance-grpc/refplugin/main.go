@@ -300,6 +300,19 @@ func (h *hooks) ExecuteCommand(_ context.Context, r *pb.ExecuteCommandRequest) (
 	}}, nil
 }
 
+func (h *hooks) OnPluginClusterEvent(_ context.Context, r *pb.OnPluginClusterEventRequest) (*pb.OnPluginClusterEventResponse, error) {
+	logf("OnPluginClusterEvent %s (%d bytes)", r.GetEvent().GetId(), len(r.GetEvent().GetData()))
+	return &pb.OnPluginClusterEventResponse{}, nil
+}
+
+func (h *hooks) GenerateSupportData(context.Context, *pb.GenerateSupportDataRequest) (*pb.GenerateSupportDataResponse, error) {
+	return &pb.GenerateSupportDataResponse{}, nil
+}
+
+func (h *hooks) RunDataRetention(context.Context, *pb.RunDataRetentionRequest) (*pb.RunDataRetentionResponse, error) {
+	return &pb.RunDataRetentionResponse{}, nil
+}
+
 // ---- ServeHTTP ----
 
 func header(init *pb.ServeHTTPRequestInit, key string) string {

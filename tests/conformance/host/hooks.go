@@ -99,6 +99,29 @@ type Z_ExecuteCommandReturns struct {
 	B *model.AppError
 }
 
+type Z_OnPluginClusterEventArgs struct {
+	A *model.Context
+	B model.PluginClusterEvent
+}
+type Z_OnPluginClusterEventReturns struct{}
+
+type Z_GenerateSupportDataArgs struct {
+	A *model.Context
+}
+type Z_GenerateSupportDataReturns struct {
+	A []*model.FileData
+	B error
+}
+
+type Z_RunDataRetentionArgs struct {
+	A int64
+	B int64
+}
+type Z_RunDataRetentionReturns struct {
+	A int64
+	B error
+}
+
 // HTTPRequestSubset (plugin.HTTPRequestSubset) is declared in pluginhttp.go.
 
 type Z_ServeHTTPArgs struct {
@@ -306,6 +329,22 @@ func (h *hooksClient) MessageHasBeenDeleted(c *model.Context, p *model.Post) err
 func (h *hooksClient) ExecuteCommand(c *model.Context, a *model.CommandArgs) (*model.CommandResponse, *model.AppError, error) {
 	ret := &Z_ExecuteCommandReturns{}
 	err := h.call("Plugin.ExecuteCommand", &Z_ExecuteCommandArgs{c, a}, ret)
+	return ret.A, ret.B, err
+}
+
+func (h *hooksClient) OnPluginClusterEvent(c *model.Context, ev model.PluginClusterEvent) error {
+	return h.call("Plugin.OnPluginClusterEvent", &Z_OnPluginClusterEventArgs{c, ev}, &Z_OnPluginClusterEventReturns{})
+}
+
+func (h *hooksClient) GenerateSupportData(c *model.Context) ([]*model.FileData, error, error) {
+	ret := &Z_GenerateSupportDataReturns{}
+	err := h.call("Plugin.GenerateSupportData", &Z_GenerateSupportDataArgs{c}, ret)
+	return ret.A, ret.B, err
+}
+
+func (h *hooksClient) RunDataRetention(nowTime, batchSize int64) (int64, error, error) {
+	ret := &Z_RunDataRetentionReturns{}
+	err := h.call("Plugin.RunDataRetention", &Z_RunDataRetentionArgs{nowTime, batchSize}, ret)
 	return ret.A, ret.B, err
 }
 

@@ -478,6 +478,41 @@ func runMessageHooks(rep *reporter, s *started) {
 	rb, _ := json.Marshal(resp)
 	ab, _ := json.Marshal(appErr)
 	rep.check("Plugin.ExecuteCommand \"/ai unknown\" returns", err == nil, "err=%v response=%s appErr=%s", err, shorten(string(rb), 200), shorten(string(ab), 200))
+
+	runOptionalHooks(rep, s, ctx)
+}
+
+// runOptionalHooks calls the hooks a plugin lists in Implemented only if it implements them
+// (the server calls nothing else), with Mattermost's shapes. A Go plugin answers them either way
+// (the glue registers every hook), and so must ours: the call must return without an RPC error,
+// and a hook the plugin does not list answers with its zero values.
+func runOptionalHooks(rep *reporter, s *started, ctx *model.Context) {
+	impl, _ := s.hooks.Implemented()
+	listed := map[string]bool{}
+	for _, h := range impl {
+		listed[h] = true
+	}
+	rep.info("optional hooks listed: OnPluginClusterEvent=%v RunDataRetention=%v GenerateSupportData=%v",
+		listed["OnPluginClusterEvent"], listed["RunDataRetention"], listed["GenerateSupportData"])
+
+	data := make([]byte, 64*1024)
+	rand.Read(data)
+	err := s.hooks.OnPluginClusterEvent(ctx, model.PluginClusterEvent{Id: "conformance_event", Data: data})
+	rep.check("Plugin.OnPluginClusterEvent (64 KiB of data) returns", err == nil, "err=%v", err)
+
+	files, hookErr, err := s.hooks.GenerateSupportData(ctx)
+	names := []string{}
+	for _, f := range files {
+		if f != nil {
+			names = append(names, fmt.Sprintf("%s (%d bytes)", f.Filename, len(f.Body)))
+		}
+	}
+	rep.check("Plugin.GenerateSupportData returns", err == nil && hookErr == nil && (listed["GenerateSupportData"] || len(files) == 0),
+		"err=%v hookErr=%v files=%v", err, hookErr, names)
+
+	deleted, hookErr, err := s.hooks.RunDataRetention(time.Now().UnixMilli(), 1000)
+	rep.check("Plugin.RunDataRetention returns", err == nil && hookErr == nil && (listed["RunDataRetention"] || deleted == 0),
+		"err=%v hookErr=%v deleted=%d", err, hookErr, deleted)
 }
 
 func runConcurrentVersion(rep *reporter, s *started, n int) {

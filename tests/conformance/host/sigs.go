@@ -455,6 +455,15 @@ type Z_PublishWebSocketEventArgs struct {
 
 type Z_PublishWebSocketEventReturns struct{}
 
+type Z_PublishPluginClusterEventArgs struct {
+	A model.PluginClusterEvent
+	B model.PluginClusterEventSendOptions
+}
+
+type Z_PublishPluginClusterEventReturns struct {
+	A error
+}
+
 type Z_KVSetArgs struct {
 	A string
 	B []byte
@@ -688,6 +697,7 @@ var apiSigs = map[string]sig{
 	"AddReaction":               {reflect.TypeOf(Z_AddReactionArgs{}), reflect.TypeOf(Z_AddReactionReturns{})},
 	"SearchPostsInTeamForUser":  {reflect.TypeOf(Z_SearchPostsInTeamForUserArgs{}), reflect.TypeOf(Z_SearchPostsInTeamForUserReturns{})},
 	"PublishWebSocketEvent":     {reflect.TypeOf(Z_PublishWebSocketEventArgs{}), reflect.TypeOf(Z_PublishWebSocketEventReturns{})},
+	"PublishPluginClusterEvent": {reflect.TypeOf(Z_PublishPluginClusterEventArgs{}), reflect.TypeOf(Z_PublishPluginClusterEventReturns{})},
 	"KVSet":                     {reflect.TypeOf(Z_KVSetArgs{}), reflect.TypeOf(Z_KVSetReturns{})},
 	"KVSetWithExpiry":           {reflect.TypeOf(Z_KVSetWithExpiryArgs{}), reflect.TypeOf(Z_KVSetWithExpiryReturns{})},
 	"KVSetWithOptions":          {reflect.TypeOf(Z_KVSetWithOptionsArgs{}), reflect.TypeOf(Z_KVSetWithOptionsReturns{})},

@@ -274,6 +274,23 @@ type WebsocketBroadcast struct {
 }
 
 // PluginKVSetOptions has no json tags in Mattermost.
+// PluginClusterEvent and PluginClusterEventSendOptions have no json tags upstream.
+type PluginClusterEvent struct {
+	Id   string
+	Data []byte
+}
+
+type PluginClusterEventSendOptions struct {
+	SendType string
+	TargetId string
+}
+
+// FileData is a file of a Support Packet (GenerateSupportData); no json tags upstream.
+type FileData struct {
+	Filename string
+	Body     []byte
+}
+
 type PluginKVSetOptions struct {
 	Atomic          bool
 	OldValue        []byte

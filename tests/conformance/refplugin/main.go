@@ -172,6 +172,20 @@ func (h *Hooks) ExecuteCommand(args *Z_ExecuteCommandArgs, ret *Z_ExecuteCommand
 	return nil
 }
 
+// The optional hooks: a Go plugin built on Mattermost's glue answers them (hooksRPCServer
+// registers every hook), whether or not Implemented lists them.
+func (h *Hooks) OnPluginClusterEvent(args *Z_OnPluginClusterEventArgs, ret *Z_EmptyReturns) error {
+	return nil
+}
+
+func (h *Hooks) GenerateSupportData(args *Z_GenerateSupportDataArgs, ret *Z_GenerateSupportDataReturns) error {
+	return nil
+}
+
+func (h *Hooks) RunDataRetention(args *Z_RunDataRetentionArgs, ret *Z_RunDataRetentionReturns) error {
+	return nil
+}
+
 // ---- HTTP over the broker ----
 
 // remoteWriter is the plugin side of the host's http.ResponseWriter.

@@ -130,6 +130,40 @@ type Z_ExecuteCommandReturns struct {
 	B *AppError
 }
 
+type PluginClusterEvent struct {
+	Id   string
+	Data []byte
+}
+
+type FileData struct {
+	Filename string
+	Body     []byte
+}
+
+type Z_OnPluginClusterEventArgs struct {
+	A *Context
+	B PluginClusterEvent
+}
+
+type Z_GenerateSupportDataArgs struct {
+	A *Context
+}
+
+type Z_GenerateSupportDataReturns struct {
+	A []*FileData
+	B error
+}
+
+type Z_RunDataRetentionArgs struct {
+	A int64
+	B int64
+}
+
+type Z_RunDataRetentionReturns struct {
+	A int64
+	B error
+}
+
 type Z_ServeHTTPArgs struct {
 	ResponseWriterStream uint32
 	Request              *HTTPRequestSubset

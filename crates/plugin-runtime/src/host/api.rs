@@ -134,6 +134,16 @@ pub trait MattermostApi: Send + Sync {
         broadcast: &WebsocketBroadcast,
     ) -> ApiResult<()>;
 
+    // Cluster
+    /// Sends `event` to this plugin's instances on the other nodes of the cluster (one node with
+    /// `options.target_id`), where `OnPluginClusterEvent` receives it. A server that is not a
+    /// cluster accepts it and delivers it nowhere.
+    async fn publish_plugin_cluster_event(
+        &self,
+        event: &PluginClusterEvent,
+        options: &PluginClusterEventSendOptions,
+    ) -> ApiResult<()>;
+
     // Key-value store
     async fn kv_set(&self, key: &str, value: &[u8]) -> ApiResult<()>;
     async fn kv_set_with_expiry(&self, key: &str, value: &[u8], expire_in_seconds: i64) -> ApiResult<()>;

@@ -6,7 +6,10 @@ use async_trait::async_trait;
 
 use super::api::MattermostApi;
 use super::error::{AppError, HookError};
-use super::model::{CommandArgs, CommandResponse, EmailNotification, HookContext, Post, PushNotification};
+use super::model::{
+    CommandArgs, CommandResponse, EmailNotification, FileData, HookContext, PluginClusterEvent, Post,
+    PushNotification,
+};
 
 pub type HttpBody = axum::body::Body;
 pub type HttpRequest = http::Request<HttpBody>;
@@ -46,6 +49,29 @@ pub const IMPLEMENTED_HOOKS: &[&str] = &[
     "EmailNotificationWillBeSent",
 ];
 
+/// Hooks a plugin may opt into with [`Hooks::optional_hooks`]: the server calls a hook only when
+/// `Implemented` names it, so these are listed only for a plugin that says it implements them.
+pub const OPTIONAL_HOOKS: &[&str] = &["OnPluginClusterEvent", "RunDataRetention", "GenerateSupportData"];
+
+/// Mattermost's hook ids (`server/public/plugin/hooks.go`) of the optional hooks: the server
+/// keeps `implemented[id]` from the names in `Implemented` and calls only those.
+pub mod hook_id {
+    pub const ON_PLUGIN_CLUSTER_EVENT: u32 = 20;
+    pub const RUN_DATA_RETENTION: u32 = 24;
+    pub const GENERATE_SUPPORT_DATA: u32 = 45;
+}
+
+/// What `Implemented` answers for `hooks`: [`IMPLEMENTED_HOOKS`], then the optional hooks the
+/// plugin opted into (names outside [`OPTIONAL_HOOKS`] are ignored).
+pub fn implemented_hooks(hooks: &dyn Hooks) -> Vec<String> {
+    let optional = hooks.optional_hooks();
+    IMPLEMENTED_HOOKS
+        .iter()
+        .chain(OPTIONAL_HOOKS.iter().filter(|h| optional.contains(h)))
+        .map(|h| (*h).to_owned())
+        .collect()
+}
+
 #[async_trait]
 pub trait Hooks: Send + Sync + 'static {
     /// Hands the plugin its API client. Called by the transport before any hook that may use it:
@@ -82,4 +108,24 @@ pub trait Hooks: Send + Sync + 'static {
 
     async fn execute_command(&self, ctx: HookContext, args: CommandArgs)
     -> Result<CommandResponse, AppError>;
+
+    /// The optional hooks ([`OPTIONAL_HOOKS`]) this plugin implements, for `Implemented`. A plugin
+    /// that overrides one of the hooks below names it here, or the server never calls it.
+    fn optional_hooks(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Another node's instance of this plugin published `event` (`PublishPluginClusterEvent`).
+    async fn on_plugin_cluster_event(&self, _ctx: HookContext, _event: PluginClusterEvent) {}
+
+    /// Files for the Support Packet an admin is generating.
+    async fn generate_support_data(&self, _ctx: HookContext) -> Result<Vec<FileData>, HookError> {
+        Ok(Vec::new())
+    }
+
+    /// A data retention job runs: delete up to `batch_size` items older than the plugin's
+    /// policy as of `now_millis`; returns how many were deleted.
+    async fn run_data_retention(&self, _now_millis: i64, _batch_size: i64) -> Result<i64, HookError> {
+        Ok(0)
+    }
 }

@@ -8,4 +8,7 @@ pub mod model;
 
 pub use api::{LogLevel, MattermostApi, PluginHttpRequest, PluginHttpResponse};
 pub use error::{ApiError, ApiResult, AppError, HookError};
-pub use hooks::{Hooks, HttpBody, HttpRequest, HttpResponse, IMPLEMENTED_HOOKS, TransportKind};
+pub use hooks::{
+    Hooks, HttpBody, HttpRequest, HttpResponse, IMPLEMENTED_HOOKS, OPTIONAL_HOOKS, TransportKind, hook_id,
+    implemented_hooks,
+};

@@ -529,6 +529,70 @@ impl ServerConfig {
     }
 }
 
+/// An event between the instances of this plugin on the nodes of a cluster
+/// (`model.PluginClusterEvent`). No JSON tags upstream: Go field names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct PluginClusterEvent {
+    /// What the event is; the receiving instance dispatches on it.
+    pub id: String,
+    #[serde(with = "base64_bytes")]
+    pub data: Vec<u8>,
+}
+
+/// How a [`PluginClusterEvent`] travels (`model.PluginClusterEventSendOptions`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct PluginClusterEventSendOptions {
+    /// [`PluginClusterEventSendOptions::RELIABLE`] or [`PluginClusterEventSendOptions::BEST_EFFORT`].
+    pub send_type: String,
+    /// The cluster node to deliver to; empty sends to every other node.
+    pub target_id: String,
+}
+
+impl PluginClusterEventSendOptions {
+    /// `model.PluginClusterEventSendTypeReliable`.
+    pub const RELIABLE: &'static str = "reliable";
+    /// `model.PluginClusterEventSendTypeBestEffort`.
+    pub const BEST_EFFORT: &'static str = "best_effort";
+
+    /// Every other node, reliably.
+    pub fn reliable() -> Self {
+        Self {
+            send_type: Self::RELIABLE.into(),
+            target_id: String::new(),
+        }
+    }
+}
+
+/// A file of a Support Packet (`model.FileData`). No JSON tags upstream: Go field names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct FileData {
+    pub filename: String,
+    #[serde(with = "base64_bytes")]
+    pub body: Vec<u8>,
+}
+
+mod base64_bytes {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(v))
+    }
+
+    /// Go's `[]byte` in JSON: base64, or `null` for nil.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let s: Option<String> = Option::deserialize(d)?;
+        match s {
+            Some(s) => STANDARD.decode(s).map_err(serde::de::Error::custom),
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
 mod opt_base64 {
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD;

@@ -612,6 +612,30 @@ impl MattermostApi for GrpcApi {
         Ok(())
     }
 
+    async fn publish_plugin_cluster_event(
+        &self,
+        event: &PluginClusterEvent,
+        options: &PluginClusterEventSendOptions,
+    ) -> ApiResult<()> {
+        let req = pb::PublishPluginClusterEventRequest {
+            event: Some(pb::PluginClusterEvent {
+                id: event.id.clone(),
+                data: event.data.clone(),
+            }),
+            opts: Some(pb::PluginClusterEventSendOptions {
+                send_type: options.send_type.clone(),
+                target_id: options.target_id.clone(),
+            }),
+        };
+        rpc!(
+            self,
+            publish_plugin_cluster_event,
+            "PublishPluginClusterEvent",
+            req
+        );
+        Ok(())
+    }
+
     async fn kv_set(&self, key: &str, value: &[u8]) -> ApiResult<()> {
         rpc!(
             self,

@@ -10,8 +10,8 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::pb::v1 as pb;
-use crate::host::model::{CommandArgs, HookContext, Post};
-use crate::host::{HookError, Hooks, HttpBody, IMPLEMENTED_HOOKS};
+use crate::host::model::{CommandArgs, HookContext, PluginClusterEvent, Post};
+use crate::host::{HookError, Hooks, HttpBody, implemented_hooks};
 use crate::transport::body::{BodyEvent, BodySink, channel_body, drive_body};
 use crate::transport::request::forwarded_request;
 
@@ -59,10 +59,9 @@ impl pb::plugin_hooks_server::PluginHooks for HooksService {
     ) -> Result<Response<pb::ImplementedResponse>, Status> {
         Ok(Response::new(pb::ImplementedResponse {
             error: None,
-            hooks: IMPLEMENTED_HOOKS
-                .iter()
-                .filter(|h| **h != "ServeMetrics")
-                .map(|h| (*h).to_owned())
+            hooks: implemented_hooks(self.hooks.as_ref())
+                .into_iter()
+                .filter(|h| h != "ServeMetrics")
                 .collect(),
         }))
     }
@@ -197,6 +196,64 @@ impl pb::plugin_hooks_server::PluginHooks for HooksService {
             Err(e) => pb::ExecuteCommandResponse {
                 error: Some((&e).into()),
                 response: None,
+            },
+        };
+        Ok(Response::new(out))
+    }
+
+    async fn on_plugin_cluster_event(
+        &self,
+        r: Request<pb::OnPluginClusterEventRequest>,
+    ) -> Result<Response<pb::OnPluginClusterEventResponse>, Status> {
+        let r = r.into_inner();
+        let ev = r.event.unwrap_or_default();
+        let event = PluginClusterEvent {
+            id: ev.id,
+            data: ev.data,
+        };
+        self.hooks
+            .on_plugin_cluster_event(ctx(r.plugin_context), event)
+            .await;
+        Ok(Response::new(pb::OnPluginClusterEventResponse {}))
+    }
+
+    async fn generate_support_data(
+        &self,
+        r: Request<pb::GenerateSupportDataRequest>,
+    ) -> Result<Response<pb::GenerateSupportDataResponse>, Status> {
+        let r = r.into_inner();
+        let out = match self.hooks.generate_support_data(ctx(r.plugin_context)).await {
+            Ok(files) => pb::GenerateSupportDataResponse {
+                error: None,
+                files: files
+                    .into_iter()
+                    .map(|f| pb::FileData {
+                        filename: f.filename,
+                        data: f.body,
+                    })
+                    .collect(),
+            },
+            Err(e) => pb::GenerateSupportDataResponse {
+                error: app_error(Err(e)),
+                files: Vec::new(),
+            },
+        };
+        Ok(Response::new(out))
+    }
+
+    async fn run_data_retention(
+        &self,
+        r: Request<pb::RunDataRetentionRequest>,
+    ) -> Result<Response<pb::RunDataRetentionResponse>, Status> {
+        let r = r.into_inner();
+        let out = match self.hooks.run_data_retention(r.now_time, r.batch_size).await {
+            Ok(n) => pb::RunDataRetentionResponse {
+                error: None,
+                deleted_count: n,
+            },
+            Err(e) => pb::RunDataRetentionResponse {
+                error: app_error(Err(e)),
+                deleted_count: 0,
             },
         };
         Ok(Response::new(out))

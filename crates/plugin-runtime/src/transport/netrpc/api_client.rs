@@ -700,6 +700,23 @@ impl MattermostApi for NetRpcApi {
             .await
     }
 
+    async fn publish_plugin_cluster_event(
+        &self,
+        event: &PluginClusterEvent,
+        options: &PluginClusterEventSendOptions,
+    ) -> ApiResult<()> {
+        let r: A1<Option<Interface>> = self
+            .call(
+                "PublishPluginClusterEvent",
+                &A2 {
+                    a: event.to_wire(),
+                    b: options.to_wire(),
+                },
+            )
+            .await?;
+        check_error(&r.a)
+    }
+
     async fn register_command(&self, command: &Command) -> ApiResult<()> {
         let r: A1<Option<Interface>> = self
             .call(

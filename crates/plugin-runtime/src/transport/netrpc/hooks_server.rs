@@ -8,8 +8,10 @@ use goplugin::MuxBroker;
 use super::api_client::NetRpcApi;
 use super::http_bridge::{build_request, error_response, write_response};
 use super::wire::*;
-use crate::host::model::{CommandArgs, EmailNotification, HookContext, Post, PushNotification};
-use crate::host::{HookError, Hooks, IMPLEMENTED_HOOKS, TransportKind};
+use crate::host::model::{
+    CommandArgs, EmailNotification, FileData, HookContext, PluginClusterEvent, Post, PushNotification,
+};
+use crate::host::{HookError, Hooks, TransportKind, implemented_hooks};
 
 type Hook = Arc<dyn Hooks>;
 type ErrorReturn = A1<Option<gobwire::Interface>>;
@@ -41,13 +43,10 @@ pub fn hooks_server(hooks: Hook, broker: MuxBroker) -> Server {
     let driver: Arc<Mutex<Option<goplugin::yamux::Stream>>> = Arc::default();
     let mut s = Server::new();
 
-    s.register("Plugin.Implemented", |_: Empty| async {
-        Ok::<_, ServiceError>(
-            IMPLEMENTED_HOOKS
-                .iter()
-                .map(|h| (*h).to_owned())
-                .collect::<Vec<_>>(),
-        )
+    let implemented = implemented_hooks(hooks.as_ref());
+    s.register("Plugin.Implemented", move |_: Empty| {
+        let implemented = implemented.clone();
+        async move { Ok::<_, ServiceError>(implemented) }
     });
 
     let (h, b) = (hooks.clone(), broker.clone());
@@ -186,6 +185,61 @@ pub fn hooks_server(hooks: Hook, broker: MuxBroker) -> Server {
             }
         },
     );
+
+    // Z_OnPluginClusterEventArgs{A *Context, B model.PluginClusterEvent} → {}.
+    let h = hooks.clone();
+    s.register(
+        "Plugin.OnPluginClusterEvent",
+        move |args: A2<Option<GobHookContext>, GobPluginClusterEvent>| {
+            let hooks = h.clone();
+            async move {
+                hooks
+                    .on_plugin_cluster_event(ctx(args.a), PluginClusterEvent::from_wire(args.b))
+                    .await;
+                Ok::<_, ServiceError>(Empty {})
+            }
+        },
+    );
+
+    // Z_GenerateSupportDataArgs{A *Context} → {A []*model.FileData, B error}.
+    let h = hooks.clone();
+    s.register(
+        "Plugin.GenerateSupportData",
+        move |args: A1<Option<GobHookContext>>| {
+            let hooks = h.clone();
+            async move {
+                let out: A2<Vec<GobFileData>, Option<gobwire::Interface>> =
+                    match hooks.generate_support_data(ctx(args.a)).await {
+                        Ok(files) => A2 {
+                            a: files.iter().map(FileData::to_wire).collect(),
+                            b: None,
+                        },
+                        Err(e) => A2 {
+                            a: Vec::new(),
+                            b: error_to_interface(&e),
+                        },
+                    };
+                Ok::<_, ServiceError>(out)
+            }
+        },
+    );
+
+    // Z_RunDataRetentionArgs{A nowTime int64, B batchSize int64} → {A int64, B error}.
+    let h = hooks.clone();
+    s.register("Plugin.RunDataRetention", move |args: A2<i64, i64>| {
+        let hooks = h.clone();
+        async move {
+            let out: A2<i64, Option<gobwire::Interface>> =
+                match hooks.run_data_retention(args.a, args.b).await {
+                    Ok(n) => A2 { a: n, b: None },
+                    Err(e) => A2 {
+                        a: 0,
+                        b: error_to_interface(&e),
+                    },
+                };
+            Ok::<_, ServiceError>(out)
+        }
+    });
 
     for (method, which) in [
         ("Plugin.ServeHTTP", HttpHook::Http),

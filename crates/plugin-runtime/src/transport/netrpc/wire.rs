@@ -410,6 +410,83 @@ mirror!(GobHookContext <=> HookContext {
     user_agent: String = "UserAgent",
 });
 
+/// `model.PluginClusterEvent` (passed by value in `Z_OnPluginClusterEventArgs.B` and
+/// `Z_PublishPluginClusterEventArgs.A`).
+#[derive(Gob, Debug, Default, Clone)]
+pub struct GobPluginClusterEvent {
+    #[gob(name = "Id")]
+    pub id: String,
+    #[gob(name = "Data")]
+    pub data: Vec<u8>,
+}
+
+impl Wire for PluginClusterEvent {
+    type Repr = GobPluginClusterEvent;
+    fn to_wire(&self) -> GobPluginClusterEvent {
+        GobPluginClusterEvent {
+            id: self.id.clone(),
+            data: self.data.clone(),
+        }
+    }
+    fn from_wire(w: GobPluginClusterEvent) -> Self {
+        PluginClusterEvent {
+            id: w.id,
+            data: w.data,
+        }
+    }
+}
+
+/// `model.PluginClusterEventSendOptions` (`Z_PublishPluginClusterEventArgs.B`). Newer servers
+/// also have `Synchronous bool`; gob skips it when absent.
+#[derive(Gob, Debug, Default, Clone)]
+pub struct GobPluginClusterEventSendOptions {
+    #[gob(name = "SendType")]
+    pub send_type: String,
+    #[gob(name = "TargetId")]
+    pub target_id: String,
+}
+
+impl Wire for PluginClusterEventSendOptions {
+    type Repr = GobPluginClusterEventSendOptions;
+    fn to_wire(&self) -> GobPluginClusterEventSendOptions {
+        GobPluginClusterEventSendOptions {
+            send_type: self.send_type.clone(),
+            target_id: self.target_id.clone(),
+        }
+    }
+    fn from_wire(w: GobPluginClusterEventSendOptions) -> Self {
+        PluginClusterEventSendOptions {
+            send_type: w.send_type,
+            target_id: w.target_id,
+        }
+    }
+}
+
+/// `model.FileData` (`Z_GenerateSupportDataReturns.A` is `[]*model.FileData`).
+#[derive(Gob, Debug, Default, Clone)]
+pub struct GobFileData {
+    #[gob(name = "Filename")]
+    pub filename: String,
+    #[gob(name = "Body")]
+    pub body: Vec<u8>,
+}
+
+impl Wire for FileData {
+    type Repr = GobFileData;
+    fn to_wire(&self) -> GobFileData {
+        GobFileData {
+            filename: self.filename.clone(),
+            body: self.body.clone(),
+        }
+    }
+    fn from_wire(w: GobFileData) -> Self {
+        FileData {
+            filename: w.filename,
+            body: w.body,
+        }
+    }
+}
+
 mirror!(GobAppError <=> AppError {
     id: String = "Id",
     message: String = "Message",
