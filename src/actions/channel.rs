@@ -25,6 +25,98 @@ pub const PRESETS: &[&str] = &[
 pub const MAX_SPAN_MS: i64 = 14 * 24 * 60 * 60 * 1000;
 /// The newest posts of a period that are read at most.
 pub const MAX_POSTS: usize = 1000;
+/// The longest request an asker may add to a summary.
+const MAX_FOCUS_CHARS: usize = 2000;
+
+/// `POST /channel/{id}/analyze` as the mobile app sends it: `analysis_type:
+/// "summarize_channel"` with `days`, or `unreads_only`, or `since`/`until` (ISO 8601), or
+/// none of them (the last 14 days), and an optional `prompt` saying what to focus on.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Analyze {
+    pub analysis_type: String,
+    pub days: Option<i64>,
+    pub unreads_only: bool,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub prompt: String,
+}
+
+pub const SUMMARIZE_CHANNEL: &str = "summarize_channel";
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+fn iso_ms(field: &str, s: &str) -> Result<i64, ActionError> {
+    s.trim()
+        .parse::<jiff::Timestamp>()
+        .map(|t| t.as_millisecond())
+        .map_err(|_| ActionError::BadRequest(format!("{field} is not an ISO 8601 time")))
+}
+
+/// The mobile request as the interval it means. Unread messages start where the user last
+/// viewed the channel (`last_viewed_at`).
+pub async fn interval_of(
+    api: &dyn MattermostApi,
+    user_id: &str,
+    channel_id: &str,
+    req: Analyze,
+    now: i64,
+) -> Result<Interval, ActionError> {
+    if req.analysis_type != SUMMARIZE_CHANNEL {
+        return Err(ActionError::BadRequest(format!(
+            "unknown analysis_type {:?}",
+            req.analysis_type
+        )));
+    }
+    let prompt = req.prompt;
+    if req.since.is_some() || req.until.is_some() {
+        let since = req
+            .since
+            .as_deref()
+            .ok_or_else(|| ActionError::BadRequest("since is required with until".into()))?;
+        let start_time = iso_ms("since", since)?;
+        let end_time = match req.until.as_deref() {
+            Some(u) => iso_ms("until", u)?,
+            None => 0,
+        };
+        return Ok(Interval {
+            start_time,
+            end_time,
+            preset_prompt: "summarize_range".into(),
+            prompt,
+        });
+    }
+    if let Some(days) = req.days {
+        if !(1..=14).contains(&days) {
+            return Err(ActionError::BadRequest("days must be between 1 and 14".into()));
+        }
+        return Ok(Interval {
+            start_time: now - days * DAY_MS,
+            end_time: now,
+            preset_prompt: "summarize_range".into(),
+            prompt,
+        });
+    }
+    if req.unreads_only {
+        let viewed = api
+            .get_channel_member(channel_id, user_id)
+            .await
+            .map(|m| m.last_viewed_at)
+            .unwrap_or(0);
+        return Ok(Interval {
+            // Nothing viewed yet: the newest 14 days (the period is shortened to that).
+            start_time: viewed.max(1),
+            end_time: 0,
+            preset_prompt: "summarize_unreads".into(),
+            prompt,
+        });
+    }
+    Ok(Interval {
+        start_time: now - MAX_SPAN_MS,
+        end_time: now,
+        preset_prompt: "summarize_range".into(),
+        prompt,
+    })
+}
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -59,6 +151,26 @@ pub fn period(req: &Interval, now: i64) -> Result<(i64, i64), ActionError> {
     Ok((req.start_time, end))
 }
 
+/// `POST /channel/{id}/analyze`: the mobile app's channel summary, into the DM.
+pub async fn analyze(
+    core: &Arc<AnswerCore>,
+    user_id: &str,
+    channel_id: &str,
+    req: Analyze,
+    bot: Option<&str>,
+) -> Result<Started, ActionError> {
+    let api = core.api();
+    let interval = interval_of(
+        api.as_ref(),
+        user_id,
+        channel_id,
+        req,
+        crate::answer::mark::now_ms(),
+    )
+    .await?;
+    start(core, user_id, channel_id, interval, bot).await
+}
+
 pub async fn start(
     core: &Arc<AnswerCore>,
     user_id: &str,
@@ -88,7 +200,16 @@ pub async fn start(
     let started = Started::of(&reply);
     let core = core.clone();
     tokio::spawn(async move {
-        let built = build(&core, api.as_ref(), &turn, &channel, &req.preset_prompt, from, to);
+        let built = build(
+            &core,
+            api.as_ref(),
+            &turn,
+            &channel,
+            &req.preset_prompt,
+            req.prompt.trim(),
+            from,
+            to,
+        );
         stream_request(&core, api.clone(), &turn, reply, built, &req.preset_prompt).await;
     });
     Ok(started)
@@ -118,23 +239,30 @@ pub async fn posts_between(
     Ok(posts)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn build(
     core: &Arc<AnswerCore>,
     api: &dyn MattermostApi,
     turn: &Turn,
     channel: &Channel,
     preset: &str,
+    focus: &str,
     from: i64,
     to: i64,
 ) -> Result<(Arc<dyn llm::LanguageModel>, llm::Request), llm::LlmError> {
     let model = llm::factory::build(&turn.service, core.outbound.clone())?;
     let posts = posts_between(api, &channel.id, from, to).await?;
     let refs: Vec<&Post> = posts.iter().collect();
-    let text = if refs.is_empty() {
+    let mut text = if refs.is_empty() {
         "(No messages were posted in this period.)".to_owned()
     } else {
         transcript::render(api, &refs, &turn.user).await
     };
+    // What the asker wants from the summary is theirs to say, after the messages.
+    if !focus.is_empty() {
+        let focus: String = focus.chars().take(MAX_FOCUS_CHARS).collect();
+        text.push_str(&format!("\n\n---\nWhat I want from this summary: {focus}"));
+    }
     let tz = transcript::reader_tz(&turn.user);
     let fmt = |ms: i64| {
         jiff::Timestamp::from_millisecond(ms)

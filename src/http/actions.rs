@@ -46,6 +46,19 @@ pub async fn interval(
     Ok(axum::Json(started))
 }
 
+/// `POST /channel/{id}/analyze` (the mobile app's channel summary).
+pub async fn analyze_channel(
+    State(s): State<super::State>,
+    UserId(user): UserId,
+    Path(channel_id): Path<String>,
+    Query(q): Query<BotQuery>,
+    JsonBody(b): JsonBody<actions::channel::Analyze>,
+) -> HttpResult<axum::Json<Started>> {
+    let started =
+        actions::channel::analyze(&s.answers, &user, &channel_id, b, q.bot_username.as_deref()).await?;
+    Ok(axum::Json(started))
+}
+
 pub async fn summarize_transcription(
     State(s): State<super::State>,
     UserId(user): UserId,

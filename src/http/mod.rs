@@ -101,6 +101,7 @@ pub fn router(services: State) -> Router {
             post(actions::postback_summary),
         )
         .route("/channel/{channel_id}/interval", post(actions::interval))
+        .route("/channel/{channel_id}/analyze", post(actions::analyze_channel))
         .route_layer(from_fn_with_state(services.clone(), guard::require_reader))
         .route_layer(from_fn(guard::require_user));
 

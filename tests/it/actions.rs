@@ -18,6 +18,7 @@ in_process!(
     thread_analysis_goes_to_a_dm_and_follow_ups_reread_the_thread,
     analysis_obeys_permissions_and_the_license,
     channel_summaries_cover_the_period_by_creation_time,
+    the_mobile_channel_summary_takes_each_of_its_request_shapes,
     meeting_transcripts_are_summarized_in_chunks_and_posted_back,
     react_for_me_adds_the_agents_emoji_as_the_user,
     tool_calls_wait_for_approval_and_the_answer_continues,
@@ -348,6 +349,100 @@ async fn channel_summaries_cover_the_period_by_creation_time(t: Transport) {
         .await
         .0,
         403
+    );
+}
+
+/// `POST /channel/{id}/analyze` as the mobile app calls it, every body it sends (from
+/// tests/fixtures/mobile_contract.json, written from the app's sources).
+async fn the_mobile_channel_summary_takes_each_of_its_request_shapes(t: Transport) {
+    let w = world(t, true, json!({}), json!({}), Vec::new()).await;
+    w.fake.route(|seen| {
+        let system = seen.body["messages"][0]["content"].as_str().unwrap_or("");
+        Some(sse(&[if system.starts_with("Write a title") {
+            "A title"
+        } else {
+            "Summary."
+        }]))
+    });
+    let day = 86_400_000;
+    let now = mattermost_simulator::now_millis();
+    let backdate = |p: &Post, at: i64| {
+        let mut d = w.sim.data();
+        let post = d.posts.get_mut(&p.id).unwrap();
+        post.create_at = at;
+        post.update_at = at;
+    };
+    let ancient = say(&w, &w.alice.0, &w.town, "ancient history", "").await;
+    backdate(&ancient, now - 10 * day);
+    let seen = say(&w, &w.alice.0, &w.town, "already seen", "").await;
+    backdate(&seen, now - 2 * day);
+    say(&w, &w.alice.0, &w.town, "brand new", "").await;
+    // Alice last viewed the channel a day ago.
+    w.sim
+        .data()
+        .channel_members
+        .get_mut(&(w.town.clone(), w.alice.0.clone()))
+        .unwrap()
+        .last_viewed_at = now - day;
+
+    let contract: Value = serde_json::from_str(include_str!("../fixtures/mobile_contract.json")).unwrap();
+    let route = contract["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"] == "/channel/{channelid}/analyze")
+        .cloned()
+        .expect("the analyze route is in the contract");
+    let path = format!("/channel/{}/analyze?botUsername=ai", w.town);
+    let dm = w.sim.direct_channel(&w.alice.0, &w.bot).id;
+    let mut done = 0;
+    for body in route["body_variants"].as_array().unwrap() {
+        let (status, answer) = call(&w, &w.alice.1, &path, body.clone()).await;
+        assert_eq!(status, 200, "{body}: {answer}");
+        for field in route["response_fields"].as_array().unwrap() {
+            assert!(answer[field.as_str().unwrap()].is_string(), "{body}: {answer}");
+        }
+        assert_eq!(answer["channelid"], json!(dm), "the summary goes to the DM");
+        done += 1;
+        wait_ends(&w, done).await;
+        let text = requests(&w)
+            .last()
+            .map(|r| r["messages"][1]["content"].as_str().unwrap_or("").to_owned())
+            .unwrap_or_default();
+        let has = |s: &str| text.contains(s);
+        if body.get("days").is_some() {
+            assert!(
+                has("brand new") && has("already seen") && !has("ancient"),
+                "{body}: {text}"
+            );
+        } else if body.get("unreads_only").is_some() {
+            assert!(
+                has("brand new") && !has("already seen") && !has("ancient"),
+                "{body}: {text}"
+            );
+        } else if body.get("since").is_some() {
+            assert!(has("No messages were posted"), "{body}: {text}");
+        } else {
+            assert!(has("brand new") && has("ancient"), "{body}: {text}");
+        }
+        assert_eq!(
+            has("focus on decisions"),
+            body.get("prompt").is_some(),
+            "{body}: {text}"
+        );
+    }
+    for bad in [
+        json!({"analysis_type": "summarize_everything"}),
+        json!({"analysis_type": "summarize_channel", "days": 30}),
+        json!({"analysis_type": "summarize_channel", "since": "last week"}),
+    ] {
+        assert_eq!(call(&w, &w.alice.1, &path, bad.clone()).await.0, 400, "{bad}");
+    }
+    let body = json!({"analysis_type": "summarize_channel", "days": 1});
+    assert_eq!(
+        call(&w, &w.bob.1, &path, body).await.0,
+        403,
+        "bob cannot read the channel"
     );
 }
 

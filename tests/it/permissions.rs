@@ -252,6 +252,13 @@ fn rows() -> Vec<Row> {
             [U, K, F, K, F],
         ),
         row(
+            "POST",
+            "/channel/{channel_id}/analyze",
+            Target::Secret,
+            |_| json!({"analysis_type": "summarize_channel", "days": 1}),
+            [U, K, F, K, F],
+        ),
+        row(
             "GET",
             "/admin/config/check",
             Target::None,
