@@ -31,6 +31,12 @@ struct AgentInfo {
     disable_tools: bool,
     enabled_native_tools: Vec<String>,
     reasoning_enabled: bool,
+    /// The default agent, as upstream's webapp reads it (absent when false, as upstream omits
+    /// it), and in the spelling the mobile app's types use.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    is_default: bool,
+    #[serde(rename = "is_default", skip_serializing_if = "std::ops::Not::not")]
+    is_default_snake: bool,
 }
 
 /// `{bots, searchEnabled, allowUnsafeLinks, license}` for `user`.
@@ -70,6 +76,8 @@ pub async fn visible(api: &dyn MattermostApi, snap: &Snapshot, user: &str) -> Va
             disable_tools: agent.disable_tools,
             enabled_native_tools: agent.enabled_native_tools.clone(),
             reasoning_enabled: agent.reasoning_enabled,
+            is_default: default.as_deref() == Some(agent.name.as_str()),
+            is_default_snake: default.as_deref() == Some(agent.name.as_str()),
         });
     }
     if let Some(d) = default

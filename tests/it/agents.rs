@@ -14,6 +14,7 @@ in_process!(
     legacy_configurations_are_migrated_and_saved_back,
     a_bad_configuration_is_reported_and_the_previous_one_kept,
     ai_bots_respects_access_control,
+    ai_bots_items_carry_what_the_webapp_and_the_mobile_app_read,
 );
 
 // Reads the plugin process's output or depends on what the transport carries.
@@ -291,5 +292,33 @@ async fn a_taken_username_is_refused_clearly(t: Transport) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(log.contains("@helper") && log.contains("taken"), "{log}");
+    assert!(sim.shutdown().await.unwrap());
+}
+
+/// Every `/ai_bots` item field the mobile app reads (tests/fixtures/mobile_contract.json,
+/// written from its sources), and upstream's `isDefault` on the default agent only.
+async fn ai_bots_items_carry_what_the_webapp_and_the_mobile_app_read(t: Transport) {
+    let sim = start(
+        t,
+        Some(enterprise()),
+        json!({"services": services(), "defaultBotName": "claude",
+               "bots": [agent("ai", "AI", "svc-openai"), agent("claude", "Claude", "svc-claude")]}),
+    )
+    .await;
+    let (_, user) = sim.add_user("alice", "system_user");
+    let (_, body) = get(&sim, &user, "/ai_bots").await;
+    let contract: Value = serde_json::from_str(include_str!("../fixtures/mobile_contract.json")).unwrap();
+    let bots = body["bots"].as_array().unwrap();
+    assert_eq!(bots[0]["username"], "claude", "the default agent first");
+    assert_eq!(bots[0]["isDefault"], true);
+    assert_eq!(bots[0]["is_default"], true);
+    assert!(bots[1].get("isDefault").is_none() && bots[1].get("is_default").is_none());
+    for field in contract["ai_bots_item_fields"].as_array().unwrap() {
+        let field = field.as_str().unwrap();
+        if field == "is_default" {
+            continue;
+        }
+        assert!(bots[1].get(field).is_some(), "{field} missing: {}", bots[1]);
+    }
     assert!(sim.shutdown().await.unwrap());
 }
