@@ -177,8 +177,10 @@ fn assistant_turns(p: &Post, text: String) -> Vec<Message> {
         .collect();
     out.push(turn);
     // Results kept for the requester alone (a channel's tool calls) are not in the post.
-    let private = p.prop_str(props::PRIVATE_TOOL_RESULTS) == Some(props::PRIVATE_RESULTS_PENDING);
+    let private = props::is_true(p, props::PENDING_TOOL_RESULT);
     for c in answered {
+        // Any status but pending (left out above) and rejected ran: accepted, error, success and
+        // auto-approved (5) all carry their result.
         let result = match c.status {
             2 => "The user rejected this tool call.".to_owned(),
             _ if private => {

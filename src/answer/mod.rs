@@ -181,6 +181,8 @@ pub async fn stream_request(
         events,
         registration.signal.clone(),
         mark.clone(),
+        // Outside a DM, tool calls are the requester's until they share what they returned.
+        !turn.channel.is_direct(),
     )
     .await;
     drop(registration);

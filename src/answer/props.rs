@@ -45,13 +45,17 @@ pub const PENDING_TOOL_CALL: &str = "pending_tool_call";
 /// On a tool post whose calls ran without asking (admin policy): which consecutive automatic
 /// round it was, so a model cannot keep calling tools forever.
 pub const AUTO_TOOL_ROUND: &str = "auto_tool_round";
-/// On a tool post in a channel whose calls ran: where their results stand. While
-/// [`PRIVATE_RESULTS_PENDING`], only the requester can read them (the post records each call's
-/// status with an empty result); then they were shared onto the post or kept private.
-pub const PRIVATE_TOOL_RESULTS: &str = "private_tool_results";
-pub const PRIVATE_RESULTS_PENDING: &str = "pending";
-pub const PRIVATE_RESULTS_SHARED: &str = "shared";
-pub const PRIVATE_RESULTS_KEPT: &str = "kept";
+/// On a tool post outside a DM: the calls in `pending_tool_call` carry no arguments (`{}`) and
+/// no results; their requester reads the whole calls with `GET /post/{id}/tool_call_private`.
+pub const PENDING_TOOL_CALL_REDACTED: &str = "pending_tool_call_redacted";
+/// On a tool post outside a DM whose calls ran: the results wait, readable by the requester
+/// alone (`GET /post/{id}/tool_result_private`), for them to choose which to share
+/// (`POST /post/{id}/tool_result`); removed once they chose.
+pub const PENDING_TOOL_RESULT: &str = "pending_tool_result";
+/// On a tool post whose calls ran without asking (an admin's policy).
+pub const AUTO_APPROVED_TOOL_CALL: &str = "auto_approved_tool_call";
+/// The value of the three props above when set (upstream stores the string).
+pub const TRUE: &str = "true";
 pub const REASONING: &str = "reasoning_summary";
 pub const REASONING_SIGNATURE: &str = "reasoning_signature";
 pub const ANNOTATIONS: &str = "annotations";
@@ -98,6 +102,21 @@ pub enum ToolCallStatus {
     Rejected = 2,
     Error = 3,
     Success = 4,
+    /// Ran without asking, under an admin's policy, and succeeded; clients show it as a
+    /// success without buttons.
+    AutoApproved = 5,
+}
+
+impl ToolCallStatus {
+    /// Whether the call ran (so it has a result, or an error as its result).
+    pub fn ran(self) -> bool {
+        matches!(self, Self::Success | Self::Error | Self::AutoApproved)
+    }
+
+    /// Whether the call ran and succeeded.
+    pub fn succeeded(self) -> bool {
+        matches!(self, Self::Success | Self::AutoApproved)
+    }
 }
 
 impl From<ToolCallStatus> for u8 {
@@ -115,6 +134,7 @@ impl TryFrom<u8> for ToolCallStatus {
             2 => Self::Rejected,
             3 => Self::Error,
             4 => Self::Success,
+            5 => Self::AutoApproved,
             other => return Err(format!("unknown tool call status {other}")),
         })
     }
@@ -151,6 +171,33 @@ pub fn tool_calls_value(calls: &[ToolCallRecord]) -> String {
     serde_json::to_string(calls).unwrap_or_else(|_| "[]".into())
 }
 
+/// KV key of a channel tool post's whole calls (with their arguments), kept for its requester
+/// (upstream's key). Ids are 26 characters: the key stays far below Mattermost's 150.
+pub fn tool_call_private_key(post_id: &str, requester: &str) -> String {
+    format!("tool_call_private:{post_id}:{requester}")
+}
+
+/// KV key of a channel tool post's results, kept for its requester until they choose which to
+/// share (upstream's key).
+pub fn tool_result_private_key(post_id: &str, requester: &str) -> String {
+    format!("tool_result_private:{post_id}:{requester}")
+}
+
+/// How long a channel tool post's private calls and results wait for their requester.
+pub const PRIVATE_TOOL_DATA_SECONDS: i64 = 24 * 60 * 60;
+
+/// `calls` as a channel sees them: names and statuses, no arguments, no results.
+pub fn redacted(calls: &[ToolCallRecord]) -> Vec<ToolCallRecord> {
+    calls
+        .iter()
+        .map(|c| ToolCallRecord {
+            arguments: Value::Object(Default::default()),
+            result: String::new(),
+            ..c.clone()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +217,8 @@ mod tests {
         let back: ToolCallRecord = serde_json::from_value(v).unwrap();
         assert_eq!(back, r);
         assert!(serde_json::from_str::<ToolCallRecord>(r#"{"status": 9}"#).is_err());
+        let auto: ToolCallRecord = serde_json::from_str(r#"{"status": 5}"#).unwrap();
+        assert_eq!(auto.status, ToolCallStatus::AutoApproved);
+        assert!(auto.status.succeeded() && auto.status.ran());
     }
 }

@@ -53,9 +53,9 @@ pub struct Outcome {
     pub saved: bool,
 }
 
-/// The tool calls as stored on the post (`pending_tool_call`), pending the user's decision.
-pub fn tool_calls_prop(calls: &[ToolCall]) -> String {
-    let list: Vec<ToolCallRecord> = calls
+/// The tool calls as recorded, pending the user's decision.
+pub fn tool_call_records(calls: &[ToolCall]) -> Vec<ToolCallRecord> {
+    calls
         .iter()
         .map(|c| {
             // What the user approves is what runs: hidden characters are made visible first.
@@ -69,8 +69,7 @@ pub fn tool_calls_prop(calls: &[ToolCall]) -> String {
                 status: ToolCallStatus::Pending,
             }
         })
-        .collect();
-    props::tool_calls_value(&list)
+        .collect()
 }
 
 struct Writer {
@@ -81,6 +80,9 @@ struct Writer {
     mark: StreamMark,
     /// Set once the answer hit `MAX_ANSWER_POSTS`.
     truncated: bool,
+    /// Outside a DM: tool calls are kept whole for the requester alone (KV), and the post and
+    /// its channel see them without arguments.
+    private_tools: bool,
     posts: Vec<Post>,
     /// The text of the current (last) post.
     text: String,
@@ -234,6 +236,9 @@ impl Writer {
                 props::REASONING_SIGNATURE,
                 props::ANNOTATIONS,
                 props::PENDING_TOOL_CALL,
+                props::PENDING_TOOL_CALL_REDACTED,
+                props::PENDING_TOOL_RESULT,
+                props::AUTO_APPROVED_TOOL_CALL,
                 props::ERROR,
             ] {
                 next.props.remove(k);
@@ -259,6 +264,27 @@ impl Writer {
 }
 
 impl Writer {
+    /// Keeps the whole calls for the post's requester, before the post or an event shows them
+    /// redacted. Without them the calls cannot run; nothing private is shown either way.
+    async fn keep_private(&mut self, calls: &[ToolCallRecord]) {
+        let post = self.current();
+        let Some(key) = post
+            .prop_str(props::REQUESTER)
+            .map(|requester| props::tool_call_private_key(&post.id, requester))
+        else {
+            tracing::warn!("a tool post without a requester: its calls cannot be kept");
+            return;
+        };
+        let bytes = serde_json::to_vec(calls).unwrap_or_default();
+        if let Err(e) = self
+            .api
+            .kv_set_with_expiry(&key, &bytes, props::PRIVATE_TOOL_DATA_SECONDS)
+            .await
+        {
+            tracing::warn!(error = %e, "could not keep a channel tool post's calls");
+        }
+    }
+
     /// Ends the answer in the current post: what fits, then `note`.
     fn cut_here(&mut self, note: &str) {
         let keep = SOFT_LIMIT.saturating_sub(note.chars().count());
@@ -276,6 +302,7 @@ pub async fn run(
     mut events: EventStream,
     stop: StopSignal,
     mark: StreamMark,
+    private_tools: bool,
 ) -> Outcome {
     let cancel = stop.token.clone();
     let mut w = Writer {
@@ -283,6 +310,7 @@ pub async fn run(
         stop,
         mark,
         truncated: false,
+        private_tools,
         text: post.message.clone(),
         posts: vec![post],
         done_text: String::new(),
@@ -398,7 +426,15 @@ pub async fn run(
     }
     w.overflow().await;
     if !tool_calls.is_empty() {
-        let prop = tool_calls_prop(&tool_calls);
+        let mut records = tool_call_records(&tool_calls);
+        if w.private_tools {
+            w.keep_private(&records).await;
+            records = props::redacted(&records);
+            w.current()
+                .props
+                .insert(props::PENDING_TOOL_CALL_REDACTED.into(), json!(props::TRUE));
+        }
+        let prop = props::tool_calls_value(&records);
         w.current()
             .props
             .insert(props::PENDING_TOOL_CALL.into(), json!(prop.clone()));

@@ -3,7 +3,9 @@
 //! if the user had accepted them, recorded on the post like any decision. Any call that must
 //! ask leaves the whole post to the user. Rounds in a row are bounded, so a model cannot keep
 //! calling tools on its own. In a channel only `auto_run_everywhere` runs unasked, and the
-//! results still wait for the requester to share them (`channel_tools`).
+//! results still wait for the requester to share them (`channel_tools`). Calls that ran this way
+//! and succeeded are `AutoApproved` (upstream's status 5), and the post says
+//! `auto_approved_tool_call`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -88,11 +90,21 @@ async fn run(
     if !all_allowed {
         return;
     }
+    // Outside a DM the post shows the calls without their arguments.
+    let calls = match super::channel_tools::runnable_calls(api.as_ref(), &post, &user_id).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "automatic tool calls could not be read");
+            return;
+        }
+    };
     let Ok(claim) = claim_tool_post(api.as_ref(), &post.id, &user_id).await else {
         return;
     };
     post.props.insert(props::AUTO_TOOL_ROUND.into(), json!(round));
-    if let Err(e) = run_tool_calls(core, api.clone(), post, calls, turn, &user_id, &pending).await {
+    post.props
+        .insert(props::AUTO_APPROVED_TOOL_CALL.into(), json!(props::TRUE));
+    if let Err(e) = run_tool_calls(core, api.clone(), post, calls, turn, &user_id, &pending, true).await {
         tracing::warn!(error = %e, "automatic tool calls could not be completed");
         let _ = api.kv_delete(&claim).await;
     }

@@ -1,31 +1,31 @@
-//! Tool calls in channel threads (`enableChannelMentionToolCalling`). The agent is offered its
-//! tools and the requester approves the calls as in a DM, but what the tools returned stays the
-//! requester's until they decide: the post records each call's status with an empty result,
-//! and the results wait in the KV store, for a day, readable by the requester alone. Sharing
-//! writes them onto the post and the agent continues with them; keeping them private drops
-//! them and the agent continues with a note in their place, so no public answer is built on
-//! them. Either decision is taken once per post.
+//! Tool calls outside DMs (`enableChannelMentionToolCalling`), with upstream's contract, which
+//! the mobile app and upstream's webapp speak. The agent is offered its tools and the requester
+//! approves the calls as in a DM, but what is private stays the requester's until they decide:
+//! - the post and its channel see each call's name and status only (`pending_tool_call` with
+//!   arguments `{}` and no result, `pending_tool_call_redacted`); the whole calls wait in the
+//!   KV store for the requester (`GET /post/{id}/tool_call_private`), and the calls run with
+//!   those arguments;
+//! - once the calls ran, their results wait there too (`pending_tool_result`,
+//!   `GET /post/{id}/tool_result_private`), for a day, until the requester chooses which to
+//!   share (`POST /post/{id}/tool_result` `{accepted_tool_ids}`, decided once): those go onto
+//!   the post and to the agent, the others are replaced by a note that they were kept private,
+//!   and the agent continues in the thread.
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{Conversations, continue_after_tools, record_tool_calls};
 use crate::answer::Turn;
 use crate::answer::owned::{OwnedAnswer, PostActionError, answer_turn};
-use crate::answer::props::{self, ToolCallRecord, ToolCallStatus};
+use crate::answer::props::{self, ToolCallRecord};
 use plugin_runtime::host::MattermostApi;
 use plugin_runtime::host::model::{Channel, Post};
 
-/// KV key of a post's private results (`tool_private_<post id>`), and how long they wait for
-/// the requester's decision.
-const RESULTS_PREFIX: &str = "tool_private_";
-const RESULTS_SECONDS: i64 = 24 * 60 * 60;
 /// KV key claiming the decision about a post's results: held longer than the results live, so
 /// a post is decided at most once.
 const DECISION_PREFIX: &str = "tool_results_decided_";
-const DECISION_SECONDS: i64 = RESULTS_SECONDS + 60 * 60;
+const DECISION_SECONDS: i64 = props::PRIVATE_TOOL_DATA_SECONDS + 60 * 60;
 
 /// What the post records, and the model reads, in place of a result the user kept private.
 pub const KEPT_PRIVATE: &str =
@@ -42,114 +42,110 @@ pub fn offered_in(core: &Conversations, channel: &Channel) -> bool {
             .enable_channel_mention_tool_calling
 }
 
-/// One call's outcome as only the requester sees it before sharing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PrivateResult {
-    pub id: String,
-    pub name: String,
-    pub result: String,
-    pub status: ToolCallStatus,
+/// The tool calls kept in the KV store under `key`, if any.
+async fn kept(api: &dyn MattermostApi, key: &str) -> Result<Option<Vec<ToolCallRecord>>, PostActionError> {
+    let raw = api
+        .kv_get(key)
+        .await
+        .map_err(|e| PostActionError::Unavailable(e.for_user("reading the tool calls")))?;
+    Ok(raw.and_then(|b| serde_json::from_slice(&b).ok()))
 }
 
-/// The KV value: whose results they are, and the results.
-#[derive(Serialize, Deserialize)]
-struct Stored {
-    user_id: String,
-    results: Vec<PrivateResult>,
+/// The calls of a tool post as they are to run: with their arguments from the KV store when
+/// the post shows them redacted (only the requester's are there).
+pub(super) async fn runnable_calls(
+    api: &dyn MattermostApi,
+    post: &Post,
+    user_id: &str,
+) -> Result<Vec<ToolCallRecord>, PostActionError> {
+    let mut calls = props::tool_calls(post)
+        .ok_or_else(|| PostActionError::Refused("this post has no tool calls".into()))?;
+    if !props::is_true(post, props::PENDING_TOOL_CALL_REDACTED) {
+        return Ok(calls);
+    }
+    let whole = kept(api, &props::tool_call_private_key(&post.id, user_id))
+        .await?
+        .ok_or_else(|| PostActionError::Refused("these tool calls are no longer available".into()))?;
+    for c in &mut calls {
+        match whole.iter().find(|w| w.id == c.id) {
+            Some(w) => c.arguments = w.arguments.clone(),
+            None => {
+                return Err(PostActionError::Refused(
+                    "these tool calls are no longer available".into(),
+                ));
+            }
+        }
+    }
+    Ok(calls)
 }
 
-fn results_key(post_id: &str) -> String {
-    format!("{RESULTS_PREFIX}{post_id}")
-}
-
-fn ran(c: &ToolCallRecord) -> bool {
-    matches!(c.status, ToolCallStatus::Success | ToolCallStatus::Error)
-}
-
-/// After a channel post's calls ran: keeps the results for the requester, records the
-/// statuses on the post without them, and waits for the requester's decision. Calls that were
-/// all rejected have nothing to keep: the agent continues at once, as in a DM.
+/// After a channel post's calls ran (`calls` whole, with arguments and results): keeps what
+/// they returned for the requester, records the statuses on the post without arguments or
+/// results, and waits for the requester's decision. Calls that were all rejected have nothing
+/// to keep: the agent continues at once, as in a DM.
 pub(super) async fn hold(
     core: &Arc<Conversations>,
     api: Arc<dyn MattermostApi>,
     mut post: Post,
-    mut calls: Vec<ToolCallRecord>,
+    calls: Vec<ToolCallRecord>,
     turn: Turn,
     user_id: &str,
 ) -> Result<(), PostActionError> {
-    let results: Vec<PrivateResult> = calls
-        .iter()
-        .filter(|c| ran(c))
-        .map(|c| PrivateResult {
-            id: c.id.clone(),
-            name: c.name.clone(),
-            result: c.result.clone(),
-            status: c.status,
-        })
-        .collect();
-    if results.is_empty() {
-        let post = record_tool_calls(api.as_ref(), post, &calls).await?;
+    let ran: Vec<ToolCallRecord> = calls.iter().filter(|c| c.status.ran()).cloned().collect();
+    let shown = props::redacted(&calls);
+    if ran.is_empty() {
+        let post = record_tool_calls(api.as_ref(), post, &shown).await?;
         return continue_after_tools(core, api, post, turn, user_id).await;
     }
-    let stored = Stored {
-        user_id: user_id.to_owned(),
-        results,
-    };
-    let bytes = serde_json::to_vec(&stored)
+    let bytes = serde_json::to_vec(&ran)
         .map_err(|_| PostActionError::Unavailable("the tool results could not be kept".into()))?;
-    api.kv_set_with_expiry(&results_key(&post.id), &bytes, RESULTS_SECONDS)
-        .await
-        .map_err(|e| PostActionError::Unavailable(e.for_user("keeping the tool results")))?;
-    for c in &mut calls {
-        c.result.clear();
-    }
-    post.props.insert(
-        props::PRIVATE_TOOL_RESULTS.into(),
-        json!(props::PRIVATE_RESULTS_PENDING),
-    );
-    record_tool_calls(api.as_ref(), post, &calls).await?;
+    api.kv_set_with_expiry(
+        &props::tool_result_private_key(&post.id, user_id),
+        &bytes,
+        props::PRIVATE_TOOL_DATA_SECONDS,
+    )
+    .await
+    .map_err(|e| PostActionError::Unavailable(e.for_user("keeping the tool results")))?;
+    post.props
+        .insert(props::PENDING_TOOL_RESULT.into(), json!(props::TRUE));
+    record_tool_calls(api.as_ref(), post, &shown).await?;
     Ok(())
 }
 
-/// The stored results of `post_id` if they are `user_id`'s.
-async fn stored(
-    api: &dyn MattermostApi,
-    post_id: &str,
-    user_id: &str,
-) -> Result<Option<Vec<PrivateResult>>, PostActionError> {
-    let raw = api
-        .kv_get(&results_key(post_id))
-        .await
-        .map_err(|e| PostActionError::Unavailable(e.for_user("reading the tool results")))?;
-    Ok(raw
-        .and_then(|b| serde_json::from_slice::<Stored>(&b).ok())
-        .filter(|s| s.user_id == user_id)
-        .map(|s| s.results))
+/// `GET /post/{id}/tool_call_private`: the requester's whole calls of a channel tool post.
+pub async fn private_calls(
+    core: &Arc<Conversations>,
+    answer: &OwnedAnswer,
+) -> Result<Vec<ToolCallRecord>, PostActionError> {
+    let key = props::tool_call_private_key(&answer.post().id, answer.user_id());
+    kept(core.api().as_ref(), &key)
+        .await?
+        .ok_or_else(|| PostActionError::Refused("this post has no private tool calls".into()))
 }
 
-/// `GET /post/{id}/tool_result`: the requester's private results of the post (none once
-/// decided or expired).
+/// `GET /post/{id}/tool_result_private`: the requester's results of a channel tool post, until
+/// they decided about them.
 pub async fn private_results(
     core: &Arc<Conversations>,
     answer: &OwnedAnswer,
-) -> Result<Vec<PrivateResult>, PostActionError> {
-    let api = core.api();
-    Ok(stored(api.as_ref(), &answer.post().id, answer.user_id())
+) -> Result<Vec<ToolCallRecord>, PostActionError> {
+    let key = props::tool_result_private_key(&answer.post().id, answer.user_id());
+    kept(core.api().as_ref(), &key)
         .await?
-        .unwrap_or_default())
+        .ok_or_else(|| PostActionError::Refused("this post has no private tool results".into()))
 }
 
-/// `POST /post/{id}/tool_result`: shares the private results onto the post, or keeps them
-/// private, and lets the agent continue in the thread.
+/// `POST /post/{id}/tool_result`: shares the results of the `shared` calls onto the post, keeps
+/// the others private, and lets the agent continue in the thread.
 pub async fn decide(
     core: &Arc<Conversations>,
     answer: OwnedAnswer,
-    share: bool,
+    shared: &[String],
 ) -> Result<(), PostActionError> {
     let api = core.api();
     let user_id = answer.user_id().to_owned();
     let mut post = answer.into_post();
-    if post.prop_str(props::PRIVATE_TOOL_RESULTS) != Some(props::PRIVATE_RESULTS_PENDING) {
+    if !props::is_true(&post, props::PENDING_TOOL_RESULT) {
         return Err(PostActionError::Refused(
             "this post has no private tool results to decide about".into(),
         ));
@@ -171,28 +167,18 @@ pub async fn decide(
         Err(e) => return Err(PostActionError::Unavailable(e.for_user("claiming the decision"))),
     }
     let outcome = async {
-        let state = if share {
-            let results = stored(api.as_ref(), &post.id, &user_id).await?.ok_or_else(|| {
-                PostActionError::Refused("these tool results are no longer available".into())
-            })?;
-            for c in &mut calls {
-                if let Some(r) = results.iter().find(|r| r.id == c.id) {
-                    c.result = r.result.clone();
-                }
-            }
-            props::PRIVATE_RESULTS_SHARED
-        } else {
-            for c in calls.iter_mut().filter(|c| ran(c)) {
-                c.result = KEPT_PRIVATE.to_owned();
-            }
-            props::PRIVATE_RESULTS_KEPT
-        };
-        post.props
-            .insert(props::PRIVATE_TOOL_RESULTS.into(), json!(state));
-        let post = record_tool_calls(api.as_ref(), post, &calls).await?;
-        if let Err(e) = api.kv_delete(&results_key(&post.id)).await {
-            tracing::warn!(error = %e, "could not delete decided tool results");
+        let results = kept(api.as_ref(), &props::tool_result_private_key(&post.id, &user_id))
+            .await?
+            .ok_or_else(|| PostActionError::Refused("these tool results are no longer available".into()))?;
+        for c in calls.iter_mut().filter(|c| c.status.ran()) {
+            c.result = match results.iter().find(|r| r.id == c.id) {
+                Some(r) if shared.contains(&c.id) => r.result.clone(),
+                _ => KEPT_PRIVATE.to_owned(),
+            };
         }
+        post.props.remove(props::PENDING_TOOL_RESULT);
+        let post = record_tool_calls(api.as_ref(), post, &calls).await?;
+        forget_private(api.as_ref(), &post.id, &user_id).await;
         continue_after_tools(core, api.clone(), post, turn, &user_id).await
     }
     .await;
@@ -202,11 +188,22 @@ pub async fn decide(
     outcome
 }
 
-/// Regenerate drops the answer's tool calls: their private results and decision go too.
-pub(super) async fn forget(api: &dyn MattermostApi, post_id: &str) {
-    for key in [results_key(post_id), format!("{DECISION_PREFIX}{post_id}")] {
+/// Deletes the requester's private calls and results of a post.
+async fn forget_private(api: &dyn MattermostApi, post_id: &str, user_id: &str) {
+    for key in [
+        props::tool_call_private_key(post_id, user_id),
+        props::tool_result_private_key(post_id, user_id),
+    ] {
         if let Err(e) = api.kv_delete(&key).await {
-            tracing::warn!(error = %e, "could not delete a regenerated answer's tool results");
+            tracing::warn!(error = %e, "could not delete a tool post's private calls or results");
         }
+    }
+}
+
+/// Regenerate drops the answer's tool calls: their private calls, results and decision go too.
+pub(super) async fn forget(api: &dyn MattermostApi, post_id: &str, user_id: &str) {
+    forget_private(api, post_id, user_id).await;
+    if let Err(e) = api.kv_delete(&format!("{DECISION_PREFIX}{post_id}")).await {
+        tracing::warn!(error = %e, "could not delete a regenerated answer's tool decision");
     }
 }

@@ -363,11 +363,13 @@ pub async fn regenerate(core: &Arc<Conversations>, answer: OwnedAnswer) -> Resul
         props::REASONING_SIGNATURE,
         props::ANNOTATIONS,
         props::ERROR,
-        props::PRIVATE_TOOL_RESULTS,
+        props::PENDING_TOOL_CALL_REDACTED,
+        props::PENDING_TOOL_RESULT,
+        props::AUTO_APPROVED_TOOL_CALL,
     ] {
         post.props.remove(k);
     }
-    channel_tools::forget(api.as_ref(), post_id).await;
+    channel_tools::forget(api.as_ref(), post_id, user_id).await;
     post.message.clear();
     let post = api
         .update_post(&post)
@@ -415,12 +417,17 @@ pub async fn tool_call(
     if turn.bot.disable_tools {
         return Err(PostActionError::Refused("this agent has tools turned off".into()));
     }
+    // Outside a DM the post shows the calls without their arguments: they run with the whole
+    // calls kept for the requester.
+    let calls = channel_tools::runnable_calls(api.as_ref(), &post, user_id).await?;
     let claim = claim_tool_post(api.as_ref(), post_id, user_id).await?;
     // The tools may take a while: the approval is answered now, the results follow on the
     // post and the agent continues in the thread.
     let (core, user_id, accepted) = (core.clone(), user_id.to_owned(), accepted.to_vec());
     tokio::spawn(async move {
-        if let Err(e) = run_tool_calls(&core, api.clone(), post, calls, turn, &user_id, &accepted).await {
+        if let Err(e) =
+            run_tool_calls(&core, api.clone(), post, calls, turn, &user_id, &accepted, false).await
+        {
             tracing::warn!(error = %e, "tool calls could not be completed");
             // Nothing was recorded: let the user decide again.
             let _ = api.kv_delete(&claim).await;
@@ -453,6 +460,9 @@ async fn claim_tool_post(
 
 /// Runs the accepted calls of a claimed tool post, records every decision on it and streams
 /// the agent's continuation; in a channel the results are held for the requester first.
+/// `auto`: the calls run without asking (an admin's policy), and those that succeed say so
+/// (`AutoApproved`).
+#[allow(clippy::too_many_arguments)]
 async fn run_tool_calls(
     core: &Arc<Conversations>,
     api: Arc<dyn MattermostApi>,
@@ -461,6 +471,7 @@ async fn run_tool_calls(
     turn: Turn,
     user_id: &str,
     accepted: &[String],
+    auto: bool,
 ) -> Result<(), PostActionError> {
     let snap = core.snapshot();
     // A tool the admin turned off since the offer does not run.
@@ -477,8 +488,8 @@ async fn run_tool_calls(
         server_config: core.server().config,
     };
     let trace = snap.effective.config.enable_llm_trace;
-    // In a channel the results are the requester's until they share them: not even the trace
-    // logs them.
+    // In a channel the arguments and results are the requester's until they share them: not
+    // even the trace logs them.
     let private = !turn.channel.is_direct();
     for call in calls.iter_mut().filter(|c| c.status == ToolCallStatus::Pending) {
         if !accepted.contains(&call.id) {
@@ -487,11 +498,12 @@ async fn run_tool_calls(
         }
         let args = call.arguments.to_string();
         let (status, result) = match crate::answer::tools::run(&tools, &ctx, &call.name, &args).await {
+            Ok(out) if auto => (ToolCallStatus::AutoApproved, out),
             Ok(out) => (ToolCallStatus::Success, out),
             Err(e) => (ToolCallStatus::Error, format!("Error: {e}")),
         };
         if trace && private {
-            tracing::info!(tool = %call.name, arguments = %args, status = ?status, "tool call (result private)");
+            tracing::info!(tool = %call.name, status = ?status, "tool call (arguments and result private)");
         } else if trace {
             tracing::info!(tool = %call.name, arguments = %args, status = ?status, result = %result, "tool call");
         }

@@ -1,17 +1,17 @@
-//! Acting on an answer post: Stop, Regenerate, tool approval and the private results of tools
-//! in channels, for its requester only (the `Requested` extractor; a post the caller cannot
-//! read is a 404 like a missing one).
+//! Acting on an answer post: Stop, Regenerate, tool approval and the private calls and results
+//! of tools in channels (upstream's routes, which the mobile app calls), for its requester only
+//! (the `Requested` extractor; a post the caller cannot read is a 404 like a missing one).
 
 use axum::Json;
 use axum::extract::State;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{HttpError, HttpResult, JsonBody, UserId};
 use crate::answer::owned::{self, OwnedAnswer};
-use crate::conversations::channel_tools::PrivateResult;
+use crate::answer::props::ToolCallRecord;
 
 /// The answer post of `{post_id}`, checked to be the caller's.
 pub struct Requested(pub OwnedAnswer);
@@ -74,29 +74,32 @@ impl FromRequestParts<super::State> for RequestedOnly {
     }
 }
 
-#[derive(Serialize)]
-pub struct ToolResults {
-    results: Vec<PrivateResult>,
-}
-
-pub async fn tool_results(
+/// `GET /post/{id}/tool_call_private`: the requester's tool calls of a channel post, with the
+/// arguments the post does not show (upstream's `ToolCall[]`).
+pub async fn tool_call_private(
     State(s): State<super::State>,
     RequestedOnly(answer): RequestedOnly,
-) -> HttpResult<Json<ToolResults>> {
+) -> HttpResult<Json<Vec<ToolCallRecord>>> {
+    let calls = crate::conversations::channel_tools::private_calls(&s.conversations, &answer).await?;
+    Ok(Json(calls))
+}
+
+/// `GET /post/{id}/tool_result_private`: what the calls returned, until the requester decides
+/// which results to share.
+pub async fn tool_result_private(
+    State(s): State<super::State>,
+    RequestedOnly(answer): RequestedOnly,
+) -> HttpResult<Json<Vec<ToolCallRecord>>> {
     let results = crate::conversations::channel_tools::private_results(&s.conversations, &answer).await?;
-    Ok(Json(ToolResults { results }))
+    Ok(Json(results))
 }
 
-#[derive(Deserialize)]
-pub struct ToolResultBody {
-    share: bool,
-}
-
-pub async fn decide_tool_results(
+/// `POST /post/{id}/tool_result`: the ids of the calls whose results the requester shares.
+pub async fn tool_result(
     State(s): State<super::State>,
     RequestedOnly(answer): RequestedOnly,
-    JsonBody(b): JsonBody<ToolResultBody>,
+    JsonBody(b): JsonBody<ToolCallBody>,
 ) -> HttpResult<StatusCode> {
-    crate::conversations::channel_tools::decide(&s.conversations, answer, b.share).await?;
+    crate::conversations::channel_tools::decide(&s.conversations, answer, &b.accepted_tool_ids).await?;
     Ok(StatusCode::OK)
 }

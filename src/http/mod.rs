@@ -84,9 +84,14 @@ pub fn router(services: State) -> Router {
         .route("/post/{post_id}/regenerate", post(answers::regenerate))
         .route("/post/{post_id}/tool_call", post(answers::tool_call))
         .route(
-            "/post/{post_id}/tool_result",
-            get(answers::tool_results).post(answers::decide_tool_results),
+            "/post/{post_id}/tool_call_private",
+            get(answers::tool_call_private),
         )
+        .route(
+            "/post/{post_id}/tool_result_private",
+            get(answers::tool_result_private),
+        )
+        .route("/post/{post_id}/tool_result", post(answers::tool_result))
         .route_layer(from_fn(guard::require_user));
 
     let readers = Router::new()

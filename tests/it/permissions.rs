@@ -91,7 +91,8 @@ enum Target {
     /// The agent's post in alice's DM asking to run a tool.
     ToolPost,
     /// The agent's tool post in the private channel (channel tool calling is on), its call
-    /// run and the result waiting, private to alice, for her to share it.
+    /// shown without arguments, run, and the result waiting, private to alice, for her to
+    /// share it.
     ChannelToolPost,
     /// Alice's post in the private channel (thread analysis, reactions).
     Root,
@@ -202,9 +203,17 @@ fn rows() -> Vec<Row> {
             |_| json!({"accepted_tool_ids": ["call_1"]}),
             [U, K, H, H, H],
         ),
+        // Alice's private calls and results: read before she shares them (the POST after).
         row(
             "GET",
-            "/post/{post_id}/tool_result",
+            "/post/{post_id}/tool_call_private",
+            Target::ChannelToolPost,
+            no_body,
+            [U, K, H, H, H],
+        ),
+        row(
+            "GET",
+            "/post/{post_id}/tool_result_private",
             Target::ChannelToolPost,
             no_body,
             [U, K, H, H, H],
@@ -213,7 +222,7 @@ fn rows() -> Vec<Row> {
             "POST",
             "/post/{post_id}/tool_result",
             Target::ChannelToolPost,
-            |_| json!({"share": true}),
+            |_| json!({"accepted_tool_ids": ["call_1"]}),
             [U, K, H, H, H],
         ),
         row(
@@ -618,7 +627,7 @@ async fn world() -> World {
     wait_for(&sim, "the channel tool call's private result", |d| {
         d.posts
             .get(&channel_tool_post.id)
-            .filter(|p| p.prop_str(props::PRIVATE_TOOL_RESULTS) == Some(props::PRIVATE_RESULTS_PENDING))
+            .filter(|p| p.prop_str(props::PENDING_TOOL_RESULT) == Some(props::TRUE))
             .cloned()
     })
     .await;
@@ -757,9 +766,19 @@ fn check_answer(w: &World, route: &str, caller: Caller, body: &Value) -> Result<
                 _ => Ok(()),
             }
         }
-        // The GET answers with alice's private result; the POST (sharing it) with no body.
-        "/post/{post_id}/tool_result" if body.is_object() => match body["results"].as_array() {
-            Some(r) if r.len() == 1 && r[0]["status"] == 4 => Ok(()),
+        // Alice's call with its arguments, and her private result.
+        "/post/{post_id}/tool_call_private" => match body.as_array() {
+            Some(c) if c.len() == 1 && c[0]["arguments"] == json!({"username": "bob"}) => Ok(()),
+            _ => Err(format!("alice's private call is missing: {body}")),
+        },
+        "/post/{post_id}/tool_result_private" => match body.as_array() {
+            Some(r)
+                if r.len() == 1
+                    && r[0]["status"] == 4
+                    && r[0]["result"].as_str().is_some_and(|s| !s.is_empty()) =>
+            {
+                Ok(())
+            }
             _ => Err(format!("alice's private result is missing: {body}")),
         },
         "/search" => {
@@ -799,7 +818,7 @@ fn traces(w: &World) -> (usize, usize, usize, String, String) {
             format!(
                 "{:?} {:?}",
                 p.props.get(props::PENDING_TOOL_CALL),
-                p.props.get(props::PRIVATE_TOOL_RESULTS)
+                p.props.get(props::PENDING_TOOL_RESULT)
             )
         })
         .unwrap_or_default();
@@ -895,10 +914,15 @@ async fn every_route_answers_every_caller_as_the_table_says() {
         other => other.clone(),
     };
     assert_eq!(decided[0]["status"], 4, "alice's tool call ran: {decided}");
-    assert_eq!(
-        d.posts[&w.channel_tool_post.id].prop_str(props::PRIVATE_TOOL_RESULTS),
-        Some(props::PRIVATE_RESULTS_SHARED),
-        "alice shared her channel result"
+    let channel_tool_post = &d.posts[&w.channel_tool_post.id];
+    let shared: Value = match &channel_tool_post.props[props::PENDING_TOOL_CALL] {
+        Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
+        other => other.clone(),
+    };
+    assert!(
+        !channel_tool_post.props.contains_key(props::PENDING_TOOL_RESULT)
+            && shared[0]["result"].as_str().is_some_and(|s| !s.is_empty()),
+        "alice shared her channel result: {shared}"
     );
     assert!(
         d.reactions

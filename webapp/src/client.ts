@@ -1,7 +1,7 @@
 import {PLUGIN_ID} from './manifest';
 import type {
     AgentsResponse, Config, ConfigCheck, McpCacheCleared, McpToolsResponse, ModelInfo, PluginVersion, Post, PostList, Thread,
-    UserMcpToolsResponse,
+    ToolCall, UserMcpToolsResponse,
 } from './types';
 import {BOT_USERNAME_PARAM, Route} from './wire';
 
@@ -103,17 +103,12 @@ export const regeneratePost = (postId: string) => call<void>(pluginUrl(Route.reg
 export const decideToolCalls = (postId: string, accepted: string[]) =>
     call<void>(pluginUrl(Route.toolCall(postId)), 'POST', {accepted_tool_ids: accepted});
 
-// One tool call's outcome as only its requester sees it, before they share it.
-export interface PrivateToolResult {
-    id: string;
-    name: string;
-    result: string;
-    status: number;
-}
-export const getToolResults = (postId: string) =>
-    call<{results: PrivateToolResult[]}>(pluginUrl(Route.toolResult(postId)), 'GET');
-export const decideToolResults = (postId: string, share: boolean) =>
-    call<void>(pluginUrl(Route.toolResult(postId)), 'POST', {share});
+// A channel tool post's calls as only their requester sees them: with arguments, and once they
+// ran, with results; then the ids of the calls whose results they share.
+export const getPrivateToolCalls = (postId: string) => call<ToolCall[]>(pluginUrl(Route.toolCallPrivate(postId)), 'GET');
+export const getPrivateToolResults = (postId: string) => call<ToolCall[]>(pluginUrl(Route.toolResultPrivate(postId)), 'GET');
+export const shareToolResults = (postId: string, shared: string[]) =>
+    call<void>(pluginUrl(Route.toolResult(postId)), 'POST', {accepted_tool_ids: shared});
 
 const withBot = (path: string, bot?: string) => (bot ? `${path}?${BOT_USERNAME_PARAM}=${encodeURIComponent(bot)}` : path);
 export const analyzeThread = (postId: string, kind: string, bot?: string) =>

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 
 import {
     AnalysisKind, BOT_USERNAME_PARAM, IntervalPreset, JobState, POST_EDITED_EVENT, POST_TYPE, POST_UPDATE, POST_UPDATE_EVENT,
-    POSTED_EVENT, PostProp, PostUpdateControl, PostUpdateField, PrivateResults, Route, ToolCallStatus, ToolPolicy, ToolSourceURL,
+    POSTED_EVENT, PostProp, PostUpdateControl, PostUpdateField, Route, ToolCallStatus, ToolPolicy, ToolSourceURL,
 } from './wire';
 
 // The server spells these the same way (see the comment atop wire.ts): a change here alone
@@ -18,9 +18,9 @@ describe('wire constants', () => {
             annotations: 'annotations',
             searchResults: 'search_results',
             error: 'llm_error',
-            privateToolResults: 'private_tool_results',
+            toolCallRedacted: 'pending_tool_call_redacted',
+            pendingToolResult: 'pending_tool_result',
         });
-        expect(PrivateResults).toEqual({pending: 'pending', shared: 'shared', kept: 'kept'});
         expect(POST_UPDATE).toBe('postupdate');
         expect(POST_UPDATE_EVENT).toBe('custom_mattermost-ai_postupdate');
         expect(PostUpdateField).toEqual({postId: 'post_id', control: 'control', next: 'next', reasoning: 'reasoning', toolCall: 'tool_call', annotations: 'annotations'});
@@ -29,14 +29,15 @@ describe('wire constants', () => {
             toolCall: 'tool_call', annotations: 'annotations',
         });
         expect([POSTED_EVENT, POST_EDITED_EVENT]).toEqual(['posted', 'post_edited']);
-        expect(ToolCallStatus).toEqual({pending: 0, accepted: 1, rejected: 2, error: 3, success: 4});
+        expect(ToolCallStatus).toEqual({pending: 0, accepted: 1, rejected: 2, error: 3, success: 4, autoApproved: 5});
     });
 
     it('name the routes and request values as the server does', () => {
         expect([Route.version, Route.agents, Route.threads, Route.searchRun]).toEqual(['/version', '/ai_bots', '/ai_threads', '/search/run']);
         expect([Route.stop('p'), Route.regenerate('p'), Route.toolCall('p'), Route.analyze('p'), Route.react('p'), Route.interval('c')])
             .toEqual(['/post/p/stop', '/post/p/regenerate', '/post/p/tool_call', '/post/p/analyze', '/post/p/react', '/channel/c/interval']);
-        expect(Route.toolResult('p')).toBe('/post/p/tool_result');
+        expect([Route.toolCallPrivate('p'), Route.toolResultPrivate('p'), Route.toolResult('p')])
+            .toEqual(['/post/p/tool_call_private', '/post/p/tool_result_private', '/post/p/tool_result']);
         expect([Route.configCheck, Route.fetchModels, Route.reindex, Route.reindexStatus, Route.reindexCancel])
             .toEqual(['/admin/config/check', '/admin/models/fetch', '/admin/reindex', '/admin/reindex/status', '/admin/reindex/cancel']);
         expect([Route.mcpTools, Route.mcpToolsCacheClear, Route.mcpServer]).toEqual(['/admin/mcp/tools', '/admin/mcp/tools/cache/clear', '/mcp-server/mcp']);

@@ -24,16 +24,12 @@ export const PostProp = {
     searchResults: 'search_results',
     // The short error message of an answer that failed.
     error: 'llm_error',
-    // On a tool post in a channel whose calls ran: where their results stand (`PrivateResults`).
-    privateToolResults: 'private_tool_results',
-} as const;
-
-// `private_tool_results` values: waiting, readable by the requester alone, for their decision;
-// then shared onto the post or kept private.
-export const PrivateResults = {
-    pending: 'pending',
-    shared: 'shared',
-    kept: 'kept',
+    // "true" on a tool post outside a DM: its calls show no arguments; the requester reads
+    // them from `Route.toolCallPrivate`.
+    toolCallRedacted: 'pending_tool_call_redacted',
+    // "true" while the results of a channel tool post's calls wait, readable by the requester
+    // alone (`Route.toolResultPrivate`), for them to choose which to share (`Route.toolResult`).
+    pendingToolResult: 'pending_tool_result',
 } as const;
 
 // `ToolCall.status` in `pending_tool_call`.
@@ -43,6 +39,8 @@ export const ToolCallStatus = {
     rejected: 2,
     error: 3,
     success: 4,
+    // Ran without asking (an admin's policy) and succeeded.
+    autoApproved: 5,
 } as const;
 export type ToolCallStatus = typeof ToolCallStatus[keyof typeof ToolCallStatus];
 
@@ -84,7 +82,10 @@ export const Route = {
     stop: (postId: string) => `/post/${postId}/stop`,
     regenerate: (postId: string) => `/post/${postId}/regenerate`,
     toolCall: (postId: string) => `/post/${postId}/tool_call`,
-    // GET: the requester's private results of a channel tool post; POST `{share}`: decides them.
+    // The requester's tool calls of a channel post with their arguments, and what they returned
+    // (both `ToolCall[]`); POST `{accepted_tool_ids}` on `toolResult` shares those results.
+    toolCallPrivate: (postId: string) => `/post/${postId}/tool_call_private`,
+    toolResultPrivate: (postId: string) => `/post/${postId}/tool_result_private`,
     toolResult: (postId: string) => `/post/${postId}/tool_result`,
     analyze: (postId: string) => `/post/${postId}/analyze`,
     react: (postId: string) => `/post/${postId}/react`,

@@ -59,77 +59,119 @@ describe('LLMBotPost', () => {
         expect(JSON.parse(String(call?.init?.body))).toEqual({accepted_tool_ids: ['c1']});
     });
 
-    describe('private results of tools in channels', () => {
-        const ran = JSON.stringify([{id: 'c1', name: 'get_user_channels', arguments: {}, result: '', status: 4}]);
-        const channelToolPost = {...post, props: {...post.props, pending_tool_call: ran, private_tool_results: 'pending'}};
-        const results = {results: [{id: 'c1', name: 'get_user_channels', result: 'orchard, town <img src=x onerror=alert(1)>', status: 4}]};
-        const routes = () => serve({'/tool_result': (_url, init) => (init?.method === 'POST' ? undefined : results)});
-        const resultCalls = (calls: ReturnType<typeof serve>) => calls.filter((c) => c.url.endsWith('/plugins/mattermost-ai/post/p1/tool_result'));
+    describe('tool calls in channels (upstream contract: redacted calls, private results)', () => {
+        const redactedCall = JSON.stringify([{id: 'c1', name: 'get_user_channels', arguments: {}, result: '', status: 0}]);
+        const ran = JSON.stringify([
+            {id: 'c1', name: 'get_user_channels', arguments: {}, result: '', status: 4},
+            {id: 'c2', name: 'get_team_info', arguments: {}, result: '', status: 5},
+        ]);
+        const callStage = {...post, props: {...post.props, pending_tool_call: redactedCall, pending_tool_call_redacted: 'true'}};
+        const resultStage = {...post, props: {...post.props, pending_tool_call: ran, pending_tool_call_redacted: 'true', pending_tool_result: 'true'}};
+        const privateCalls = [{id: 'c1', name: 'get_user_channels', arguments: {team_name: 'quincefield'}, result: '', status: 0}];
+        const results = [
+            {id: 'c1', name: 'get_user_channels', arguments: {team_name: 'quincefield'}, result: 'orchard, town <img src=x onerror=alert(1)>', status: 4},
+            {id: 'c2', name: 'get_team_info', arguments: {team_name: 'quincefield'}, result: 'quincefield (handle quincefield)', status: 5},
+        ];
+        const routes = () => serve({
+            '/tool_call_private': () => privateCalls,
+            '/tool_result_private': () => results,
+            '/tool_result': () => undefined,
+            '/tool_call': () => undefined,
+        });
+        const to = (calls: ReturnType<typeof serve>, route: string) => calls.filter((c) => c.url.endsWith(`/plugins/mattermost-ai/post/p1/${route}`));
+        const settle = () => act(async () => {
+            await new Promise((r) => setTimeout(r, 10));
+        });
 
-        it('shows the requester their results as plain text, only to them, and shares them', async () => {
+        it('shows the requester the arguments the post hides, and lets them approve', async () => {
             const calls = routes();
-            const {container} = render(<LLMBotPost post={channelToolPost} currentUserId='u1'/>);
-            expect(await screen.findByText('Only you can see these results')).toBeTruthy();
-            expect(screen.getByText('Result of get_user_channels')).toBeTruthy();
+            render(<LLMBotPost post={callStage} currentUserId='u1'/>);
+            expect(await screen.findByText(/quincefield/)).toBeTruthy();
+            expect(to(calls, 'tool_call_private').map((c) => c.init?.method)).toEqual(['GET']);
+            fireEvent.click(screen.getByLabelText('Accept'));
+            fireEvent.click(screen.getByText('Submit decisions'));
+            await waitFor(() => expect(to(calls, 'tool_call')).toHaveLength(1));
+            expect(JSON.parse(String(to(calls, 'tool_call')[0].init?.body))).toEqual({accepted_tool_ids: ['c1']});
+        });
+
+        it('shows other users the call without arguments, and asks them nothing', async () => {
+            const calls = routes();
+            const {container} = render(<LLMBotPost post={callStage} currentUserId='u2'/>);
+            await settle();
+            expect(screen.getByText('The agent wants to use get_user_channels')).toBeTruthy();
+            expect(container.querySelector('pre')).toBeNull();
+            expect(screen.queryByText('Accept')).toBeNull();
+            expect(calls.filter((c) => c.url.includes('_private'))).toHaveLength(0);
+        });
+
+        it('shows the requester their results as plain text, all chosen, and shares those still chosen', async () => {
+            const calls = routes();
+            const {container} = render(<LLMBotPost post={resultStage} currentUserId='u1'/>);
+            expect(await screen.findByText(/Only you can see these results/)).toBeTruthy();
             expect(screen.getByText('orchard, town <img src=x onerror=alert(1)>')).toBeTruthy();
             expect(container.querySelector('img')).toBeNull();
             expect(screen.getByText('Done')).toBeTruthy();
-            fireEvent.click(screen.getByText('Share'));
-            await waitFor(() => expect(screen.queryByText('Only you can see these results')).toBeNull());
-            const sent = resultCalls(calls);
-            expect(sent.map((c) => c.init?.method)).toEqual(['GET', 'POST']);
-            expect(JSON.parse(String(sent[1].init?.body))).toEqual({share: true});
+            expect(screen.getByText('Ran automatically')).toBeTruthy();
+            const boxes = screen.getAllByRole('checkbox') as HTMLInputElement[];
+            expect(boxes.map((b) => b.checked)).toEqual([true, true]);
+            fireEvent.click(screen.getByLabelText('Result of get_user_channels'));
+            fireEvent.click(screen.getByText('Share selected'));
+            await waitFor(() => expect(screen.queryByText(/Only you can see these results/)).toBeNull());
+            expect(to(calls, 'tool_result_private').map((c) => c.init?.method)).toEqual(['GET']);
+            const sent = to(calls, 'tool_result');
+            expect(sent.map((c) => c.init?.method)).toEqual(['POST']);
+            expect(JSON.parse(String(sent[0].init?.body))).toEqual({accepted_tool_ids: ['c2']});
         });
 
-        it('keeps them private on request', async () => {
+        it('keeps them all private on request', async () => {
             const calls = routes();
-            render(<LLMBotPost post={channelToolPost} currentUserId='u1'/>);
-            fireEvent.click(await screen.findByText('Keep private'));
-            await waitFor(() => expect(resultCalls(calls)).toHaveLength(2));
-            expect(JSON.parse(String(resultCalls(calls)[1].init?.body))).toEqual({share: false});
-            await waitFor(() => expect(screen.queryByText('Share')).toBeNull());
+            render(<LLMBotPost post={resultStage} currentUserId='u1'/>);
+            fireEvent.click(await screen.findByText('Keep all private'));
+            await waitFor(() => expect(to(calls, 'tool_result')).toHaveLength(1));
+            expect(JSON.parse(String(to(calls, 'tool_result')[0].init?.body))).toEqual({accepted_tool_ids: []});
+            await waitFor(() => expect(screen.queryByText('Share selected')).toBeNull());
         });
 
         it('says why a decision failed and keeps the choice', async () => {
-            serve({'/tool_result': (_url, init) => (init?.method === 'POST' ? new Response('{"error":"these tool results were already decided"}', {status: 400}) : results)});
-            render(<LLMBotPost post={channelToolPost} currentUserId='u1'/>);
-            fireEvent.click(await screen.findByText('Share'));
+            serve({
+                '/tool_result_private': () => results,
+                '/tool_result': () => new Response('{"error":"these tool results were already decided"}', {status: 400}),
+            });
+            render(<LLMBotPost post={resultStage} currentUserId='u1'/>);
+            fireEvent.click(await screen.findByText('Share selected'));
             expect((await screen.findByRole('alert')).textContent).toBe('That did not work: these tool results were already decided');
-            expect(screen.getByText('Keep private')).toBeTruthy();
+            expect(screen.getByText('Keep all private')).toBeTruthy();
         });
 
         it('shows other users only the statuses, and asks nothing', async () => {
             const calls = routes();
-            render(<LLMBotPost post={channelToolPost} currentUserId='u2'/>);
+            render(<LLMBotPost post={resultStage} currentUserId='u2'/>);
             expect(screen.getByText('Done')).toBeTruthy();
-            await act(async () => {
-                await new Promise((r) => setTimeout(r, 10));
-            });
-            expect(screen.queryByText('Only you can see these results')).toBeNull();
-            expect(screen.queryByText('Share')).toBeNull();
-            expect(resultCalls(calls)).toHaveLength(0);
+            await settle();
+            expect(screen.queryByText(/Only you can see these results/)).toBeNull();
+            expect(screen.queryByText('Share selected')).toBeNull();
+            expect(calls.filter((c) => c.url.includes('/tool_'))).toHaveLength(0);
         });
 
-        it('asks nothing once decided, or in a DM', async () => {
+        it('asks nothing once decided, and hides nothing in a DM', async () => {
             const calls = routes();
-            render(<LLMBotPost post={{...channelToolPost, props: {...channelToolPost.props, private_tool_results: 'shared'}}} currentUserId='u1'/>);
-            render(<LLMBotPost post={{...post, id: 'p2', props: {...post.props, pending_tool_call: ran}}} currentUserId='u1'/>);
-            await act(async () => {
-                await new Promise((r) => setTimeout(r, 10));
-            });
-            expect(calls.filter((c) => c.url.includes('/tool_result'))).toHaveLength(0);
-            expect(screen.queryByText('Only you can see these results')).toBeNull();
+            const decided = {...post, props: {...post.props, pending_tool_call: ran, pending_tool_call_redacted: 'true'}};
+            render(<LLMBotPost post={decided} currentUserId='u1'/>);
+            const dm = JSON.stringify([{id: 'c3', name: 'get_team_info', arguments: {team_name: 'eng'}, result: 'eng', status: 5}]);
+            render(<LLMBotPost post={{...post, id: 'p2', props: {...post.props, pending_tool_call: dm}}} currentUserId='u2'/>);
+            await settle();
+            expect(calls.filter((c) => c.url.includes('/tool_'))).toHaveLength(0);
+            expect(screen.queryByText(/Only you can see these results/)).toBeNull();
+            expect(screen.getByText(/"team_name": "eng"/)).toBeTruthy();
         });
 
         it('shows nothing when there are no results left', async () => {
-            const calls = serve({'/tool_result': () => ({results: []})});
-            render(<LLMBotPost post={channelToolPost} currentUserId='u1'/>);
-            await waitFor(() => expect(resultCalls(calls)).toHaveLength(1));
-            await act(async () => {
-                await new Promise((r) => setTimeout(r, 10));
-            });
-            expect(screen.queryByText('Only you can see these results')).toBeNull();
-            expect(screen.queryByText('Share')).toBeNull();
+            const calls = serve({'/tool_result_private': () => []});
+            render(<LLMBotPost post={resultStage} currentUserId='u1'/>);
+            await waitFor(() => expect(to(calls, 'tool_result_private')).toHaveLength(1));
+            await settle();
+            expect(screen.queryByText(/Only you can see these results/)).toBeNull();
+            expect(screen.queryByText('Share selected')).toBeNull();
         });
     });
 

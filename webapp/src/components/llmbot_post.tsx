@@ -1,13 +1,12 @@
 import React, {useEffect, useState} from 'react';
 
 import {useAgents} from '../agents_store';
-import {decideToolCalls, decideToolResults, getToolResults, regeneratePost, stopPost} from '../client';
-import type {PrivateToolResult} from '../client';
+import {decideToolCalls, getPrivateToolCalls, getPrivateToolResults, regeneratePost, shareToolResults, stopPost} from '../client';
 import {t} from '../i18n';
 import {ExternalLink, SafeMarkdown, permalink} from '../safe_text';
 import {parseList, useLiveAnswer} from '../stream_store';
 import type {Annotation, Post, ToolCall} from '../types';
-import {PostProp, PrivateResults, ToolCallStatus} from '../wire';
+import {PostProp, ToolCallStatus} from '../wire';
 
 export interface LLMBotPostProps {
     post: Post;
@@ -21,7 +20,13 @@ function propTrue(v: unknown): boolean {
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
-function ToolCards({postId, calls, canDecide}: {postId: string; calls: ToolCall[]; canDecide: boolean}) {
+const errorText = (e: unknown) => t('ai.post.actionFailed', {error: e instanceof Error ? e.message : String(e)});
+
+// Where a tool post stands (upstream's approval stages): results waiting for the requester to
+// share them, calls waiting for their approval, or nothing to decide.
+type Stage = 'result' | 'call' | 'done';
+
+function ToolCards({postId, calls, showArguments, canDecide}: {postId: string; calls: ToolCall[]; showArguments: boolean; canDecide: boolean}) {
     const pending = calls.filter((c) => c.status === ToolCallStatus.pending);
     const [accepted, setAccepted] = useState<Record<string, boolean>>({});
     const [error, setError] = useState('');
@@ -31,7 +36,7 @@ function ToolCards({postId, calls, canDecide}: {postId: string; calls: ToolCall[
         try {
             await decideToolCalls(postId, pending.filter((c) => accepted[c.id]).map((c) => c.id));
         } catch (e) {
-            setError(t('ai.post.actionFailed', {error: e instanceof Error ? e.message : String(e)}));
+            setError(errorText(e));
         } finally {
             setBusy(false);
         }
@@ -44,7 +49,7 @@ function ToolCards({postId, calls, canDecide}: {postId: string; calls: ToolCall[
                     className='mattermost-ai-tool-card'
                 >
                     <div>{t('ai.post.toolRequest', {name: c.name})}</div>
-                    <pre>{JSON.stringify(c.arguments, null, 2)}</pre>
+                    {showArguments && <pre>{JSON.stringify(c.arguments, null, 2)}</pre>}
                     {c.status !== ToolCallStatus.pending && <div>{t(`ai.post.toolStatus.${c.status}`)}</div>}
                     {c.status === ToolCallStatus.pending && canDecide && (
                         <div role='group' aria-label={t('ai.post.toolRequest', {name: c.name})}>
@@ -84,42 +89,32 @@ function ToolCards({postId, calls, canDecide}: {postId: string; calls: ToolCall[
     );
 }
 
-// The results of a channel tool post's calls, which only the requester can read until they
-// share them (onto the post, and the agent continues with them) or keep them private. Tool
-// output is untrusted: shown as plain text only.
-function PrivateResultsCard({postId}: {postId: string}) {
-    const [results, setResults] = useState<PrivateToolResult[] | null>(null);
+// Tool calls from the server as only their requester reads them; kept only when well formed.
+function privateCallsOf(raw: unknown): ToolCall[] {
+    return (Array.isArray(raw) ? raw : [])
+        .filter((c) => c && typeof c === 'object' && typeof c.id === 'string')
+        .map((c) => ({...c, name: str(c.name), result: str(c.result)}));
+}
+
+// What a channel tool post's calls returned, which only the requester can read until they
+// choose which results to share (onto the post, and the agent continues with them); the others
+// stay private. Every result starts chosen. Tool output is untrusted: shown as plain text only.
+function PrivateResultsCard({postId, results}: {postId: string; results: ToolCall[]}) {
+    const [kept, setKept] = useState<Record<string, boolean>>({});
     const [error, setError] = useState('');
     const [busy, setBusy] = useState(false);
     const [decided, setDecided] = useState(false);
-    useEffect(() => {
-        let current = true;
-        getToolResults(postId).then((r) => {
-            if (current) {
-                setResults((Array.isArray(r?.results) ? r.results : [])
-                    .filter((x) => x && typeof x === 'object' && typeof x.id === 'string')
-                    .map((x) => ({...x, name: str(x.name), result: str(x.result)})));
-            }
-        }).catch((e) => {
-            if (current) {
-                setError(t('ai.post.actionFailed', {error: e instanceof Error ? e.message : String(e)}));
-            }
-        });
-        return () => {
-            current = false;
-        };
-    }, [postId]);
-    if (decided || (results !== null && results.length === 0)) {
+    if (decided || results.length === 0) {
         return null;
     }
-    const decide = (share: boolean) => async () => {
+    const decide = (shared: string[]) => async () => {
         setBusy(true);
         setError('');
         try {
-            await decideToolResults(postId, share);
+            await shareToolResults(postId, shared);
             setDecided(true);
         } catch (e) {
-            setError(t('ai.post.actionFailed', {error: e instanceof Error ? e.message : String(e)}));
+            setError(errorText(e));
         } finally {
             setBusy(false);
         }
@@ -127,36 +122,69 @@ function PrivateResultsCard({postId}: {postId: string}) {
     return (
         <div className='mattermost-ai-private-results'>
             <div>{t('ai.post.privateResultsNote')}</div>
-            {(results ?? []).map((r) => (
+            {results.map((r) => (
                 <div
                     key={r.id}
                     className='mattermost-ai-tool-card'
                 >
-                    <div>{t('ai.post.privateResultFor', {name: r.name})}</div>
+                    <label>
+                        <input
+                            type='checkbox'
+                            checked={!kept[r.id]}
+                            onChange={() => setKept({...kept, [r.id]: !kept[r.id]})}
+                        />
+                        {t('ai.post.privateResultFor', {name: r.name})}
+                    </label>
                     <pre>{r.result}</pre>
                 </div>
             ))}
-            {results !== null && (
-                <div>
-                    <button
-                        type='button'
-                        disabled={busy}
-                        onClick={decide(true)}
-                    >
-                        {t('ai.post.shareResults')}
-                    </button>
-                    <button
-                        type='button'
-                        disabled={busy}
-                        onClick={decide(false)}
-                    >
-                        {t('ai.post.keepResultsPrivate')}
-                    </button>
-                </div>
-            )}
+            <div>
+                <button
+                    type='button'
+                    disabled={busy}
+                    onClick={decide(results.filter((r) => !kept[r.id]).map((r) => r.id))}
+                >
+                    {t('ai.post.shareResults')}
+                </button>
+                <button
+                    type='button'
+                    disabled={busy}
+                    onClick={decide([])}
+                >
+                    {t('ai.post.keepResultsPrivate')}
+                </button>
+            </div>
             {error && <div role='alert'>{error}</div>}
         </div>
     );
+}
+
+// The requester's private view of a channel tool post at `stage`: the calls with their
+// arguments while they wait for approval, the results while they wait to be shared.
+function usePrivateToolData(postId: string, stage: Stage, wanted: boolean) {
+    const [data, setData] = useState<{calls: ToolCall[] | null; results: ToolCall[] | null}>({calls: null, results: null});
+    const [error, setError] = useState('');
+    useEffect(() => {
+        if (!wanted || stage === 'done') {
+            return undefined;
+        }
+        let current = true;
+        const load = stage === 'call' ? getPrivateToolCalls : getPrivateToolResults;
+        load(postId).then((r) => {
+            if (current) {
+                const list = privateCallsOf(r);
+                setData((d) => (stage === 'call' ? {...d, calls: list} : {...d, results: list}));
+            }
+        }).catch((e) => {
+            if (current) {
+                setError(errorText(e));
+            }
+        });
+        return () => {
+            current = false;
+        };
+    }, [postId, stage, wanted]);
+    return {...data, error};
 }
 
 function Sources({annotations}: {annotations: Annotation[]}) {
@@ -265,8 +293,20 @@ function AgentPost({post, currentUserId, allowUnsafeLinks}: LLMBotPostProps & {a
     const annotations = annotationsOf(live?.annotations ?? props[PostProp.annotations]);
     const searchResults = searchResultsOf(props[PostProp.searchResults]);
     const isRequester = Boolean(currentUserId) && props[PostProp.requester] === currentUserId;
-    // Only on channel tool posts whose results wait for the requester's decision.
-    const resultsPending = props[PostProp.privateToolResults] === PrivateResults.pending;
+    // Outside a DM the post shows the calls without arguments, and what they returned waits for
+    // the requester: only they read either, from the server.
+    const redacted = propTrue(props[PostProp.toolCallRedacted]);
+    let stage: Stage = 'done';
+    if (propTrue(props[PostProp.pendingToolResult])) {
+        stage = 'result';
+    } else if (calls.some((c) => c.status === ToolCallStatus.pending)) {
+        stage = 'call';
+    }
+    const mine = usePrivateToolData(post.id, stage, isRequester && redacted && calls.length > 0 && !streaming);
+    const fetched = mine.calls ?? mine.results;
+    const shownCalls = fetched ? calls.map((c) => ({...c, arguments: fetched.find((f) => f.id === c.id)?.arguments ?? c.arguments})) : calls;
+    // Posts in DMs are never redacted; elsewhere the arguments are the requester's.
+    const showArguments = !redacted || (isRequester && fetched !== null);
     // A failed answer keeps its partial text; the error the server appended to it (for
     // clients without this renderer) is shown as the post's error state instead.
     const llmError = props[PostProp.error];
@@ -307,11 +347,18 @@ function AgentPost({post, currentUserId, allowUnsafeLinks}: LLMBotPostProps & {a
             {calls.length > 0 && (
                 <ToolCards
                     postId={post.id}
-                    calls={calls}
-                    canDecide={isRequester}
+                    calls={shownCalls}
+                    showArguments={showArguments}
+                    canDecide={isRequester && stage === 'call'}
                 />
             )}
-            {calls.length > 0 && isRequester && resultsPending && !streaming && <PrivateResultsCard postId={post.id}/>}
+            {stage === 'result' && mine.results && (
+                <PrivateResultsCard
+                    postId={post.id}
+                    results={mine.results}
+                />
+            )}
+            {mine.error && <div role='alert'>{mine.error}</div>}
             {annotations.length > 0 && <Sources annotations={annotations}/>}
             {searchResults.length > 0 && <SearchSources results={searchResults}/>}
             <div className='mattermost-ai-post-controls'>
