@@ -45,3 +45,30 @@ impl ClusterLock<'_> {
         }
     }
 }
+
+/// Events between this plugin's instances on the nodes of a cluster (`OnPluginClusterEvent`):
+/// the ids are ours, one home each; the data is UTF-8 text.
+pub mod events {
+    /// Stop the answer streaming into the post whose id is the data (Stop reached a node that
+    /// is not streaming it).
+    pub const STOP_ANSWER: &str = "mmai_stop_answer";
+    /// The admin cleared the MCP tool lists: forget what this node keeps in memory.
+    pub const MCP_TOOLS_CLEARED: &str = "mmai_mcp_tools_cleared";
+}
+
+/// Sends `id` with `data` to the plugin on every other node (reliably, in order). A server
+/// without cluster events (or a single node) simply has nobody to tell.
+pub async fn publish(api: &dyn MattermostApi, id: &str, data: &str) {
+    use plugin_runtime::host::model::{PluginClusterEvent, PluginClusterEventSendOptions};
+    let event = PluginClusterEvent {
+        id: id.to_owned(),
+        data: data.as_bytes().to_vec(),
+    };
+    let options = PluginClusterEventSendOptions {
+        send_type: PluginClusterEventSendOptions::RELIABLE.to_owned(),
+        target_id: String::new(),
+    };
+    if let Err(e) = api.publish_plugin_cluster_event(&event, &options).await {
+        tracing::warn!(event = id, error = %e, "could not tell the other cluster nodes");
+    }
+}

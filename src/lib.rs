@@ -24,6 +24,7 @@ pub mod outbound;
 pub mod plugin;
 pub mod providers;
 pub mod search;
+pub mod support;
 pub mod tools;
 pub mod usage;
 

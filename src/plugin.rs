@@ -24,7 +24,9 @@ use crate::search::SearchService;
 use crate::tools::Toolbox;
 use crate::usage::UsageSink;
 use crate::usage::log::TokenLog;
-use plugin_runtime::host::model::{CommandArgs, CommandResponse, HookContext, Post};
+use plugin_runtime::host::model::{
+    CommandArgs, CommandResponse, FileData, HookContext, PluginClusterEvent, Post,
+};
 use plugin_runtime::host::{
     AppError, HookError, Hooks, HttpRequest, HttpResponse, LogLevel, MattermostApi, TransportKind,
 };
@@ -45,6 +47,7 @@ pub struct Plugin {
 struct App {
     conversations: Arc<Conversations>,
     search: Arc<SearchService>,
+    mcp: Arc<McpTools>,
     router: axum::Router,
 }
 
@@ -105,11 +108,12 @@ impl Plugin {
             search: search.clone(),
             mcp_server: Arc::new(Endpoint::new(mattermost_tools.clone())),
             mattermost_tools,
-            mcp_clients: mcp,
+            mcp_clients: mcp.clone(),
         }));
         App {
             conversations,
             search,
+            mcp,
             router,
         }
     }
@@ -322,6 +326,52 @@ impl Hooks for Plugin {
         }
         tracing::info!("Agents plugin deactivated");
         Ok(())
+    }
+
+    fn optional_hooks(&self) -> &'static [&'static str] {
+        &["OnPluginClusterEvent", "GenerateSupportData", "RunDataRetention"]
+    }
+
+    /// What another node of the cluster tells this one (`crate::cluster::events`).
+    async fn on_plugin_cluster_event(&self, _ctx: HookContext, event: PluginClusterEvent) {
+        let Ok(app) = self.app() else { return };
+        let data = String::from_utf8_lossy(&event.data);
+        match event.id.as_str() {
+            crate::cluster::events::STOP_ANSWER => {
+                app.conversations.streams.cancel(&data);
+            }
+            crate::cluster::events::MCP_TOOLS_CLEARED => app.mcp.clients.forget().await,
+            other => tracing::debug!(event = other, "a cluster event this version does not know"),
+        }
+    }
+
+    /// The plugin's file in the support packet: versions, configuration shape and problems,
+    /// search and MCP state, never a secret (`crate::support`).
+    async fn generate_support_data(&self, _ctx: HookContext) -> Result<Vec<FileData>, HookError> {
+        let app = self.app()?;
+        let doc = crate::support::packet(
+            &self.config.snapshot(),
+            &self.config.server(),
+            app.conversations.transport.as_str(),
+            app.search.status().await,
+        );
+        let body = serde_json::to_vec_pretty(&doc).map_err(|e| HookError::Plain(e.to_string()))?;
+        Ok(vec![FileData {
+            filename: crate::support::FILE_NAME.to_owned(),
+            body,
+        }])
+    }
+
+    /// Mattermost's data retention job: posts it deleted leave the search index.
+    async fn run_data_retention(&self, _now_millis: i64, _batch_size: i64) -> Result<i64, HookError> {
+        let app = self.app()?;
+        let Ok(search) = app.search.engine.get(&app.search.core).await else {
+            return Ok(0);
+        };
+        match crate::search::indexer::sweep_removed(&search).await {
+            Ok(n) => Ok(i64::try_from(n).unwrap_or(i64::MAX)),
+            Err(e) => Err(HookError::Plain(e.for_user())),
+        }
     }
 
     async fn on_configuration_change(&self) -> Result<(), HookError> {

@@ -108,14 +108,15 @@ pub async fn answer_turn(
 pub async fn stop(core: &AnswerCore, answer: OwnedAnswer) -> Result<(), PostActionError> {
     let api = core.api();
     let post_id = answer.post().id.as_str();
-    // Streaming here: stopped now. Streaming on another cluster node: that node picks the
-    // request up within a second. Not streaming at all: nothing to do, and no error either
+    // Streaming here: stopped now. Streaming on another cluster node: that node is told. Not streaming at all: nothing to do, and no error either
     // (a second click on Stop is not a failure).
-    if !core.streams.cancel(post_id)
-        && mark::streaming_somewhere(api.as_ref(), post_id).await
-        && let Err(e) = mark::request_stop(api.as_ref(), post_id).await
-    {
-        return Err(PostActionError::Unavailable(e.for_user("stopping the answer")));
+    if !core.streams.cancel(post_id) && mark::streaming_somewhere(api.as_ref(), post_id).await {
+        // The streaming node hears it at once through a cluster event; the KV request is
+        // the fallback it polls for (a server that drops the event still stops it).
+        crate::cluster::publish(api.as_ref(), crate::cluster::events::STOP_ANSWER, post_id).await;
+        if let Err(e) = mark::request_stop(api.as_ref(), post_id).await {
+            return Err(PostActionError::Unavailable(e.for_user("stopping the answer")));
+        }
     }
     Ok(())
 }

@@ -88,8 +88,10 @@ pub async fn admin_tools(State(s): State<super::State>, UserId(user): UserId) ->
 
 /// `POST /admin/mcp/tools/cache/clear`: every cached list goes; the next use lists afresh.
 pub async fn clear_cache(State(s): State<super::State>) -> Json<Value> {
-    let cleared = cache::clear(s.answers.api().as_ref()).await;
+    let api = s.answers.api();
+    let cleared = cache::clear(api.as_ref()).await;
     s.mcp_clients.clients.forget().await;
+    crate::cluster::publish(api.as_ref(), crate::cluster::events::MCP_TOOLS_CLEARED, "").await;
     Json(json!({
         "cleared_servers": cleared,
         "message": format!("Cleared the cached tools of {cleared} server(s)."),

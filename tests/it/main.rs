@@ -7,6 +7,7 @@ mod actions;
 mod agents;
 mod api_clients;
 mod channel_tools;
+mod cluster;
 mod config_listeners;
 mod conversations;
 mod layering;

@@ -480,14 +480,17 @@ async fn reindex_rebuilds_from_the_servers_posts_table() {
 
 /// Mattermost's data retention deletes old posts straight from its tables, with no hook: the
 /// index must let them go too, or their text stays searchable and is sent to the model.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn posts_removed_by_data_retention_leave_the_index() {
+/// The index holds three posts; the server then loses one to data retention and soft-deletes
+/// another. `sweep` is how the index learns of it.
+async fn removed_posts_leave_the_index(periodic: bool) {
     let fake = fake().await;
     let db = database().await;
     let mut c = server_tables(&db).await;
-    let sim = Simulator::builder(BIN)
-        .transport(Transport::NetRpc)
-        .env("MMAI_INDEX_SWEEP_SECONDS", "1")
+    let mut builder = Simulator::builder(BIN).transport(Transport::NetRpc);
+    if periodic {
+        builder = builder.env("MMAI_INDEX_SWEEP_SECONDS", "1");
+    }
+    let sim = builder
         .license(enterprise())
         .plugin_config(one_agent_config(
             &fake.url,
@@ -529,8 +532,26 @@ async fn posts_removed_by_data_retention_leave_the_index() {
         .execute(&mut c)
         .await
         .unwrap();
+    if !periodic {
+        // Mattermost's data retention job calls RunDataRetention once it has deleted.
+        let removed = sim
+            .run_data_retention(mattermost_simulator::now_millis(), 1000)
+            .await
+            .unwrap();
+        assert_eq!(removed, 2);
+    }
     let left = wait_indexed(&db, |got| got.len() == 1).await;
     assert_eq!(left, vec![ids[2].clone()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posts_removed_by_data_retention_leave_the_index() {
+    removed_posts_leave_the_index(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_data_retention_hook_removes_them_at_once() {
+    removed_posts_leave_the_index(false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
