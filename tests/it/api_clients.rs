@@ -626,3 +626,78 @@ async fn both_clients_agree_on_channels_teams_users_and_search() {
         3
     );
 }
+
+#[tokio::test]
+async fn both_clients_publish_cluster_events() {
+    let nodes = SimState::cluster_of(3);
+    let (netrpc, grpc) = clients(&nodes[0]).await;
+    let apis: [(&str, &dyn MattermostApi); 2] = [("netrpc", &netrpc), ("grpc", &grpc)];
+    let everyone = PluginClusterEventSendOptions::reliable();
+    let to_last = PluginClusterEventSendOptions {
+        send_type: PluginClusterEventSendOptions::BEST_EFFORT.into(),
+        target_id: nodes[2].node_id().to_owned(),
+    };
+    for (name, api) in apis {
+        // Binary data, zero bytes included, crosses both wires intact.
+        let broadcast = PluginClusterEvent {
+            id: format!("{name}_all"),
+            data: vec![0, 1, 2, 255, 0],
+        };
+        api.publish_plugin_cluster_event(&broadcast, &everyone)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let targeted = PluginClusterEvent {
+            id: format!("{name}_last"),
+            data: Vec::new(),
+        };
+        api.publish_plugin_cluster_event(&targeted, &to_last)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        // A node that is not in the cluster: the server's error, through either client.
+        let nowhere = PluginClusterEventSendOptions {
+            target_id: "nosuchnode".into(),
+            ..PluginClusterEventSendOptions::reliable()
+        };
+        let e = api
+            .publish_plugin_cluster_event(&broadcast, &nowhere)
+            .await
+            .expect_err(name);
+        assert!(e.to_string().contains("nosuchnode"), "{name}: {e}");
+    }
+    let ids =
+        |n: &SimState| -> Vec<String> { n.received_cluster_events().into_iter().map(|e| e.id).collect() };
+    assert!(
+        ids(&nodes[0]).is_empty(),
+        "the publisher hears nothing of its own"
+    );
+    assert_eq!(ids(&nodes[1]), ["netrpc_all", "grpc_all"]);
+    assert_eq!(
+        ids(&nodes[2]),
+        ["netrpc_all", "netrpc_last", "grpc_all", "grpc_last"]
+    );
+    assert_eq!(nodes[2].received_cluster_events()[0].data, [0, 1, 2, 255, 0]);
+    let published = nodes[1].data().cluster_events.clone();
+    assert_eq!(published.len(), 6, "every call is recorded, the refused ones too");
+    assert!(published.iter().all(|r| r.from_node == nodes[0].node_id()));
+    assert_eq!(published[1].options, to_last);
+
+    // A lone server accepts the event and delivers it nowhere, whatever the target.
+    let lone = SimState::new();
+    let (netrpc, grpc) = clients(&lone).await;
+    for api in [&netrpc as &dyn MattermostApi, &grpc] {
+        let ev = PluginClusterEvent {
+            id: "x".into(),
+            data: b"y".to_vec(),
+        };
+        api.publish_plugin_cluster_event(
+            &ev,
+            &PluginClusterEventSendOptions {
+                target_id: "anyone".into(),
+                ..PluginClusterEventSendOptions::reliable()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(lone.data().cluster_events.len(), 2);
+}

@@ -30,6 +30,8 @@ both_transports!(
     metrics_reach_operators,
     message_hooks_with_nested_props_keep_the_plugin_alive,
     configuration_changes_are_loaded_and_a_bad_one_keeps_the_plugin_running,
+    optional_hooks_answer_with_nothing_when_not_implemented,
+    a_cluster_of_plugin_processes_shares_one_store,
 );
 
 async fn activates_and_reports_version(t: Transport) {
@@ -335,4 +337,296 @@ async fn configuration_changes_are_loaded_and_a_bad_one_keeps_the_plugin_running
     let r = reqwest::get(sim.plugin_url("/version")).await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(sim.shutdown().await.unwrap());
+}
+
+/// The plugin does not implement the optional hooks (yet): it does not list them, so the
+/// server never calls them, but called anyway over the wire they answer with their zero values.
+async fn optional_hooks_answer_with_nothing_when_not_implemented(t: Transport) {
+    use plugin_runtime::host::model::{HookContext, PluginClusterEvent};
+    let sim = start(t).await;
+    for hook in plugin_runtime::host::OPTIONAL_HOOKS {
+        assert!(
+            !sim.implemented.iter().any(|h| h == hook),
+            "{hook} listed: {:?}",
+            sim.implemented
+        );
+    }
+    let event = PluginClusterEvent {
+        id: "anything".into(),
+        data: vec![7; 70_000],
+    };
+    sim.conn
+        .on_plugin_cluster_event(HookContext::default(), event)
+        .await
+        .unwrap();
+    assert!(
+        sim.conn
+            .generate_support_data(HookContext::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        sim.conn.run_data_retention(1_700_000_000_000, 100).await.unwrap(),
+        0
+    );
+    // The server's own paths call nothing the plugin does not list.
+    assert!(sim.fire_support_packet().await.unwrap().is_empty());
+    assert_eq!(sim.run_data_retention(1_700_000_000_000, 100).await.unwrap(), 0);
+    assert!(
+        reqwest::get(sim.plugin_url("/version"))
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    assert!(sim.shutdown().await.unwrap());
+}
+
+/// Two plugin processes under one server: each node has its own HTTP front and connection,
+/// the store is shared, and an event published on one node is routed to the other alone.
+async fn a_cluster_of_plugin_processes_shares_one_store(t: Transport) {
+    use plugin_runtime::host::MattermostApi as _;
+    use plugin_runtime::host::model::{PluginClusterEvent, PluginClusterEventSendOptions};
+    let cluster = Simulator::builder(BIN)
+        .transport(t)
+        .nodes(2)
+        .start()
+        .await
+        .unwrap();
+    assert_ne!(cluster.node_id(0), cluster.node_id(1));
+    for i in 0..2 {
+        let r = reqwest::get(cluster.plugin_url(i, "/version")).await.unwrap();
+        assert!(r.status().is_success(), "node {i}");
+        assert!(
+            cluster.node(i).called("LoadPluginConfiguration"),
+            "node {i} activated"
+        );
+    }
+    // What node 0's plugin would do through its API.
+    let event = PluginClusterEvent {
+        id: "reload".into(),
+        data: b"now".to_vec(),
+    };
+    cluster
+        .node(0)
+        .state
+        .publish_plugin_cluster_event(&event, &PluginClusterEventSendOptions::reliable())
+        .await
+        .unwrap();
+    cluster.settle().await;
+    assert_eq!(cluster.node(1).cluster_events_received(), [event]);
+    assert!(cluster.node(0).cluster_events_received().is_empty());
+    // One store: what one node's plugin wrote, every node reads.
+    cluster.node(1).state.kv_set("shared", b"yes").await.unwrap();
+    assert_eq!(
+        cluster.node(0).state.kv_get("shared").await.unwrap().as_deref(),
+        Some(&b"yes"[..])
+    );
+    assert!(cluster.shutdown().await.unwrap(), "every plugin exits by itself");
+}
+
+/// The simulator's cluster with test hooks in this process: over the real net/rpc wire, the
+/// real gRPC wire, and without a wire. The hooks publish what is POSTed to `/publish` (to
+/// `?target=<node id>` or everyone), list what they received at `/events`, and answer the
+/// support packet and data retention hooks with what tells the nodes apart.
+mod cluster {
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    use async_trait::async_trait;
+    use http_body_util::BodyExt as _;
+    use mattermost_simulator::{Cluster, Simulator, Transport};
+    use plugin_runtime::host::model::*;
+    use plugin_runtime::host::*;
+
+    struct Node {
+        index: usize,
+        api: OnceLock<Arc<dyn MattermostApi>>,
+        received: Mutex<Vec<PluginClusterEvent>>,
+    }
+
+    fn reply(status: u16, body: impl Into<String>) -> HttpResponse {
+        http::Response::builder()
+            .status(status)
+            .body(HttpBody::from(body.into()))
+            .unwrap()
+    }
+
+    #[async_trait]
+    impl Hooks for Node {
+        fn attach_api(&self, api: Arc<dyn MattermostApi>, _transport: TransportKind) {
+            let _ = self.api.set(api);
+        }
+        async fn on_activate(&self) -> Result<(), HookError> {
+            Ok(())
+        }
+        async fn on_deactivate(&self) -> Result<(), HookError> {
+            Ok(())
+        }
+        async fn on_configuration_change(&self) -> Result<(), HookError> {
+            Ok(())
+        }
+        async fn message_has_been_posted(&self, _ctx: HookContext, _post: Post) {}
+        async fn message_has_been_updated(&self, _ctx: HookContext, _new: Post, _old: Post) {}
+        async fn message_has_been_deleted(&self, _ctx: HookContext, _post: Post) {}
+        async fn serve_http(&self, _ctx: HookContext, request: HttpRequest) -> HttpResponse {
+            let path = request.uri().path().to_owned();
+            let query = request.uri().query().unwrap_or("").to_owned();
+            let body = request.into_body().collect().await.unwrap().to_bytes().to_vec();
+            match path.as_str() {
+                "/publish" => {
+                    let options = PluginClusterEventSendOptions {
+                        target_id: query.strip_prefix("target=").unwrap_or("").to_owned(),
+                        ..PluginClusterEventSendOptions::reliable()
+                    };
+                    let event = PluginClusterEvent {
+                        id: format!("from_{}", self.index),
+                        data: body,
+                    };
+                    match self
+                        .api
+                        .get()
+                        .unwrap()
+                        .publish_plugin_cluster_event(&event, &options)
+                        .await
+                    {
+                        Ok(()) => reply(200, "sent"),
+                        Err(e) => reply(500, e.to_string()),
+                    }
+                }
+                "/events" => {
+                    let got: Vec<String> = self
+                        .received
+                        .lock()
+                        .unwrap()
+                        .iter()
+                        .map(|e| format!("{}:{}", e.id, String::from_utf8_lossy(&e.data)))
+                        .collect();
+                    reply(200, serde_json::to_string(&got).unwrap())
+                }
+                _ => reply(404, ""),
+            }
+        }
+        async fn serve_metrics(&self, _ctx: HookContext, _request: HttpRequest) -> HttpResponse {
+            reply(404, "")
+        }
+        async fn execute_command(
+            &self,
+            _ctx: HookContext,
+            _args: CommandArgs,
+        ) -> Result<CommandResponse, AppError> {
+            Ok(CommandResponse::default())
+        }
+        fn optional_hooks(&self) -> &'static [&'static str] {
+            OPTIONAL_HOOKS
+        }
+        async fn on_plugin_cluster_event(&self, _ctx: HookContext, event: PluginClusterEvent) {
+            self.received.lock().unwrap().push(event);
+        }
+        async fn generate_support_data(&self, _ctx: HookContext) -> Result<Vec<FileData>, HookError> {
+            Ok(vec![FileData {
+                filename: format!("node{}.txt", self.index),
+                body: vec![0, 1, 2, self.index as u8],
+            }])
+        }
+        async fn run_data_retention(&self, now_millis: i64, batch_size: i64) -> Result<i64, HookError> {
+            if batch_size < 0 {
+                return Err(HookError::Plain("negative batch".into()));
+            }
+            Ok(now_millis % 1000 + batch_size + self.index as i64)
+        }
+    }
+
+    async fn start(t: Transport) -> Cluster {
+        Simulator::builder(super::BIN)
+            .transport(t)
+            .nodes(3)
+            .hooks_per_node(|index| {
+                Arc::new(Node {
+                    index,
+                    api: OnceLock::new(),
+                    received: Mutex::new(Vec::new()),
+                })
+            })
+            .start()
+            .await
+            .unwrap_or_else(|e| panic!("{t:?}: {e}"))
+    }
+
+    async fn events(c: &Cluster, node: usize) -> Vec<String> {
+        reqwest::get(c.plugin_url(node, "/events"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn publish(c: &Cluster, node: usize, query: &str, body: &str) -> (u16, String) {
+        let r = reqwest::Client::new()
+            .post(c.plugin_url(node, &format!("/publish{query}")))
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    async fn events_reach_the_other_nodes_in_order(t: Transport) {
+        let c = start(t).await;
+        for hook in OPTIONAL_HOOKS {
+            assert!(c.node(0).implemented.iter().any(|h| h == hook), "{t:?}: {hook}");
+        }
+        assert_eq!(publish(&c, 0, "", "one").await.0, 200);
+        assert_eq!(publish(&c, 0, "", "two").await.0, 200);
+        let target = format!("?target={}", c.node_id(2));
+        assert_eq!(publish(&c, 1, &target, "three").await.0, 200);
+        c.settle().await;
+        assert!(
+            events(&c, 0).await.is_empty(),
+            "{t:?}: no node hears itself or another's target"
+        );
+        assert_eq!(events(&c, 1).await, ["from_0:one", "from_0:two"]);
+        assert_eq!(events(&c, 2).await, ["from_0:one", "from_0:two", "from_1:three"]);
+
+        let (status, text) = publish(&c, 2, "?target=nosuchnode", "lost").await;
+        assert_eq!(status, 500);
+        assert!(text.contains("nosuchnode"), "{text}");
+        {
+            let d = c.data();
+            let from: Vec<&str> = d.cluster_events.iter().map(|r| r.from_node.as_str()).collect();
+            assert_eq!(from, [c.node_id(0), c.node_id(0), c.node_id(1), c.node_id(2)]);
+        }
+
+        let files = c.fire_support_packet(1).await.unwrap();
+        assert_eq!(
+            files,
+            [FileData {
+                filename: "node1.txt".into(),
+                body: vec![0, 1, 2, 1],
+            }]
+        );
+        assert_eq!(
+            c.run_data_retention(2, 1_700_000_000_123, 50).await.unwrap(),
+            123 + 50 + 2
+        );
+        let e = c.run_data_retention(0, 0, -1).await.unwrap_err();
+        assert!(e.to_string().contains("negative batch"), "{e}");
+        assert!(c.shutdown().await.unwrap());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn over_netrpc() {
+        events_reach_the_other_nodes_in_order(Transport::NetRpc).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn over_grpc() {
+        events_reach_the_other_nodes_in_order(Transport::Grpc).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn in_process() {
+        events_reach_the_other_nodes_in_order(Transport::InProcess).await
+    }
 }
