@@ -20,6 +20,8 @@ pub struct Thread {
     channel_id: String,
     reply_count: i64,
     update_at: i64,
+    /// The agent's bot user id (the mobile app groups conversations by agent with it).
+    bot_id: String,
 }
 
 /// `GET /ai_threads`: the root posts of the user's DMs with the agents they may use.
@@ -52,7 +54,7 @@ pub async fn list(core: &Conversations, user: &str) -> Vec<Thread> {
             let n = list.order.len();
             for p in list.posts.into_values() {
                 if p.root_id.is_empty() && p.delete_at == 0 && p.user_id == user {
-                    roots.push(p);
+                    roots.push((p, bot_id.clone()));
                     found += 1;
                 }
             }
@@ -61,11 +63,11 @@ pub async fn list(core: &Conversations, user: &str) -> Vec<Thread> {
             }
         }
     }
-    roots.sort_by_key(|p| std::cmp::Reverse(p.create_at));
-    roots.dedup_by(|a, b| a.id == b.id);
+    roots.sort_by_key(|(p, _)| std::cmp::Reverse(p.create_at));
+    roots.dedup_by(|a, b| a.0.id == b.0.id);
     roots.truncate(MAX_THREADS);
     let mut out = Vec::with_capacity(roots.len());
-    for p in roots {
+    for (p, bot_id) in roots {
         out.push(Thread {
             title: super::titles::title(api.as_ref(), &p.id).await,
             id: p.id,
@@ -73,6 +75,7 @@ pub async fn list(core: &Conversations, user: &str) -> Vec<Thread> {
             channel_id: p.channel_id,
             reply_count: p.reply_count,
             update_at: p.update_at.max(p.last_reply_at),
+            bot_id,
         });
     }
     out

@@ -19,6 +19,7 @@ mod llm_openai;
 mod llm_responses;
 mod malformed_input;
 mod mcp;
+mod mobile_contract;
 mod mcp_oauth;
 mod mcp_server;
 mod mcp_tools;
