@@ -4,12 +4,13 @@
 //! hooks and API traits, both transports) → base modules (`providers`, `config`, `license`, `outbound`,
 //! `llm`, `usage`, `metrics`, `cluster`, `agents`) → `infra` (what every feature runs on) →
 //! `answer` (the core every answering feature shares) → features (`conversations`, `actions`,
-//! `search`, `tools`, `mcp`) → `http` (thin axum handlers) → `plugin` (the composition root,
-//! imported by nothing but the executable).
+//! `search`, `tools`, `mcp`, `mcpserver`, `bridge`) → `http` (thin axum handlers) → `plugin`
+//! (the composition root, imported by nothing but the executable).
 
 pub mod actions;
 pub mod agents;
 pub mod answer;
+pub mod bridge;
 pub mod cluster;
 pub mod config;
 pub mod conversations;

@@ -100,6 +100,7 @@ impl Plugin {
         ));
         let embedded = Arc::new(EmbeddedTools(mattermost_tools.clone()));
         let tools = Arc::new(Toolbox::new(vec![search.clone(), embedded, mcp.clone()]));
+        let bridge = Arc::new(crate::bridge::Bridge::new(answers.clone(), tools.clone()));
         let analysis = Arc::new(Analysis(answers.clone()));
         let conversations = Arc::new(Conversations::new(answers.clone(), tools, analysis));
         let router = crate::http::router(Arc::new(crate::http::Services {
@@ -109,6 +110,7 @@ impl Plugin {
             mcp_server: Arc::new(Endpoint::new(mattermost_tools.clone())),
             mattermost_tools,
             mcp_clients: mcp.clone(),
+            bridge,
         }));
         App {
             conversations,

@@ -265,6 +265,7 @@ pub fn count(
         bot_username: turn.bot.name.clone(),
         provider: turn.service.service_type.clone(),
         operation: operation.into(),
+        operation_subtype: String::new(),
         input_tokens: usage.input_tokens,
         output_tokens: usage.output_tokens,
     });

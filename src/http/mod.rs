@@ -3,7 +3,8 @@
 //! user arrives as the `Mattermost-User-Id` header.
 //!
 //! Routes are grouped by who may call them, and each group's check is a layer, so a handler
-//! cannot be added without it: anyone (`/version`), any user, the requester of an answer post
+//! cannot be added without it: anyone (`/version`), other plugins and the core server (the LLM
+//! Bridge, by `Mattermost-Plugin-ID`), any user, the requester of an answer post
 //! (an extractor, `answers::Requested`), readers of the channel a route names, and system
 //! admins. Handlers are thin: they extract, call one domain function and map its result.
 //! Every route is a literal path in this file (tests/it/permissions.rs reads
@@ -14,6 +15,7 @@ mod admin_config;
 mod admin_reindex;
 mod agents;
 mod answers;
+mod bridge;
 mod error;
 mod extract;
 mod guard;
@@ -27,13 +29,14 @@ mod threads;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::{from_fn, from_fn_with_state, map_response};
 use axum::routing::{any, delete, get, post};
 
 pub use error::{HttpError, HttpResult};
 pub use extract::{BotQuery, JsonBody, USER_ID_HEADER, UserId};
 
 use crate::answer::AnswerCore;
+use crate::bridge::Bridge;
 use crate::conversations::Conversations;
 use crate::mcp::McpTools;
 use crate::mcpserver::MattermostMcp;
@@ -50,6 +53,8 @@ pub struct Services {
     pub mcp_server: Arc<Endpoint>,
     /// The remote MCP servers' tools.
     pub mcp_clients: Arc<McpTools>,
+    /// The LLM Bridge, for the core server and other plugins.
+    pub bridge: Arc<Bridge>,
 }
 
 type State = Arc<Services>;
@@ -66,6 +71,27 @@ pub fn router(services: State) -> Router {
             get(mcp_server::resource_metadata).options(mcp_server::preflight),
         )
         .route_layer(from_fn_with_state(services.clone(), mcp_server::require_enabled));
+
+    // The LLM Bridge, for the core server and other plugins: `Mattermost-Plugin-ID` is the
+    // identity (the server sets it only on inter-plugin and core requests), before user auth.
+    let plugins = Router::new()
+        .route("/bridge/v1/agents", get(bridge::agents))
+        .route("/bridge/v1/services", get(bridge::services))
+        .route("/bridge/v1/completion/agent/{agent}", post(bridge::agent_stream))
+        .route(
+            "/bridge/v1/completion/agent/{agent}/nostream",
+            post(bridge::agent_nostream),
+        )
+        .route(
+            "/bridge/v1/completion/service/{service}",
+            post(bridge::service_stream),
+        )
+        .route(
+            "/bridge/v1/completion/service/{service}/nostream",
+            post(bridge::service_nostream),
+        )
+        .route_layer(map_response(bridge::gin_json))
+        .route_layer(from_fn(bridge::require_plugin));
 
     let users = Router::new()
         .route("/ai_bots", get(agents::ai_bots))
@@ -126,6 +152,7 @@ pub fn router(services: State) -> Router {
     Router::new()
         .merge(anyone)
         .merge(mcp_clients)
+        .merge(plugins)
         .merge(users)
         .merge(requesters)
         .merge(readers)

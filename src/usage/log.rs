@@ -99,6 +99,8 @@ impl TokenLog {
             "user_id": r.user_id,
             "team_id": r.team_id,
             "bot_username": r.bot_username,
+            "operation": r.operation,
+            "operation_subtype": r.operation_subtype,
             "input_tokens": r.input_tokens,
             "output_tokens": r.output_tokens,
             "total_tokens": r.total_tokens(),

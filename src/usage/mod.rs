@@ -21,6 +21,8 @@ pub struct UsageRecord {
     pub provider: String,
     /// What the call was for: `conversation`, `title`, `summary`…
     pub operation: String,
+    /// A finer label some callers give (the bridge's `operation_subtype`); often empty.
+    pub operation_subtype: String,
     pub input_tokens: u64,
     pub output_tokens: u64,
 }

@@ -9,7 +9,15 @@ use std::path::{Path, PathBuf};
 /// The composition root: imports everything, imported by nothing.
 const ROOT: &str = "plugin";
 /// Features build on the answer core and never on each other.
-const FEATURES: [&str; 6] = ["actions", "conversations", "mcp", "mcpserver", "search", "tools"];
+const FEATURES: [&str; 7] = [
+    "actions",
+    "bridge",
+    "conversations",
+    "mcp",
+    "mcpserver",
+    "search",
+    "tools",
+];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {

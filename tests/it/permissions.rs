@@ -117,6 +117,11 @@ fn no_body(_: &World) -> Value {
     json!({})
 }
 
+/// A completion the bridge would run for a plugin: alice asks the agent.
+fn bridge_body(w: &World) -> Value {
+    json!({"posts": [{"role": "user", "message": "hi"}], "user_id": w.alice.0})
+}
+
 fn rows() -> Vec<Row> {
     use Want::{Forbidden as F, Hidden as H, Ok as K, Unauthorized as U};
     let row = |method, route, target, body, want| Row {
@@ -148,6 +153,38 @@ fn rows() -> Vec<Row> {
         ),
         row("POST", "/echo", Target::None, |_| json!("ping"), [U, F, F, F, K]),
         row("GET", "/metrics", Target::None, no_body, [U, F, F, F, K]),
+        // The LLM Bridge is for the core server and other plugins (`Mattermost-Plugin-ID`, which
+        // the server deletes from outside requests): no session, however privileged, gets in.
+        row("GET", "/bridge/v1/agents", Target::None, no_body, [U; 5]),
+        row("GET", "/bridge/v1/services", Target::None, no_body, [U; 5]),
+        row(
+            "POST",
+            "/bridge/v1/completion/agent/{agent}",
+            Target::None,
+            bridge_body,
+            [U; 5],
+        ),
+        row(
+            "POST",
+            "/bridge/v1/completion/agent/{agent}/nostream",
+            Target::None,
+            bridge_body,
+            [U; 5],
+        ),
+        row(
+            "POST",
+            "/bridge/v1/completion/service/{service}",
+            Target::None,
+            bridge_body,
+            [U; 5],
+        ),
+        row(
+            "POST",
+            "/bridge/v1/completion/service/{service}/nostream",
+            Target::None,
+            bridge_body,
+            [U; 5],
+        ),
         row("GET", "/ai_bots", Target::None, no_body, [U, K, K, K, K]),
         row("GET", "/ai_threads", Target::None, no_body, [U, K, K, K, K]),
         row("GET", "/mcp/tools", Target::None, no_body, [U, K, K, K, K]),
@@ -448,7 +485,9 @@ impl World {
             .route
             .replace("{post_id}", id)
             .replace("{channel_id}", id)
-            .replace("{server}", "no-such-server");
+            .replace("{server}", "no-such-server")
+            .replace("{agent}", &self.bot)
+            .replace("{service}", "svc");
         assert!(
             !p.contains('{'),
             "{} has a parameter the row does not fill",

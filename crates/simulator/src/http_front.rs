@@ -113,8 +113,10 @@ async fn forward(State(front): State<Front>, request: Request) -> Response {
         from_cookie = true;
     }
 
-    // Never let a caller claim an identity; only a valid session sets it.
+    // Never let a caller claim an identity; only a valid session sets it. The plugin id is
+    // set only on inter-plugin and core requests (`inter_plugin`), never from outside.
     parts.headers.remove(USER_ID_HEADER);
+    parts.headers.remove(crate::inter_plugin::PLUGIN_ID_HEADER);
     parts.headers.remove(http::header::AUTHORIZATION);
     parts.headers.remove(http::header::REFERER);
     parts.headers.remove(http::header::COOKIE);

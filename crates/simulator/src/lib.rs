@@ -18,6 +18,7 @@ pub mod grpc_api;
 pub mod grpc_host;
 pub mod http_front;
 pub mod in_process;
+pub mod inter_plugin;
 pub mod manifest;
 pub mod netrpc_host;
 pub mod server_api;
