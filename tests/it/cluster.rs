@@ -131,3 +131,65 @@ async fn the_support_packet_describes_the_plugin_without_secrets() {
     }
     assert!(sim.shutdown().await.unwrap());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configuration_changes_and_tool_list_refreshes_reach_every_node() {
+    let fake = FakeProvider::start(Vec::new()).await.unwrap();
+    let cluster = Simulator::builder(BIN)
+        .transport(Transport::NetRpc)
+        .license(licensed())
+        .plugin_config(one_agent_config(&fake.url, json!({}), json!({}), json!({})))
+        .nodes(2)
+        .start()
+        .await
+        .unwrap();
+    let (_, token) = cluster.node(0).add_user("alice", "system_user");
+    let (_, admin) = cluster.node(0).add_user("root", "system_user system_admin");
+    let names = |body: Value| -> Vec<String> {
+        body["bots"]
+            .as_array()
+            .map(|b| {
+                b.iter()
+                    .filter_map(|x| x["username"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // A second agent, saved once: both nodes serve it.
+    let mut config = one_agent_config(&fake.url, json!({}), json!({}), json!({}));
+    config["config"]["bots"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "b2", "name": "helper", "displayName": "Helper", "serviceID": "svc"}));
+    cluster.save_plugin_config(config).await.unwrap();
+    for i in 0..2 {
+        let body: Value = reqwest::Client::new()
+            .get(cluster.plugin_url(i, "/ai_bots"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(names(body), vec!["ai", "helper"], "node {i}");
+    }
+    // The admin refreshes the MCP tool lists on node 1: node 0 is told to forget its own.
+    let r = reqwest::Client::new()
+        .post(cluster.plugin_url(1, "/admin/mcp/tools/cache/clear"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    cluster.settle().await;
+    assert!(
+        cluster
+            .node(0)
+            .cluster_events_received()
+            .iter()
+            .any(|e| e.id == events::MCP_TOOLS_CLEARED),
+        "node 0 was not told"
+    );
+    assert!(cluster.shutdown().await.unwrap());
+}

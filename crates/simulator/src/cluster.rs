@@ -264,6 +264,18 @@ impl Cluster {
         }
     }
 
+    /// The admin saves the plugin's settings: stored once, and every node's plugin gets
+    /// OnConfigurationChange, as a real cluster propagates a configuration change.
+    pub async fn save_plugin_config(&self, config: serde_json::Value) -> Result<(), SimError> {
+        if let serde_json::Value::Object(c) = config {
+            self.data().plugin_config = c.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
+        }
+        for n in &self.nodes {
+            n.state.deliver_config_change().await?;
+        }
+        Ok(())
+    }
+
     /// An admin generates a Support Packet on node `i` (see [`Simulator::fire_support_packet`]).
     pub async fn fire_support_packet(&self, i: usize) -> Result<Vec<FileData>, SimError> {
         self.nodes[i].fire_support_packet().await
