@@ -60,6 +60,18 @@ fn no_redirects() -> reqwest::Client {
         .unwrap()
 }
 
+/// The user starts connecting `server`: the authorization server's URL the plugin sends them to.
+async fn start_connecting(sim: &Simulator, http: &reqwest::Client, token: &str, server: &str) -> String {
+    let r = http
+        .get(sim.plugin_url(&format!("/mcp/oauth/{server}/start")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302, "{:?}", r.text().await);
+    location(&r)
+}
+
 fn location(r: &reqwest::Response) -> String {
     r.headers()
         .get("location")
@@ -118,14 +130,7 @@ async fn a_user_connects_an_oauth_server_and_its_tools_run_with_their_token() {
 
     // Start: to the authorization server, with PKCE and the plugin's callback.
     let http = no_redirects();
-    let r = http
-        .get(sim.plugin_url("/mcp/oauth/secure/start"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 302, "{:?}", r.text().await);
-    let authorize = location(&r);
+    let authorize = start_connecting(&sim, &http, &token, "secure").await;
     let origin = secure.url.trim_end_matches("/mcp");
     assert!(
         authorize.starts_with(&format!("{origin}/authorize?")),
@@ -290,14 +295,7 @@ async fn an_admins_client_is_used_instead_of_registering_one() {
     wait_for(&sim, "a plain answer", |p| p.message == "Hello.").await;
 
     let http = no_redirects();
-    let r = http
-        .get(sim.plugin_url("/mcp/oauth/secure/start"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 302, "{:?}", r.text().await);
-    let authorize = location(&r);
+    let authorize = start_connecting(&sim, &http, &token, "secure").await;
     assert!(
         authorize.contains(&format!("client_id={client_id}")),
         "{authorize}"
