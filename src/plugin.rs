@@ -311,6 +311,12 @@ impl Hooks for Plugin {
         self.config.set_server(facts);
         let core = app.conversations.core.clone();
         tokio::spawn(async move { crate::answer::recovery::recover_interrupted(&core).await });
+        // Upstream 2.x kept its configuration and agents in its own tables: brought over once,
+        // only into an unconfigured plugin, read-only (`config::upstream`).
+        let api_for_import = api.clone();
+        tokio::spawn(async move {
+            crate::config::upstream::import(api_for_import.as_ref()).await;
+        });
         let api_for_jobs = api.clone();
         tokio::spawn(
             async move { crate::search::indexer::recover_interrupted_job(api_for_jobs.as_ref()).await },

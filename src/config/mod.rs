@@ -7,6 +7,7 @@ pub mod migrate;
 pub mod model;
 pub mod normalize;
 pub mod snapshot;
+pub mod upstream;
 pub mod validate;
 
 use serde_json::{Map, Value};

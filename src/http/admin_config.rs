@@ -28,6 +28,8 @@ pub async fn config_check(State(s): State<super::State>) -> axum::Json<Value> {
         "agents": {"configured": configured, "active": active, "inactiveWithoutLicense": inactive_by_license},
         "license": snap.entitlements,
         "search": s.search.status().await,
+        // What came over from upstream 2.x's tables, if an import was ever considered.
+        "upstreamImport": crate::config::upstream::record(s.answers.api().as_ref()).await,
     }))
 }
 
