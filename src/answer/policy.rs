@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::tools::Tool;
-use crate::config::{Config, ToolConfig};
+use crate::config::{BotConfig, Config, ToolConfig};
 
 /// The policy strings as the config stores them (upstream's spelling).
 pub const ASK: &str = "ask";
@@ -93,6 +93,56 @@ pub fn enabled(cfg: &Config, tools: Vec<Arc<dyn Tool>>) -> Vec<Arc<dyn Tool>> {
         .into_iter()
         .filter(|t| policy_of(cfg, t.as_ref()).is_some())
         .collect()
+}
+
+/// The tools the admin left on that `bot` may use. An agent carrying upstream 2.x's per-agent
+/// MCP settings (imported) keeps its limit: with `autoEnableNewMCPTools` off, only the MCP
+/// tools in its `enabledMCPTools` list (`{server_origin, tool_name}`); built-in tools are not
+/// MCP tools and stay.
+pub fn for_agent(cfg: &Config, bot: &BotConfig, tools: Vec<Arc<dyn Tool>>) -> Vec<Arc<dyn Tool>> {
+    enabled(cfg, tools)
+        .into_iter()
+        .filter(|t| agent_allows(cfg, bot, t.as_ref()))
+        .collect()
+}
+
+fn agent_allows(cfg: &Config, bot: &BotConfig, tool: &dyn Tool) -> bool {
+    if bot.extra.get("autoEnableNewMCPTools") != Some(&serde_json::Value::Bool(false)) {
+        return true;
+    }
+    let (origins, name): (Vec<String>, String) = match tool.origin() {
+        ToolOrigin::Builtin => return true,
+        ToolOrigin::Embedded => (
+            vec!["embedded://mattermost".into(), "mattermost".into()],
+            tool.spec().name,
+        ),
+        ToolOrigin::Server { server, tool } => {
+            let mut origins = vec![server.to_lowercase()];
+            if let Some(s) = cfg.mcp.servers.iter().find(|s| s.name == server) {
+                let url = s.base_url.trim().trim_end_matches('/').to_lowercase();
+                if let Some(origin) = reqwest::Url::parse(&url)
+                    .ok()
+                    .map(|u| u.origin().ascii_serialization())
+                {
+                    origins.push(origin);
+                }
+                origins.push(url);
+            }
+            (origins, tool)
+        }
+    };
+    let Some(list) = bot.extra.get("enabledMCPTools").and_then(|v| v.as_array()) else {
+        return false;
+    };
+    list.iter().any(|e| {
+        let origin = e["server_origin"]
+            .as_str()
+            .unwrap_or("")
+            .trim()
+            .trim_end_matches('/')
+            .to_lowercase();
+        e["tool_name"].as_str() == Some(name.as_str()) && origins.contains(&origin)
+    })
 }
 
 #[cfg(test)]

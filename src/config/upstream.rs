@@ -273,9 +273,11 @@ fn agent_from_row(row: &Map<String, Value>) -> (Value, Vec<String>) {
     for (col, field) in AGENT_LISTS {
         if row.contains_key(*col) {
             let list = json_list(row.get(*col));
+            // enabledMCPTools is the agent's MCP limit when autoEnableNewMCPTools is off
+            // (`answer::policy::for_agent`).
             let applied = matches!(
                 *field,
-                "channelIDs" | "userIDs" | "teamIDs" | "enabledNativeTools"
+                "channelIDs" | "userIDs" | "teamIDs" | "enabledNativeTools" | "enabledMCPTools"
             );
             if !applied && is_set(&list) {
                 let n = list.as_array().map_or(0, Vec::len);
@@ -295,8 +297,8 @@ fn agent_from_row(row: &Map<String, Value>) -> (Value, Vec<String>) {
         if let Some(v) = row.get(*col) {
             let default_turns = *field == "maxToolTurns" && v.as_i64() == Some(30);
             // Upstream's default is every MCP tool; off means the list above is the limit.
-            if *field == "autoEnableNewMCPTools" && v == &json!(false) {
-                kept.push("autoEnableNewMCPTools off (MCP tools limited to enabledMCPTools)".into());
+            // Applied: off limits the agent to its enabledMCPTools.
+            if *field == "autoEnableNewMCPTools" {
             } else if is_set(v) && !default_turns && !BOOKKEEPING.contains(field) {
                 kept.push((*field).to_owned());
             }
@@ -635,7 +637,7 @@ mod tests {
         assert_eq!(cfg.extra["webSearch"]["provider"], "brave");
         let text = rec.skipped.join("\n");
         for want in [
-            "agent \"mine\": kept in the configuration but not applied here: adminUserIDs (1), enabledMCPTools (1), creatorID, autoEnableNewMCPTools off",
+            "agent \"mine\": kept in the configuration but not applied here: adminUserIDs (1), creatorID",
             "settings kept in the configuration but not applied here: webSearch",
             "service \"OpenAI\": kept but not applied here: fallbackServiceID",
             "conversations (3)",

@@ -76,7 +76,7 @@ async fn run(
     let snap = core.snapshot();
     let cfg = &snap.effective.config;
     let user_id = turn.user.id.clone();
-    let tools = policy::enabled(cfg, core.tools.tools_for(api.as_ref(), &user_id).await);
+    let tools = policy::for_agent(cfg, &turn.bot, core.tools.tools_for(api.as_ref(), &user_id).await);
     let all_allowed = calls
         .iter()
         .filter(|c| c.status == ToolCallStatus::Pending)

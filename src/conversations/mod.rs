@@ -230,8 +230,9 @@ async fn prepare(
     let tools = if turn.bot.disable_tools {
         Vec::new()
     } else {
-        policy::enabled(
+        policy::for_agent(
             &core.snapshot().effective.config,
+            &turn.bot,
             core.tools.tools_for(api, &turn.user.id).await,
         )
     };
@@ -475,8 +476,9 @@ async fn run_tool_calls(
 ) -> Result<(), PostActionError> {
     let snap = core.snapshot();
     // A tool the admin turned off since the offer does not run.
-    let tools = policy::enabled(
+    let tools = policy::for_agent(
         &snap.effective.config,
+        &turn.bot,
         core.tools.tools_for(api.as_ref(), user_id).await,
     );
     let ctx = ToolContext {

@@ -28,7 +28,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
 in_process!(
     embedded_tools_ask_then_follow_the_admins_policy,
     remote_tools_never_collide_and_are_cached_and_listed,
-    servers_that_hang_or_send_garbage_cost_only_their_tools
+    servers_that_hang_or_send_garbage_cost_only_their_tools,
+    an_imported_agents_mcp_tool_list_is_its_limit
 );
 
 /// The model: a question naming a tool calls it; a tool result is answered with "Done: …".
@@ -363,5 +364,43 @@ async fn servers_that_hang_or_send_garbage_cost_only_their_tools(t: Transport) {
                 .any(|n| n.starts_with("hang__") || n.starts_with("garbage__")),
             "{names:?}"
         );
+    }
+}
+
+/// An agent imported from upstream 2.x with `autoEnableNewMCPTools` off keeps its
+/// `enabledMCPTools` list as its limit (embedded and remote MCP tools); built-ins stay.
+async fn an_imported_agents_mcp_tool_list_is_its_limit(t: Transport) {
+    let fake = model().await;
+    let (a, b) = (serve("alpha").await, serve("beta").await);
+    let alpha_origin = a.trim_end_matches("/mcp").to_owned();
+    let sim = Simulator::builder(BIN)
+        .under(t)
+        .license(licensed())
+        .plugin_config(one_agent_config(
+            &fake.url,
+            json!({}),
+            json!({"autoEnableNewMCPTools": false, "enabledMCPTools": [
+                {"server_origin": "embedded://mattermost", "tool_name": "read_post"},
+                {"server_origin": alpha_origin, "tool_name": "lookup"},
+            ]}),
+            json!({"mcp": {"enabled": true, "embeddedServer": {"enabled": true}, "servers": [
+                {"name": "alpha", "enabled": true, "baseURL": a},
+                {"name": "beta", "enabled": true, "baseURL": b},
+            ]}}),
+        ))
+        .start()
+        .await
+        .unwrap();
+    let (alice, _) = sim.add_user("alice", "system_user");
+    let bot = sim.bot_user_id("ai").unwrap();
+    let dm = sim.direct_channel(&alice.id, &bot);
+    sim.post_as(&alice.id, &dm.id, "hello", "").await.unwrap();
+    wait_for(&sim, "a plain answer", |p| p.message == "Hello.").await;
+    let names = offered(&fake);
+    for want in ["read_post", "alpha__lookup", "LookupMattermostUser"] {
+        assert!(names.contains(&want.to_owned()), "{want} missing: {names:?}");
+    }
+    for not in ["create_post", "beta__lookup"] {
+        assert!(!names.contains(&not.to_owned()), "{not} offered: {names:?}");
     }
 }

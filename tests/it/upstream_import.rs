@@ -248,7 +248,6 @@ async fn an_unconfigured_plugin_imports_upstreams_configuration_and_agents(t: Tr
     for want in [
         "agent \\\"mine\\\"",
         "creatorID",
-        "enabledMCPTools (1)",
         "conversations (1)",
         "llm_posts_embeddings: 1 rows",
         "webSearch",
