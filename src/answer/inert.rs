@@ -46,10 +46,16 @@ mod tests {
 
     #[test]
     fn images_become_text_and_code_is_kept() {
-        assert_eq!(inert_images("see ![x](https://a/?q=1)"), "see !\\[x](https://a/?q=1)");
+        assert_eq!(
+            inert_images("see ![x](https://a/?q=1)"),
+            "see !\\[x](https://a/?q=1)"
+        );
         assert_eq!(inert_images("[![b](u)](l)"), "[!\\[b](u)](l)");
         assert_eq!(inert_images("`![c](u)` and ![d](u)"), "`![c](u)` and !\\[d](u)");
-        assert_eq!(inert_images("```\n![e](u)\n```\n![f](u)"), "```\n![e](u)\n```\n!\\[f](u)");
+        assert_eq!(
+            inert_images("```\n![e](u)\n```\n![f](u)"),
+            "```\n![e](u)\n```\n!\\[f](u)"
+        );
         assert_eq!(inert_images("no images! [link](u)"), "no images! [link](u)");
         assert_eq!(inert_images("already \\![g](u)"), "already \\![g](u)");
     }
