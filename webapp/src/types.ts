@@ -213,6 +213,18 @@ export interface ConfigCheck {
     problems: ConfigProblem[];
     license?: License;
     search?: {enabled: boolean; ready: boolean; error?: string; indexedPosts?: number | null};
+    upstreamImport?: UpstreamImport | null;
+}
+
+// What activation did with the previous (upstream 2.x) Agents plugin's data. importedAt is null
+// when its tables were found but nothing was imported; skipped says why, or what was left out.
+export interface UpstreamImport {
+    importedAt: number | null;
+    services: number;
+    agents: number;
+    skipped: string[];
+    reindexNeeded: boolean;
+    tables: string[];
 }
 
 export interface ToolCall {
