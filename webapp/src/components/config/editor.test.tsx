@@ -46,4 +46,17 @@ describe('ConfigEditor', () => {
         expect(screen.getAllByText(/Requires an Entry, Enterprise or Enterprise Advanced license/).length).toBeGreaterThan(0);
         expect((await screen.findAllByText(/an API key is required/)).length).toBeGreaterThan(0);
     });
+
+    it('says what was imported from the previous Agents plugin', async () => {
+        serve({
+            '/ai_bots': () => ({bots: [agent], license}),
+            '/admin/config/check': () => ({
+                problems: [],
+                upstreamImport: {importedAt: Date.now(), services: 1, agents: 2, skipped: ['conversations (3)'], reindexNeeded: true, tables: ['agents_useragents']},
+            }),
+        });
+        render(<ConfigEditor id='Config' value={saved}/>);
+        expect(await screen.findByText(/Imported from the previous Agents plugin/)).toBeTruthy();
+        expect(screen.getByText('conversations (3)')).toBeTruthy();
+    });
 });

@@ -2,7 +2,7 @@ import React, {useEffect, useState} from 'react';
 
 import {loadAgents} from '../../agents_store';
 import {checkConfig} from '../../client';
-import type {AdminCustomSettingProps, Config, ConfigProblem, License} from '../../types';
+import type {AdminCustomSettingProps, Config, ConfigProblem, License, UpstreamImport} from '../../types';
 
 import Agents from './agents';
 import EmbeddingPanel from './embedding';
@@ -23,6 +23,7 @@ export default function ConfigEditor({id, value, onChange, setSaveNeeded, disabl
     const [problems, setProblems] = useState<ConfigProblem[]>([]);
     const [loadError, setLoadError] = useState('');
     const [searchError, setSearchError] = useState('');
+    const [upstreamImport, setUpstreamImport] = useState<UpstreamImport | null>(null);
 
     useEffect(() => {
         loadAgents().then((r) => {
@@ -33,6 +34,7 @@ export default function ConfigEditor({id, value, onChange, setSaveNeeded, disabl
             setProblems(c.problems ?? []);
             setLoadError(c.loadError ?? '');
             setSearchError(c.search?.error ?? '');
+            setUpstreamImport(c.upstreamImport ?? null);
             if (c.license) {
                 setLicense(c.license);
             }
@@ -51,6 +53,7 @@ export default function ConfigEditor({id, value, onChange, setSaveNeeded, disabl
                 loadError={loadError}
                 searchError={searchError}
                 problems={problems}
+                upstreamImport={upstreamImport}
             />
             <Services
                 config={config}
