@@ -40,6 +40,8 @@ var ambient = map[string]bool{
 	"KVList": true, "KVGet": true,
 	// ServeHTTP routes for system admins only (/echo): only adminUserID is a system admin
 	"HasPermissionTo": true,
+	// the database settings, to look for upstream 2.x's tables on a first activation
+	"GetUnsanitizedConfig": true,
 }
 
 // adminUserID is the one user this server treats as a system admin.
@@ -152,6 +154,10 @@ func (a *apiServer) GetServerVersion(context.Context, *pb.GetServerVersionReques
 
 func (a *apiServer) GetConfig(context.Context, *pb.GetConfigRequest) (*pb.GetConfigResponse, error) {
 	return &pb.GetConfigResponse{ConfigJson: []byte(serverConfig)}, nil
+}
+
+func (a *apiServer) GetUnsanitizedConfig(context.Context, *pb.GetUnsanitizedConfigRequest) (*pb.GetUnsanitizedConfigResponse, error) {
+	return &pb.GetUnsanitizedConfigResponse{ConfigJson: []byte(serverConfig)}, nil
 }
 
 // KVSetWithOptions: the cluster lock is free.

@@ -31,6 +31,8 @@ var ambientNames = []string{
 	"KVList", "KVGet",
 	// ServeHTTP routes for system admins only (/echo): only adminUserID holds manage_system
 	"HasPermissionTo",
+	// the database settings, to look for upstream 2.x's tables on a first activation
+	"GetUnsanitizedConfig",
 }
 
 // adminUserID is the one user the lifecycle run's server treats as a system admin.
@@ -59,7 +61,7 @@ func ambientHandler(method string, args, rets reflect.Value) error {
 		r.Field(0).Set(reflect.ValueOf(serverVersion))
 	case "GetLicense":
 		// nil *model.License: no license
-	case "GetConfig":
+	case "GetConfig", "GetUnsanitizedConfig":
 		r.Field(0).Set(reflect.ValueOf(defaultConfig()))
 	case "LogDebug", "LogInfo", "LogWarn", "LogError":
 	case "KVSetWithOptions":
