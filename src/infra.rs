@@ -57,4 +57,15 @@ impl Infra {
     pub fn is_clustered(&self) -> bool {
         self.config.is_clustered()
     }
+
+    /// The site's public address (`ServiceSettings.SiteURL`) without a trailing slash; empty
+    /// when the server has none.
+    pub fn site_url(&self) -> String {
+        site_url_of(&self.server().config)
+    }
+}
+
+/// `ServiceSettings.SiteURL` of `config`, without a trailing slash.
+pub fn site_url_of(config: &plugin_runtime::host::model::ServerConfig) -> String {
+    config.site_url().unwrap_or("").trim_end_matches('/').to_owned()
 }

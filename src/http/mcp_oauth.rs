@@ -12,16 +12,6 @@ use super::{HttpError, HttpResult, UserId};
 use crate::config::McpServer;
 use crate::mcp::{enabled_servers, oauth};
 
-fn site_url(s: &super::State) -> String {
-    s.answers
-        .server()
-        .config
-        .get_str("ServiceSettings.SiteURL")
-        .unwrap_or("")
-        .trim_end_matches('/')
-        .to_owned()
-}
-
 /// An enabled server by name, when MCP is on and licensed.
 fn server(s: &super::State, name: &str) -> Result<McpServer, HttpError> {
     let snap = s.answers.snapshot();
@@ -47,7 +37,7 @@ pub async fn start(
 ) -> HttpResult<Response> {
     let server = server(&s, &name)?;
     let api = s.answers.api();
-    let url = oauth::start(&api, &s.answers.outbound, &server, &user, &site_url(&s))
+    let url = oauth::start(&api, &s.answers.outbound, &server, &user, &s.answers.site_url())
         .await
         .map_err(refused)?;
     Ok((StatusCode::FOUND, [(header::LOCATION, url)]).into_response())
@@ -99,7 +89,7 @@ pub async fn callback(
         &s.answers.outbound,
         &server,
         &user,
-        &site_url(&s),
+        &s.answers.site_url(),
         code,
         state,
     )
@@ -128,7 +118,7 @@ pub async fn disconnect(
 ) -> HttpResult<StatusCode> {
     let server = server(&s, &name)?;
     let api = s.answers.api();
-    oauth::disconnect(&api, &s.answers.outbound, &server, &user, &site_url(&s))
+    oauth::disconnect(&api, &s.answers.outbound, &server, &user, &s.answers.site_url())
         .await
         .map_err(refused)?;
     s.mcp_clients.clients.reset(&server, &user).await;

@@ -16,15 +16,7 @@ const RESOURCE_PATH: &str = "/mcp-server";
 
 /// The plugin's public address (`<SiteURL>/plugins/<id>`), as clients reach it.
 fn plugin_url(s: &super::State) -> String {
-    let site = s
-        .answers
-        .server()
-        .config
-        .get_str("ServiceSettings.SiteURL")
-        .unwrap_or("")
-        .trim_end_matches('/')
-        .to_owned();
-    format!("{site}/plugins/{}", crate::PLUGIN_ID)
+    format!("{}/plugins/{}", s.answers.site_url(), crate::PLUGIN_ID)
 }
 
 /// 404 unless the admin turned the HTTP server on (and the license allows MCP).
@@ -59,14 +51,7 @@ pub async fn endpoint(State(s): State<super::State>, request: Request) -> Respon
 /// `GET /mcp-server/.well-known/oauth-protected-resource` (RFC 9728): this server is a
 /// resource of the Mattermost site, whose authorization server issues the tokens.
 pub async fn resource_metadata(State(s): State<super::State>) -> Response {
-    let site = s
-        .answers
-        .server()
-        .config
-        .get_str("ServiceSettings.SiteURL")
-        .unwrap_or("")
-        .trim_end_matches('/')
-        .to_owned();
+    let site = s.answers.site_url();
     let body = json!({
         "resource": format!("{}{RESOURCE_PATH}", plugin_url(&s)),
         "authorization_servers": [site],

@@ -50,7 +50,7 @@ pub async fn admin_tools(State(s): State<super::State>, UserId(user): UserId) ->
     }
     let mut servers = vec![source(BUILTIN_NAME, BUILTIN_URL, builtin, None)];
     let mcp = &snap.effective.config.mcp;
-    let site = site_url(&s);
+    let site = s.answers.site_url();
     let reach = Reach {
         api: &api,
         outbound: &s.answers.outbound,
@@ -126,7 +126,7 @@ pub async fn user_tools(State(s): State<super::State>, UserId(user): UserId) -> 
     let mut servers = Vec::new();
     let mcp = &cfg.mcp;
     if mcp.enabled && snap.entitlements.mcp {
-        let site = site_url(&s);
+        let site = s.answers.site_url();
         for server in enabled_servers(mcp) {
             let wants = s.mcp_clients.clients.wants_oauth(server).await;
             let connected = oauth::connected(api.as_ref(), &server.name, &user).await;
@@ -141,14 +141,4 @@ pub async fn user_tools(State(s): State<super::State>, UserId(user): UserId) -> 
         }
     }
     Json(json!({"tools": tools, "servers": servers}))
-}
-
-fn site_url(s: &super::State) -> String {
-    s.answers
-        .server()
-        .config
-        .get_str("ServiceSettings.SiteURL")
-        .unwrap_or("")
-        .trim_end_matches('/')
-        .to_owned()
 }

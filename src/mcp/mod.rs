@@ -109,17 +109,6 @@ pub struct Reach<'a> {
     pub site_url: &'a str,
 }
 
-impl Infra {
-    fn site_url(&self) -> String {
-        self.server()
-            .config
-            .get_str("ServiceSettings.SiteURL")
-            .unwrap_or("")
-            .trim_end_matches('/')
-            .to_owned()
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum McpError {
     #[error("MCP server {server}: {message}")]
@@ -504,12 +493,7 @@ impl Tool for McpTool {
         let Value::Object(arguments) = args else {
             return Err(ToolError::Arguments("the arguments must be a JSON object".into()));
         };
-        let site = ctx
-            .server_config
-            .get_str("ServiceSettings.SiteURL")
-            .unwrap_or("")
-            .trim_end_matches('/')
-            .to_owned();
+        let site = crate::infra::site_url_of(&ctx.server_config);
         let reach = Reach {
             api: &ctx.api,
             outbound: &ctx.outbound,

@@ -163,18 +163,11 @@ struct Registered {
 /// Where a user starts connecting their account to `server` (the Agents panel's and the
 /// agent's link).
 pub fn connect_url(site_url: &str, server: &str) -> String {
-    let mut name = String::new();
-    for b in server.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            name.push(b as char);
-        } else {
-            name.push_str(&format!("%{b:02X}"));
-        }
-    }
     format!(
-        "{}/plugins/{}/mcp/oauth/{name}/start",
+        "{}/plugins/{}/mcp/oauth/{}/start",
         site_url.trim_end_matches('/'),
-        crate::PLUGIN_ID
+        crate::PLUGIN_ID,
+        percent_encode(server)
     )
 }
 
@@ -481,7 +474,7 @@ async fn revoke(
     };
     let body = form
         .iter()
-        .map(|(k, v)| format!("{k}={}", form_encode(v)))
+        .map(|(k, v)| format!("{k}={}", percent_encode(v)))
         .collect::<Vec<_>>()
         .join("&");
     let mut request = outbound
@@ -490,7 +483,11 @@ async fn revoke(
         .header("content-type", "application/x-www-form-urlencoded");
     if let Some(secret) = basic {
         use base64::Engine;
-        let pair = format!("{}:{}", form_encode(&config.client_id), form_encode(&secret));
+        let pair = format!(
+            "{}:{}",
+            percent_encode(&config.client_id),
+            percent_encode(&secret)
+        );
         let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
         request = request.header("authorization", format!("Basic {encoded}"));
     }
@@ -506,8 +503,9 @@ async fn revoke(
     Ok(())
 }
 
-/// `application/x-www-form-urlencoded` encoding of one value.
-fn form_encode(v: &str) -> String {
+/// Percent-encoding of everything but RFC 3986's unreserved characters: right for a path
+/// segment and for an `application/x-www-form-urlencoded` value alike.
+fn percent_encode(v: &str) -> String {
     let mut out = String::with_capacity(v.len());
     for b in v.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {

@@ -9,15 +9,13 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use mattermost_simulator::fake_provider::one_agent_config;
 use mattermost_simulator::{Simulator, Transport};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::common::http::{approve_pending_tools, get_json};
-use crate::mcp_tools::{model, offered, wait_for};
+use crate::mcp_tools::{model, offered, wait_for, with_servers};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
 const SERVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mcp/oauth_server.py");
 
 /// The Python server, running until dropped (its stdin closes).
@@ -86,21 +84,15 @@ async fn a_user_connects_an_oauth_server_and_its_tools_run_with_their_token() {
     let secure = peer(&["--access-token-ttl", "2"]).await;
     let hostile = peer(&["--hostile-metadata", "http://169.254.169.254/"]).await;
     let fake = model().await;
-    let sim = Simulator::builder(BIN)
-        .transport(Transport::NetRpc)
-        .license(crate::common::licensed())
-        .plugin_config(one_agent_config(
-            &fake.url,
-            json!({}),
-            json!({}),
-            json!({"mcp": {"enabled": true, "servers": [
-                {"name": "secure", "enabled": true, "baseURL": secure.url},
-                {"name": "evil", "enabled": true, "baseURL": hostile.url},
-            ]}}),
-        ))
-        .start()
-        .await
-        .unwrap();
+    let sim = with_servers(
+        Transport::NetRpc,
+        &fake,
+        json!([
+            {"name": "secure", "enabled": true, "baseURL": secure.url},
+            {"name": "evil", "enabled": true, "baseURL": hostile.url},
+        ]),
+    )
+    .await;
     let (alice, token) = sim.add_user("alice", "system_user");
     let (_bob, bob_token) = sim.add_user("bob", "system_user");
     let bot = sim.bot_user_id("ai").unwrap();
@@ -273,21 +265,15 @@ async fn an_admins_client_is_used_instead_of_registering_one() {
     let client_id = registered["client_id"].as_str().unwrap().to_owned();
     let secret = registered["client_secret"].as_str().unwrap().to_owned();
     let fake = model().await;
-    let sim = Simulator::builder(BIN)
-        .transport(Transport::NetRpc)
-        .license(crate::common::licensed())
-        .plugin_config(one_agent_config(
-            &fake.url,
-            json!({}),
-            json!({}),
-            json!({"mcp": {"enabled": true, "servers": [{
-                "name": "secure", "enabled": true, "baseURL": secure.url,
-                "clientID": client_id, "clientSecret": secret,
-            }]}}),
-        ))
-        .start()
-        .await
-        .unwrap();
+    let sim = with_servers(
+        Transport::NetRpc,
+        &fake,
+        json!([{
+            "name": "secure", "enabled": true, "baseURL": secure.url,
+            "clientID": client_id, "clientSecret": secret,
+        }]),
+    )
+    .await;
     let (alice, token) = sim.add_user("alice", "system_user");
     let bot = sim.bot_user_id("ai").unwrap();
     let dm = sim.direct_channel(&alice.id, &bot);

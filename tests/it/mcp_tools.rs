@@ -105,7 +105,7 @@ fn statuses(p: &Post) -> Vec<i64> {
 }
 
 /// A simulator whose agent uses `fake` and the MCP `servers`.
-async fn with_servers(t: Transport, fake: &FakeProvider, servers: Value) -> Simulator {
+pub(crate) async fn with_servers(t: Transport, fake: &FakeProvider, servers: Value) -> Simulator {
     Simulator::builder(BIN)
         .under(t)
         .license(licensed())
