@@ -22,6 +22,7 @@ both_transports!(an_external_client_lists_and_calls_every_tool);
 in_process!(
     every_tool_answers_every_caller_as_mattermost_would,
     a_session_belongs_to_the_user_who_opened_it,
+    a_user_holds_a_bounded_number_of_sessions,
     off_or_unlicensed_the_server_does_not_exist
 );
 
@@ -566,4 +567,25 @@ async fn off_or_unlicensed_the_server_does_not_exist(t: Transport) {
         404,
         "MCP needs a license"
     );
+}
+
+/// Opening sessions costs memory on the server: a user holds at most 16, the 17th closes one.
+async fn a_user_holds_a_bounded_number_of_sessions(t: Transport) {
+    let w = world(t).await;
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "probe", "version": "1"}}});
+    for _ in 0..17 {
+        let r = rpc(&w, &w.alice.1, None, init.clone()).await;
+        assert_eq!(r.status(), 200);
+        let _ = r.text().await;
+    }
+    let owners = w
+        .sim
+        .data()
+        .kv
+        .keys()
+        .filter(|k| k.starts_with("mcp_server_owner_"))
+        .count();
+    assert_eq!(owners, 16);
 }
