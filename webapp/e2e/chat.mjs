@@ -15,9 +15,11 @@ import {fileURLToPath} from 'node:url';
 
 import {chromium} from 'playwright-core';
 
+import {axeViolations, defaultPainted, focusVisible, focusedName} from './look.mjs';
+
 const webapp = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = join(webapp, '..');
-const shots = join(repo, 'target', 'e2e');
+const shots = process.env.E2E_SHOTS ?? join(repo, 'target', 'e2e');
 mkdirSync(shots, {recursive: true});
 
 const server = spawn(
@@ -89,6 +91,39 @@ try {
     page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && errors.push(`${r.status()} ${r.url()}`));
     const exfilRequests = [];
     page.on('request', (r) => r.url().includes('/exfil') && exfilRequests.push(r.url()));
+    // The look, in Mattermost's default light theme (Denim) and its dark one (Onyx), switched
+    // while the page runs as Mattermost does: no control with the browser's default paint, no
+    // WCAG A/AA violation (contrast, names, ARIA), and a screenshot of each.
+    const lookAt = async (what, selector, shot) => {
+        // Colour transitions off while looking, so the checks see the theme's final colours.
+        await page.evaluate(() => document.body.classList.add('harness-still'));
+        for (const theme of ['denim', 'onyx']) {
+            await page.evaluate((t) => window.harness.setTheme(t), theme);
+            await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+            const painted = await defaultPainted(page, selector);
+            check(painted.length === 0, `${what} (${theme}): no control in the browser's default colours${painted.length ? `: ${painted.slice(0, 6).join('; ')}` : ''}`);
+            const violations = await axeViolations(page, selector);
+            check(violations.length === 0, `${what} (${theme}): no WCAG 2.1 AA violation (axe-core)${violations.length ? `: ${violations.join(' | ')}` : ''}`);
+            if (shot) {
+                const file = join(shots, `${shot}-${theme === 'denim' ? 'light' : 'dark'}.png`);
+                // Pictures without a focus ring, for the README.
+                await page.evaluate(() => document.activeElement?.blur());
+                if (shot === 'console') {
+                    // The page as one long sheet (no inner scrolling), cut to the first 1600 pixels.
+                    await page.evaluate(() => document.body.classList.add('harness-sheet'));
+                    const box = await page.locator('#console').boundingBox();
+                    await page.screenshot({path: file, fullPage: true, clip: {...box, height: Math.min(box.height, 1600)}});
+                    await page.evaluate(() => document.body.classList.remove('harness-sheet'));
+                } else {
+                    await page.locator('#rhs').screenshot({path: file});
+                }
+            }
+        }
+        await page.evaluate(() => {
+            window.harness.setTheme('denim');
+            document.body.classList.remove('harness-still');
+        });
+    };
     await page.goto(hello.url);
     await page.waitForFunction(() => window.harnessReady || window.harnessError, null, {timeout: 10000});
     check(await page.evaluate(() => window.harnessError) === undefined, 'the harness starts the plugin bundle');
@@ -111,31 +146,52 @@ try {
     await console_.getByLabel('Username *').fill('assistant');
     await page.getByRole('button', {name: 'Save'}).click();
     await reach('the System Console saves the configuration', () => page.getByText('Settings saved').waitFor({timeout: 20000}));
-    await page.screenshot({path: join(shots, 'console.png'), fullPage: true});
 
-    // The Agents panel, opened from the channel header button.
-    await page.getByRole('button', {name: 'Agents'}).click();
+    // The Agents panel, opened from the channel header button with the keyboard.
+    await page.getByRole('button', {name: 'Agents'}).focus();
+    await page.keyboard.press('Enter');
     const rhs = page.getByRole('complementary', {name: 'Right-hand sidebar'});
     await reach('the panel lists the new agent', () => rhs.getByRole('option', {name: 'Assistant'}).waitFor({state: 'attached', timeout: 10000}));
+    check(await rhs.locator('img.mattermost-ai-avatar').first().evaluate((img) => img.complete && img.naturalWidth > 0 && /\/api\/v4\/users\/[a-z0-9]+\/image/.test(img.src)),
+        'the agent is shown with its avatar from the server');
+    await lookAt('the Agents panel, new chat', '#rhs-body', null);
+
+    // Keyboard only: Tab from the agent picker reaches the message box, every stop is named
+    // and shows where focus is; Shift+Enter is a new line, Enter sends.
+    await rhs.getByLabel('Agent', {exact: true}).focus();
+    const stops = [];
+    for (let i = 0; i < 12 && !(await focusedName(page)).startsWith('Message the agent'); i++) {
+        await page.keyboard.press('Tab');
+        stops.push({name: await focusedName(page), ring: await focusVisible(page)});
+    }
+    check(stops.length > 0 && stops.at(-1).name.startsWith('Message the agent'), `Tab reaches the message box (${stops.map((x) => x.name || '?').join(' → ')})`);
+    check(stops.every((x) => x.name !== '' && x.ring), `every Tab stop has a name and a visible focus indicator${stops.some((x) => !x.name || !x.ring) ? `: ${JSON.stringify(stops)}` : ''}`);
+    await page.keyboard.type('Count slowly');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('to two thousand');
+    check(await rhs.getByLabel('Message the agent').inputValue() === 'Count slowly\nto two thousand', 'Shift+Enter starts a new line in the message box');
     await rhs.getByLabel('Message the agent').fill('Count slowly to two thousand');
-    await rhs.getByRole('button', {name: 'New chat'}).click();
-    await reach('the question shows in the panel', () => rhs.getByText('Count slowly to two thousand').waitFor({timeout: 15000}));
-    await reach('the answer streams into the panel', () => rhs.getByText(/1, 2, 3, 4, 5,/).waitFor({timeout: 30000}));
+    await page.keyboard.press('Enter');
+    await reach('Enter sends: the question shows in the panel', () => rhs.getByText('Count slowly to two thousand').waitFor({timeout: 15000}));
+    await reach('focus moves to the new conversation\'s reply box', () => page.waitForFunction(() => document.activeElement?.getAttribute('placeholder') === 'Reply to Assistant…', null, {timeout: 5000}));
+    const posts = rhs.locator('.mattermost-ai-conversation-posts');
+    await reach('the answer streams into the panel', () => posts.getByText(/1, 2, 3, 4, 5,/).waitFor({timeout: 30000}));
     await rhs.getByRole('button', {name: 'Stop'}).click();
     await reach('Stop ends the answer (Regenerate offered)', () => rhs.getByRole('button', {name: 'Regenerate'}).waitFor({timeout: 15000}));
-    const stopped = await rhs.locator('.mattermost-ai-from-agent').first().innerText();
+    const stopped = await rhs.locator('.mattermost-ai-from-agent .post-message__text').first().innerText();
     await page.waitForTimeout(600);
-    const later = await rhs.locator('.mattermost-ai-from-agent').first().innerText();
+    const later = await rhs.locator('.mattermost-ai-from-agent .post-message__text').first().innerText();
     check(!stopped.includes('2000,') && stopped === later, `the stopped answer keeps its partial text and grows no more (${stopped.length} chars)`);
+    const announced = await rhs.locator('[role=status][aria-live=polite]').filter({hasText: 'Assistant answered: 1, 2, 3'}).count();
+    check(announced === 1, 'the finished answer is announced once, politely, to screen readers');
 
     // A tool call waits for approval, then the answer continues with the result.
     await rhs.getByLabel('Reply to Assistant').fill('Who is bob?');
     await rhs.getByRole('button', {name: 'Send'}).click();
     const card = rhs.locator('.mattermost-ai-tool-card');
     await reach('the tool call asks for approval', () => card.getByText('LookupMattermostUser', {exact: false}).waitFor({timeout: 20000}));
-    await card.getByLabel('Accept').check();
-    await rhs.getByRole('button', {name: 'Submit'}).click();
-    await reach('the approved tool runs and the answer continues', () => rhs.getByText(/Bob Builder, an active user/).waitFor({timeout: 20000}));
+    await card.getByRole('button', {name: 'Accept'}).click();
+    await reach('the approved tool runs and the answer continues', () => posts.getByText(/Bob Builder, an active user/).waitFor({timeout: 20000}));
 
     // A provider failure: the partial answer stays, the post shows its error state.
     await rhs.getByLabel('Reply to Assistant').fill('Now break, please');
@@ -156,7 +212,7 @@ try {
     await rhs.getByLabel('Reply to Assistant').fill(`Show the report image ${exfilUrl}`);
     await rhs.getByRole('button', {name: 'Send'}).click();
     await reach('the answer with a planted image shows in the panel and the channel', async () => {
-        await rhs.getByText(/The total is 42\./).waitFor({timeout: 20000});
+        await posts.getByText(/The total is 42\./).waitFor({timeout: 20000});
         await channel.getByText(/The total is 42\./).waitFor({timeout: 20000});
     });
     await page.waitForTimeout(1500);
@@ -183,7 +239,9 @@ try {
         return r.status;
     }, [conversationRoot]);
     check(cited === 200, `the simulator posts a cited answer as the agent (${cited})`);
-    await reach('the cited answer lists its sources', () => rhs.getByRole('link', {name: 'Good source'}).waitFor({timeout: 15000}));
+    await reach('the cited answer says how many sources it has', () => rhs.getByText('Sources (2)').waitFor({timeout: 15000}));
+    await rhs.getByText('Sources (2)').click();
+    await reach('the cited answer lists its sources when opened', () => rhs.getByRole('link', {name: 'Good source'}).waitFor({timeout: 5000}));
     check(await rhs.getByText('Evil source').count() === 1 && await rhs.getByRole('link', {name: 'Evil source'}).count() === 0,
         'a javascript: source is shown as text, not a link');
     const unsafeAnchors = await page.evaluate(() => Array.from(document.querySelectorAll('a'))
@@ -217,17 +275,21 @@ try {
     check(await forgedPost.locator('button, input, a, details').count() === 0, 'the forged post has no tool approval, controls, sources or reasoning');
     check(await page.getByText(/Forged (source|reasoning)/).count() === 0 && await forgedPost.getByText('LookupMattermostUser', {exact: false}).count() === 0,
         'nothing from the forged props is shown');
-    await page.screenshot({path: join(shots, 'panel.png'), fullPage: true});
+    await lookAt('the Agents panel, a conversation', '#rhs-body', 'panel');
+    await lookAt('agent posts in the channel', '#channel', null);
 
     // An AI Action from the post menu: the summary opens in the panel.
     await page.evaluate((postId) => window.registered.registerPostDropdownMenuAction[0][1](postId), hello.thread_post_id);
-    await reach('Summarize thread opens its streamed result in the panel', () => rhs.getByText('Summary: the team ships on Friday.').waitFor({timeout: 20000}));
+    await reach('Summarize thread opens its streamed result in the panel', () => posts.getByText('Summary: the team ships on Friday.').waitFor({timeout: 20000}));
 
-    await rhs.getByRole('button', {name: 'All conversations'}).click();
+    await rhs.getByRole('button', {name: 'All conversations'}).focus();
+    await page.keyboard.press('Enter');
     await reach('the conversation is listed with its generated title', () => rhs.getByRole('button', {name: 'Counting with the assistant'}).waitFor({timeout: 20000}));
+    await reach('focus moves to the conversation list', () => page.waitForFunction(() => document.activeElement?.textContent === 'Conversations', null, {timeout: 5000}));
+    await lookAt('the Agents panel, the conversation list', '#rhs-body', 'panel-list');
     // The System Console's MCP section: the embedded Mattermost server and its HTTP endpoint
     // on, per-tool policies saved into the plugin's settings, the tool lists refreshed.
-    const mcp = console_.getByRole('group', {name: 'MCP servers'});
+    const mcp = console_.getByRole('region', {name: 'MCP servers'});
     const endpoint = `${new URL(hello.url).origin}/plugins/mattermost-ai/mcp-server/mcp`;
     const endpointStatus = async () => (await fetch(endpoint, {method: 'POST'})).status;
     check(await endpointStatus() === 404, 'the Mattermost MCP server endpoint does not exist while it is off');
@@ -265,7 +327,7 @@ try {
     const mattermostTools = mcp.locator('summary').filter({hasText: /^Mattermost tools \(\d+\)$/});
     const listed = await mattermostTools.innerText().catch(() => '');
     check(Number(/\((\d+)\)/.exec(listed)?.[1] ?? 0) >= 3, `the Mattermost tool list counts its tools (${listed})`);
-    const builtinTools = console_.getByRole('group', {name: 'Tools', exact: true});
+    const builtinTools = console_.getByRole('region', {name: 'Tools', exact: true});
     check(await builtinTools.getByLabel('Policy for LookupMattermostUser').count() === 1, 'the built-in tools list LookupMattermostUser');
     await mattermostTools.click();
     await mcp.getByLabel('Policy for create_post').selectOption({label: 'Run automatically in DMs'});
@@ -273,7 +335,7 @@ try {
     check(await mcp.getByLabel('Policy for create_post').inputValue() === 'auto_run_in_dm' &&
         !await mcp.getByLabel('Enable read_channel').isChecked(), 'create_post runs automatically in DMs, read_channel is off');
     await save('the console saves the tool settings');
-    await page.screenshot({path: join(shots, 'mcp.png'), fullPage: true});
+    await lookAt('the System Console page', '#console', 'console');
 
     const saved = await savedPluginConfig().catch((e) => ({error: e.message}));
     const mcpSaved = saved?.config?.mcp ?? {};
@@ -293,7 +355,7 @@ try {
         !await mcp.getByLabel('Enable read_channel').isChecked(), 'the refreshed list keeps the saved tool settings');
 
     check(errors.length === 0, `no page errors${errors.length ? `: ${errors.join('; ')}` : ''}`);
-    console.log(`screenshots: ${['console.png', 'panel.png', 'mcp.png'].map((f) => join(shots, f)).join(', ')}`);
+    console.log(`screenshots in ${shots}`);
 } catch (e) {
     check(false, e.message);
 } finally {

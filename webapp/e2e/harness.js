@@ -44,6 +44,47 @@
         },
     };
 
+    // Mattermost's stock themes (Preferences.THEMES in mattermost-redux), applied as its
+    // applyTheme does: every colour as a custom property on :root, with an `r, g, b` triplet
+    // for those core CSS uses with an alpha. It can change while the page runs.
+    const THEMES = {
+        denim: {
+            centerChannelBg: '#ffffff', centerChannelColor: '#3f4350', buttonBg: '#1c58d9', buttonColor: '#ffffff',
+            linkColor: '#386fe5', errorTextColor: '#d24b4e', onlineIndicator: '#3db887', awayIndicator: '#ffbc1f',
+            dndIndicator: '#d24b4e', mentionBg: '#ffffff', mentionColor: '#1e325c', mentionHighlightBg: '#ffd470',
+            mentionHighlightLink: '#1b1d22', newMessageSeparator: '#cc8f00', sidebarBg: '#1e325c', sidebarText: '#ffffff',
+            sidebarHeaderBg: '#192a4d', sidebarTeamBarBg: '#14213e', sidebarTextHoverBg: '#28427b', sidebarTextActiveBorder: '#5d89ea',
+        },
+        onyx: {
+            centerChannelBg: '#090a0b', centerChannelColor: '#dddfe4', buttonBg: '#386fe5', buttonColor: '#ffffff',
+            linkColor: '#5d89ea', errorTextColor: '#da6c6e', onlineIndicator: '#3db887', awayIndicator: '#f5ab00',
+            dndIndicator: '#d24b4e', mentionBg: '#1c58d9', mentionColor: '#ffffff', mentionHighlightBg: '#0d6e6e',
+            mentionHighlightLink: '#a4f4f4', newMessageSeparator: '#1adbdb', sidebarBg: '#121317', sidebarText: '#ffffff',
+            sidebarHeaderBg: '#1b1d22', sidebarTeamBarBg: '#000000', sidebarTextHoverBg: '#25262a', sidebarTextActiveBorder: '#1592e0',
+        },
+    };
+    const VARS = {
+        centerChannelBg: 'center-channel-bg', centerChannelColor: 'center-channel-color', buttonBg: 'button-bg', buttonColor: 'button-color',
+        linkColor: 'link-color', onlineIndicator: 'online-indicator', awayIndicator: 'away-indicator', dndIndicator: 'dnd-indicator',
+        mentionBg: 'mention-bg', mentionColor: 'mention-color', mentionHighlightBg: 'mention-highlight-bg', mentionHighlightLink: 'mention-highlight-link',
+        newMessageSeparator: 'new-message-separator', sidebarBg: 'sidebar-bg', sidebarText: 'sidebar-text', sidebarHeaderBg: 'sidebar-header-bg',
+        sidebarTeamBarBg: 'sidebar-teambar-bg', sidebarTextHoverBg: 'sidebar-text-hover-bg', sidebarTextActiveBorder: 'sidebar-text-active-border',
+    };
+    const toRgbValues = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ');
+    function applyTheme(name) {
+        const theme = THEMES[name];
+        const root = document.documentElement.style;
+        for (const [key, variable] of Object.entries(VARS)) {
+            root.setProperty(`--${variable}`, theme[key]);
+            root.setProperty(`--${variable}-rgb`, toRgbValues(theme[key]));
+        }
+        // As in Mattermost: the hex is --error-text, its triplet --error-text-color-rgb.
+        root.setProperty('--error-text', theme.errorTextColor);
+        root.setProperty('--error-text-color-rgb', toRgbValues(theme.errorTextColor));
+        document.documentElement.dataset.theme = name;
+    }
+    applyTheme(new URLSearchParams(window.location.search).get('theme') || 'denim');
+
     const registered = {};
     const wsHandlers = {};
     const headerButtons = [];
@@ -64,6 +105,7 @@
             switch (name) {
             case 'registerRightHandSidebarComponent':
                 rhsComponent = args[0];
+                document.getElementById('rhs-title').textContent = args[1];
                 return {toggleRHSPlugin: RHS_TOGGLE, showRHSPlugin: RHS_SHOW};
             case 'registerChannelHeaderButtonAction':
                 headerButtons.push({icon: args[0], action: args[1], tooltip: args[3]});
@@ -83,18 +125,25 @@
             // As in Mattermost: show leaves an open sidebar alone, toggle closes it.
             if ((action === RHS_TOGGLE || action === RHS_SHOW) && !(action === RHS_SHOW && rhsRoot)) {
                 const open = !rhsRoot;
-                if (rhsRoot) {
-                    rhsRoot.unmount();
-                    rhsRoot = null;
-                }
+                closeRHS();
                 if (open && rhsComponent) {
-                    rhsRoot = ReactDOM.createRoot(document.getElementById('rhs'));
+                    document.getElementById('rhs').hidden = false;
+                    rhsRoot = ReactDOM.createRoot(document.getElementById('rhs-body'));
                     rhsRoot.render(React.createElement(rhsComponent));
                 }
             }
             return action;
         },
     };
+
+    function closeRHS() {
+        if (rhsRoot) {
+            rhsRoot.unmount();
+            rhsRoot = null;
+        }
+        document.getElementById('rhs').hidden = true;
+    }
+    document.getElementById('rhs-close').onclick = closeRHS;
 
     let plugin = null;
     window.registerPlugin = (id, p) => {
@@ -111,11 +160,13 @@
         headerButtons.forEach((b) => {
             const el = document.createElement('span');
             bar.appendChild(el);
-            ReactDOM.createRoot(el).render(React.createElement('button', {type: 'button', 'aria-label': b.tooltip, onClick: b.action}, b.icon));
+            ReactDOM.createRoot(el).render(React.createElement('button', {type: 'button', 'aria-label': b.tooltip, title: b.tooltip, onClick: b.action}, b.icon));
         });
 
         const setting = (registered.registerAdminConsoleCustomSetting || [])[0];
         const save = document.getElementById('save');
+        // As Mattermost's admin console: save actions run after the configuration is saved.
+        const saveActions = new Set();
         if (setting) {
             ReactDOM.createRoot(document.getElementById('console')).render(React.createElement(setting[1], {
                 id: setting[0],
@@ -127,6 +178,8 @@
                 setSaveNeeded: () => {
                     save.disabled = false;
                 },
+                registerSaveAction: (a) => saveActions.add(a),
+                unRegisterSaveAction: (a) => saveActions.delete(a),
             }));
         }
         save.onclick = async () => {
@@ -136,6 +189,9 @@
                 headers: {'Content-Type': 'application/json', 'X-Requested-With': 'XMLHttpRequest', 'X-CSRF-Token': csrf()},
                 body: JSON.stringify({[setting[0]]: configValue}),
             });
+            if (r.ok) {
+                await Promise.all(Array.from(saveActions).map((a) => a()));
+            }
             document.getElementById('saved').textContent = r.ok ? 'Settings saved' : 'Save failed: ' + r.status;
         };
 
@@ -173,5 +229,6 @@
             window.harnessError = String(e);
         }),
         viewChannels: (ids) => ids.forEach((id) => viewed.add(id)),
+        setTheme: applyTheme,
     };
 }());

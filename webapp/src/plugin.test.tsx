@@ -29,7 +29,7 @@ describe('Plugin', () => {
             registerTranslations: vi.fn(),
         };
         new Plugin().initialize(registry as unknown as PluginRegistry, {getState: () => ({}), dispatch: vi.fn()});
-        expect(registry.registerAdminConsoleCustomSetting).toHaveBeenCalledWith('Config', ConfigEditor, {showTitle: true});
+        expect(registry.registerAdminConsoleCustomSetting).toHaveBeenCalledWith('Config', ConfigEditor);
         expect(registry.registerPostTypeComponent.mock.calls[0][0]).toBe(POST_TYPE);
         expect(registry.registerWebSocketEventHandler.mock.calls[0][0]).toBe('custom_mattermost-ai_postupdate');
         expect(POST_UPDATE_EVENT).toBe('custom_mattermost-ai_postupdate');

@@ -10,6 +10,7 @@ import {en, setMessages, t} from './i18n';
 import {openInPanel} from './panel_store';
 import {handlePostEvent} from './post_events';
 import {handlePostUpdate} from './stream_store';
+import {injectStyles} from './styles';
 import type {Post, PluginRegistry, Store} from './types';
 import {AnalysisKind, POST_EDITED_EVENT, POST_TYPE, POST_UPDATE_EVENT, POSTED_EVENT} from './wire';
 
@@ -19,10 +20,13 @@ function currentUserId(store?: Store): string | undefined {
     return store?.getState().entities?.users?.currentUserId;
 }
 
-function isAdmin(store?: Store): boolean {
+function currentUser(store?: Store) {
     const id = currentUserId(store);
-    const roles = id ? store?.getState().entities?.users?.profiles?.[id]?.roles : undefined;
-    return (roles ?? '').split(' ').includes('system_admin');
+    return id ? store?.getState().entities?.users?.profiles?.[id] : undefined;
+}
+
+function isAdmin(store?: Store): boolean {
+    return (currentUser(store)?.roles ?? '').split(' ').includes('system_admin');
 }
 
 // Goes to a channel the way a link click would, staying inside the single-page app.
@@ -40,13 +44,22 @@ export default class Plugin {
     // Whether the server's license and the agents allow AI Actions, refreshed on start.
     private actionsAllowed = true;
 
+    private removeStyles?: () => void;
+
     public initialize(registry: PluginRegistry, store?: Store): void {
+        this.removeStyles = injectStyles();
         setSiteURLSource(() => store?.getState().entities?.general?.config?.SiteURL);
-        registry.registerAdminConsoleCustomSetting('Config', ConfigEditor, {showTitle: true});
+        // Full width, as upstream registers it: the page is the plugin's own settings page.
+        registry.registerAdminConsoleCustomSetting('Config', ConfigEditor);
         registry.registerTranslations?.((locale: string) => (locale === 'en' ? en : {}));
         setMessages(en);
 
-        const Panel = () => React.createElement(AgentsPanel, {currentUserId: currentUserId(store), isAdmin: isAdmin(store)});
+        const Panel = () => React.createElement(AgentsPanel, {
+            currentUserId: currentUserId(store),
+            currentUsername: currentUser(store)?.username,
+            currentUserPictureUpdate: currentUser(store)?.last_picture_update,
+            isAdmin: isAdmin(store),
+        });
         const rhs = registry.registerRightHandSidebarComponent?.(Panel, t('ai.rhs.title'));
         const showRHS = () => {
             if (rhs && store) {
@@ -55,7 +68,7 @@ export default class Plugin {
         };
         if (rhs) {
             registry.registerChannelHeaderButtonAction?.(
-                React.createElement('span', {'aria-hidden': true}, 'AI'),
+                React.createElement('i', {className: 'icon icon-creation-outline', 'aria-hidden': true}),
                 () => store?.dispatch(rhs.toggleRHSPlugin),
                 t('ai.rhs.title'),
                 t('ai.rhs.title'),
@@ -103,5 +116,11 @@ export default class Plugin {
         loadAgents().then((r) => {
             this.actionsAllowed = r.bots.length > 0 && (r.license?.aiActions ?? true);
         }, () => undefined);
+    }
+
+    // Mattermost calls this when the plugin is disabled or upgraded in place.
+    public uninitialize(): void {
+        this.removeStyles?.();
+        this.removeStyles = undefined;
     }
 }

@@ -60,7 +60,7 @@ export function SafeMarkdown({text, allowUnsafeLinks}: {text: string; allowUnsaf
         }
         return <div className='post-message__text'>{utils.messageHtmlToComponent(html)}</div>;
     }
-    return <div className='post-message__text' style={{whiteSpace: 'pre-wrap'}}>{text}</div>;
+    return <div className='post-message__text mattermost-ai-plain-text'>{text}</div>;
 }
 
 // The URL normalised, if it is an absolute http: or https: URL; undefined for anything else

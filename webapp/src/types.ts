@@ -21,7 +21,7 @@ export interface PluginRegistry {
 }
 
 export interface Store {
-    getState(): {entities?: {users?: {currentUserId?: string; profiles?: Record<string, {roles?: string}>}; general?: {config?: {SiteURL?: string}}}};
+    getState(): {entities?: {users?: {currentUserId?: string; profiles?: Record<string, {roles?: string; username?: string; last_picture_update?: number}>}; general?: {config?: {SiteURL?: string}}}};
     dispatch(action: unknown): unknown;
 }
 
@@ -35,6 +35,9 @@ export interface AdminCustomSettingProps {
     setByEnv?: boolean;
     onChange?: (id: string, value: unknown) => void;
     setSaveNeeded?: () => void;
+    // Run by the System Console after it saved the configuration; an error keeps the save bar.
+    registerSaveAction?: (action: () => Promise<{error?: {message: string}}>) => void;
+    unRegisterSaveAction?: (action: () => Promise<{error?: {message: string}}>) => void;
 }
 
 export interface PluginVersion {
@@ -196,6 +199,8 @@ export interface Thread {
     channel_id: string;
     reply_count: number;
     update_at: number;
+    // The agent the conversation is with (this plugin's `/ai_threads` adds it).
+    bot_id?: string;
 }
 
 export interface ModelInfo {

@@ -71,9 +71,10 @@ pub async fn listen(
     let plugin = crate::http_front::router(sim.state.clone(), sim.conn.clone(), false);
     let app = Router::new()
         .route("/", get(index))
-        .route("/static/{name}", get(file))
+        .route("/static/{*name}", get(file))
         .route("/api/v4/users/me", get(me))
         .route("/api/v4/users/{id}", get(user))
+        .route("/api/v4/users/{id}/image", get(profile_image))
         .route("/api/v4/channels/direct", post(direct))
         .route("/api/v4/posts", post(create_post))
         .route("/api/v4/posts/{id}/thread", get(thread))
@@ -111,15 +112,50 @@ async fn file(State(web): State<Web>, Path(name): Path<String>) -> Response {
     let Some(path) = web.page.files.get(&name) else {
         return failure(StatusCode::NOT_FOUND, format!("no file {name}")).into_response();
     };
-    let kind = if name.ends_with(".css") {
-        "text/css"
-    } else {
-        "text/javascript"
+    let kind = match name.rsplit('.').next() {
+        Some("css") => "text/css",
+        Some("woff2") => "font/woff2",
+        _ => "text/javascript",
     };
     match tokio::fs::read(path).await {
         Ok(body) => ([(header::CONTENT_TYPE, kind)], body).into_response(),
         Err(e) => failure(StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
     }
+}
+
+/// A user's profile picture, as Mattermost serves it: the one set (by the plugin for its bots),
+/// else a generated picture with the user's initial, as Mattermost draws one.
+async fn profile_image(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Failure> {
+    caller(&web, &headers, false)?;
+    let d = web.sim.data();
+    let user = d
+        .users
+        .get(&id)
+        .ok_or_else(|| failure(StatusCode::NOT_FOUND, "no such user"))?;
+    if let Some(image) = d.profile_images.get(&id) {
+        let kind = if image.starts_with(b"\x89PNG") {
+            "image/png"
+        } else if image.starts_with(b"<") {
+            "image/svg+xml"
+        } else {
+            "application/octet-stream"
+        };
+        return Ok(([(header::CONTENT_TYPE, kind)], image.clone()).into_response());
+    }
+    let initial: String = user
+        .username
+        .chars()
+        .find(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase().to_string())
+        .unwrap_or_default();
+    let svg = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="128" height="128"><rect width="128" height="128" fill="#4f8a7c"/><text x="64" y="84" font-family="sans-serif" font-size="64" text-anchor="middle" fill="#ffffff">{initial}</text></svg>"##
+    );
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
 /// The user behind the request's cookie; writes must carry the session's CSRF token

@@ -38,7 +38,7 @@ describe('AgentsPanel', () => {
         render(<AgentsPanel currentUserId='u1'/>);
         expect(await screen.findByText('Greeting')).toBeTruthy();
         fireEvent.change(screen.getByLabelText('Message the agent'), {target: {value: 'Hello agent'}});
-        fireEvent.click(screen.getByText('New chat'));
+        fireEvent.click(screen.getByRole('button', {name: 'Send'}));
         expect(await screen.findByText('Hello agent')).toBeTruthy();
         const post = calls.find((c) => c.url.endsWith('/api/v4/posts'));
         expect(JSON.parse(String(post?.init?.body))).toEqual({channel_id: 'dm1', message: 'Hello agent', root_id: ''});
@@ -54,16 +54,16 @@ describe('AgentsPanel', () => {
             handlePostUpdate({post_id: 'p10', next: 'Hi there'});
         });
         expect(await screen.findByText('Hi there')).toBeTruthy();
-        expect(screen.getByText('Stop')).toBeTruthy();
+        expect(screen.getByRole('button', {name: 'Stop'})).toBeTruthy();
         expect(screen.getAllByRole('listitem')).toHaveLength(2);
 
         fireEvent.change(screen.getByLabelText('Reply to Assistant'), {target: {value: 'And more?'}});
-        fireEvent.click(screen.getByText('Send'));
+        fireEvent.click(screen.getByRole('button', {name: 'Send'}));
         expect(await screen.findByText('And more?')).toBeTruthy();
         const replyCall = calls.filter((c) => c.url.endsWith('/api/v4/posts'))[1];
         expect(JSON.parse(String(replyCall?.init?.body))).toEqual({channel_id: 'dm1', message: 'And more?', root_id: 'p9'});
 
-        fireEvent.click(screen.getByText('All conversations'));
+        fireEvent.click(screen.getByRole('button', {name: 'All conversations'}));
         expect(await screen.findByText('Greeting')).toBeTruthy();
     });
 
@@ -91,7 +91,7 @@ describe('AgentsPanel', () => {
     it('has no search box when search is off', async () => {
         serve({'/ai_bots': () => ({bots: [agent], license, searchEnabled: false}), '/ai_threads': () => []});
         render(<AgentsPanel currentUserId='u1'/>);
-        expect(await screen.findByText('New chat')).toBeTruthy();
+        expect(await screen.findByRole('button', {name: 'Send'})).toBeTruthy();
         expect(screen.queryByLabelText('Search messages with AI')).toBeNull();
     });
 
@@ -107,7 +107,81 @@ describe('AgentsPanel', () => {
         render(<AgentsPanel currentUserId='u1'/>);
         fireEvent.click(await screen.findByText('Greeting'));
         expect(await screen.findByText('Hello, how can I help?')).toBeTruthy();
-        expect(screen.getByLabelText('Conversation with Assistant')).toBeTruthy();
+        expect(screen.getByRole('region', {name: 'Conversation with Assistant'})).toBeTruthy();
+    });
+
+    it('moves focus to new content: the reply box after sending, the title when opened, the list on the way back', async () => {
+        serve({
+            '/ai_bots': () => ({bots: [agent], license}),
+            '/ai_threads': () => [{id: 't1', message: 'hi', title: 'Greeting', channel_id: 'dm1', reply_count: 1, update_at: 1, bot_id: 'bot1'}],
+            '/api/v4/channels/direct': () => ({id: 'dm1'}),
+            '/thread': () => ({order: ['t1'], posts: {t1: {id: 't1', user_id: 'u1', channel_id: 'dm1', message: 'hi', create_at: 1}}}),
+            '/api/v4/posts': () => ({id: 't1', user_id: 'u1', channel_id: 'dm1', message: 'hi', create_at: 1}),
+        });
+        render(<AgentsPanel currentUserId='u1' currentUsername='alice'/>);
+        fireEvent.change(await screen.findByLabelText('Message the agent'), {target: {value: 'hi'}});
+        fireEvent.keyDown(screen.getByLabelText('Message the agent'), {key: 'Enter'});
+        await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText('Reply to Assistant')));
+        expect(await screen.findByText('alice')).toBeTruthy();
+
+        fireEvent.click(screen.getByRole('button', {name: 'All conversations'}));
+        await waitFor(() => expect(document.activeElement?.textContent).toBe('Conversations'));
+        fireEvent.click(await screen.findByRole('button', {name: /Greeting/}));
+        await waitFor(() => expect(document.activeElement?.tagName).toBe('H2'));
+        expect(document.activeElement?.textContent).toContain('Conversation with Assistant');
+
+        fireEvent.click(screen.getByRole('button', {name: 'New chat'}));
+        await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText('Message the agent')));
+    });
+
+    it('lists conversations with the agent, the title, the age and a preview', async () => {
+        serve({
+            '/ai_bots': () => ({bots: [{...agent, lastIconUpdate: 7}], license}),
+            '/ai_threads': () => [{id: 't1', message: 'What ships Friday?', title: 'Release plan', channel_id: 'dm1', reply_count: 1, update_at: Date.now(), bot_id: 'bot1'}],
+        });
+        render(<AgentsPanel currentUserId='u1'/>);
+        const item = await screen.findByRole('button', {name: /Release plan/});
+        expect(item.textContent).toContain('What ships Friday?');
+        expect(item.querySelector('time')?.textContent).toBe('now');
+        expect(item.querySelector('img')?.getAttribute('src')).toBe('/api/v4/users/bot1/image?_=7');
+        expect(screen.getByRole('list', {name: 'Conversations'})).toBeTruthy();
+    });
+
+    it('announces an answer politely once it is complete, not word by word', async () => {
+        serve({
+            '/ai_bots': () => ({bots: [agent], license}),
+            '/ai_threads': () => [{id: 't1', message: 'hi', title: 'Greeting', channel_id: 'dm1', reply_count: 1, update_at: 1}],
+            '/thread': () => ({order: ['t1', 'a1'], posts: {
+                t1: {id: 't1', user_id: 'u1', channel_id: 'dm1', message: 'hi', create_at: 1},
+                a1: {id: 'a1', user_id: 'bot1', channel_id: 'dm1', root_id: 't1', message: '', type: POST_TYPE, create_at: 2, props: {llm_requester_user_id: 'u1'}},
+            }}),
+        });
+        render(<AgentsPanel currentUserId='u1'/>);
+        fireEvent.click(await screen.findByRole('button', {name: /Greeting/}));
+        await screen.findByRole('region', {name: 'Conversation with Assistant'});
+        const live = () => document.querySelector('.mattermost-ai-conversation [role=status][aria-live=polite]');
+        act(() => handlePostUpdate({post_id: 'a1', control: 'start'}));
+        await waitFor(() => expect(live()?.textContent).toBe('Assistant is answering…'));
+        act(() => handlePostUpdate({post_id: 'a1', next: 'Hello'}));
+        act(() => handlePostUpdate({post_id: 'a1', next: 'Hello there'}));
+        expect(live()?.textContent).toBe('Assistant is answering…');
+        expect(screen.getByRole('list', {hidden: false}).getAttribute('aria-live')).toBeNull();
+        act(() => handlePostUpdate({post_id: 'a1', control: 'end'}));
+        await waitFor(() => expect(live()?.textContent).toBe('Assistant answered: Hello there'));
+    });
+
+    it('says what failed and tries again on request', async () => {
+        let fail = true;
+        serve({
+            '/ai_bots': () => (fail ? new Response('{}', {status: 500}) : {bots: [agent], license}),
+            '/ai_threads': () => [],
+        });
+        render(<AgentsPanel currentUserId='u1'/>);
+        expect((await screen.findByRole('alert')).textContent).toContain('Could not reach the Agents plugin');
+        fail = false;
+        resetAgents();
+        fireEvent.click(screen.getByRole('button', {name: 'Try again'}));
+        expect(await screen.findByLabelText('Message the agent')).toBeTruthy();
     });
 
     describe('connections', () => {
@@ -230,7 +304,7 @@ describe('AgentsPanel', () => {
         it('is not shown when no server needs a connection', async () => {
             const calls = serve({...base, '/mcp/tools': () => ({tools, servers: []})});
             render(<AgentsPanel currentUserId='u1'/>);
-            expect(await screen.findByText('New chat')).toBeTruthy();
+            expect(await screen.findByRole('button', {name: 'Send'})).toBeTruthy();
             await waitFor(() => expect(calls.some((c) => c.url.endsWith('/mcp/tools'))).toBe(true));
             await new Promise((r) => setTimeout(r, 10));
             expect(screen.queryByRole('region', {name: 'Connections'})).toBeNull();
@@ -242,7 +316,7 @@ describe('AgentsPanel', () => {
             render(<AgentsPanel currentUserId='u1'/>);
             expect(await screen.findByText('Could not load your connections. Try again later.')).toBeTruthy();
             expect(document.body.textContent).not.toContain('internal-host-7');
-            expect(screen.getByText('New chat')).toBeTruthy();
+            expect(screen.getByRole('button', {name: 'Send'})).toBeTruthy();
         });
 
         it('shows a short message when the list is not JSON', async () => {

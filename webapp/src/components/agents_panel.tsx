@@ -1,26 +1,36 @@
-import React, {useCallback, useEffect, useRef, useState} from 'react';
+import React, {useEffect, useRef, useState} from 'react';
 
 import {loadAgents} from '../agents_store';
-import {createDirectChannel, createPost, disconnectMcpServer, getThreads, getUserMcpTools, runSearch} from '../client';
+import {createDirectChannel, createPost, getThreads, runSearch} from '../client';
 import {t} from '../i18n';
 import {onOpenInPanel} from '../panel_store';
-import {httpUrl} from '../safe_text';
-import type {AgentInfo, McpConnection, Thread, UserMcpToolsResponse} from '../types';
+import type {AgentInfo, Thread} from '../types';
 
+import Composer from './composer';
+import Connections from './connections';
 import Conversation from './conversation';
+import Avatar from './ui/avatar';
+import Icon from './ui/icon';
+import Notice from './ui/notice';
+import Timestamp from './ui/timestamp';
 
 const CHOICE_KEY = 'mattermost-ai.agent';
 
 export interface AgentsPanelProps {
     currentUserId?: string;
+    // The user's own name and picture version, for their side of a conversation.
+    currentUsername?: string;
+    currentUserPictureUpdate?: number;
     isAdmin?: boolean;
 }
 
-type Open = {rootId: string; channelId: string};
+// An open conversation, and where focus goes when it opens: its title when the user picked it
+// (or an AI Action opened it), its reply box when they just sent the first message.
+type Open = {rootId: string; channelId: string; focus: 'title' | 'reply'};
 
-// The right-hand panel: pick an agent, chat with it in place, and go back to earlier
-// conversations.
-export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) {
+// The right-hand panel: pick an agent, start a chat or search, go back to earlier
+// conversations, and chat in place. Mattermost draws the panel's title and close button.
+export default function AgentsPanel({currentUserId, currentUsername, currentUserPictureUpdate, isAdmin}: AgentsPanelProps) {
     const [agents, setAgents] = useState<AgentInfo[] | null>(null);
     const [threads, setThreads] = useState<Thread[] | null>(null);
     const [error, setError] = useState('');
@@ -28,16 +38,24 @@ export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) 
     const [agent, setAgent] = useState<string>(() => window.localStorage?.getItem(storageKey) ?? '');
     const [message, setMessage] = useState('');
     const [sending, setSending] = useState(false);
+    const [sendError, setSendError] = useState('');
     const [open, setOpen] = useState<Open | null>(null);
     const [searchEnabled, setSearchEnabled] = useState(false);
     const [query, setQuery] = useState('');
+    const [attempt, setAttempt] = useState(0);
+    // Focus goes back to the list's title when the user leaves a conversation, and to the
+    // composer after "New chat".
+    const [homeFocus, setHomeFocus] = useState<'list' | 'composer' | null>(null);
+    const listTitle = useRef<HTMLHeadingElement>(null);
+    const composer = useRef<HTMLTextAreaElement>(null);
     const failed = (e: unknown) => setError(e instanceof Error ? e.message : String(e));
 
     // AI Actions and "Ask AI" show their result here.
-    useEffect(() => onOpenInPanel(setOpen), []);
+    useEffect(() => onOpenInPanel((o) => setOpen({...o, focus: 'title'})), []);
 
     useEffect(() => {
         let active = true;
+        setError('');
         // Read afresh each time the panel opens: the bot-post renderer trusts the agents it lists.
         loadAgents().then((a) => {
             if (active) {
@@ -48,7 +66,7 @@ export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) 
         return () => {
             active = false;
         };
-    }, []);
+    }, [attempt]);
 
     // The list is read again each time the panel comes back to it, so new titles show.
     useEffect(() => {
@@ -60,19 +78,63 @@ export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) 
         return () => {
             active = false;
         };
-    }, [open]);
+    }, [open, attempt]);
+
+    useEffect(() => {
+        if (!open && homeFocus) {
+            (homeFocus === 'list' ? listTitle.current : composer.current)?.focus();
+            setHomeFocus(null);
+        }
+    }, [open, homeFocus, threads]);
 
     if (error) {
-        return <div role='alert'>{t('ai.rhs.error', {error})}</div>;
+        return (
+            <div className='mattermost-ai-root mattermost-ai-rhs'>
+                <div className='mattermost-ai-rhs__scroll'>
+                    <Notice kind='error'>{t('ai.rhs.error', {error})}</Notice>
+                    <button
+                        type='button'
+                        className='btn btn-tertiary btn-sm'
+                        onClick={() => setAttempt((n) => n + 1)}
+                    >
+                        <Icon name='refresh'/>
+                        {t('ai.rhs.retry')}
+                    </button>
+                </div>
+            </div>
+        );
     }
     if (!agents) {
-        return <div aria-busy='true'/>;
+        return (
+            <div
+                className='mattermost-ai-root mattermost-ai-rhs'
+                aria-busy='true'
+            >
+                <div className='mattermost-ai-loading'>
+                    <span
+                        className='mattermost-ai-spinner'
+                        aria-hidden='true'
+                    />
+                    <span className='mattermost-ai-sr-only'>{t('ai.rhs.loading')}</span>
+                </div>
+            </div>
+        );
     }
     if (agents.length === 0) {
         return (
-            <div className='mattermost-ai-rhs-empty'>
-                <p>{t('ai.rhs.noAgents')}</p>
-                {isAdmin && <a href={`${window.basename ?? ''}/admin_console/plugins/plugin_mattermost-ai`}>{t('ai.rhs.configure')}</a>}
+            <div className='mattermost-ai-root mattermost-ai-rhs'>
+                <div className='mattermost-ai-empty'>
+                    <Icon name='robot-happy'/>
+                    <p>{t('ai.rhs.noAgents')}</p>
+                    {isAdmin && (
+                        <a
+                            className='btn btn-primary btn-sm'
+                            href={`${window.basename ?? ''}/admin_console/plugins/plugin_mattermost-ai`}
+                        >
+                            {t('ai.rhs.configure')}
+                        </a>
+                    )}
+                </div>
             </div>
         );
     }
@@ -81,16 +143,30 @@ export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) 
         setAgent(username);
         window.localStorage?.setItem(storageKey, username);
     };
+    const agentName = selected.displayName || selected.username;
     if (open) {
         return (
-            <Conversation
-                rootId={open.rootId}
-                channelId={open.channelId}
-                agent={selected}
-                agents={agents}
-                currentUserId={currentUserId}
-                onBack={() => setOpen(null)}
-            />
+            <div className='mattermost-ai-root mattermost-ai-rhs'>
+                <Conversation
+                    key={open.rootId}
+                    rootId={open.rootId}
+                    channelId={open.channelId}
+                    focus={open.focus}
+                    agent={selected}
+                    agents={agents}
+                    currentUserId={currentUserId}
+                    currentUsername={currentUsername}
+                    currentUserPictureUpdate={currentUserPictureUpdate}
+                    onBack={() => {
+                        setOpen(null);
+                        setHomeFocus('list');
+                    }}
+                    onNewChat={() => {
+                        setOpen(null);
+                        setHomeFocus('composer');
+                    }}
+                />
+            </div>
         );
     }
     const send = async () => {
@@ -98,246 +174,174 @@ export default function AgentsPanel({currentUserId, isAdmin}: AgentsPanelProps) 
             return;
         }
         setSending(true);
+        setSendError('');
         try {
             const dm = await createDirectChannel(currentUserId, selected.id);
             const root = await createPost(dm.id, message.trim());
             setMessage('');
-            setOpen({rootId: root.id, channelId: dm.id});
+            setOpen({rootId: root.id, channelId: dm.id, focus: 'reply'});
         } catch (e) {
-            setError(e instanceof Error ? e.message : String(e));
+            setSendError(t('ai.rhs.sendFailed', {error: e instanceof Error ? e.message : String(e)}));
         } finally {
             setSending(false);
         }
     };
+    const search = async (e: React.FormEvent) => {
+        e.preventDefault();
+        if (!query.trim()) {
+            return;
+        }
+        setSending(true);
+        try {
+            const r = await runSearch(query.trim(), selected.username);
+            setQuery('');
+            setOpen({rootId: r.postid, channelId: r.channelid, focus: 'title'});
+        } catch (err) {
+            failed(err);
+        } finally {
+            setSending(false);
+        }
+    };
+    const byId = (id?: string) => agents.find((a) => a.id === id);
     return (
-        <div className='mattermost-ai-rhs'>
-            <label>
-                {t('ai.rhs.agent')}
-                <select
-                    value={selected.username}
-                    onChange={(e) => choose(e.target.value)}
-                >
-                    {agents.map((a) => (
-                        <option
-                            key={a.id}
-                            value={a.username}
-                        >
-                            {a.displayName || a.username}
-                        </option>
-                    ))}
-                </select>
-            </label>
-            <div className='mattermost-ai-rhs-new'>
-                <label>
-                    {t('ai.rhs.message')}
-                    <textarea
-                        value={message}
-                        onChange={(e) => setMessage(e.target.value)}
+        <div className='mattermost-ai-root mattermost-ai-rhs'>
+            <div className='mattermost-ai-rhs__bar'>
+                <div className='mattermost-ai-agent-picker'>
+                    <Avatar
+                        userId={selected.id}
+                        lastPictureUpdate={selected.lastIconUpdate}
+                        size='sm'
                     />
-                </label>
-                <button
-                    type='button'
-                    disabled={sending || !message.trim()}
-                    onClick={send}
-                >
-                    {t('ai.rhs.newChat')}
-                </button>
+                    <select
+                        className='form-control'
+                        aria-label={t('ai.rhs.agent')}
+                        value={selected.username}
+                        onChange={(e) => choose(e.target.value)}
+                    >
+                        {agents.map((a) => (
+                            <option
+                                key={a.id}
+                                value={a.username}
+                            >
+                                {a.displayName || a.username}
+                            </option>
+                        ))}
+                    </select>
+                </div>
             </div>
-            {searchEnabled && (
-                <form
-                    className='mattermost-ai-rhs-search'
-                    onSubmit={async (e) => {
-                        e.preventDefault();
-                        if (!query.trim()) {
-                            return;
-                        }
-                        setSending(true);
-                        try {
-                            const r = await runSearch(query.trim(), selected.username);
-                            setQuery('');
-                            setOpen({rootId: r.postid, channelId: r.channelid});
-                        } catch (err) {
-                            failed(err);
-                        } finally {
-                            setSending(false);
-                        }
-                    }}
-                >
-                    <label>
-                        {t('ai.rhs.search')}
+            <div className='mattermost-ai-rhs__scroll'>
+                <div className='mattermost-ai-intro'>
+                    <Avatar
+                        userId={selected.id}
+                        lastPictureUpdate={selected.lastIconUpdate}
+                        size='lg'
+                    />
+                    <h2>{t('ai.rhs.introTitle', {agent: agentName})}</h2>
+                    <p>{t('ai.rhs.introText')}</p>
+                </div>
+                {searchEnabled && (
+                    <form
+                        className='mattermost-ai-search'
+                        role='search'
+                        onSubmit={search}
+                    >
                         <input
                             type='search'
+                            className='form-control'
+                            aria-label={t('ai.rhs.search')}
+                            placeholder={t('ai.rhs.search')}
                             value={query}
                             onChange={(e) => setQuery(e.target.value)}
                         />
-                    </label>
-                    <button
-                        type='submit'
-                        disabled={sending || !query.trim()}
+                        <button
+                            type='submit'
+                            className='btn btn-tertiary btn-sm'
+                            disabled={sending || !query.trim()}
+                        >
+                            <Icon name='magnify'/>
+                            {t('ai.rhs.searchButton')}
+                        </button>
+                    </form>
+                )}
+                <Connections/>
+                <h3
+                    ref={listTitle}
+                    tabIndex={-1}
+                    className='mattermost-ai-section-title'
+                    id='mattermost-ai-history-title'
+                >
+                    {t('ai.rhs.history')}
+                </h3>
+                {threads === null && (
+                    <div
+                        className='mattermost-ai-loading'
+                        aria-busy='true'
                     >
-                        {t('ai.rhs.searchButton')}
-                    </button>
-                </form>
-            )}
-            <Connections/>
-            <h4>{t('ai.rhs.history')}</h4>
-            {threads === null && <div aria-busy='true'/>}
-            {threads?.length === 0 && <p>{t('ai.rhs.noHistory')}</p>}
-            {threads && threads.length > 0 && (
-                <ul aria-label={t('ai.rhs.history')}>
-                    {threads.map((th) => (
-                        <li key={th.id}>
-                            <button
-                                type='button'
-                                className='mattermost-ai-thread-link'
-                                onClick={() => setOpen({rootId: th.id, channelId: th.channel_id})}
-                            >
-                                {th.title || th.message}
-                            </button>
-                        </li>
-                    ))}
-                </ul>
-            )}
+                        <span
+                            className='mattermost-ai-spinner'
+                            aria-hidden='true'
+                        />
+                        <span className='mattermost-ai-sr-only'>{t('ai.rhs.loading')}</span>
+                    </div>
+                )}
+                {threads?.length === 0 && <p className='mattermost-ai-muted'>{t('ai.rhs.noHistory')}</p>}
+                {threads && threads.length > 0 && (
+                    <ul
+                        className='mattermost-ai-plain'
+                        aria-labelledby='mattermost-ai-history-title'
+                    >
+                        {threads.map((th) => (
+                            <li key={th.id}>
+                                <ThreadItem
+                                    thread={th}
+                                    agent={byId(th.bot_id)}
+                                    onOpen={() => setOpen({rootId: th.id, channelId: th.channel_id, focus: 'title'})}
+                                />
+                            </li>
+                        ))}
+                    </ul>
+                )}
+            </div>
+            <div className='mattermost-ai-rhs__footer'>
+                {sendError && <Notice kind='error'>{sendError}</Notice>}
+                <Composer
+                    label={t('ai.rhs.message')}
+                    placeholder={t('ai.rhs.messagePlaceholder', {agent: agentName})}
+                    value={message}
+                    onChange={setMessage}
+                    onSend={send}
+                    busy={sending}
+                    textareaRef={composer}
+                />
+            </div>
         </div>
     );
 }
 
-interface ConnectionsState {
-    toolCount: number;
-    servers: McpConnection[];
-}
-
-// Only well-formed entries are shown: the response is the server's, but nothing is assumed.
-function readConnections(r: UserMcpToolsResponse | undefined): ConnectionsState {
-    const servers = Array.isArray(r?.servers) ? r.servers.filter((s) => s && typeof s.name === 'string' && s.name !== '') : [];
-    return {toolCount: Array.isArray(r?.tools) ? r.tools.length : 0, servers};
-}
-
-// The user's connections to MCP servers that sign users in with OAuth: connect (the sign-in
-// opens in a new window, which closes itself when done) or disconnect. Read again when the
-// window regains focus, so a finished sign-in shows without a reload.
-function Connections() {
-    const [state, setState] = useState<ConnectionsState | null>(null);
-    const [loadFailed, setLoadFailed] = useState(false);
-    const [actionError, setActionError] = useState('');
-    const [busy, setBusy] = useState('');
-    // Only the latest read lands; one that finishes after unmounting is dropped.
-    const latest = useRef(0);
-
-    const load = useCallback(async () => {
-        const n = ++latest.current;
-        try {
-            const r = await getUserMcpTools();
-            if (n === latest.current) {
-                setState(readConnections(r));
-                setLoadFailed(false);
-            }
-        } catch {
-            // The response body is never shown: a short message says what failed.
-            if (n === latest.current) {
-                setLoadFailed(true);
-            }
-        }
-    }, []);
-
-    useEffect(() => {
-        const reload = () => {
-            load();
-        };
-        reload();
-        window.addEventListener('focus', reload);
-        return () => {
-            window.removeEventListener('focus', reload);
-            latest.current++;
-        };
-    }, [load]);
-
-    const servers = state?.servers ?? [];
-    if (servers.length === 0 && !loadFailed) {
-        return null;
-    }
-
-    const connect = (server: McpConnection) => {
-        const href = httpUrl(server.connectURL);
-        if (href) {
-            setActionError('');
-            window.open(href, '_blank', 'noopener,noreferrer');
-        }
-    };
-    const disconnect = async (server: McpConnection) => {
-        setBusy(server.name);
-        setActionError('');
-        try {
-            await disconnectMcpServer(server.name);
-        } catch {
-            setActionError(t('ai.rhs.disconnectFailed', {server: server.name}));
-        }
-        await load();
-        setBusy('');
-    };
-
+// One earlier conversation: its title (or first message), when it last changed, and a preview.
+function ThreadItem({thread, agent, onOpen}: {thread: Thread; agent?: AgentInfo; onOpen: () => void}) {
+    const title = thread.title || thread.message;
     return (
-        <section
-            className='mattermost-ai-rhs-connections'
-            aria-label={t('ai.rhs.connections')}
+        <button
+            type='button'
+            className='mattermost-ai-thread mattermost-ai-thread-link'
+            onClick={onOpen}
         >
-            <h4>{t('ai.rhs.connections')}</h4>
-            {state && (
-                <p className='mattermost-ai-rhs-tool-count'>
-                    {state.toolCount === 1 ? t('ai.rhs.toolsAvailable.one') : t('ai.rhs.toolsAvailable', {count: state.toolCount})}
-                </p>
+            <Avatar
+                userId={agent?.id}
+                lastPictureUpdate={agent?.lastIconUpdate}
+                size='sm'
+            />
+            <span className='mattermost-ai-thread__title'>{title}</span>
+            <span className='mattermost-ai-thread__time'>
+                <Timestamp
+                    value={thread.update_at}
+                    kind='relative'
+                />
+            </span>
+            {thread.title && thread.message && thread.message !== thread.title && (
+                <span className='mattermost-ai-thread__preview'>{thread.message}</span>
             )}
-            {loadFailed && <div role='alert'>{t('ai.rhs.connectionsFailed')}</div>}
-            {actionError && <div role='alert'>{actionError}</div>}
-            {servers.length > 0 && (
-                <ul>
-                    {servers.map((server) => (
-                        <li
-                            key={server.name}
-                            className='mattermost-ai-rhs-connection'
-                        >
-                            <strong>{server.name}</strong>
-                            {' '}
-                            {server.connected ? (
-                                <>
-                                    <span>{t('ai.rhs.connected')}</span>
-                                    {' '}
-                                    <button
-                                        type='button'
-                                        aria-label={t('ai.rhs.disconnectFrom', {server: server.name})}
-                                        disabled={busy !== ''}
-                                        onClick={() => disconnect(server)}
-                                    >
-                                        {t('ai.rhs.disconnect')}
-                                    </button>
-                                </>
-                            ) : (
-                                <>
-                                    <span>{t('ai.rhs.needsPermission')}</span>
-                                    {' '}
-                                    {httpUrl(server.connectURL) ? (
-                                        <button
-                                            type='button'
-                                            aria-label={t('ai.rhs.connectTo', {server: server.name})}
-                                            onClick={() => connect(server)}
-                                        >
-                                            {t('ai.rhs.connect')}
-                                        </button>
-                                    ) : (
-                                        <span>{t('ai.rhs.connectUnavailable')}</span>
-                                    )}
-                                </>
-                            )}
-                        </li>
-                    ))}
-                </ul>
-            )}
-            <button
-                type='button'
-                onClick={() => load()}
-            >
-                {t('ai.rhs.refresh')}
-            </button>
-        </section>
+        </button>
     );
 }

@@ -4,6 +4,15 @@ import {summarizeInterval} from '../client';
 import {t} from '../i18n';
 import {IntervalPreset} from '../wire';
 
+import Icon from './ui/icon';
+
+// Each preset with its label and icon.
+const ACTIONS: Array<[string, string, string]> = [
+    [IntervalPreset.summarizeUnreads, 'ai.actions.summarizeUnreads', 'creation-outline'],
+    [IntervalPreset.actionItems, 'ai.actions.actionItems', 'check-circle-outline'],
+    [IntervalPreset.openQuestions, 'ai.actions.openQuestions', 'help-circle-outline'],
+];
+
 // "Ask AI" on the new-messages separator: summarize (or mine) what arrived since the user
 // last looked at the channel.
 export default function AskAI({channelId, lastViewedAt, onStarted}: {
@@ -24,11 +33,23 @@ export default function AskAI({channelId, lastViewedAt, onStarted}: {
         }
     };
     return (
-        <span className='mattermost-ai-ask' role='group' aria-label={t('ai.actions.askAI')}>
-            <button type='button' onClick={run(IntervalPreset.summarizeUnreads)}>{t('ai.actions.summarizeUnreads')}</button>
-            <button type='button' onClick={run(IntervalPreset.actionItems)}>{t('ai.actions.actionItems')}</button>
-            <button type='button' onClick={run(IntervalPreset.openQuestions)}>{t('ai.actions.openQuestions')}</button>
-            {error && <span role='alert'>{error}</span>}
+        <span
+            className='mattermost-ai-root mattermost-ai-ask'
+            role='group'
+            aria-label={t('ai.actions.askAI')}
+        >
+            {ACTIONS.map(([preset, label, icon]) => (
+                <button
+                    key={preset}
+                    type='button'
+                    className='btn btn-tertiary btn-xs'
+                    onClick={run(preset)}
+                >
+                    <Icon name={icon}/>
+                    {t(label)}
+                </button>
+            ))}
+            {error && <span className='mattermost-ai-error-text' role='alert'>{error}</span>}
         </span>
     );
 }

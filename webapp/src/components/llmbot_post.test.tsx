@@ -27,19 +27,61 @@ describe('LLMBotPost', () => {
         act(() => handlePostUpdate({post_id: 'p1', next: 'Hello'}));
         act(() => handlePostUpdate({post_id: 'p1', next: 'Hello world'}));
         expect(screen.getByText('Hello world')).toBeTruthy();
-        expect(screen.getByText('Stop')).toBeTruthy();
+        expect(screen.getByRole('button', {name: 'Stop'})).toBeTruthy();
         rerender(<LLMBotPost post={post} currentUserId='someone-else'/>);
-        expect(screen.queryByText('Stop')).toBeNull();
+        expect(screen.queryByRole('button', {name: 'Stop'})).toBeNull();
         act(() => handlePostUpdate({post_id: 'p1', control: 'end'}));
         rerender(<LLMBotPost post={post} currentUserId='u1'/>);
-        expect(screen.getByText('Regenerate')).toBeTruthy();
+        expect(screen.getByRole('button', {name: 'Regenerate'})).toBeTruthy();
+    });
+
+    it('copies the answer and says so, then offers Copy again', async () => {
+        serve({});
+        const writeText = vi.fn(async () => undefined);
+        vi.stubGlobal('navigator', {clipboard: {writeText}});
+        vi.useFakeTimers();
+        try {
+            render(<LLMBotPost post={{...post, message: 'The answer'}} currentUserId='u1'/>);
+            await act(async () => {
+                fireEvent.click(screen.getByRole('button', {name: 'Copy'}));
+            });
+            expect(writeText).toHaveBeenCalledWith('The answer');
+            expect(screen.getByRole('button', {name: 'Copied'})).toBeTruthy();
+            expect(screen.getByRole('status').textContent).toBe('Copied');
+            act(() => {
+                vi.advanceTimersByTime(2100);
+            });
+            expect(screen.getByRole('button', {name: 'Copy'})).toBeTruthy();
+        } finally {
+            vi.useRealTimers();
+        }
+    });
+
+    it('shows the streaming state: a typing indicator, then a cursor on the growing text', () => {
+        serve({});
+        const {container} = render(<LLMBotPost post={post} currentUserId='u1'/>);
+        act(() => handlePostUpdate({post_id: 'p1', control: 'start'}));
+        expect(container.querySelector('.mattermost-ai-typing')?.textContent).toBe('Starting…');
+        act(() => handlePostUpdate({post_id: 'p1', next: 'Hel'}));
+        expect(container.querySelector('.mattermost-ai-post.mattermost-ai-streaming')).toBeTruthy();
+        act(() => handlePostUpdate({post_id: 'p1', control: 'end'}));
+        expect(container.querySelector('.mattermost-ai-streaming')).toBeNull();
+    });
+
+    it('keeps reasoning and sources folded away until opened', () => {
+        serve({});
+        const annotations = JSON.stringify([{url: 'https://example.com/a', title: 'A'}, {url: 'https://example.com/b', title: 'B'}]);
+        const {container} = render(<LLMBotPost post={{...post, message: 'Text', props: {...post.props, annotations, reasoning_summary: 'Because.'}}} currentUserId='u1'/>);
+        const details = Array.from(container.querySelectorAll('details'));
+        expect(details.map((d) => d.querySelector('summary')?.textContent)).toEqual(['Reasoning', 'Sources (2)']);
+        expect(details.every((d) => !d.open)).toBe(true);
     });
 
     it('offers no regenerate for no_regen posts', () => {
         serve({});
         render(<LLMBotPost post={{...post, message: 'Summary', props: {...post.props, no_regen: 'true'}}} currentUserId='u1'/>);
         expect(screen.getByText('Summary')).toBeTruthy();
-        expect(screen.queryByText('Regenerate')).toBeNull();
+        expect(screen.queryByRole('button', {name: 'Regenerate'})).toBeNull();
     });
 
     it('sends the accepted tool calls', async () => {
@@ -49,11 +91,16 @@ describe('LLMBotPost', () => {
             {id: 'c2', name: 'GetJiraIssue', arguments: {issue_keys: ['MM-1']}, status: 0},
         ]);
         render(<LLMBotPost post={{...post, props: {...post.props, pending_tool_call: pending}}} currentUserId='u1'/>);
-        const accepts = screen.getAllByLabelText('Accept');
-        const rejects = screen.getAllByLabelText('Reject');
+        const accepts = screen.getAllByRole('button', {name: 'Accept'});
+        const rejects = screen.getAllByRole('button', {name: 'Reject'});
         fireEvent.click(accepts[0]);
+        // Nothing is sent while a call still waits for its decision.
+        expect(accepts[0].getAttribute('aria-pressed')).toBe('true');
+        await act(async () => {
+            await new Promise((r) => setTimeout(r, 10));
+        });
+        expect(calls.some((c) => c.url.endsWith('/post/p1/tool_call'))).toBe(false);
         fireEvent.click(rejects[1]);
-        fireEvent.click(screen.getByText('Submit decisions'));
         await waitFor(() => expect(calls.some((c) => c.url.endsWith('/post/p1/tool_call'))).toBe(true));
         const call = calls.find((c) => c.url.endsWith('/post/p1/tool_call'));
         expect(JSON.parse(String(call?.init?.body))).toEqual({accepted_tool_ids: ['c1']});
@@ -88,8 +135,7 @@ describe('LLMBotPost', () => {
             render(<LLMBotPost post={callStage} currentUserId='u1'/>);
             expect(await screen.findByText(/quincefield/)).toBeTruthy();
             expect(to(calls, 'tool_call_private').map((c) => c.init?.method)).toEqual(['GET']);
-            fireEvent.click(screen.getByLabelText('Accept'));
-            fireEvent.click(screen.getByText('Submit decisions'));
+            fireEvent.click(screen.getByRole('button', {name: 'Accept'}));
             await waitFor(() => expect(to(calls, 'tool_call')).toHaveLength(1));
             expect(JSON.parse(String(to(calls, 'tool_call')[0].init?.body))).toEqual({accepted_tool_ids: ['c1']});
         });
@@ -190,7 +236,7 @@ describe('LLMBotPost', () => {
         expect(screen.getByText('Half an answer')).toBeTruthy();
         expect(screen.getByRole('alert').textContent).toBe(`The answer stopped with an error: ${error}`);
         expect(screen.queryByText(/\*\*Error/)).toBeNull();
-        expect(screen.getByText('Regenerate')).toBeTruthy();
+        expect(screen.getByRole('button', {name: 'Regenerate'})).toBeTruthy();
     });
 
     it('lists the sources of cited answers', () => {
@@ -307,6 +353,7 @@ describe('LLMBotPost trust', () => {
             act(() => handlePostUpdate({post_id: 'f1', next: 'Injected live text'}));
             expect(screen.getByText(/Please approve\./)).toBeTruthy();
             expect(container.querySelector('img')).toBeNull();
+            expect(container.querySelectorAll('button, input, details').length).toBe(0);
             expect(postUtils.formatText.mock.calls[0][1]).toMatchObject({unsafeLinks: true});
             for (const absent of ['Accept', 'Reject', 'Submit decisions', 'Regenerate', 'Stop', 'Copy', 'Sources', 'Reasoning', 'A source', 'Secret · @ceo', 'Injected live text']) {
                 expect(screen.queryByText(absent)).toBeNull();

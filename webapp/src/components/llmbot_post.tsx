@@ -8,6 +8,11 @@ import {parseList, useLiveAnswer} from '../stream_store';
 import type {Annotation, Post, ToolCall} from '../types';
 import {PostProp, ToolCallStatus} from '../wire';
 
+import Disclosure from './ui/disclosure';
+import Icon from './ui/icon';
+import IconButton from './ui/icon_button';
+import Notice from './ui/notice';
+
 export interface LLMBotPostProps {
     post: Post;
     // Who is looking: the requester alone may stop, regenerate and approve tools.
@@ -26,17 +31,36 @@ const errorText = (e: unknown) => t('ai.post.actionFailed', {error: e instanceof
 // share them, calls waiting for their approval, or nothing to decide.
 type Stage = 'result' | 'call' | 'done';
 
+// The icon and words of each decided status; colour is never the only sign.
+const STATUS_ICON: Record<number, string> = {
+    [ToolCallStatus.accepted]: 'check',
+    [ToolCallStatus.rejected]: 'close',
+    [ToolCallStatus.error]: 'alert-circle-outline',
+    [ToolCallStatus.success]: 'check-circle-outline',
+    [ToolCallStatus.autoApproved]: 'check-circle-outline',
+};
+
+// Tool calls as cards: what the agent wants to run and with what, and, for the requester while
+// a call waits, Accept and Reject. The decisions go to the server together once every waiting
+// call has one (at once when there is a single call).
 function ToolCards({postId, calls, showArguments, canDecide}: {postId: string; calls: ToolCall[]; showArguments: boolean; canDecide: boolean}) {
     const pending = calls.filter((c) => c.status === ToolCallStatus.pending);
     const [accepted, setAccepted] = useState<Record<string, boolean>>({});
     const [error, setError] = useState('');
     const [busy, setBusy] = useState(false);
-    const submit = async () => {
+    const decide = async (id: string, accept: boolean) => {
+        const next = {...accepted, [id]: accept};
+        setAccepted(next);
+        if (pending.some((c) => next[c.id] === undefined)) {
+            return;
+        }
         setBusy(true);
+        setError('');
         try {
-            await decideToolCalls(postId, pending.filter((c) => accepted[c.id]).map((c) => c.id));
+            await decideToolCalls(postId, pending.filter((c) => next[c.id]).map((c) => c.id));
         } catch (e) {
             setError(errorText(e));
+            setAccepted({});
         } finally {
             setBusy(false);
         }
@@ -47,44 +71,57 @@ function ToolCards({postId, calls, showArguments, canDecide}: {postId: string; c
                 <div
                     key={c.id}
                     className='mattermost-ai-tool-card'
+                    role='group'
+                    aria-label={t('ai.post.toolRequest', {name: c.name})}
                 >
-                    <div>{t('ai.post.toolRequest', {name: c.name})}</div>
-                    {showArguments && <pre>{JSON.stringify(c.arguments, null, 2)}</pre>}
-                    {c.status !== ToolCallStatus.pending && <div>{t(`ai.post.toolStatus.${c.status}`)}</div>}
+                    <div className='mattermost-ai-tool-card__head'>
+                        <Icon name='hammer'/>
+                        <span>{t('ai.post.toolRequest', {name: c.name})}</span>
+                    </div>
+                    {showArguments && (
+                        <Disclosure summary={t('ai.post.toolArguments')}>
+                            <pre>{JSON.stringify(c.arguments, null, 2)}</pre>
+                        </Disclosure>
+                    )}
+                    {c.status !== ToolCallStatus.pending && (
+                        <div className='mattermost-ai-tool-card__status'>
+                            <Icon name={STATUS_ICON[c.status] ?? 'information-outline'}/>
+                            {t(`ai.post.toolStatus.${c.status}`)}
+                        </div>
+                    )}
                     {c.status === ToolCallStatus.pending && canDecide && (
-                        <div role='group' aria-label={t('ai.post.toolRequest', {name: c.name})}>
-                            <label>
-                                <input
-                                    type='radio'
-                                    name={`tool-${c.id}`}
-                                    checked={accepted[c.id] === true}
-                                    onChange={() => setAccepted({...accepted, [c.id]: true})}
-                                />
+                        <div className='mattermost-ai-tool-card__actions'>
+                            <button
+                                type='button'
+                                className='btn btn-primary btn-sm'
+                                aria-pressed={accepted[c.id] === true}
+                                disabled={busy}
+                                onClick={() => decide(c.id, true)}
+                            >
+                                <Icon name='check'/>
                                 {t('ai.post.accept')}
-                            </label>
-                            <label>
-                                <input
-                                    type='radio'
-                                    name={`tool-${c.id}`}
-                                    checked={accepted[c.id] === false}
-                                    onChange={() => setAccepted({...accepted, [c.id]: false})}
-                                />
+                            </button>
+                            <button
+                                type='button'
+                                className='btn btn-tertiary btn-sm'
+                                aria-pressed={accepted[c.id] === false}
+                                disabled={busy}
+                                onClick={() => decide(c.id, false)}
+                            >
+                                <Icon name='close'/>
                                 {t('ai.post.reject')}
-                            </label>
+                            </button>
+                        </div>
+                    )}
+                    {c.status === ToolCallStatus.pending && !canDecide && (
+                        <div className='mattermost-ai-tool-card__status'>
+                            <Icon name='clock-outline'/>
+                            {t('ai.post.toolWaiting')}
                         </div>
                     )}
                 </div>
             ))}
-            {pending.length > 0 && canDecide && (
-                <button
-                    type='button'
-                    disabled={busy || pending.some((c) => accepted[c.id] === undefined)}
-                    onClick={submit}
-                >
-                    {t('ai.post.submit')}
-                </button>
-            )}
-            {error && <div role='alert'>{error}</div>}
+            {error && <Notice kind='error'>{error}</Notice>}
         </div>
     );
 }
@@ -120,14 +157,14 @@ function PrivateResultsCard({postId, results}: {postId: string; results: ToolCal
         }
     };
     return (
-        <div className='mattermost-ai-private-results'>
-            <div>{t('ai.post.privateResultsNote')}</div>
+        <div className='mattermost-ai-private-results mattermost-ai-tool-card'>
+            <div className='mattermost-ai-tool-card__head'>
+                <Icon name='eye-off-outline'/>
+                <span>{t('ai.post.privateResultsNote')}</span>
+            </div>
             {results.map((r) => (
-                <div
-                    key={r.id}
-                    className='mattermost-ai-tool-card'
-                >
-                    <label>
+                <div key={r.id}>
+                    <label className='mattermost-ai-check-row'>
                         <input
                             type='checkbox'
                             checked={!kept[r.id]}
@@ -138,9 +175,10 @@ function PrivateResultsCard({postId, results}: {postId: string; results: ToolCal
                     <pre>{r.result}</pre>
                 </div>
             ))}
-            <div>
+            <div className='mattermost-ai-tool-card__actions'>
                 <button
                     type='button'
+                    className='btn btn-primary btn-sm'
                     disabled={busy}
                     onClick={decide(results.filter((r) => !kept[r.id]).map((r) => r.id))}
                 >
@@ -148,13 +186,14 @@ function PrivateResultsCard({postId, results}: {postId: string; results: ToolCal
                 </button>
                 <button
                     type='button'
+                    className='btn btn-tertiary btn-sm'
                     disabled={busy}
                     onClick={decide([])}
                 >
                     {t('ai.post.keepResultsPrivate')}
                 </button>
             </div>
-            {error && <div role='alert'>{error}</div>}
+            {error && <Notice kind='error'>{error}</Notice>}
         </div>
     );
 }
@@ -190,16 +229,19 @@ function usePrivateToolData(postId: string, stage: Stage, wanted: boolean) {
 function Sources({annotations}: {annotations: Annotation[]}) {
     const unique = annotations.filter((a, i) => annotations.findIndex((b) => b.url === a.url) === i);
     return (
-        <div className='mattermost-ai-sources'>
-            <strong>{t('ai.post.sources')}</strong>
-            <ol>
+        <Disclosure
+            className='mattermost-ai-sources'
+            icon='link-variant'
+            summary={t('ai.post.sourcesCount', {count: unique.length})}
+        >
+            <ol className='mattermost-ai-sources-list'>
                 {unique.map((a) => (
                     <li key={a.url}>
                         <ExternalLink url={a.url}>{a.title || a.url}</ExternalLink>
                     </li>
                 ))}
             </ol>
-        </div>
+        </Disclosure>
     );
 }
 
@@ -214,21 +256,24 @@ interface SearchResult {
 // only when it names a post id.
 function SearchSources({results}: {results: SearchResult[]}) {
     return (
-        <div className='mattermost-ai-sources'>
-            <strong>{t('ai.post.sources')}</strong>
-            <ol>
+        <Disclosure
+            className='mattermost-ai-sources'
+            icon='magnify'
+            summary={t('ai.post.sourcesCount', {count: results.length})}
+        >
+            <ol className='mattermost-ai-sources-list'>
                 {results.map((r, i) => {
                     const label = `${r.channelName} · @${r.username}`;
                     const href = permalink(r.postId);
                     return (
                         <li key={`${r.postId}-${i}`}>
                             {href ? <a href={href}>{label}</a> : <span>{label}</span>}
-                            <div>{r.content.length > 200 ? `${r.content.slice(0, 200)}…` : r.content}</div>
+                            <span className='mattermost-ai-muted'>{r.content.length > 200 ? `${r.content.slice(0, 200)}…` : r.content}</span>
                         </li>
                     );
                 })}
             </ol>
-        </div>
+        </Disclosure>
     );
 }
 
@@ -256,7 +301,7 @@ function toolCallsOf(raw: unknown): ToolCall[] {
 function PlainPost({post}: {post: Post}) {
     const text = str(post.message);
     return (
-        <div className='mattermost-ai-post mattermost-ai-post--untrusted'>
+        <div className='mattermost-ai-root mattermost-ai-post mattermost-ai-post--untrusted'>
             {text && (
                 <SafeMarkdown
                     text={text}
@@ -314,6 +359,7 @@ function AgentPost({post, currentUserId, allowUnsafeLinks}: LLMBotPostProps & {a
     const suffix = `**Error:** ${failure}`;
     const shown = failure && text.endsWith(suffix) ? text.slice(0, -suffix.length).trimEnd() : text;
     const [error, setError] = useState('');
+    const [copied, setCopied] = useState(false);
     const run = (f: () => Promise<void>) => async () => {
         setError('');
         try {
@@ -322,27 +368,50 @@ function AgentPost({post, currentUserId, allowUnsafeLinks}: LLMBotPostProps & {a
             setError(t('ai.post.actionFailed', {error: e instanceof Error ? e.message : String(e)}));
         }
     };
+    const copy = async () => {
+        try {
+            await navigator.clipboard?.writeText(shown);
+            setCopied(true);
+            window.setTimeout(() => setCopied(false), 2000);
+        } catch {
+            setError(t('ai.post.copyFailed'));
+        }
+    };
     return (
-        <div className='mattermost-ai-post'>
+        <div className={`mattermost-ai-root mattermost-ai-post${streaming ? ' mattermost-ai-streaming' : ''}`}>
             {reasoning && (
-                <details>
-                    <summary>{t('ai.post.reasoning')}</summary>
-                    <div style={{whiteSpace: 'pre-wrap'}}>{reasoning}</div>
-                </details>
+                <Disclosure
+                    icon='lightbulb-outline'
+                    summary={streaming && !text ? t('ai.post.thinking') : t('ai.post.reasoning')}
+                >
+                    <div className='mattermost-ai-disclosure__body'>{reasoning}</div>
+                </Disclosure>
             )}
-            {streaming && !text ? <div>{t('ai.post.starting')}</div> : (shown && (
+            {streaming && !text ? (
+                <div className='mattermost-ai-typing'>
+                    <span
+                        className='mattermost-ai-typing__dots'
+                        aria-hidden='true'
+                    >
+                        <span/>
+                        <span/>
+                        <span/>
+                    </span>
+                    {t('ai.post.starting')}
+                </div>
+            ) : (shown && (
                 <SafeMarkdown
                     text={shown}
                     allowUnsafeLinks={allowUnsafeLinks}
                 />
             ))}
             {failure && (
-                <div
-                    role='alert'
+                <Notice
+                    kind='error'
                     className='mattermost-ai-post-error'
                 >
                     {t('ai.post.failed', {error: failure})}
-                </div>
+                </Notice>
             )}
             {calls.length > 0 && (
                 <ToolCards
@@ -358,36 +427,39 @@ function AgentPost({post, currentUserId, allowUnsafeLinks}: LLMBotPostProps & {a
                     results={mine.results}
                 />
             )}
-            {mine.error && <div role='alert'>{mine.error}</div>}
+            {mine.error && <Notice kind='error'>{mine.error}</Notice>}
             {annotations.length > 0 && <Sources annotations={annotations}/>}
             {searchResults.length > 0 && <SearchSources results={searchResults}/>}
-            <div className='mattermost-ai-post-controls'>
+            <div className='mattermost-ai-controls mattermost-ai-post-controls'>
                 {isRequester && streaming && (
-                    <button
-                        type='button'
+                    <IconButton
+                        icon='close'
+                        label={t('ai.post.stop')}
                         onClick={run(() => stopPost(post.id))}
-                    >
-                        {t('ai.post.stop')}
-                    </button>
+                    />
                 )}
                 {isRequester && !streaming && !propTrue(props[PostProp.noRegen]) && (
-                    <button
-                        type='button'
+                    <IconButton
+                        icon='refresh'
+                        label={t('ai.post.regenerate')}
                         onClick={run(() => regeneratePost(post.id))}
-                    >
-                        {t('ai.post.regenerate')}
-                    </button>
+                    />
                 )}
-                {!streaming && (
-                    <button
-                        type='button'
-                        onClick={() => navigator.clipboard?.writeText(text)}
-                    >
-                        {t('ai.post.copy')}
-                    </button>
+                {!streaming && shown && (
+                    <IconButton
+                        icon={copied ? 'check' : 'content-copy'}
+                        label={copied ? t('ai.post.copied') : t('ai.post.copy')}
+                        onClick={copy}
+                    />
                 )}
+                <span
+                    className='mattermost-ai-sr-only'
+                    role='status'
+                >
+                    {copied ? t('ai.post.copied') : ''}
+                </span>
             </div>
-            {error && <div role='alert'>{error}</div>}
+            {error && <Notice kind='error'>{error}</Notice>}
         </div>
     );
 }

@@ -149,6 +149,18 @@ async fn run(plugin: PathBuf, webapp: PathBuf) -> Result<(), String> {
             "react-dom.js",
             node.join("react-dom/umd/react-dom.development.js"),
         ),
+        // Mattermost's icon font, which its webapp loads for every plugin; the stylesheet
+        // finds the font at ../font/ from its own address.
+        (
+            "css/compass-icons.css",
+            node.join("@mattermost/compass-icons/css/compass-icons.css"),
+        ),
+        (
+            "font/compass-icons.woff2",
+            node.join("@mattermost/compass-icons/font/compass-icons.woff2"),
+        ),
+        // Someone else's accessibility checker, run in the page by the test.
+        ("axe.js", node.join("axe-core/axe.min.js")),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

@@ -1,17 +1,23 @@
-import React, {useState} from 'react';
+import React, {useId, useState} from 'react';
 
 import {uploadAvatar} from '../../client';
 import {t} from '../../i18n';
 import {supportsReasoning, supportsWebSearch} from '../../providers';
 import type {BotConfig, Config, ConfigProblem, License, ServiceConfig} from '../../types';
 import IdPicker from '../id_picker';
+import Card from '../ui/card';
+import Icon from '../ui/icon';
+import IconButton from '../ui/icon_button';
+import Toggle from '../ui/toggle';
 
 import Field from './field';
-import {newId} from './model';
+import {hasProblemUnder, newId, nonNegativeCheck, problemAt, requiredCheck} from './model';
+import Section, {Subsection} from './section';
 
 // `userAccessLevel` / `channelAccessLevel` by their stored number.
 const ACCESS = ['all', 'allow', 'block', 'none'];
 
+// A saved agent's picture, sent straight to its bot user (not part of the configuration).
 function Avatar({botUserId}: {botUserId?: string}) {
     const [status, setStatus] = useState('');
     if (!botUserId) {
@@ -30,104 +36,148 @@ function Avatar({botUserId}: {botUserId?: string}) {
     };
     return (
         <Field label={t('ai.config.avatar')}>
-            <input type='file' accept='image/png,image/jpeg' onChange={(e) => upload(e.target.files?.[0])}/>
-            {status && <span role='status'>{status}</span>}
+            {(c) => (
+                <>
+                    <input {...c} className='form-control' type='file' accept='image/png,image/jpeg' onChange={(e) => upload(e.target.files?.[0])}/>
+                    {status && <p role='status' className='mattermost-ai-help'>{status}</p>}
+                </>
+            )}
         </Field>
     );
 }
 
-function AgentEditor({bot, index, services, problems, license, botUserId, onChange, onDelete}: {
+// A select of the access levels, shared by "who" and "where".
+function AccessSelect({label, value, onChange}: {label: string; value?: number; onChange: (v: number) => void}) {
+    return (
+        <Field label={label}>
+            {(c) => (
+                <select {...c} className='form-control' value={value ?? 0} onChange={(e) => onChange(Number(e.target.value))}>
+                    {ACCESS.map((a, i) => <option key={a} value={i}>{t(`ai.config.access.${a}`)}</option>)}
+                </select>
+            )}
+        </Field>
+    );
+}
+
+// "@ai · OpenAI": what tells closed agent cards apart.
+function subtitleOf(bot: BotConfig, service?: ServiceConfig): string {
+    return [bot.name && `@${bot.name}`, service ? service.name || service.type : t('ai.config.noService')].filter(Boolean).join(' · ');
+}
+
+function AgentEditor({bot, index, services, problems, license, botUserId, isNew, onChange, onDelete}: {
     bot: BotConfig;
     index: number;
     services: ServiceConfig[];
     problems: ConfigProblem[];
     license?: License;
     botUserId?: string;
+    isNew: boolean;
     onChange: (b: BotConfig) => void;
     onDelete: () => void;
 }) {
-    const problemAt = (field: string) => problems.find((p) => p.path === `bots[${index}].${field}`)?.message;
+    const at = (field: string) => problemAt(problems, `bots[${index}].${field}`);
     const set = (k: string, v: unknown) => onChange({...bot, [k]: v});
     const service = services.find((s) => s.id === bot.serviceID);
     const fineGrained = license?.fineGrainedAccess ?? true;
     const webSearch = (bot.enabledNativeTools ?? []).includes('web_search');
+    const title = bot.displayName || bot.name || t('ai.config.newAgent');
     return (
-        <fieldset className='mattermost-ai-agent'>
-            <legend>{bot.displayName || bot.name}</legend>
-            <Field label={t('ai.config.displayName')} problem={problemAt('displayName')}>
-                <input value={bot.displayName} onChange={(e) => set('displayName', e.target.value)}/>
+        <Card
+            title={title}
+            subtitle={subtitleOf(bot, service)}
+            defaultOpen={isNew}
+            autoFocus={isNew}
+            openWhen={hasProblemUnder(problems, `bots[${index}]`)}
+            actions={(
+                <IconButton
+                    icon='trash-can-outline'
+                    label={t('ai.config.deleteItem', {name: title})}
+                    onClick={onDelete}
+                />
+            )}
+        >
+            <Field label={t('ai.config.displayName')} problem={at('displayName')}>
+                {(c) => <input {...c} className='form-control' value={bot.displayName} onChange={(e) => set('displayName', e.target.value)}/>}
             </Field>
-            <Field label={t('ai.config.username') + ' *'} problem={problemAt('name')}>
-                <input value={bot.name} onChange={(e) => set('name', e.target.value)}/>
+            <Field label={t('ai.config.username') + ' *'} problem={at('name')} check={requiredCheck(bot.name)}>
+                {(c) => <input {...c} className='form-control' aria-required value={bot.name} onChange={(e) => set('name', e.target.value)}/>}
             </Field>
-            <Field label={t('ai.config.service') + ' *'} problem={problemAt('serviceID')}>
-                <select value={bot.serviceID} onChange={(e) => set('serviceID', e.target.value)}>
-                    <option value=''>{'—'}</option>
-                    {services.map((s) => <option key={s.id} value={s.id}>{s.name || s.type}</option>)}
-                </select>
+            <Field label={t('ai.config.service') + ' *'} problem={at('serviceID')} check={requiredCheck(bot.serviceID)}>
+                {(c) => (
+                    <select {...c} className='form-control' aria-required value={bot.serviceID} onChange={(e) => set('serviceID', e.target.value)}>
+                        <option value=''>{'—'}</option>
+                        {services.map((s) => <option key={s.id} value={s.id}>{s.name || s.type}</option>)}
+                    </select>
+                )}
             </Field>
-            <Field label={t('ai.config.model')} problem={problemAt('model')}>
-                <input value={bot.model ?? ''} onChange={(e) => set('model', e.target.value)}/>
+            <Field label={t('ai.config.model')} problem={at('model')}>
+                {(c) => <input {...c} className='form-control' value={bot.model ?? ''} onChange={(e) => set('model', e.target.value)}/>}
             </Field>
             <Avatar botUserId={botUserId}/>
             <Field label={t('ai.config.customInstructions')}>
-                <textarea value={bot.customInstructions ?? ''} onChange={(e) => set('customInstructions', e.target.value)}/>
+                {(c) => <textarea {...c} className='form-control' value={bot.customInstructions ?? ''} onChange={(e) => set('customInstructions', e.target.value)}/>}
             </Field>
-            <Field label={t('ai.config.enableVision')}>
-                <input type='checkbox' checked={bot.enableVision ?? true} onChange={(e) => set('enableVision', e.target.checked)}/>
+            <Field label={t('ai.config.enableVision')} switchRow>
+                {(c) => <Toggle {...c} checked={bot.enableVision ?? true} onChange={(v) => set('enableVision', v)}/>}
             </Field>
-            <Field label={t('ai.config.disableTools')}>
-                <input type='checkbox' checked={Boolean(bot.disableTools)} onChange={(e) => set('disableTools', e.target.checked)}/>
+            <Field label={t('ai.config.disableTools')} switchRow>
+                {(c) => <Toggle {...c} checked={Boolean(bot.disableTools)} onChange={(v) => set('disableTools', v)}/>}
             </Field>
             {supportsWebSearch(service) && (
-                <Field label={t('ai.config.webSearch')}>
-                    <input
-                        type='checkbox'
-                        checked={webSearch}
-                        onChange={(e) => set('enabledNativeTools', e.target.checked ? ['web_search'] : [])}
-                    />
+                <Field label={t('ai.config.webSearch')} switchRow>
+                    {(c) => <Toggle {...c} checked={webSearch} onChange={(v) => set('enabledNativeTools', v ? ['web_search'] : [])}/>}
                 </Field>
             )}
             {supportsReasoning(service) && (
                 <>
-                    <Field label={t('ai.config.reasoningEnabled')}>
-                        <input type='checkbox' checked={bot.reasoningEnabled ?? true} onChange={(e) => set('reasoningEnabled', e.target.checked)}/>
+                    <Field label={t('ai.config.reasoningEnabled')} switchRow>
+                        {(c) => <Toggle {...c} checked={bot.reasoningEnabled ?? true} onChange={(v) => set('reasoningEnabled', v)}/>}
                     </Field>
                     {service?.type === 'anthropic' ? (
-                        <Field label={t('ai.config.thinkingBudget')}>
-                            <input type='number' value={bot.thinkingBudget ?? 0} onChange={(e) => set('thinkingBudget', Number(e.target.value) || 0)}/>
+                        <Field label={t('ai.config.thinkingBudget')} problem={at('thinkingBudget')} check={nonNegativeCheck(bot.thinkingBudget)}>
+                            {(c) => (
+                                <input
+                                    {...c}
+                                    className='form-control'
+                                    type='number'
+                                    value={bot.thinkingBudget ?? 0}
+                                    onChange={(e) => set('thinkingBudget', Number(e.target.value) || 0)}
+                                />
+                            )}
                         </Field>
                     ) : (
                         <Field label={t('ai.config.reasoningEffort')}>
-                            <select value={bot.reasoningEffort ?? 'medium'} onChange={(e) => set('reasoningEffort', e.target.value)}>
-                                {['minimal', 'low', 'medium', 'high'].map((x) => <option key={x} value={x}>{x}</option>)}
-                            </select>
+                            {(c) => (
+                                <select {...c} className='form-control' value={bot.reasoningEffort ?? 'medium'} onChange={(e) => set('reasoningEffort', e.target.value)}>
+                                    {['minimal', 'low', 'medium', 'high'].map((x) => <option key={x} value={x}>{x}</option>)}
+                                </select>
+                            )}
                         </Field>
                     )}
                 </>
             )}
-            <fieldset disabled={!fineGrained}>
-                {!fineGrained && <p>{t('ai.config.licenseNeeded')}</p>}
-                <Field label={t('ai.config.userAccess')}>
-                    <select value={bot.userAccessLevel ?? 0} onChange={(e) => set('userAccessLevel', Number(e.target.value))}>
-                        {ACCESS.map((a, i) => <option key={a} value={i}>{t(`ai.config.access.${a}`)}</option>)}
-                    </select>
+            <Subsection
+                title={t('ai.config.accessTitle')}
+                unlicensed={!fineGrained}
+                disabled={!fineGrained}
+            >
+                <AccessSelect label={t('ai.config.userAccess')} value={bot.userAccessLevel} onChange={(v) => set('userAccessLevel', v)}/>
+                <Field label={t('ai.config.userIDs')}>
+                    {(c) => <IdPicker {...c} kind='users' label={t('ai.config.userIDs')} value={bot.userIDs ?? []} onChange={(v) => set('userIDs', v)}/>}
                 </Field>
-                <IdPicker kind='users' label={t('ai.config.userIDs')} value={bot.userIDs ?? []} onChange={(v) => set('userIDs', v)}/>
-                <IdPicker kind='teams' label={t('ai.config.teamIDs')} value={bot.teamIDs ?? []} onChange={(v) => set('teamIDs', v)}/>
-                <Field label={t('ai.config.channelAccess')}>
-                    <select value={bot.channelAccessLevel ?? 0} onChange={(e) => set('channelAccessLevel', Number(e.target.value))}>
-                        {ACCESS.map((a, i) => <option key={a} value={i}>{t(`ai.config.access.${a}`)}</option>)}
-                    </select>
+                <Field label={t('ai.config.teamIDs')}>
+                    {(c) => <IdPicker {...c} kind='teams' label={t('ai.config.teamIDs')} value={bot.teamIDs ?? []} onChange={(v) => set('teamIDs', v)}/>}
                 </Field>
-                <IdPicker kind='channels' label={t('ai.config.channelIDs')} value={bot.channelIDs ?? []} onChange={(v) => set('channelIDs', v)}/>
-            </fieldset>
-            <button type='button' onClick={onDelete}>{t('ai.config.delete')}</button>
-        </fieldset>
+                <AccessSelect label={t('ai.config.channelAccess')} value={bot.channelAccessLevel} onChange={(v) => set('channelAccessLevel', v)}/>
+                <Field label={t('ai.config.channelIDs')}>
+                    {(c) => <IdPicker {...c} kind='channels' label={t('ai.config.channelIDs')} value={bot.channelIDs ?? []} onChange={(v) => set('channelIDs', v)}/>}
+                </Field>
+            </Subsection>
+        </Card>
     );
 }
 
-// The agents: one editor each, and a button to add one when the license allows another.
+// The agents: a card each, and a button to add one when the license allows another.
 export default function Agents({config, problems, license, botIds, disabled, update}: {
     config: Config;
     problems: ConfigProblem[];
@@ -137,38 +187,59 @@ export default function Agents({config, problems, license, botIds, disabled, upd
     disabled?: boolean;
     update: (next: Config) => void;
 }) {
+    const hintId = useId();
+    // The agent added last on this page opens with the focus in it; saved ones start closed.
+    const [added, setAdded] = useState('');
     const setBot = (i: number, b: BotConfig) => update({...config, bots: config.bots.map((x, j) => (j === i ? b : x))});
     const multipleAgents = license?.multipleAgents ?? true;
     const canAddAgent = multipleAgents || config.bots.length === 0;
+    const add = () => {
+        const id = newId();
+        setAdded(id);
+        update({...config, bots: [...config.bots, {
+            id, name: '', displayName: '', serviceID: config.services[0]?.id ?? '',
+            enableVision: true, reasoningEnabled: true, reasoningEffort: 'medium',
+            channelAccessLevel: 0, userAccessLevel: 0, channelIDs: [], userIDs: [], teamIDs: [],
+        }]});
+    };
     return (
-        <>
-            <h3>{t('ai.config.agents')}</h3>
-            {config.bots.map((b, i) => (
-                <AgentEditor
-                    key={b.id || i}
-                    bot={b}
-                    index={i}
-                    services={config.services}
-                    problems={problems}
-                    license={license}
-                    botUserId={botIds[b.name]}
-                    onChange={(n) => setBot(i, n)}
-                    onDelete={() => update({...config, bots: config.bots.filter((_, j) => j !== i)})}
-                />
-            ))}
-            <button
-                type='button'
-                disabled={disabled || !canAddAgent}
-                aria-describedby={canAddAgent ? undefined : 'ai-multi-agent-license'}
-                onClick={() => update({...config, bots: [...config.bots, {
-                    id: newId(), name: '', displayName: '', serviceID: config.services[0]?.id ?? '',
-                    enableVision: true, reasoningEnabled: true, reasoningEffort: 'medium',
-                    channelAccessLevel: 0, userAccessLevel: 0, channelIDs: [], userIDs: [], teamIDs: [],
-                }]})}
-            >
-                {t('ai.config.addAgent')}
-            </button>
-            {!canAddAgent && <p id='ai-multi-agent-license'>{t('ai.config.licenseNeeded')}</p>}
-        </>
+        <Section
+            title={t('ai.config.agents')}
+            description={t('ai.config.agentsHelp')}
+            unlicensed={!canAddAgent}
+            hintId={hintId}
+            actions={(
+                <button
+                    type='button'
+                    className='btn btn-tertiary btn-sm'
+                    disabled={disabled || !canAddAgent}
+                    aria-describedby={canAddAgent ? undefined : hintId}
+                    onClick={add}
+                >
+                    <Icon name='plus'/>
+                    {t('ai.config.addAgent')}
+                </button>
+            )}
+        >
+            {config.bots.length === 0 && <p className='mattermost-ai-muted'>{t('ai.config.noAgents')}</p>}
+            {config.bots.length > 0 && (
+                <div className='mattermost-ai-cards'>
+                    {config.bots.map((b, i) => (
+                        <AgentEditor
+                            key={b.id || i}
+                            bot={b}
+                            index={i}
+                            isNew={Boolean(b.id) && b.id === added}
+                            services={config.services}
+                            problems={problems}
+                            license={license}
+                            botUserId={botIds[b.name]}
+                            onChange={(n) => setBot(i, n)}
+                            onDelete={() => update({...config, bots: config.bots.filter((_, j) => j !== i)})}
+                        />
+                    ))}
+                </div>
+            )}
+        </Section>
     );
 }

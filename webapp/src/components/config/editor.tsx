@@ -1,8 +1,8 @@
-import React, {useEffect, useState} from 'react';
+import React, {useCallback, useEffect, useState} from 'react';
 
 import {loadAgents} from '../../agents_store';
 import {checkConfig} from '../../client';
-import type {AdminCustomSettingProps, Config, ConfigProblem, License, UpstreamImport} from '../../types';
+import type {AdminCustomSettingProps, Config, ConfigCheck, ConfigProblem, License, UpstreamImport} from '../../types';
 
 import Agents from './agents';
 import EmbeddingPanel from './embedding';
@@ -14,8 +14,9 @@ import Problems from './problems';
 import Services from './services';
 
 // The System Console's "Config" setting: the whole plugin configuration, saved as one object
-// the way Mattermost saves plugin settings.
-export default function ConfigEditor({id, value, onChange, setSaveNeeded, disabled}: AdminCustomSettingProps) {
+// the way Mattermost saves plugin settings. The plugin registers it without a title, so it has
+// the page's full width and lays out its own sections as the System Console does.
+export default function ConfigEditor({id, value, onChange, setSaveNeeded, registerSaveAction, unRegisterSaveAction, disabled}: AdminCustomSettingProps) {
     const [config, setConfig] = useState<Config>(() => parseConfig(value));
     const [license, setLicense] = useState<License | undefined>();
     // Agents' bot user ids by username, for avatar uploads (saved agents only).
@@ -25,21 +26,36 @@ export default function ConfigEditor({id, value, onChange, setSaveNeeded, disabl
     const [searchError, setSearchError] = useState('');
     const [upstreamImport, setUpstreamImport] = useState<UpstreamImport | null>(null);
 
+    // The server's verdict on the saved configuration.
+    const recheck = useCallback(() => checkConfig().then((c: ConfigCheck) => {
+        setProblems(c.problems ?? []);
+        setLoadError(c.loadError ?? '');
+        setSearchError(c.search?.error ?? '');
+        setUpstreamImport(c.upstreamImport ?? null);
+        if (c.license) {
+            setLicense(c.license);
+        }
+    }, () => undefined), []);
+
     useEffect(() => {
         loadAgents().then((r) => {
             setLicense(r.license);
             setBotIds(Object.fromEntries(r.bots.map((b) => [b.username, b.id])));
         }, () => undefined);
-        checkConfig().then((c) => {
-            setProblems(c.problems ?? []);
-            setLoadError(c.loadError ?? '');
-            setSearchError(c.search?.error ?? '');
-            setUpstreamImport(c.upstreamImport ?? null);
-            if (c.license) {
-                setLicense(c.license);
-            }
-        }, () => undefined);
-    }, []);
+        recheck();
+    }, [recheck]);
+
+    // Mattermost runs save actions after it has saved the configuration: check it again then, so
+    // the problems shown are those of what was just saved. A failed check never keeps the save
+    // bar up (the settings are saved either way), so the action always succeeds.
+    useEffect(() => {
+        const afterSave = async () => {
+            await recheck();
+            return {};
+        };
+        registerSaveAction?.(afterSave);
+        return () => unRegisterSaveAction?.(afterSave);
+    }, [registerSaveAction, unRegisterSaveAction, recheck]);
 
     const update = (next: Config) => {
         setConfig(next);
@@ -48,7 +64,7 @@ export default function ConfigEditor({id, value, onChange, setSaveNeeded, disabl
     };
 
     return (
-        <div className='mattermost-ai-config'>
+        <div className='mattermost-ai-root mattermost-ai-config'>
             <Problems
                 loadError={loadError}
                 searchError={searchError}
@@ -81,6 +97,7 @@ export default function ConfigEditor({id, value, onChange, setSaveNeeded, disabl
             />
             <McpPanel
                 config={config}
+                problems={problems}
                 locked={license !== undefined && !license.mcp}
                 disabled={disabled}
                 update={update}

@@ -228,7 +228,7 @@ describe('ConfigEditor MCP', () => {
             server('one', 'https://one.example.com', {headers: {'X-One': '1'}}),
             server('two', 'https://two.example.com', {headers: {'X-Two': '2'}}),
         ]}});
-        fireEvent.click(screen.getAllByText('Delete')[0]);
+        fireEvent.click(screen.getByRole('button', {name: 'Delete one'}));
         expect(latest().mcp.servers.map((s: {name: string}) => s.name)).toEqual(['two']);
         expect((screen.getByLabelText('Headers sent to the server (one "Name: value" per line)') as HTMLTextAreaElement).value).toBe('X-Two: 2');
     });

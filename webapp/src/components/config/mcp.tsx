@@ -2,12 +2,19 @@ import React, {useCallback, useEffect, useRef, useState} from 'react';
 
 import {clearMcpToolsCache, getMcpTools, mcpServerEndpoint} from '../../client';
 import {t} from '../../i18n';
-import type {Config, McpServerTools, McpToolsResponse, ToolConfig} from '../../types';
+import type {Config, ConfigProblem, McpServerTools, McpToolsResponse} from '../../types';
 import {ToolSourceURL} from '../../wire';
+import Card from '../ui/card';
+import Icon from '../ui/icon';
+import IconButton from '../ui/icon_button';
+import Notice from '../ui/notice';
+import SecretInput from '../ui/secret_input';
+import Toggle from '../ui/toggle';
 
-import Field from './field';
-import {newId, obj} from './model';
+import Field, {revealLabels} from './field';
+import {hasProblemUnder, newId, nonNegativeCheck, obj, problemAt, urlCheck} from './model';
 import type {Obj} from './model';
+import Section, {Subsection} from './section';
 import ToolList, {toolConfigs} from './tools';
 
 // Extra HTTP headers for an MCP server, one `Name: value` per line. The text is kept as typed;
@@ -16,20 +23,25 @@ function HeadersField({value, onChange}: {value: Obj; onChange: (v: Record<strin
     const [text, setText] = useState(() => Object.entries(value).map(([k, v]) => `${k}: ${String(v)}`).join('\n'));
     return (
         <Field label={t('ai.config.mcpHeaders')}>
-            <textarea
-                value={text}
-                onChange={(e) => {
-                    setText(e.target.value);
-                    const headers: Record<string, string> = {};
-                    for (const line of e.target.value.split('\n')) {
-                        const at = line.indexOf(':');
-                        if (at > 0 && line.slice(0, at).trim()) {
-                            headers[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+            {(c) => (
+                <textarea
+                    {...c}
+                    className='form-control'
+                    spellCheck={false}
+                    value={text}
+                    onChange={(e) => {
+                        setText(e.target.value);
+                        const headers: Record<string, string> = {};
+                        for (const line of e.target.value.split('\n')) {
+                            const at = line.indexOf(':');
+                            if (at > 0 && line.slice(0, at).trim()) {
+                                headers[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+                            }
                         }
-                    }
-                    onChange(headers);
-                }}
-            />
+                        onChange(headers);
+                    }}
+                />
+            )}
         </Field>
     );
 }
@@ -114,10 +126,90 @@ function useToolSources() {
     return {sources, loading, error, message, refresh};
 }
 
+// One remote MCP server: a card with its address, headers, OAuth client and tools.
+function ServerEditor({server, index, duplicate, source, problems, loading, isNew, onChange, onNameDone, onDelete}: {
+    server: Obj;
+    index: number;
+    duplicate: boolean;
+    source?: McpServerTools;
+    problems: ConfigProblem[];
+    loading: boolean;
+    isNew: boolean;
+    onChange: (change: Obj) => void;
+    onNameDone: () => void;
+    onDelete: () => void;
+}) {
+    const path = `mcp.servers[${index}]`;
+    const at = (field: string) => problemAt(problems, `${path}.${field}`);
+    const title = String(server.name || server.baseURL || '') || t('ai.config.newMcpServer');
+    const subtitle = [String(server.baseURL ?? ''), server.enabled === false ? t('ai.config.serverDisabled') : ''].filter(Boolean).join(' · ');
+    return (
+        <Card
+            title={title}
+            subtitle={subtitle}
+            defaultOpen={isNew}
+            autoFocus={isNew}
+            // A server whose tools cannot be listed (an error, OAuth needed) opens to say so.
+            openWhen={duplicate || hasProblemUnder(problems, path) || Boolean(source?.error || source?.needsOAuth)}
+            actions={(
+                <IconButton
+                    icon='trash-can-outline'
+                    label={t('ai.config.deleteItem', {name: title})}
+                    onClick={onDelete}
+                />
+            )}
+        >
+            <Field label={t('ai.config.name')} problem={duplicate ? t('ai.config.mcpDuplicateName') : at('name')}>
+                {(c) => (
+                    <input
+                        {...c}
+                        className='form-control'
+                        value={String(server.name ?? '')}
+                        onChange={(e) => onChange({name: e.target.value})}
+                        onBlur={onNameDone}
+                    />
+                )}
+            </Field>
+            <Field label={t('ai.config.mcpURL')} problem={at('baseURL')} check={urlCheck(server.baseURL)}>
+                {(c) => <input {...c} className='form-control' type='url' value={String(server.baseURL ?? '')} onChange={(e) => onChange({baseURL: e.target.value})}/>}
+            </Field>
+            <Field label={t('ai.config.mcpServerEnabled')} switchRow>
+                {(c) => <Toggle {...c} checked={server.enabled !== false} onChange={(on) => onChange({enabled: on})}/>}
+            </Field>
+            <HeadersField value={obj(server.headers)} onChange={(h) => onChange({headers: h})}/>
+            <Subsection title={t('ai.config.mcpOAuthTitle')} help={t('ai.config.mcpOAuthHelp')}>
+                <Field label={t('ai.config.mcpClientID')}>
+                    {(c) => <input {...c} className='form-control' value={String(server.clientID ?? '')} onChange={(e) => onChange({clientID: e.target.value})}/>}
+                </Field>
+                <Field label={t('ai.config.mcpClientSecret')}>
+                    {(c) => (
+                        <SecretInput
+                            {...c}
+                            {...revealLabels(t('ai.config.mcpClientSecret'))}
+                            value={String(server.clientSecret ?? '')}
+                            onChange={(v) => onChange({clientSecret: v})}
+                        />
+                    )}
+                </Field>
+            </Subsection>
+            <ToolList
+                title={t('ai.config.tools')}
+                source={source}
+                configs={toolConfigs(server)}
+                loading={loading}
+                onChange={(list) => onChange({tool_configs: list})}
+            />
+        </Card>
+    );
+}
+
 // MCP servers and the policies of every tool, kept in upstream's shape: `mcp` for the servers,
-// `builtinTools` and `enableChannelMentionToolCalling` at the top level.
-export default function McpPanel({config, locked, disabled, update}: {
+// `builtinTools` and `enableChannelMentionToolCalling` at the top level. Two sections: "MCP
+// servers" (the embedded server, the HTTP endpoint, remote servers) and "Tools" (the built-in
+// tools, tools in channels, and refreshing every list).
+export default function McpPanel({config, problems, locked, disabled, update}: {
     config: Config;
+    problems: ConfigProblem[];
     locked: boolean;
     disabled?: boolean;
     update: (next: Config) => void;
@@ -131,9 +223,12 @@ export default function McpPanel({config, locked, disabled, update}: {
     while (keys.current.length < servers.length) {
         keys.current.push(newId());
     }
+    // The key of the server added last on this page: it opens with the focus in it.
+    const [added, setAdded] = useState('');
 
     const setMcp = (next: Obj) => update({...config, mcp: next});
     const setServers = (next: Obj[]) => setMcp({...value, servers: next});
+    const names = servers.map(nameOf);
     const namesBut = (i: number) => servers.filter((_, j) => j !== i).map(nameOf);
     // An edited server without a name gets one, from its URL's host if it has one.
     const setServer = (i: number, change: Obj) => setServers(servers.map((s, j) => {
@@ -153,28 +248,42 @@ export default function McpPanel({config, locked, disabled, update}: {
             setServer(i, {name: fixed});
         }
     };
-    const setToolConfigs = (i: number, list: ToolConfig[]) => setServer(i, {tool_configs: list});
-    const names = servers.map(nameOf);
+    const addServer = () => {
+        const key = newId();
+        keys.current.push(key);
+        setAdded(key);
+        setServers([...servers, {name: uniqueServerName('', names), enabled: true, baseURL: '', headers: {}}]);
+    };
     const embeddedSource = sources.find((s) => s.url === ToolSourceURL.embedded);
     const builtinSource = sources.find((s) => s.url === ToolSourceURL.builtin);
     const builtin = obj(config.builtinTools);
 
     return (
-        <div className='mattermost-ai-mcp'>
-            <fieldset disabled={locked || disabled}>
-                <legend>{t('ai.config.mcp')}</legend>
-                {locked && <p>{t('ai.config.licenseNeeded')}</p>}
-                <Field label={t('ai.config.mcpEnabled')}>
-                    <input type='checkbox' checked={Boolean(value.enabled)} onChange={(e) => setMcp({...value, enabled: e.target.checked})}/>
+        <>
+            <Section
+                title={t('ai.config.mcp')}
+                description={t('ai.config.mcpHelp')}
+                unlicensed={locked}
+                disabled={locked || disabled}
+                actions={(
+                    <button type='button' className='btn btn-tertiary btn-sm' onClick={addServer}>
+                        <Icon name='plus'/>
+                        {t('ai.config.mcpAddServer')}
+                    </button>
+                )}
+            >
+                <Field label={t('ai.config.mcpEnabled')} problem={problemAt(problems, 'mcp.enabled')} switchRow>
+                    {(c) => <Toggle {...c} checked={Boolean(value.enabled)} onChange={(on) => setMcp({...value, enabled: on})}/>}
                 </Field>
-                <Field label={t('ai.config.mcpEmbedded')}>
-                    <input
-                        type='checkbox'
-                        checked={Boolean(embedded.enabled)}
-                        onChange={(e) => setMcp({...value, embeddedServer: {...embedded, enabled: e.target.checked}})}
-                    />
+                <Field label={t('ai.config.mcpEmbedded')} help={t('ai.config.mcpEmbeddedHelp')} switchRow>
+                    {(c) => (
+                        <Toggle
+                            {...c}
+                            checked={Boolean(embedded.enabled)}
+                            onChange={(on) => setMcp({...value, embeddedServer: {...embedded, enabled: on}})}
+                        />
+                    )}
                 </Field>
-                <p>{t('ai.config.mcpEmbeddedHelp')}</p>
                 {Boolean(embedded.enabled) && (
                     <ToolList
                         title={t('ai.config.mcpEmbeddedTools')}
@@ -184,94 +293,84 @@ export default function McpPanel({config, locked, disabled, update}: {
                         onChange={(list) => setMcp({...value, embeddedServer: {...embedded, tool_configs: list}})}
                     />
                 )}
-                <Field label={t('ai.config.mcpPluginServer')}>
-                    <input
-                        type='checkbox'
-                        checked={Boolean(value.enablePluginServer)}
-                        onChange={(e) => setMcp({...value, enablePluginServer: e.target.checked})}
-                    />
+                <Field
+                    label={t('ai.config.mcpPluginServer')}
+                    help={Boolean(value.enablePluginServer) && (
+                        <>
+                            {t('ai.config.mcpPluginServerURL')}{' '}
+                            <code>{mcpServerEndpoint()}</code>
+                        </>
+                    )}
+                    switchRow
+                >
+                    {(c) => (
+                        <Toggle
+                            {...c}
+                            checked={Boolean(value.enablePluginServer)}
+                            onChange={(on) => setMcp({...value, enablePluginServer: on})}
+                        />
+                    )}
                 </Field>
-                {Boolean(value.enablePluginServer) && (
-                    <p>
-                        {t('ai.config.mcpPluginServerURL')}{' '}
-                        <code>{mcpServerEndpoint()}</code>
-                    </p>
-                )}
-                <Field label={t('ai.config.mcpIdle')}>
-                    <input
-                        type='number'
-                        min={0}
-                        value={Number(value.idleTimeoutMinutes ?? 30)}
-                        onChange={(e) => setMcp({...value, idleTimeoutMinutes: Number(e.target.value) || 0})}
-                    />
+                <Field
+                    label={t('ai.config.mcpIdle')}
+                    problem={problemAt(problems, 'mcp.idleTimeoutMinutes')}
+                    check={nonNegativeCheck(Number(value.idleTimeoutMinutes ?? 30))}
+                >
+                    {(c) => (
+                        <input
+                            {...c}
+                            className='form-control'
+                            type='number'
+                            min={0}
+                            value={Number(value.idleTimeoutMinutes ?? 30)}
+                            onChange={(e) => setMcp({...value, idleTimeoutMinutes: Number(e.target.value) || 0})}
+                        />
+                    )}
                 </Field>
-                {servers.map((s, i) => {
-                    const duplicate = Boolean(names[i]) && namesBut(i).includes(names[i]);
-                    return (
-                        <fieldset key={keys.current[i]} className='mattermost-ai-mcp-server'>
-                            <legend>{String(s.name || s.baseURL || '')}</legend>
-                            <Field label={t('ai.config.name')} problem={duplicate ? t('ai.config.mcpDuplicateName') : undefined}>
-                                <input
-                                    value={String(s.name ?? '')}
-                                    onChange={(e) => setServer(i, {name: e.target.value})}
-                                    onBlur={() => fixName(i)}
-                                />
-                            </Field>
-                            <Field label={t('ai.config.mcpURL')}>
-                                <input value={String(s.baseURL ?? '')} onChange={(e) => setServer(i, {baseURL: e.target.value})}/>
-                            </Field>
-                            <Field label={t('ai.config.mcpServerEnabled')}>
-                                <input type='checkbox' checked={s.enabled !== false} onChange={(e) => setServer(i, {enabled: e.target.checked})}/>
-                            </Field>
-                            <HeadersField value={obj(s.headers)} onChange={(h) => setServer(i, {headers: h})}/>
-                            <p>{t('ai.config.mcpOAuthHelp')}</p>
-                            <Field label={t('ai.config.mcpClientID')}>
-                                <input value={String(s.clientID ?? '')} onChange={(e) => setServer(i, {clientID: e.target.value})}/>
-                            </Field>
-                            <Field label={t('ai.config.mcpClientSecret')}>
-                                <input
-                                    type='password'
-                                    autoComplete='new-password'
-                                    value={String(s.clientSecret ?? '')}
-                                    onChange={(e) => setServer(i, {clientSecret: e.target.value})}
-                                />
-                            </Field>
-                            <ToolList
-                                title={t('ai.config.tools')}
+                {servers.length === 0 && <p className='mattermost-ai-muted'>{t('ai.config.noMcpServers')}</p>}
+                {servers.length > 0 && (
+                    <div className='mattermost-ai-cards'>
+                        {servers.map((s, i) => (
+                            <ServerEditor
+                                key={keys.current[i]}
+                                server={s}
+                                index={i}
+                                duplicate={Boolean(names[i]) && namesBut(i).includes(names[i])}
                                 source={sourceOf(s, sources, names)}
-                                configs={toolConfigs(s)}
+                                problems={problems}
                                 loading={loading}
-                                onChange={(list) => setToolConfigs(i, list)}
-                            />
-                            <button
-                                type='button'
-                                onClick={() => {
+                                isNew={keys.current[i] === added}
+                                onChange={(change) => setServer(i, change)}
+                                onNameDone={() => fixName(i)}
+                                onDelete={() => {
                                     keys.current.splice(i, 1);
                                     setServers(servers.filter((_, j) => j !== i));
                                 }}
-                            >
-                                {t('ai.config.delete')}
-                            </button>
-                        </fieldset>
-                    );
-                })}
-                <button
-                    type='button'
-                    onClick={() => setServers([...servers, {name: uniqueServerName('', names), enabled: true, baseURL: '', headers: {}}])}
-                >
-                    {t('ai.config.mcpAddServer')}
-                </button>
-            </fieldset>
-            <fieldset disabled={disabled}>
-                <legend>{t('ai.config.tools')}</legend>
-                <Field label={t('ai.config.channelToolCalling')}>
-                    <input
-                        type='checkbox'
-                        checked={Boolean(config.enableChannelMentionToolCalling)}
-                        onChange={(e) => update({...config, enableChannelMentionToolCalling: e.target.checked})}
-                    />
+                            />
+                        ))}
+                    </div>
+                )}
+            </Section>
+            <Section
+                title={t('ai.config.tools')}
+                description={t('ai.config.toolsSectionHelp')}
+                disabled={disabled}
+                actions={(
+                    <button type='button' className='btn btn-tertiary btn-sm' disabled={loading} onClick={refresh}>
+                        <Icon name='refresh'/>
+                        {t('ai.config.refreshTools')}
+                    </button>
+                )}
+            >
+                <Field label={t('ai.config.channelToolCalling')} help={t('ai.config.channelToolCallingHelp')} switchRow>
+                    {(c) => (
+                        <Toggle
+                            {...c}
+                            checked={Boolean(config.enableChannelMentionToolCalling)}
+                            onChange={(on) => update({...config, enableChannelMentionToolCalling: on})}
+                        />
+                    )}
                 </Field>
-                <p>{t('ai.config.channelToolCallingHelp')}</p>
                 <ToolList
                     title={t('ai.config.builtinTools')}
                     source={builtinSource}
@@ -279,11 +378,10 @@ export default function McpPanel({config, locked, disabled, update}: {
                     loading={loading}
                     onChange={(list) => update({...config, builtinTools: {...builtin, tool_configs: list}})}
                 />
-                <p>{t('ai.config.toolsHelp')}</p>
-                <button type='button' disabled={loading} onClick={refresh}>{t('ai.config.refreshTools')}</button>
-                {message && <p role='status'>{message}</p>}
-                {error && <p className='has-error' role='alert'>{error}</p>}
-            </fieldset>
-        </div>
+                <p className='mattermost-ai-help'>{t('ai.config.toolsHelp')}</p>
+                {message && <Notice kind='success'>{message}</Notice>}
+                {error && <Notice kind='error'>{error}</Notice>}
+            </Section>
+        </>
     );
 }

@@ -2,10 +2,13 @@ import React from 'react';
 
 import {t} from '../../i18n';
 import type {ConfigProblem, UpstreamImport} from '../../types';
+import Notice from '../ui/notice';
 
 // What the server's configuration check found: a configuration it could not load, semantic
 // search that cannot run, each invalid setting, and what activation did with the previous
 // Agents plugin's data. Server strings are shown as plain text, never as HTML or Markdown.
+// Each finding is a notice at the top of the page; the invalid settings are also marked beside
+// their fields.
 export default function Problems({loadError, searchError, problems, upstreamImport}: {
     loadError: string;
     searchError: string;
@@ -14,13 +17,20 @@ export default function Problems({loadError, searchError, problems, upstreamImpo
 }) {
     return (
         <>
-            {loadError && <div role='alert'>{loadError}</div>}
-            {searchError && <div role='alert'>{t('ai.config.searchError', {error: searchError})}</div>}
+            {loadError && <Notice kind='error'>{loadError}</Notice>}
+            {searchError && <Notice kind='error'>{t('ai.config.searchError', {error: searchError})}</Notice>}
             {problems.length > 0 && (
-                <div role='alert'>
+                <Notice kind='error'>
                     <strong>{t('ai.config.problems')}</strong>
-                    <ul>{problems.map((p) => <li key={p.path + p.message}>{`${p.path}: ${p.message}`}</li>)}</ul>
-                </div>
+                    <ul>
+                        {problems.map((p) => (
+                            <li key={p.path + p.message}>
+                                <code>{p.path}</code>
+                                {`: ${p.message}`}
+                            </li>
+                        ))}
+                    </ul>
+                </Notice>
             )}
             {upstreamImport && <UpstreamImportNotice report={upstreamImport}/>}
         </>
@@ -35,7 +45,7 @@ function UpstreamImportNotice({report}: {report: UpstreamImport}) {
     const skippedList = skipped.length > 0 && <ul>{skipped.map((s, i) => <li key={`${i}:${s}`}>{s}</li>)}</ul>;
     if (typeof report.importedAt === 'number') {
         return (
-            <div role='status'>
+            <Notice kind='info'>
                 <div>
                     {t('ai.config.upstreamImported', {
                         date: new Date(report.importedAt).toLocaleString(),
@@ -53,15 +63,15 @@ function UpstreamImportNotice({report}: {report: UpstreamImport}) {
                         })}
                     </div>
                 )}
-            </div>
+            </Notice>
         );
     }
     if ((report.tables ?? []).length > 0) {
         return (
-            <div role='status'>
+            <Notice kind='info'>
                 <div>{t('ai.config.upstreamNotImported')}</div>
                 {skippedList}
-            </div>
+            </Notice>
         );
     }
     return null;

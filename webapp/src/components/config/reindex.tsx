@@ -4,6 +4,10 @@ import {cancelReindex, reindexStatus, startReindex} from '../../client';
 import type {JobStatus} from '../../client';
 import {t} from '../../i18n';
 import {JobState} from '../../wire';
+import Icon from '../ui/icon';
+import Notice from '../ui/notice';
+
+import {FieldActions} from './field';
 
 // The reindex job: start, watch, cancel. Works on the saved settings.
 export default function ReindexControls() {
@@ -31,17 +35,28 @@ export default function ReindexControls() {
         }
     };
     return (
-        <div className='mattermost-ai-reindex'>
-            <p>{t('ai.config.reindexHelp')}</p>
-            <button type='button' disabled={running} onClick={act(startReindex)}>{t('ai.config.reindex')}</button>
-            {running && <button type='button' onClick={act(cancelReindex)}>{t('ai.config.reindexCancel')}</button>}
-            {job && (
-                <p role='status'>
-                    {t(`ai.config.reindexStatus.${job.status}`, {done: job.processed_rows ?? 0, total: job.total_rows ?? 0})}
-                    {job.error ? ` ${job.error}` : ''}
-                </p>
-            )}
-            {error && <p role='alert'>{error}</p>}
-        </div>
+        <FieldActions>
+            <div className='mattermost-ai-reindex'>
+                <div className='mattermost-ai-buttons'>
+                    <button type='button' className='btn btn-tertiary btn-sm' disabled={running} onClick={act(startReindex)}>
+                        <Icon name='refresh'/>
+                        {t('ai.config.reindex')}
+                    </button>
+                    {running && (
+                        <button type='button' className='btn btn-danger btn-tertiary btn-sm' onClick={act(cancelReindex)}>
+                            {t('ai.config.reindexCancel')}
+                        </button>
+                    )}
+                </div>
+                <p className='mattermost-ai-help'>{t('ai.config.reindexHelp')}</p>
+                {job && (
+                    <p role='status' className='mattermost-ai-help'>
+                        {t(`ai.config.reindexStatus.${job.status}`, {done: job.processed_rows ?? 0, total: job.total_rows ?? 0})}
+                        {job.error ? ` ${job.error}` : ''}
+                    </p>
+                )}
+                {error && <Notice kind='error'>{error}</Notice>}
+            </div>
+        </FieldActions>
     );
 }

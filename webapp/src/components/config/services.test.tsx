@@ -20,9 +20,10 @@ describe('ConfigEditor services', () => {
     it('does not delete a service an agent uses, and says why', () => {
         serve({'/ai_bots': () => ({bots: [agent], license}), '/admin/config/check': () => ({problems: []})});
         render(<ConfigEditor id='Config' value={saved}/>);
-        const del = screen.getAllByText('Delete')[0] as HTMLButtonElement;
+        const del = screen.getByRole('button', {name: 'Delete OpenAI'}) as HTMLButtonElement;
         expect(del.disabled).toBe(true);
-        expect(screen.getByText(/used by an agent \(Assistant\)/)).toBeTruthy();
+        const why = screen.getByText(/used by an agent \(Assistant\)/);
+        expect(del.getAttribute('aria-describedby')).toBe(why.id);
     });
 
     it('fetches models with the service credentials', async () => {

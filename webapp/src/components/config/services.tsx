@@ -1,32 +1,40 @@
-import React, {useState} from 'react';
+import React, {useId, useState} from 'react';
 
 import {fetchModels} from '../../client';
 import {t} from '../../i18n';
-import {canListModels, descriptors, fieldsOf, requiredOf} from '../../providers';
+import {canListModels, descriptor, descriptors, fieldsOf, requiredOf} from '../../providers';
 import type {Config, ConfigProblem, ServiceConfig} from '../../types';
+import Card from '../ui/card';
+import Icon from '../ui/icon';
+import IconButton from '../ui/icon_button';
+import SecretInput from '../ui/secret_input';
+import Toggle from '../ui/toggle';
 
-import Field from './field';
-import {newId} from './model';
+import Field, {FieldActions, revealLabels} from './field';
+import {hasProblemUnder, newId, nonNegativeCheck, problemAt, requiredCheck, urlCheck} from './model';
+import Section from './section';
 
 // How each setting is edited; the provider table says which settings a service type uses.
 const NUMBER_FIELDS = ['tokenLimit', 'outputTokenLimit', 'streamingTimeoutSeconds'];
 const BOOL_FIELDS = ['sendUserId', 'useResponsesAPI'];
 const SECRET_FIELDS = ['apiKey', 'awsSecretAccessKey'];
+const URL_FIELDS = ['apiURL'];
 
-function ServiceEditor({service, index, usedBy, problems, disabled, onChange, onDelete}: {
-    service: ServiceConfig;
-    index: number;
-    usedBy: string[];
-    problems: ConfigProblem[];
-    disabled?: boolean;
-    onChange: (s: ServiceConfig) => void;
-    onDelete: () => void;
-}) {
-    const [models, setModels] = useState<string>('');
-    const problemAt = (field: string) => problems.find((p) => p.path === `services[${index}].${field}`)?.message;
-    const fields = fieldsOf(service.type);
-    const required = requiredOf(service.type);
-    const set = (k: string, v: unknown) => onChange({...service, [k]: v});
+// "OpenAI · gpt-4o": what tells closed service cards apart.
+function subtitleOf(service: ServiceConfig): string {
+    return [descriptor(service.type)?.label ?? service.type, service.defaultModel].filter(Boolean).join(' · ');
+}
+
+// The first of this page's checks that fails for a setting.
+function checkOf(key: string, value: unknown, required: boolean): string | undefined {
+    return (required ? requiredCheck(value) : undefined) ??
+        (URL_FIELDS.includes(key) ? urlCheck(value) : undefined) ??
+        (NUMBER_FIELDS.includes(key) ? nonNegativeCheck(value) : undefined);
+}
+
+// The models the service offers, listed with the credentials as typed (not yet saved).
+function FetchModels({service}: {service: ServiceConfig}) {
+    const [models, setModels] = useState('');
     const listModels = async () => {
         try {
             const list = await fetchModels({
@@ -41,87 +49,161 @@ function ServiceEditor({service, index, usedBy, problems, disabled, onChange, on
         }
     };
     return (
-        <fieldset className='mattermost-ai-service' disabled={disabled}>
-            <legend>{service.name || service.type}</legend>
-            <Field label={t('ai.config.name')} problem={problemAt('name')}>
-                <input value={service.name} onChange={(e) => set('name', e.target.value)}/>
+        <FieldActions>
+            <button
+                type='button'
+                className='btn btn-tertiary btn-sm'
+                onClick={listModels}
+            >
+                <Icon name='refresh'/>
+                {t('ai.config.fetchModels')}
+            </button>
+            {models && <p role='status' className='mattermost-ai-help'>{models}</p>}
+        </FieldActions>
+    );
+}
+
+function ServiceEditor({service, index, usedBy, problems, isNew, onChange, onDelete}: {
+    service: ServiceConfig;
+    index: number;
+    usedBy: string[];
+    problems: ConfigProblem[];
+    isNew: boolean;
+    onChange: (s: ServiceConfig) => void;
+    onDelete: () => void;
+}) {
+    const inUseId = useId();
+    const at = (field: string) => problemAt(problems, `services[${index}].${field}`);
+    const required = requiredOf(service.type);
+    const set = (k: string, v: unknown) => onChange({...service, [k]: v});
+    const title = service.name || t('ai.config.newService');
+    const inUse = usedBy.length > 0;
+    return (
+        <Card
+            title={title}
+            subtitle={subtitleOf(service)}
+            defaultOpen={isNew}
+            autoFocus={isNew}
+            openWhen={hasProblemUnder(problems, `services[${index}]`)}
+            actions={(
+                <IconButton
+                    icon='trash-can-outline'
+                    label={t('ai.config.deleteItem', {name: title})}
+                    disabled={inUse}
+                    describedBy={inUse ? inUseId : undefined}
+                    onClick={onDelete}
+                />
+            )}
+        >
+            <Field label={t('ai.config.name')} problem={at('name')}>
+                {(c) => <input {...c} className='form-control' value={service.name} onChange={(e) => set('name', e.target.value)}/>}
             </Field>
-            <Field label={t('ai.config.type')} problem={problemAt('type')}>
-                <select value={service.type} onChange={(e) => set('type', e.target.value)}>
-                    {descriptors().map((d) => <option key={d.type} value={d.type}>{d.type}</option>)}
-                </select>
+            <Field label={t('ai.config.type')} problem={at('type')}>
+                {(c) => (
+                    <select {...c} className='form-control' value={service.type} onChange={(e) => set('type', e.target.value)}>
+                        {descriptors().map((d) => <option key={d.type} value={d.type}>{d.type}</option>)}
+                    </select>
+                )}
             </Field>
-            {fields.map((key) => {
+            {fieldsOf(service.type).map((key) => {
                 const isRequired = required.includes(key);
-                const label = t(`ai.config.${key}`) + (isRequired ? ' *' : '');
+                const name = t(`ai.config.${key}`);
+                // Required settings keep " *" in the label text: it is part of their name.
+                const label = name + (isRequired ? ' *' : '');
+                const value = service[key];
                 if (BOOL_FIELDS.includes(key)) {
                     return (
-                        <Field key={key} label={label} problem={problemAt(key)}>
-                            <input type='checkbox' checked={Boolean(service[key])} onChange={(e) => set(key, e.target.checked)}/>
+                        <Field key={key} label={label} problem={at(key)} switchRow>
+                            {(c) => <Toggle {...c} checked={Boolean(value)} onChange={(v) => set(key, v)}/>}
+                        </Field>
+                    );
+                }
+                const check = checkOf(key, value, isRequired);
+                if (SECRET_FIELDS.includes(key)) {
+                    return (
+                        <Field key={key} label={label} problem={at(key)} check={check}>
+                            {(c) => (
+                                <SecretInput
+                                    {...c}
+                                    {...revealLabels(name)}
+                                    aria-required={isRequired || undefined}
+                                    value={String(value ?? '')}
+                                    onChange={(v) => set(key, v)}
+                                />
+                            )}
                         </Field>
                     );
                 }
                 const numeric = NUMBER_FIELDS.includes(key);
                 return (
-                    <Field key={key} label={label} problem={problemAt(key)}>
-                        <input
-                            type={SECRET_FIELDS.includes(key) ? 'password' : numeric ? 'number' : 'text'}
-                            required={isRequired}
-                            value={(service[key] as string | number | undefined) ?? ''}
-                            onChange={(e) => set(key, numeric ? Number(e.target.value) || 0 : e.target.value)}
-                        />
+                    <Field key={key} label={label} problem={at(key)} check={check}>
+                        {(c) => (
+                            <input
+                                {...c}
+                                className='form-control'
+                                type={numeric ? 'number' : 'text'}
+                                aria-required={isRequired || undefined}
+                                value={(value as string | number | undefined) ?? ''}
+                                onChange={(e) => set(key, numeric ? Number(e.target.value) || 0 : e.target.value)}
+                            />
+                        )}
                     </Field>
                 );
             })}
-            {canListModels(service.type) && (
-                <div>
-                    <button type='button' onClick={listModels}>{t('ai.config.fetchModels')}</button>
-                    {models && <span role='status'>{models}</span>}
-                </div>
+            {canListModels(service.type) && <FetchModels service={service}/>}
+            {inUse && (
+                <p id={inUseId} className='mattermost-ai-help'>
+                    {t('ai.config.serviceInUse', {agents: usedBy.join(', ')})}
+                </p>
             )}
-            <button
-                type='button'
-                onClick={onDelete}
-                disabled={usedBy.length > 0}
-                aria-describedby={usedBy.length ? `in-use-${service.id}` : undefined}
-            >
-                {t('ai.config.delete')}
-            </button>
-            {usedBy.length > 0 && <p id={`in-use-${service.id}`}>{t('ai.config.serviceInUse', {agents: usedBy.join(', ')})}</p>}
-        </fieldset>
+        </Card>
     );
 }
 
-// The AI services agents run on: one editor each, and a button to add one.
+// The AI services agents run on: a card each, and a button to add one.
 export default function Services({config, problems, disabled, update}: {
     config: Config;
     problems: ConfigProblem[];
     disabled?: boolean;
     update: (next: Config) => void;
 }) {
+    // The service added last on this page opens with the focus in it; saved ones start closed.
+    const [added, setAdded] = useState('');
     const setService = (i: number, s: ServiceConfig) => update({...config, services: config.services.map((x, j) => (j === i ? s : x))});
+    const add = () => {
+        const id = newId();
+        setAdded(id);
+        update({...config, services: [...config.services, {id, name: '', type: 'openai', apiKey: ''}]});
+    };
     return (
-        <>
-            <h3>{t('ai.config.services')}</h3>
-            {config.services.map((s, i) => (
-                <ServiceEditor
-                    key={s.id || i}
-                    service={s}
-                    index={i}
-                    disabled={disabled}
-                    problems={problems}
-                    usedBy={config.bots.filter((b) => b.serviceID === s.id).map((b) => b.displayName || b.name)}
-                    onChange={(n) => setService(i, n)}
-                    onDelete={() => update({...config, services: config.services.filter((_, j) => j !== i)})}
-                />
-            ))}
-            <button
-                type='button'
-                disabled={disabled}
-                onClick={() => update({...config, services: [...config.services, {id: newId(), name: '', type: 'openai', apiKey: ''}]})}
-            >
-                {t('ai.config.addService')}
-            </button>
-        </>
+        <Section
+            title={t('ai.config.services')}
+            description={t('ai.config.servicesHelp')}
+            disabled={disabled}
+            actions={(
+                <button type='button' className='btn btn-tertiary btn-sm' onClick={add}>
+                    <Icon name='plus'/>
+                    {t('ai.config.addService')}
+                </button>
+            )}
+        >
+            {config.services.length === 0 && <p className='mattermost-ai-muted'>{t('ai.config.noServices')}</p>}
+            {config.services.length > 0 && (
+                <div className='mattermost-ai-cards'>
+                    {config.services.map((s, i) => (
+                        <ServiceEditor
+                            key={s.id || i}
+                            service={s}
+                            index={i}
+                            isNew={Boolean(s.id) && s.id === added}
+                            problems={problems}
+                            usedBy={config.bots.filter((b) => b.serviceID === s.id).map((b) => b.displayName || b.name)}
+                            onChange={(n) => setService(i, n)}
+                            onDelete={() => update({...config, services: config.services.filter((_, j) => j !== i)})}
+                        />
+                    ))}
+                </div>
+            )}
+        </Section>
     );
 }

@@ -3,6 +3,9 @@ import React from 'react';
 import {t} from '../../i18n';
 import type {McpServerTools, ToolConfig} from '../../types';
 import {ToolPolicy} from '../../wire';
+import Icon from '../ui/icon';
+import Notice from '../ui/notice';
+import Toggle from '../ui/toggle';
 
 import {obj} from './model';
 
@@ -31,9 +34,9 @@ export function SourceStatus({source}: {source: McpServerTools}) {
     const link = source.oauthURL && /^https?:\/\//i.test(source.oauthURL) ? source.oauthURL : undefined;
     return (
         <>
-            {source.error && <p className='has-error' role='alert'>{t('ai.config.toolsServerError', {error: source.error})}</p>}
+            {source.error && <Notice kind='error'>{t('ai.config.toolsServerError', {error: source.error})}</Notice>}
             {source.needsOAuth && (
-                <p role='status'>
+                <Notice kind='info'>
                     {t('ai.config.toolsNeedOAuth')}
                     {link && (
                         <>
@@ -41,15 +44,53 @@ export function SourceStatus({source}: {source: McpServerTools}) {
                             <a href={link} target='_blank' rel='noopener noreferrer'>{t('ai.config.toolsAuthorize')}</a>
                         </>
                     )}
-                </p>
+                </Notice>
             )}
         </>
     );
 }
 
+// One tool: its name and description, the policy, and an on/off switch. The controls are named
+// after the tool ("Policy for create_post", "Enable create_post"), as the rows have no labels.
+function ToolRow({name, description, offered, config, onChange}: {
+    name: string;
+    description: string;
+    offered: boolean;
+    config?: ToolConfig;
+    onChange: (change: Partial<ToolConfig>) => void;
+}) {
+    const enabled = config?.enabled !== false;
+    return (
+        <li className='mattermost-ai-tool'>
+            <div className='mattermost-ai-tool__info'>
+                <span className='mattermost-ai-tool__name'>{name}</span>
+                {description && <p className='mattermost-ai-tool__description'>{description}</p>}
+                {!offered && <p className='mattermost-ai-tool__description'>{t('ai.config.toolNotOffered')}</p>}
+            </div>
+            <select
+                className='form-control mattermost-ai-tool__policy'
+                aria-label={t('ai.config.toolPolicyFor', {tool: name})}
+                value={policyOf(config)}
+                disabled={!enabled}
+                onChange={(e) => onChange({policy: e.target.value})}
+            >
+                {POLICIES.map((p) => <option key={p} value={p}>{t(`ai.config.toolPolicy.${p}`)}</option>)}
+            </select>
+            <span className='mattermost-ai-tool__switch'>
+                <Toggle
+                    aria-label={t('ai.config.toolEnabledFor', {tool: name})}
+                    checked={enabled}
+                    onChange={(on) => onChange({enabled: on})}
+                />
+            </span>
+        </li>
+    );
+}
+
 // The tools of one source, each with its policy and an on/off switch, in a list that opens on
 // demand. Tools the source no longer offers but that have a saved entry are listed too, so the
-// entry can still be changed.
+// entry can still be changed. The summary's text is only "Title (count)": the chevron is an
+// icon without text.
 export default function ToolList({title, source, configs, loading, onChange}: {
     title: string;
     source?: McpServerTools;
@@ -77,40 +118,23 @@ export default function ToolList({title, source, configs, loading, onChange}: {
         <div className='mattermost-ai-tools'>
             {source && <SourceStatus source={source}/>}
             <details>
-                <summary>{t('ai.config.toolsOf', {title, count: rows.length})}</summary>
-                {empty && <p>{empty}</p>}
-                <ul>
-                    {rows.map((row) => {
-                        const config = configs.find((c) => c.name === row.name);
-                        const enabled = config?.enabled !== false;
-                        return (
-                            <li key={row.name} className='mattermost-ai-tool'>
-                                <div>
-                                    <strong>{row.name}</strong>
-                                    {row.description && <p>{row.description}</p>}
-                                    {!row.offered && <p>{t('ai.config.toolNotOffered')}</p>}
-                                </div>
-                                <select
-                                    aria-label={t('ai.config.toolPolicyFor', {tool: row.name})}
-                                    value={policyOf(config)}
-                                    disabled={!enabled}
-                                    onChange={(e) => onChange(withToolConfig(configs, row.name, {policy: e.target.value}))}
-                                >
-                                    {POLICIES.map((p) => <option key={p} value={p}>{t(`ai.config.toolPolicy.${p}`)}</option>)}
-                                </select>
-                                <label>
-                                    <input
-                                        type='checkbox'
-                                        aria-label={t('ai.config.toolEnabledFor', {tool: row.name})}
-                                        checked={enabled}
-                                        onChange={(e) => onChange(withToolConfig(configs, row.name, {enabled: e.target.checked}))}
-                                    />
-                                    <span>{t('ai.config.toolEnabled')}</span>
-                                </label>
-                            </li>
-                        );
-                    })}
-                </ul>
+                <summary>
+                    <Icon name='chevron-right' className='mattermost-ai-chevron'/>
+                    {t('ai.config.toolsOf', {title, count: rows.length})}
+                </summary>
+                {empty && <p className='mattermost-ai-help'>{empty}</p>}
+                {rows.length > 0 && (
+                    <ul className='mattermost-ai-plain mattermost-ai-tool-list'>
+                        {rows.map((row) => (
+                            <ToolRow
+                                key={row.name}
+                                {...row}
+                                config={configs.find((c) => c.name === row.name)}
+                                onChange={(change) => onChange(withToolConfig(configs, row.name, change))}
+                            />
+                        ))}
+                    </ul>
+                )}
             </details>
         </div>
     );
