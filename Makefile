@@ -14,7 +14,7 @@ goarch     = $(if $(findstring aarch64,$(1)),linux-arm64,linux-amd64)
 GO        := GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$(CURDIR)/target/gocache go
 CARGO_TEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo nextest run --workspace --locked --no-fail-fast" || echo "cargo test --workspace --locked --no-fail-fast")
 
-.PHONY: all dist test lint rust-test webapp webapp-test conformance bench clean
+.PHONY: all dist test lint rust-test webapp webapp-test screenshots conformance bench clean
 
 all: dist
 
@@ -29,6 +29,13 @@ webapp-test: webapp/node_modules/.package-lock.json
 	cd webapp && npm run check && npm test && npm run build
 	cargo build --workspace --locked --bins
 	cd webapp && npm run e2e
+
+# The README's pictures of the panel and the System Console, light and dark, as the browser
+# test takes them.
+SHOTS := panel-light panel-dark console-light console-dark
+screenshots: webapp-test
+	mkdir -p docs/screenshots
+	for s in $(SHOTS); do cp target/e2e/$$s.png docs/screenshots/; done
 
 dist: webapp
 	@for t in $(TARGETS); do cargo build --release --locked --bin mattermost-ai --target $$t; done

@@ -137,6 +137,8 @@ try {
     // The System Console: one OpenAI service pointing at the fake, one agent on it.
     const console_ = page.getByRole('main', {name: 'System Console'});
     await console_.getByRole('button', {name: 'Add service'}).click();
+    await reach('a new service opens as a card with focus in its first field', () =>
+        page.waitForFunction(() => document.activeElement?.id && document.querySelector(`label[for="${CSS.escape(document.activeElement.id)}"]`)?.textContent === 'Name', null, {timeout: 5000}));
     await console_.getByLabel('Name', {exact: true}).first().fill('Fake OpenAI');
     await console_.getByLabel('API key').first().fill('sk-e2e');
     await console_.getByLabel('API URL').first().fill(hello.fake);
@@ -146,6 +148,25 @@ try {
     await console_.getByLabel('Username *').fill('assistant');
     await page.getByRole('button', {name: 'Save'}).click();
     await reach('the System Console saves the configuration', () => page.getByText('Settings saved').waitFor({timeout: 20000}));
+
+    // The console from the keyboard: the secret's reveal button and the card's header.
+    const serviceCard = console_.getByRole('group', {name: 'Fake OpenAI'});
+    const apiKey = serviceCard.getByLabel(/^API key/);
+    await apiKey.focus();
+    await page.keyboard.press('Tab');
+    check(await focusedName(page) === 'Show API key', `Tab goes from the key to its reveal button (${await focusedName(page)})`);
+    check(await focusVisible(page), 'the reveal button shows keyboard focus');
+    await page.keyboard.press('Space');
+    check(await apiKey.getAttribute('type') === 'text' && await apiKey.inputValue() === 'sk-e2e', 'Space reveals the API key');
+    await serviceCard.getByRole('button', {name: 'Hide API key'}).press('Enter');
+    check(await apiKey.getAttribute('type') === 'password', 'Enter masks it again');
+    const toggle = serviceCard.locator('button[aria-expanded]').first();
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    check(await toggle.getAttribute('aria-expanded') === 'false' && !await apiKey.isVisible(), 'Enter on a card header folds the card');
+    await page.keyboard.press('Space');
+    check(await toggle.getAttribute('aria-expanded') === 'true' && await apiKey.isVisible(), 'Space opens it again');
+    await lookAt('the System Console, services and agents', '#console', null);
 
     // The Agents panel, opened from the channel header button with the keyboard.
     await page.getByRole('button', {name: 'Agents'}).focus();

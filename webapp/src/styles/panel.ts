@@ -70,8 +70,8 @@ export const panelCss = `
 .mattermost-ai-plain-text { white-space: pre-wrap; word-break: break-word; }
 
 .mattermost-ai-post { min-width: 0; overflow-wrap: anywhere; }
-.mattermost-ai-post .post-message__text p { margin: 0 0 8px; }
-.mattermost-ai-post .post-message__text > :last-child, .mattermost-ai-post .post-message__text > div > :last-child { margin-bottom: 0; }
+.mattermost-ai-root .post-message__text p { margin: 0 0 8px; }
+.mattermost-ai-root .post-message__text > :last-child, .mattermost-ai-root .post-message__text > div > :last-child { margin-bottom: 0; }
 .mattermost-ai-post .post-message__text img { max-width: 100%; }
 .mattermost-ai-streaming .post-message__text :is(p, li, h1, h2, h3, h4, h5, h6):last-child::after,
 .mattermost-ai-streaming .mattermost-ai-plain-text::after {
