@@ -319,7 +319,7 @@ impl Hooks for Plugin {
         });
         let api_for_jobs = api.clone();
         tokio::spawn(
-            async move { crate::search::indexer::recover_interrupted_job(api_for_jobs.as_ref()).await },
+            async move { crate::search::reindex::recover_interrupted_job(api_for_jobs.as_ref()).await },
         );
         Ok(())
     }

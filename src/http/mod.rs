@@ -144,6 +144,8 @@ pub fn router(services: State) -> Router {
         .route("/admin/reindex", post(admin_reindex::reindex))
         .route("/admin/reindex/status", get(admin_reindex::reindex_status))
         .route("/admin/reindex/cancel", post(admin_reindex::reindex_cancel))
+        .route("/admin/reindex/catchup", post(admin_reindex::catch_up))
+        .route("/admin/reindex/health-check", get(admin_reindex::health_check))
         .route("/admin/mcp/tools", get(mcp_tools::admin_tools))
         .route("/admin/mcp/tools/cache/clear", post(mcp_tools::clear_cache))
         .route_layer(from_fn_with_state(services.clone(), guard::require_admin))

@@ -1,10 +1,10 @@
 //! Keeps the index in step with the server: posts indexed as they are written, edited and
-//! deleted, and a reindex job that rebuilds everything from the server's Posts table.
+//! deleted (the rebuild from the server's Posts table is `reindex`), and posts the server
+//! removed swept out.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::SearchService;
@@ -13,14 +13,6 @@ use super::{Search, SearchError};
 use crate::answer::props;
 use plugin_runtime::host::MattermostApi;
 use plugin_runtime::host::model::{Channel, Post};
-
-/// KV key of the reindex job's status (upstream's key, so the admin console reads it).
-pub const JOB_KEY: &str = "reindex_job_status";
-/// KV key renewed (with an expiry) by the node running a reindex, after every batch: a
-/// "running" status without it was left by a crash or a restart.
-pub const JOB_HEARTBEAT_KEY: &str = "reindex_job_heartbeat";
-const JOB_HEARTBEAT_SECONDS: i64 = 120;
-const BATCH: i64 = 100;
 
 /// Whether a post belongs in the index: people's own words in channels, not bot answers,
 /// system or plugin posts, or conversations with bots.
@@ -94,50 +86,52 @@ pub async fn index_posts(
 }
 
 /// A direct channel's name is the two user ids joined by `__`.
-fn dm_with_bot(core: &SearchService, channel_name: &str) -> bool {
+pub(super) fn dm_with_bot(core: &SearchService, channel_name: &str) -> bool {
     let snap = core.snapshot();
     channel_name
         .split("__")
         .any(|id| snap.bot_ids.values().any(|b| b == id))
 }
 
-/// Chunks, embeds (one request for the batch) and stores posts.
+/// A post cut into the chunks the index stores.
+pub(super) fn chunks_of(search: &Search, p: &ServerPost) -> Vec<Chunk> {
+    let parts = search.chunking.split(&p.message);
+    let total = parts.len() as i32;
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(n, content)| Chunk {
+            post_id: p.id.clone(),
+            team_id: p.team_id.clone(),
+            channel_id: p.channel_id.clone(),
+            user_id: p.user_id.clone(),
+            create_at: p.create_at,
+            index: n as i32,
+            total,
+            content,
+        })
+        .collect()
+}
+
+/// Chunks, embeds (one request for the batch) and stores posts (one bulk insert).
 async fn store_chunks(search: &Search, posts: &[ServerPost]) -> Result<(), SearchError> {
-    let mut pieces: Vec<(usize, Chunk)> = Vec::new();
-    for (i, p) in posts.iter().enumerate() {
-        let parts = search.chunking.split(&p.message);
-        let total = parts.len() as i32;
-        for (n, content) in parts.into_iter().enumerate() {
-            pieces.push((
-                i,
-                Chunk {
-                    post_id: p.id.clone(),
-                    team_id: p.team_id.clone(),
-                    channel_id: p.channel_id.clone(),
-                    user_id: p.user_id.clone(),
-                    create_at: p.create_at,
-                    index: n as i32,
-                    total,
-                    content,
-                },
-            ));
-        }
-    }
-    let texts: Vec<String> = pieces.iter().map(|(_, c)| c.content.clone()).collect();
+    let chunks: Vec<Chunk> = posts.iter().flat_map(|p| chunks_of(search, p)).collect();
+    let texts: Vec<String> = chunks.iter().map(|c| c.content.clone()).collect();
     let vectors = search
         .embedder
         .embed(&texts)
         .await
         .map_err(|e| SearchError::Embedding(e.user_message()))?;
-    for (i, p) in posts.iter().enumerate() {
-        let mine: Vec<(Chunk, Vec<f32>)> = pieces
-            .iter()
-            .zip(&vectors)
-            .filter(|((owner, _), _)| *owner == i)
-            .map(|((_, c), v)| (c.clone(), v.clone()))
-            .collect();
-        search.store.replace_post(&p.id, &mine).await?;
+    if vectors.len() != texts.len() {
+        return Err(SearchError::Embedding(format!(
+            "the embedding service returned {} vectors for {} texts",
+            vectors.len(),
+            texts.len()
+        )));
     }
+    let ids: Vec<String> = posts.iter().map(|p| p.id.clone()).collect();
+    let rows: Vec<(Chunk, Vec<f32>)> = chunks.into_iter().zip(vectors).collect();
+    search.store.replace_posts(&ids, &rows).await?;
     Ok(())
 }
 
@@ -210,177 +204,4 @@ pub fn schedule_sweeps(search: std::sync::Weak<Search>, interval: std::time::Dur
             }
         }
     });
-}
-
-/// The reindex job as the admin console shows it (upstream's field names).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct JobStatus {
-    pub status: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    pub started_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completed_at: Option<String>,
-    pub processed_rows: i64,
-    pub total_rows: i64,
-}
-
-pub async fn job_status(api: &dyn MattermostApi) -> Option<JobStatus> {
-    let raw = api.kv_get(JOB_KEY).await.ok()??;
-    serde_json::from_slice(&raw).ok()
-}
-
-async fn save_status(api: &dyn MattermostApi, s: &JobStatus) {
-    if let Ok(b) = serde_json::to_vec(s)
-        && let Err(e) = api.kv_set(JOB_KEY, &b).await
-    {
-        tracing::warn!(error = %e, "could not save the reindex status");
-    }
-    let beat = if s.status == "running" {
-        api.kv_set_with_expiry(JOB_HEARTBEAT_KEY, b"1", JOB_HEARTBEAT_SECONDS)
-            .await
-    } else {
-        api.kv_delete(JOB_HEARTBEAT_KEY).await
-    };
-    if let Err(e) = beat {
-        tracing::warn!(error = %e, "could not update the reindex heartbeat");
-    }
-}
-
-/// At activation: a reindex left "running" by a crash or a restart is marked failed, so the
-/// admin can start another. A job another cluster node is still running keeps renewing its
-/// heartbeat and is left alone (checked again once the heartbeat would have expired).
-pub async fn recover_interrupted_job(api: &dyn MattermostApi) {
-    for attempt in 0..2 {
-        let Some(mut s) = job_status(api).await else {
-            return;
-        };
-        if s.status != "running" {
-            return;
-        }
-        let alive = matches!(api.kv_get(JOB_HEARTBEAT_KEY).await, Ok(Some(_)));
-        if !alive {
-            s.status = "failed".into();
-            s.error = Some(
-                "the reindex was interrupted (the plugin or the server restarted); start it again".into(),
-            );
-            s.completed_at = Some(now_rfc3339());
-            save_status(api, &s).await;
-            tracing::warn!("a reindex interrupted by a restart was marked failed");
-            return;
-        }
-        if attempt == 0 {
-            tokio::time::sleep(std::time::Duration::from_secs(JOB_HEARTBEAT_SECONDS as u64 + 30)).await;
-        }
-    }
-}
-
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum JobError {
-    #[error("a reindex is already running")]
-    Running(JobStatus),
-    #[error(transparent)]
-    Search(#[from] SearchError),
-}
-
-/// Starts a reindex: the table is rebuilt and every post of the server is indexed again in
-/// the background. Refused while one runs.
-pub async fn start_reindex(core: &Arc<SearchService>) -> Result<JobStatus, JobError> {
-    let search = core.engine.get(core).await?;
-    let api = core.api();
-    if let Some(s) = job_status(api.as_ref()).await
-        && s.status == "running"
-    {
-        return Err(JobError::Running(s));
-    }
-    let total = search.store.server_post_estimate().await.unwrap_or(0);
-    let status = JobStatus {
-        status: "running".into(),
-        error: None,
-        started_at: now_rfc3339(),
-        completed_at: None,
-        processed_rows: 0,
-        total_rows: total,
-    };
-    save_status(api.as_ref(), &status).await;
-    let core = core.clone();
-    let first = status.clone();
-    tokio::spawn(async move {
-        let mut status = first;
-        let result = reindex(&core, &search, api.as_ref(), &mut status).await;
-        // A cancel from the admin wins over our own ending.
-        if job_status(api.as_ref())
-            .await
-            .is_some_and(|s| s.status == "canceled")
-        {
-            return;
-        }
-        status.completed_at = Some(now_rfc3339());
-        match result {
-            Ok(()) => status.status = "completed".into(),
-            Err(e) => {
-                tracing::error!(error = %e, "reindex failed");
-                status.status = "failed".into();
-                status.error = Some(e.to_string());
-            }
-        }
-        save_status(api.as_ref(), &status).await;
-    });
-    Ok(status)
-}
-
-async fn reindex(
-    core: &SearchService,
-    search: &Search,
-    api: &dyn MattermostApi,
-    status: &mut JobStatus,
-) -> Result<(), SearchError> {
-    search.store.reset().await?;
-    let mut cursor: (i64, String) = (0, String::new());
-    loop {
-        let rows = search
-            .store
-            .server_posts_after((cursor.0, &cursor.1), BATCH)
-            .await?;
-        let Some(last) = rows.last() else { break };
-        cursor = (last.create_at, last.id.clone());
-        let keep: Vec<ServerPost> = rows
-            .into_iter()
-            .filter(|p| indexable(&p.message, &p.post_type, None))
-            .filter(|p| !(p.channel_type == "D" && dm_with_bot(core, &p.channel_name)))
-            .collect();
-        let mut people = Vec::with_capacity(keep.len());
-        for p in keep {
-            if !api.get_user(&p.user_id).await.is_ok_and(|u| u.is_bot) {
-                people.push(p);
-            }
-        }
-        if !people.is_empty() {
-            store_chunks(search, &people).await?;
-        }
-        status.processed_rows += people.len() as i64;
-        if job_status(api).await.is_some_and(|s| s.status == "canceled") {
-            return Ok(());
-        }
-        save_status(api, status).await;
-    }
-    Ok(())
-}
-
-/// Cancels a running reindex; None when there is none.
-pub async fn cancel_reindex(api: &dyn MattermostApi) -> Option<Result<JobStatus, JobStatus>> {
-    let mut s = job_status(api).await?;
-    if s.status != "running" {
-        return Some(Err(s));
-    }
-    s.status = "canceled".into();
-    s.completed_at = Some(now_rfc3339());
-    save_status(api, &s).await;
-    Some(Ok(s))
 }

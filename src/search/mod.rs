@@ -4,8 +4,13 @@
 
 pub mod answer;
 pub mod chunking;
+pub mod health;
+pub mod hybrid;
+pub mod identity;
 pub mod indexer;
 pub mod live;
+pub mod reindex;
+pub mod schema;
 pub mod store;
 pub mod tool;
 
@@ -168,6 +173,10 @@ pub struct Search {
     pub store: Store,
     pub embedder: Arc<dyn Embedder>,
     pub chunking: Chunking,
+    /// The model this configuration embeds with (compared with the index's).
+    pub model: identity::ModelInfo,
+    /// Vector results fused with full-text results (`parameters.hybrid`, on by default).
+    pub hybrid: bool,
 }
 
 /// Holds the service for the current configuration and rebuilds it when that changes.
@@ -222,6 +231,17 @@ impl Engine {
         let built = async {
             let search = Arc::new(build(core, api.as_ref(), cfg).await?);
             search.store.ensure_schema().await?;
+            match identity::recorded(api.as_ref()).await {
+                // An index from before models were recorded was built with this one.
+                None => identity::record(api.as_ref(), &search.model).await,
+                Some(built) => {
+                    if let Some(why) = built.incompatibility(&search.model) {
+                        return Err(SearchError::Unavailable(format!(
+                            "{why}; run a full reindex to search with the new model"
+                        )));
+                    }
+                }
+            }
             Ok::<_, SearchError>(search)
         };
         match built.await {
@@ -239,6 +259,33 @@ impl Engine {
                 *failed = Some((key, why.clone(), std::time::Instant::now()));
                 Err(SearchError::Unavailable(why))
             }
+        }
+    }
+}
+
+impl Engine {
+    /// A service for the configuration in force that a full reindex can rebuild the index
+    /// with, whatever state the index is in (another model, another size, no table).
+    pub async fn for_rebuild(&self, core: &AnswerCore) -> Result<Arc<Search>, SearchError> {
+        let snap = core.snapshot();
+        let cfg = &snap.effective.config.embedding_search_config;
+        if !cfg.enabled() {
+            return Err(SearchError::Disabled);
+        }
+        if !snap.entitlements.embedding_search {
+            return Err(SearchError::NotLicensed);
+        }
+        Ok(Arc::new(build(core, core.api().as_ref(), cfg).await?))
+    }
+
+    /// The index is (being) rebuilt by `search`'s model: recorded as the index's, and
+    /// search is set up afresh for it (live indexing and the sweeps follow the new index).
+    pub async fn adopt(&self, core: &AnswerCore, search: &Search) {
+        identity::record(core.api().as_ref(), &search.model).await;
+        *self.current.lock().await = None;
+        *self.failed.lock().await = None;
+        if let Err(e) = self.get(core).await {
+            tracing::warn!(error = %e, "search could not be set up for the rebuilt index");
         }
     }
 }
@@ -293,10 +340,22 @@ async fn build(
             "the server's SqlSettings.DataSource is empty".into(),
         ));
     }
+    let hybrid = cfg
+        .parameters
+        .get("hybrid")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(true);
     Ok(Search {
         store: Store::connect(driver, source, dims)?,
         embedder: Arc::new(embedder),
         chunking: Chunking::from_config(&cfg.chunking_options),
+        model: identity::ModelInfo {
+            provider_type: p.kind.clone(),
+            model_name: model.clone(),
+            dimensions: dims as i64,
+            indexed_at: 0,
+        },
+        hybrid,
     })
 }
 
@@ -332,8 +391,20 @@ impl Search {
         // Pages of candidates until enough visible posts are found; what the user cannot see
         // is dropped here, so a crowded result list never leaks and never comes up short
         // while visible matches remain (within five pages).
+        let terms = if self.hybrid {
+            hybrid::text_query(query)
+        } else {
+            hybrid::TextQuery::default()
+        };
         for page in 0..5 {
-            let hits = self.store.nearest(&q, filter, PAGE, page * PAGE).await?;
+            let hits = if terms.is_empty() {
+                self.store.nearest(&q, filter, PAGE, page * PAGE).await?
+            } else {
+                let depth = PAGE * (page + 1);
+                self.store
+                    .hybrid(&q, &terms, filter, depth, PAGE, page * PAGE)
+                    .await?
+            };
             let done = (hits.len() as i64) < PAGE;
             for h in hits {
                 if out.len() >= max {

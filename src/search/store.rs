@@ -82,92 +82,65 @@ impl Store {
         Ok(Store { pool, dimensions })
     }
 
-    /// Creates the extension, the table and its indexes when missing; refuses a table built
-    /// for another vector size instead of failing on every insert.
-    pub async fn ensure_schema(&self) -> Result<(), StoreError> {
-        sqlx::query("CREATE EXTENSION IF NOT EXISTS vector")
-            .execute(&self.pool)
-            .await?;
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT atttypmod::bigint FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'embedding'",
-        )
-        .bind(TABLE)
-        .fetch_optional(&self.pool)
-        .await?;
-        match found {
-            Some(n) if n as usize != self.dimensions => {
-                return Err(StoreError::Dimensions {
-                    found: n,
-                    wanted: self.dimensions,
-                });
-            }
-            Some(_) => return Ok(()),
-            None => {}
-        }
-        self.create_table().await
+    /// The pool, for the schema module and the benchmarks.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
     }
 
-    async fn create_table(&self) -> Result<(), StoreError> {
-        let dims = self.dimensions;
-        let statements = [
-            format!(
-                "CREATE TABLE IF NOT EXISTS {TABLE} (
-                    id TEXT PRIMARY KEY,
-                    post_id TEXT NOT NULL,
-                    team_id TEXT NOT NULL,
-                    channel_id TEXT NOT NULL,
-                    user_id TEXT NOT NULL,
-                    create_at BIGINT NOT NULL,
-                    chunk_index INT NOT NULL,
-                    total_chunks INT NOT NULL,
-                    content TEXT NOT NULL,
-                    embedding vector({dims}) NOT NULL)"
-            ),
-            format!("CREATE INDEX IF NOT EXISTS {TABLE}_post ON {TABLE} (post_id)"),
-            format!("CREATE INDEX IF NOT EXISTS {TABLE}_channel ON {TABLE} (channel_id, create_at)"),
-            format!(
-                "CREATE INDEX IF NOT EXISTS {TABLE}_hnsw ON {TABLE} USING hnsw (embedding vector_cosine_ops)"
-            ),
-        ];
-        for s in statements {
-            sqlx::query(sql(s)).execute(&self.pool).await?;
-        }
-        Ok(())
-    }
-
-    /// Drops and recreates the table (a reindex, or a new vector size).
-    pub async fn reset(&self) -> Result<(), StoreError> {
-        sqlx::query("CREATE EXTENSION IF NOT EXISTS vector")
-            .execute(&self.pool)
-            .await?;
-        sqlx::query(sql(format!("DROP TABLE IF EXISTS {TABLE}")))
-            .execute(&self.pool)
-            .await?;
-        self.create_table().await
+    pub fn dimensions(&self) -> usize {
+        self.dimensions
     }
 
     /// Replaces a post's chunks with these (one transaction: searches never see half a post).
     pub async fn replace_post(&self, post_id: &str, chunks: &[(Chunk, Vec<f32>)]) -> Result<(), StoreError> {
+        self.replace_posts(&[post_id.to_owned()], chunks).await
+    }
+
+    /// Replaces the chunks of `post_ids` with these, in one transaction and two statements
+    /// (a delete and one insert of every row from arrays), whatever the number of rows.
+    pub async fn replace_posts(
+        &self,
+        post_ids: &[String],
+        chunks: &[(Chunk, Vec<f32>)],
+    ) -> Result<(), StoreError> {
+        let now = now_millis();
+        let n = chunks.len();
+        let mut cols = Columns::with_capacity(n);
+        for (c, v) in chunks {
+            cols.id.push(format!("{}_{}", c.post_id, c.index));
+            cols.post_id.push(c.post_id.clone());
+            cols.team_id.push(c.team_id.clone());
+            cols.channel_id.push(c.channel_id.clone());
+            cols.user_id.push(c.user_id.clone());
+            cols.create_at.push(c.create_at);
+            cols.index.push(c.index);
+            cols.total.push(c.total);
+            cols.content.push(c.content.clone());
+            cols.embedding.push(Vector::from(v.clone()));
+        }
         let mut tx = self.pool.begin().await?;
-        sqlx::query(sql(format!("DELETE FROM {TABLE} WHERE post_id = $1")))
-            .bind(post_id)
+        sqlx::query(sql(format!("DELETE FROM {TABLE} WHERE post_id = ANY($1)")))
+            .bind(post_ids)
             .execute(&mut *tx)
             .await?;
-        for (c, v) in chunks {
+        if n > 0 {
             sqlx::query(sql(format!(
-                "INSERT INTO {TABLE} (id, post_id, team_id, channel_id, user_id, create_at, chunk_index, total_chunks, content, embedding)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                "INSERT INTO {TABLE} (id, post_id, team_id, channel_id, user_id, create_at, chunk_index, total_chunks, content, indexed_at, embedding)
+                 SELECT id, post_id, team_id, channel_id, user_id, create_at, chunk_index, total_chunks, content, $10, embedding
+                 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::int[], $9::text[], $11::vector[])
+                   AS t(id, post_id, team_id, channel_id, user_id, create_at, chunk_index, total_chunks, content, embedding)"
             )))
-            .bind(format!("{}_{}", c.post_id, c.index))
-            .bind(&c.post_id)
-            .bind(&c.team_id)
-            .bind(&c.channel_id)
-            .bind(&c.user_id)
-            .bind(c.create_at)
-            .bind(c.index)
-            .bind(c.total)
-            .bind(&c.content)
-            .bind(Vector::from(v.clone()))
+            .bind(&cols.id)
+            .bind(&cols.post_id)
+            .bind(&cols.team_id)
+            .bind(&cols.channel_id)
+            .bind(&cols.user_id)
+            .bind(&cols.create_at)
+            .bind(&cols.index)
+            .bind(&cols.total)
+            .bind(&cols.content)
+            .bind(now)
+            .bind(&cols.embedding)
             .execute(&mut *tx)
             .await?;
         }
@@ -184,6 +157,10 @@ impl Store {
     }
 
     /// The nearest chunks by cosine distance, best first, skipping `offset`.
+    ///
+    /// pgvector's HNSW scan returns at most `hnsw.ef_search` rows (40 by default), so the
+    /// search list is widened to what is asked for, and with a filter the scan goes on
+    /// (iteratively) until enough rows pass it.
     pub async fn nearest(
         &self,
         query: &[f32],
@@ -191,6 +168,8 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<Hit>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        widen_scan(&mut tx, limit + offset, filter).await?;
         let rows = sqlx::query(sql(format!(
             "SELECT post_id, team_id, channel_id, user_id, create_at, chunk_index, total_chunks, content,
                     1 - (embedding <=> $1) AS score
@@ -205,25 +184,66 @@ impl Store {
         .bind(&filter.channel_id)
         .bind(limit)
         .bind(offset)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Hit {
-                    chunk: Chunk {
-                        post_id: r.try_get("post_id")?,
-                        team_id: r.try_get("team_id")?,
-                        channel_id: r.try_get("channel_id")?,
-                        user_id: r.try_get("user_id")?,
-                        create_at: r.try_get("create_at")?,
-                        index: r.try_get("chunk_index")?,
-                        total: r.try_get("total_chunks")?,
-                        content: r.try_get("content")?,
-                    },
-                    score: r.try_get::<f64, _>("score")?.max(0.0),
-                })
-            })
-            .collect()
+        tx.commit().await?;
+        rows.iter().map(hit).collect()
+    }
+
+    /// Vector and lexical results fused by reciprocal rank (RRF, k = 60): the `depth` nearest
+    /// chunks by meaning and the `depth` best full-text matches of `terms` (OR'ed words, see
+    /// [`super::hybrid::text_query`]) each give a chunk 1/(60 + rank); the best sums
+    /// come first. A literal identifier that embeddings blur (a ticket key, an error code)
+    /// still comes up through the text side. The score is still the cosine similarity.
+    pub async fn hybrid(
+        &self,
+        query: &[f32],
+        terms: &super::hybrid::TextQuery,
+        filter: &Filter,
+        depth: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Hit>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        widen_scan(&mut tx, depth, filter).await?;
+        let rows = sqlx::query(sql(format!(
+            "WITH v AS (
+                SELECT id, row_number() OVER (ORDER BY d) AS r FROM (
+                    SELECT id, embedding <=> $1 AS d FROM {TABLE}
+                    WHERE ($2::text IS NULL OR team_id = $2) AND ($3::text IS NULL OR channel_id = $3)
+                    ORDER BY embedding <=> $1 LIMIT $4) near),
+             q AS (
+                SELECT (CASE WHEN $5 = '' THEN ''::tsquery ELSE to_tsquery('english', $5) END)
+                    || (CASE WHEN $8 = '' THEN ''::tsquery ELSE to_tsquery('simple', $8) END) AS q),
+             l AS (
+                SELECT id, row_number() OVER (ORDER BY rank DESC, id) AS r FROM (
+                    SELECT m.id, ts_rank_cd(m.content_tsv, q.q, 1) AS rank
+                    FROM (SELECT e.id, e.content_tsv FROM {TABLE} e, q
+                          WHERE e.content_tsv @@ q.q
+                            AND ($2::text IS NULL OR e.team_id = $2) AND ($3::text IS NULL OR e.channel_id = $3)
+                          LIMIT {LEXICAL_SCAN}) m, q
+                    ORDER BY rank DESC LIMIT $4) words),
+             fused AS (
+                SELECT id, sum(1.0 / (60 + r)) AS f FROM (SELECT * FROM v UNION ALL SELECT * FROM l) both_lists
+                GROUP BY id)
+             SELECT e.post_id, e.team_id, e.channel_id, e.user_id, e.create_at, e.chunk_index, e.total_chunks, e.content,
+                    1 - (e.embedding <=> $1) AS score
+             FROM fused JOIN {TABLE} e ON e.id = fused.id
+             ORDER BY fused.f DESC, e.id
+             LIMIT $6 OFFSET $7"
+        )))
+        .bind(Vector::from(query.to_vec()))
+        .bind(&filter.team_id)
+        .bind(&filter.channel_id)
+        .bind(depth)
+        .bind(&terms.english)
+        .bind(limit)
+        .bind(offset)
+        .bind(&terms.simple)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        rows.iter().map(hit).collect()
     }
 
     /// How many posts are indexed.
@@ -235,8 +255,9 @@ impl Store {
         )
     }
 
-    /// Mattermost's own posts, oldest first after (create_at, id), for a reindex: the plugin
-    /// reads the server's `Posts` table as the server stores it.
+    /// Mattermost's own posts that belong in the index, oldest first after (create_at, id),
+    /// for a reindex: people's messages (no system or plugin posts, no bots, webhooks or
+    /// plugins speaking), read from the server's `Posts` table as the server stores it.
     pub async fn server_posts_after(
         &self,
         after: (i64, &str),
@@ -245,9 +266,15 @@ impl Store {
         let rows = sqlx::query(
             "SELECT p.Id AS id, p.CreateAt AS create_at, p.UserId AS user_id, p.ChannelId AS channel_id,
                     p.Message AS message, p.Type AS post_type, COALESCE(c.TeamId, '') AS team_id,
-                    COALESCE(c.Type, '') AS channel_type, COALESCE(c.Name, '') AS channel_name
-             FROM Posts p LEFT JOIN Channels c ON c.Id = p.ChannelId
+                    COALESCE(c.Type::text, '') AS channel_type, COALESCE(c.Name, '') AS channel_name
+             FROM Posts p
+             LEFT JOIN Channels c ON c.Id = p.ChannelId
              WHERE p.DeleteAt = 0 AND (p.CreateAt, p.Id) > ($1, $2)
+               AND p.Type = '' AND p.Message <> ''
+               AND NOT EXISTS (SELECT 1 FROM Bots b WHERE b.UserId = p.UserId)
+               AND COALESCE(p.Props->>'from_bot', '') <> 'true'
+               AND COALESCE(p.Props->>'from_webhook', '') <> 'true'
+               AND COALESCE(p.Props->>'from_plugin', '') <> 'true'
              ORDER BY p.CreateAt, p.Id
              LIMIT $3",
         )
@@ -272,6 +299,94 @@ impl Store {
             })
             .collect()
     }
+
+    /// Of `ids` (posts that belong in the index), those with no chunk, or whose text was
+    /// edited after their chunks were stored.
+    pub async fn missing_or_stale(&self, ids: &[String]) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(sql(format!(
+            "SELECT p.Id FROM Posts p
+             WHERE p.Id = ANY($1)
+               AND (NOT EXISTS (SELECT 1 FROM {TABLE} e WHERE e.post_id = p.Id)
+                    OR p.EditAt > (SELECT min(e.indexed_at) FROM {TABLE} e WHERE e.post_id = p.Id))"
+        )))
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+/// Longest time a lexical match list is read before ranking: a query of common words can
+/// match a large part of the index; the ranking sees at most this many of those rows.
+pub const LEXICAL_SCAN: i64 = 20_000;
+
+/// Widens pgvector's HNSW search list for this transaction to `wanted` rows (it returns at
+/// most `ef_search` rows), and with a filter lets the scan continue until enough rows pass.
+async fn widen_scan(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    wanted: i64,
+    filter: &Filter,
+) -> Result<(), StoreError> {
+    let ef = wanted.clamp(64, 1000);
+    sqlx::query(sql(format!("SET LOCAL hnsw.ef_search = {ef}")))
+        .execute(&mut **tx)
+        .await?;
+    if filter.team_id.is_some() || filter.channel_id.is_some() {
+        sqlx::query("SET LOCAL hnsw.iterative_scan = strict_order")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+fn hit(r: &sqlx::postgres::PgRow) -> Result<Hit, StoreError> {
+    Ok(Hit {
+        chunk: Chunk {
+            post_id: r.try_get("post_id")?,
+            team_id: r.try_get("team_id")?,
+            channel_id: r.try_get("channel_id")?,
+            user_id: r.try_get("user_id")?,
+            create_at: r.try_get("create_at")?,
+            index: r.try_get("chunk_index")?,
+            total: r.try_get("total_chunks")?,
+            content: r.try_get("content")?,
+        },
+        score: r.try_get::<f64, _>("score")?.max(0.0),
+    })
+}
+
+/// The columns of many chunks, for one insert from arrays.
+struct Columns {
+    id: Vec<String>,
+    post_id: Vec<String>,
+    team_id: Vec<String>,
+    channel_id: Vec<String>,
+    user_id: Vec<String>,
+    create_at: Vec<i64>,
+    index: Vec<i32>,
+    total: Vec<i32>,
+    content: Vec<String>,
+    embedding: Vec<Vector>,
+}
+
+impl Columns {
+    fn with_capacity(n: usize) -> Self {
+        Columns {
+            id: Vec::with_capacity(n),
+            post_id: Vec::with_capacity(n),
+            team_id: Vec::with_capacity(n),
+            channel_id: Vec::with_capacity(n),
+            user_id: Vec::with_capacity(n),
+            create_at: Vec::with_capacity(n),
+            index: Vec::with_capacity(n),
+            total: Vec::with_capacity(n),
+            content: Vec::with_capacity(n),
+            embedding: Vec::with_capacity(n),
+        }
+    }
+}
+
+fn now_millis() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
 }
 
 impl Store {
@@ -317,11 +432,16 @@ impl Store {
         .fetch_one(&self.pool)
         .await?)
     }
+
+    /// Posts with chunks in the index.
+    pub async fn indexed_post_count(&self) -> Result<i64, StoreError> {
+        self.post_count().await
+    }
 }
 
 /// Statements are built from our constant table name and the configured vector size only,
 /// never from input; values always go as bind parameters.
-fn sql(s: String) -> sqlx::AssertSqlSafe<String> {
+pub(super) fn sql(s: String) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(s)
 }
 

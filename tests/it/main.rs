@@ -31,4 +31,5 @@ mod permissions;
 mod properties;
 mod runtime;
 mod search;
+mod search_jobs;
 mod upstream_import;

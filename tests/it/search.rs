@@ -7,7 +7,7 @@ use crate::common::Under;
 use std::time::Duration;
 
 use mattermost_simulator::fake_provider::{FakeProvider, Script, one_agent_config};
-use mattermost_simulator::{Simulator, Transport};
+use mattermost_simulator::{Simulator, Transport, server_db};
 use plugin_runtime::host::model::License;
 use serde_json::{Value, json};
 use sqlx::Connection;
@@ -15,18 +15,18 @@ use sqlx::Connection;
 use crate::common::db::{database, indexed};
 use crate::common::http::{approve_pending_tools, get_json, post_json as call};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
-const DIMS: usize = 64;
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_mattermost-ai");
+pub(crate) const DIMS: usize = 64;
 
 in_process!(posts_are_indexed_and_results_respect_who_may_read_them);
 
-fn search_config(fake: &str) -> Value {
+pub(crate) fn search_config(fake: &str) -> Value {
     json!({"type": "composite", "dimensions": DIMS,
            "embeddingProvider": {"type": "openai-compatible", "parameters": {"apiURL": fake, "embeddingModel": "fake-embed"}},
            "chunkingOptions": {"chunkSize": 400, "chunkOverlap": 50}})
 }
 
-async fn fake() -> FakeProvider {
+pub(crate) async fn fake() -> FakeProvider {
     let fake = FakeProvider::start(Vec::new()).await.unwrap();
     fake.route(|seen| {
         if seen.uri.ends_with("/embeddings") {
@@ -54,7 +54,7 @@ async fn fake() -> FakeProvider {
     fake
 }
 
-fn enterprise() -> License {
+pub(crate) fn enterprise() -> License {
     License {
         id: "lic".into(),
         sku_short_name: "enterprise".into(),
@@ -62,7 +62,13 @@ fn enterprise() -> License {
     }
 }
 
-async fn start(t: Transport, fake: &FakeProvider, db: &str, search: Value, licensed: bool) -> Simulator {
+pub(crate) async fn start(
+    t: Transport,
+    fake: &FakeProvider,
+    db: &str,
+    search: Value,
+    licensed: bool,
+) -> Simulator {
     let mut b = Simulator::builder(BIN).under(t).plugin_config(one_agent_config(
         &fake.url,
         json!({}),
@@ -92,7 +98,7 @@ async fn indexed_content(db: &str, post_id: &str) -> String {
     parts.join(" ")
 }
 
-async fn wait_indexed(db: &str, want: impl Fn(&[String]) -> bool) -> Vec<String> {
+pub(crate) async fn wait_indexed(db: &str, want: impl Fn(&[String]) -> bool) -> Vec<String> {
     for _ in 0..200 {
         let ids = indexed(db).await;
         if want(&ids) {
@@ -106,7 +112,7 @@ async fn wait_indexed(db: &str, want: impl Fn(&[String]) -> bool) -> Vec<String>
     );
 }
 
-fn result_ids(v: &Value) -> Vec<String> {
+pub(crate) fn result_ids(v: &Value) -> Vec<String> {
     v["results"]
         .as_array()
         .map(|a| {
@@ -315,22 +321,15 @@ async fn posts_are_indexed_and_results_respect_who_may_read_them(t: Transport) {
     assert_eq!(d.posts.values().filter(|p| p.root_id == question_id).count(), 1);
 }
 
-/// The server's own tables, as Mattermost keeps them (the columns the plugin reads).
-async fn server_tables(db: &str) -> sqlx::PgConnection {
+/// The server's own tables, as Mattermost keeps them (the simulator's copy of its schema).
+pub(crate) async fn server_tables(db: &str) -> sqlx::PgConnection {
     let mut c = sqlx::PgConnection::connect(db).await.unwrap();
-    sqlx::raw_sql(
-        "CREATE TABLE Posts (Id varchar(26) PRIMARY KEY, CreateAt bigint, UpdateAt bigint, DeleteAt bigint,
-                             UserId varchar(26), ChannelId varchar(26), RootId varchar(26), Message text, Type varchar(26));
-         CREATE TABLE Channels (Id varchar(26) PRIMARY KEY, TeamId varchar(26), Type varchar(1), Name varchar(64));",
-    )
-    .execute(&mut c)
-    .await
-    .unwrap();
+    server_db::create_tables(&mut c).await.unwrap();
     c
 }
 
 /// A public channel "town" with `member` in it, in the simulator and in the Channels table.
-async fn town_with(
+pub(crate) async fn town_with(
     sim: &Simulator,
     c: &mut sqlx::PgConnection,
     member: &str,
@@ -338,10 +337,7 @@ async fn town_with(
     let team = sim.add_team("t");
     let town = sim.add_channel(&team.id, "town", "O");
     sim.add_member(&town.id, member);
-    sqlx::query("INSERT INTO Channels VALUES ($1, $2, 'O', 'town')")
-        .bind(&town.id)
-        .bind(&team.id)
-        .execute(c)
+    server_db::insert_channel(c, &town.id, &team.id, "O", "town")
         .await
         .unwrap();
     town
@@ -349,7 +345,7 @@ async fn town_with(
 
 /// A row in the server's Posts table.
 #[allow(clippy::too_many_arguments)]
-async fn server_post(
+pub(crate) async fn server_post(
     c: &mut sqlx::PgConnection,
     id: &str,
     create_at: i64,
@@ -359,17 +355,17 @@ async fn server_post(
     message: &str,
     post_type: &str,
 ) {
-    sqlx::query("INSERT INTO Posts VALUES ($1, $2, $2, $3, $4, $5, '', $6, $7)")
-        .bind(id)
-        .bind(create_at)
-        .bind(delete_at)
-        .bind(user)
-        .bind(channel)
-        .bind(message)
-        .bind(post_type)
-        .execute(c)
-        .await
-        .unwrap();
+    let row = server_db::PostRow {
+        id: id.into(),
+        create_at,
+        delete_at,
+        user_id: user.into(),
+        channel_id: channel.into(),
+        message: message.into(),
+        post_type: post_type.into(),
+        ..Default::default()
+    };
+    server_db::insert_post(c, &row).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -449,8 +445,8 @@ async fn reindex_rebuilds_from_the_servers_posts_table() {
     let (status, body) = call(&sim, &admin_token, "/admin/reindex/cancel", json!({})).await;
     assert_eq!((status, body["status"].as_str()), (400, Some("not_running")));
     assert!(
-        !sim.data().kv.contains_key("reindex_job_heartbeat"),
-        "a finished job leaves no heartbeat"
+        !sim.data().kv.contains_key("reindex_job_lock"),
+        "a finished job leaves no lock"
     );
 
     // A job left "running" by a crash (no heartbeat) is marked failed at the next activation,

@@ -119,7 +119,9 @@ impl Script {
     }
 }
 
-fn bag_of_words(text: &str, dimensions: usize) -> Vec<f32> {
+/// A text as a normalised bag of its words (longer than two letters) hashed into `dimensions`
+/// buckets: texts sharing words are near, and the same text always gets the same vector.
+pub fn bag_of_words(text: &str, dimensions: usize) -> Vec<f32> {
     let n = dimensions.max(1);
     let mut v = vec![0f32; n];
     for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() > 2) {

@@ -22,6 +22,7 @@ pub mod inter_plugin;
 pub mod manifest;
 pub mod netrpc_host;
 pub mod server_api;
+pub mod server_db;
 pub mod store;
 pub mod web;
 
