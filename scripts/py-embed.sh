@@ -4,7 +4,7 @@
 # Reused when present; after the first install nothing is fetched (HF_HUB_OFFLINE=1 suffices).
 #
 # The server runs the model's BERT forward pass in numpy and tokenizes with `tokenizers`, so no
-# torch, sentence-transformers or onnxruntime is needed (~120 MB installed instead of gigabytes:
+# torch, sentence-transformers or onnxruntime is needed (~200 MB venv instead of gigabytes:
 # PyPI's Linux torch wheel pulls the CUDA libraries). Hence the package's own dependency on
 # sentence-transformers is skipped with --no-deps; every package is pinned here instead.
 set -euo pipefail

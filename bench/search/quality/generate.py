@@ -558,7 +558,7 @@ I("MM-49902 thread membership", "MM-49902", [P("backend", "MM-49902: following a
 mm51544 = P("mobile", "MM-51544 push notifications on Android 15 show 'null' as the sender for DMs coming from bots. Happens only when the bot has no display name set.")
 I("MM-51544", "MM-51544", [mm51544, P("mobile", "MM-51544 is fixed in mobile 2.24.1 (build 612), verified on a Pixel 8 and a Galaxy S24 ✅")],
   [P("mobile", "MM-51454: iOS push arrives twice when the app is in the background and the server has ID-only notifications enabled")])
-I("MM-47760 markdown table overflow", "MM-47760", [P("frontend", "MM-47760 markdown tables with more than ~20 columns overflow the post container instead of getting a horizontal scrollbar")],
+I("MM-47760", "MM-47760", [P("frontend", "MM-47760 markdown tables with more than ~20 columns overflow the post container instead of getting a horizontal scrollbar")],
   [P("frontend", "MM-47706: markdown code blocks lose syntax highlighting for `hcl` fences")])
 I("MM-52038", "MM-52038", [P("backend", "MM-52038: the search indexer silently skips posts whose attachments are larger than 100 MB, so those posts never show up in search at all. The extractor times out and we swallow the error.")],
   [P("backend", "MM-52083 search results lose the highlighting for quoted phrases")])
@@ -592,7 +592,7 @@ sup1611en = P("backend", "re SUP-1611: Bleve's default analyzer doesn't segment 
 I("SUP-1611", "SUP-1611", [sup1611, sup1611en], [P("support-intl", "SUP-1616 田中精密様：デスクトップアプリで通知音が鳴らないとの報告", "ja")])
 sup1730 = P("support-intl", "SUP-1730 Banco Solera: los usuarios no pueden subir archivos PDF de más de 20 MB desde la app de escritorio; desde el navegador sí funciona.", "es", "carlos.ruiz")
 I("SUP-1730", "SUP-1730", [sup1730], [P("support-intl", "SUP-1703 Banco Solera: la app de escritorio no arranca en Windows 11 ARM", "es")])
-I("SUP-1899 acme webhook duplicates", "SUP-1899", [P("customer-acme", "SUP-1899: Acme's incoming webhook from their warehouse system posts duplicates whenever the WMS retries after a slow 200 response")],
+I("SUP-1899", "SUP-1899", [P("customer-acme", "SUP-1899: Acme's incoming webhook from their warehouse system posts duplicates whenever the WMS retries after a slow 200 response")],
   [P("customer-acme", "SUP-1989 Acme: outgoing webhook to their ticketing tool times out after 10s")])
 I("SUP-2004", "SUP-2004", [P("customer-kestrel", "SUP-2004 Kestrel Freight: compliance asked whether message edits keep history. Answered yes, as long as edit history is enabled. Closing.")],
   [P("customer-kestrel", "SUP-2040 Kestrel: the retention policy deleted pinned posts, they expected pins to be exempt")])
@@ -605,10 +605,10 @@ I("INFRA-77", "INFRA-77", [P("infra", "INFRA-77: moving the search cluster (es-d
   [P("infra", "INFRA-71: resize the es-master nodes to 8 GB heap"), P("infra", "INFRA-770 archive the old search snapshots to cold storage")])
 infra212 = P("infra", "INFRA-212 postgres replica lag on pg-replica-03 keeps climbing during the nightly VACUUM, peaked at 41 minutes last night. Reads for unread counts were stale for everyone.")
 I("INFRA-212", "INFRA-212", [infra212], [P("infra", "INFRA-221 pg-replica-02 disk resize to 2 TB")])
-I("INFRA-305 vpn", "INFRA-305", [infra305], [P("infra", "INFRA-350 split tunnel for the Tokyo office VPN")])
+I("INFRA-305", "INFRA-305", [infra305], [P("infra", "INFRA-350 split tunnel for the Tokyo office VPN")])
 I("INFRA-418", "INFRA-418", [P("infra", "INFRA-418 — the NAT gateway in eu-central-1b is hitting its port allocation limit; ErrorPortAllocation spikes every hour on the hour, which is when all the cron jobs start")],
   [P("infra", "INFRA-481 NAT gateway cost review, we pay more for NAT than for compute in one account")])
-I("INFRA-96 backup retention", "INFRA-96", [P("infra", "INFRA-96 the lumora-pg-backups bucket's lifecycle rule deletes after 14 days, legal wants 35. Changing it.")],
+I("INFRA-96", "INFRA-96", [P("infra", "INFRA-96 the lumora-pg-backups bucket's lifecycle rule deletes after 14 days, legal wants 35. Changing it.")],
   [P("infra", "INFRA-69 do we even back up redis? (answer: no, it's a cache)")])
 I("INFRA-530", "INFRA-530", [P("infra", "INFRA-530: moving DNS for lumora.example from Route53 to Cloudflare, TTLs lowered to 300 on Monday so the cutover is quick")],
   [P("infra", "INFRA-503 enable DNSSEC on the status page domain")])
@@ -617,17 +617,17 @@ I("pg-replica-07", "pg-replica-07", [P("incidents", "pg-replica-07 fell out of t
   [P("incidents", "pg-replica-04 out of the pool for planned maintenance until 18:00")])
 k8s17 = P("infra", "k8s-node-17 keeps flipping to NotReady, kubelet logs say PLEG is not healthy. Cordoned and drained it, will replace the VM.")
 I("k8s-node-17", "k8s-node-17", [k8s17], [P("infra", "k8s-node-71 replaced (hardware failure on the host)"), P("infra", "k8s-node-16 rebooted after the kernel update")])
-I("ci-runner-42 failing jobs", "ci-runner-42", [P("ci-builds", "ci-runner-42 has a full /var/lib/docker, that's why every job scheduled on it dies at the cache restore step. Pruned it.")],
+I("ci-runner-42", "ci-runner-42", [P("ci-builds", "ci-runner-42 has a full /var/lib/docker, that's why every job scheduled on it dies at the cache restore step. Pruned it.")],
   [P("ci-builds", "ci-runner-24 is on the old image, please don't pin jobs to it"), P("ci-builds", "ci-runner-41 back online")])
 mailrelay = P("infra", "mail-relay-02.fra has been on a spam blocklist since this morning, outbound notification mail is queueing. Switched the MX preference to mail-relay-01.fra and opened a delisting request.")
 I("mail-relay-02", "mail-relay-02.fra", [mailrelay], [P("infra", "mail-relay-03.ams TLS cert renewed")])
-I("edge-lb-eu-2 502", "edge-lb-eu-2", [P("incidents", "edge-lb-eu-2 returns HTTP 502 for websocket upgrades since the haproxy config reload at 09:12. Plain HTTP requests are fine.")],
+I("edge-lb-eu-2", "edge-lb-eu-2", [P("incidents", "edge-lb-eu-2 returns HTTP 502 for websocket upgrades since the haproxy config reload at 09:12. Plain HTTP requests are fine.")],
   [P("incidents", "edge-lb-eu-1 health checks were flapping for 5 minutes, recovered on their own")])
-I("redis-cache-05 evictions", "redis-cache-05", [P("infra", "redis-cache-05 is evicting keys like crazy, maxmemory 4gb is too small for the session store now that we cache permissions too")],
+I("redis-cache-05", "redis-cache-05", [P("infra", "redis-cache-05 is evicting keys like crazy, maxmemory 4gb is too small for the session store now that we cache permissions too")],
   [P("infra", "redis-cache-03 failover test passed")])
 I("build-mac-03", "build-mac-03", [P("ci-builds", "build-mac-03 is upgraded to Xcode 16.3, iOS builds should stop failing with the provisioning profile error")],
   [P("ci-builds", "build-mac-01 is offline, the Mac mini needs a reboot in person")])
-I("vault.int.lumora.example certificate", "vault.int.lumora.example", [P("security", "vault.int.lumora.example certificate was rotated; if your CLI complains, run `vault login` again")],
+I("vault.int.lumora.example", "vault.int.lumora.example", [P("security", "vault.int.lumora.example certificate was rotated; if your CLI complains, run `vault login` again")],
   [P("security", "vault-dr.int.lumora.example replication is lagging a few minutes, not urgent")])
 I("10.40.12.7", "10.40.12.7", [P("infra", "who owns 10.40.12.7? it's hammering the API with ~400 req/s from inside the VPC, no user agent")],
   [P("infra", "10.40.12.70 is the old bastion, it can be deleted")])
@@ -657,17 +657,17 @@ econn = P("frontend", "e2e tests fail with ECONNREFUSED 127.0.0.1:8065 because t
 I("ECONNREFUSED 127.0.0.1:8065", "ECONNREFUSED 127.0.0.1:8065", [econn], [P("backend", "ECONNREFUSED 127.0.0.1:5432 in local dev just means postgres isn't up yet, run `make start-docker`")])
 cve = P("security", "CVE-2026-31337 (SSRF through the image proxy) affects 9.10.x and 9.11.0 through 9.11.3 and is fixed in 9.11.4. Customers on the extended support release need the hotfix build.", long="release_notes")
 I("CVE-2026-31337", "CVE-2026-31337", [cve], [P("security", "CVE-2026-31373 is in a library we don't ship, no action needed")])
-I("ENOSPC file watchers", "ENOSPC", [P("ci-builds", "webpack watch dies with `ENOSPC: System limit for number of file watchers reached` on the new runners — raise fs.inotify.max_user_watches")],
+I("ENOSPC", "ENOSPC", [P("ci-builds", "webpack watch dies with `ENOSPC: System limit for number of file watchers reached` on the new runners — raise fs.inotify.max_user_watches")],
   [P("ci-builds", "ENOMEM from the same runner during the go build, it only has 4 GB")])
-I("ERR_SSL_PROTOCOL_ERROR kiosk", "ERR_SSL_PROTOCOL_ERROR", [P("customer-acme", "Acme's kiosk tablets show ERR_SSL_PROTOCOL_ERROR: their old Android WebView can't do TLS 1.3 and we turned off 1.2 on the edge")],
+I("ERR_SSL_PROTOCOL_ERROR", "ERR_SSL_PROTOCOL_ERROR", [P("customer-acme", "Acme's kiosk tablets show ERR_SSL_PROTOCOL_ERROR: their old Android WebView can't do TLS 1.3 and we turned off 1.2 on the edge")],
   [P("customer-acme", "ERR_CERT_DATE_INVALID on one kiosk was just the tablet's clock being wrong")])
 
 v9112a = P("release", "9.11.2 regression: the channel header renders raw `**` markdown for users with the compact display setting. Hotfix build tomorrow.", long="release_notes")
 I("what broke in 9.11.2", "9.11.2", [v9112a, P("customer-acme", "Acme is on 9.11.2 and hitting the channel header rendering bug, told them the next dot release fixes it")],
   [P("release", "9.11.1 is withdrawn from the download page, please point people to the newer build")])
-I("desktop 5.8.1 blank window", "5.8.1", [P("frontend", "desktop 5.8.1 on macOS Sequoia: the window opens blank after waking from sleep, cmd+R fixes it. Not reproducible on 5.8.0.")],
+I("desktop 5.8.1", "5.8.1", [P("frontend", "desktop 5.8.1 on macOS Sequoia: the window opens blank after waking from sleep, cmd+R fixes it. Not reproducible on 5.8.0.")],
   [P("frontend", "desktop 5.9.1 notarization failed, re-signing")])
-I("mobile 2.21.0 app store", "2.21.0", [P("mobile", "mobile 2.21.0 was rejected by App Store review: missing purpose string for photo library access")],
+I("2.21.0", "2.21.0", [P("mobile", "mobile 2.21.0 was rejected by App Store review: missing purpose string for photo library access")],
   [P("mobile", "2.21.1 submitted with the purpose string, waiting for review")])
 I("10.0.0-rc2", "10.0.0-rc2", [P("release", "10.0.0-rc2 is on staging; known issue: the new sidebar ignores custom themes")],
   [P("release", "10.0.0-rc1 had the broken plugin upload, fixed since")])
@@ -679,7 +679,7 @@ I("build 88412", "88412", [P("ci-builds", "build #88412 on release-9.12 failed a
   [P("ci-builds", "build #88421 on release-9.12 green"), P("ci-builds", "build #88413 on master failed: flaky e2e shard")])
 I("nightly 20260314.3", "20260314.3", [P("release", "nightly 20260314.3 has the broken push proxy config, do NOT deploy it to the demo servers")],
   [P("release", "nightly 20260313.1 is fine for demos")])
-I("PR #9041 websocket hub", "#9041", [P("backend", "PR #9041 rewrites the websocket hub fan-out, benchmarks attached: 3.1x fewer allocations per broadcast")],
+I("#9041", "#9041", [P("backend", "PR #9041 rewrites the websocket hub fan-out, benchmarks attached: 3.1x fewer allocations per broadcast")],
   [P("backend", "PR #9014 fixes a typo in the hub comments, trivial review")])
 I("INV-2026-0413", "INV-2026-0413", [P("sales-emea", "INV-2026-0413 for Maison Verdier went out in USD instead of EUR, finance is reissuing it today")],
   [P("sales-emea", "INV-2026-0431 Kestrel Freight paid, thanks finance")])
@@ -695,7 +695,7 @@ I("LUMORA-WEB-3K9", "LUMORA-WEB-3K9", [P("frontend", "Sentry LUMORA-WEB-3K9 (Typ
   [P("frontend", "LUMORA-WEB-3K6 'ResizeObserver loop limit exceeded' is noise, muting it")])
 I("DESIGN-204", "DESIGN-204", [P("design", "DESIGN-204 new onboarding checklist: final specs are handed over to frontend, figma link in the ticket")],
   [P("design", "DESIGN-240 icon refresh, first batch of 30 icons done")])
-I("SEC-31 pen test finding", "SEC-31", [P("security", "SEC-31 pen test finding: /api/v4/users/autocomplete leaks email addresses even when ShowEmailAddress is false")],
+I("SEC-31", "SEC-31", [P("security", "SEC-31 pen test finding: /api/v4/users/autocomplete leaks email addresses even when ShowEmailAddress is false")],
   [P("security", "SEC-13 pen test scope document signed off")])
 I("pull/7712", "pull/7712", [mm48213fix, P("frontend", "pull/7712 needs one more approval, it's the emoji picker crash fix for the 9.11 branch")],
   [P("frontend", "pull/7721 bumps storybook, no rush")])
@@ -973,6 +973,37 @@ def longify(kind, core=None, r=rng):
     return "\n\n".join(body)
 
 
+SIBLING_IDENT = re.compile(r"^(?:[A-Z][A-Z-]*-\d+|[a-z][a-z0-9-]*-\d+(?:\.[a-z.]+)?|\d+(?:\.\d+)+|#?\d{4,}|INV-\d+-\d+)$")
+SIBLING_LEAD = ["", "", "(reopened) ", "dup? ", "same thing again: ",
+                "also: "]
+
+
+def siblings(item, all_idents, r=random.Random(SEED + 1)):
+    """Near-duplicates of an identifier item's first target that differ only in the identifier:
+    the case where meaning alone cannot tell the right post from the wrong one."""
+    ident = item["ident"]
+    if not SIBLING_IDENT.match(ident):
+        return []
+    src = item["targets"][0]
+    m = list(re.finditer(r"\d+", ident))[-1]
+    digits, out, taken = m.group(), [], set(all_idents)
+    for _ in range(20):
+        if len(out) == 2:
+            break
+        if r.random() < 0.5 and len(digits) > 1:
+            i = r.randrange(len(digits) - 1)
+            nd = digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:]
+        else:
+            nd = str(int(digits) + r.choice([-3, -2, -1, 1, 2, 4, 9])).zfill(len(digits))
+        new = ident[:m.start()] + nd + ident[m.end():]
+        if nd == digits or new in taken or nd.startswith("0") and not digits.startswith("0"):
+            continue
+        taken.add(new)
+        text = T.matcher(ident).sub(new, src["text"])
+        out.append(P(src["channel"], r.choice(SIBLING_LEAD) + text, src["lang"]))
+    return out
+
+
 def main():
     # 1. labelled targets and distractors (targets.py)
     queries = []
@@ -986,7 +1017,11 @@ def main():
             id_of[key] = add_post(ch, longify(long, text) if long else text, lang, user)
         return id_of[key]
 
+    shared = {id(s) for it in T.ITEMS if not it.get("ident") for s in it["targets"]}
+    all_idents = [it["ident"] for it in T.ITEMS if it.get("ident")]
     for item in T.ITEMS:
+        if item.get("ident") and not any(id(s) in shared for s in item["targets"]):
+            item["distractors"] = item["distractors"] + siblings(item, all_idents)
         rel = [post_for(s) for s in item["targets"]]
         for s in item.get("distractors", []):
             post_for(s)
