@@ -1,7 +1,7 @@
 import {PLUGIN_ID} from './manifest';
 import type {
-    AgentsResponse, Config, ConfigCheck, McpCacheCleared, McpToolsResponse, ModelInfo, PluginVersion, Post, PostList, Thread,
-    ToolCall, UserMcpToolsResponse,
+    AgentsResponse, Config, ConfigCheck, IndexHealth, McpCacheCleared, McpToolsResponse, ModelInfo, PluginVersion, Post, PostList,
+    ReindexJob, ReindexStart, Thread, ToolCall, UserMcpToolsResponse,
 } from './types';
 import {BOT_USERNAME_PARAM, Route} from './wire';
 
@@ -131,6 +131,36 @@ export interface JobStatus {
 export const startReindex = () => call<JobStatus>(pluginUrl(Route.reindex), 'POST');
 export const reindexStatus = () => call<JobStatus>(pluginUrl(Route.reindexStatus), 'GET');
 export const cancelReindex = () => call<JobStatus>(pluginUrl(Route.reindexCancel), 'POST');
+
+// Starts a job of the search index. A 409 carries the job already running (on any node of the
+// cluster): that is what the admin wants to see, so it is returned rather than thrown.
+async function startIndexJob(url: string, body: unknown): Promise<ReindexStart> {
+    const method = 'POST';
+    const response = await fetch(url, {
+        method,
+        headers: headersFor(method, 'application/json'),
+        credentials: 'same-origin',
+        body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: {status?: unknown; error?: string; message?: string} | undefined;
+    try {
+        parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+        // Not JSON: the status says what happened.
+    }
+    if (response.ok || (response.status === 409 && typeof parsed?.status === 'string')) {
+        return {job: (parsed ?? {status: ''}) as ReindexJob, alreadyRunning: !response.ok};
+    }
+    throw new HttpError(response.status, parsed?.error ?? parsed?.message ?? `HTTP ${response.status}`);
+}
+
+// A full reindex from an empty index, or (`clearIndex` false) on from where the last one stopped.
+export const reindexAll = (clearIndex: boolean) => startIndexJob(pluginUrl(Route.reindex), {clearIndex});
+export const catchUpIndex = () => startIndexJob(pluginUrl(Route.reindexCatchUp), {});
+export const getReindexJob = () => call<ReindexJob>(pluginUrl(Route.reindexStatus), 'GET');
+export const cancelReindexJob = () => call<ReindexJob>(pluginUrl(Route.reindexCancel), 'POST');
+export const checkIndexHealth = () => call<IndexHealth>(pluginUrl(Route.reindexHealthCheck), 'GET');
 export const runSearch = (query: string, bot?: string) =>
     call<{postid: string; channelid: string}>(pluginUrl(withBot(Route.searchRun, bot)), 'POST', {query});
 export const checkConfig = () => call<ConfigCheck>(pluginUrl(Route.configCheck), 'GET');

@@ -232,6 +232,50 @@ export interface UpstreamImport {
     tables: string[];
 }
 
+// The search index's job as `/admin/reindex/status` reports it (upstream's field names): a full
+// reindex, or a catch-up of missing and edited posts. Counts are posts; `last_updated_at` is ms.
+export interface ReindexJob {
+    status: string;
+    error?: string;
+    started_at?: string;
+    completed_at?: string;
+    processed_rows?: number;
+    total_rows?: number;
+    operation?: string;
+    // A stopped reindex can go on from where it stopped.
+    resumable?: boolean;
+    phase?: string;
+    indexed_rows?: number;
+    last_updated_at?: number;
+}
+
+// A job the server started, or (409) the one already running on some node of the cluster.
+export interface ReindexStart {
+    job: ReindexJob;
+    alreadyRunning: boolean;
+}
+
+// `/admin/reindex/health-check`: how complete and current the index is.
+export interface IndexHealth {
+    status: string;
+    db_post_count: number;
+    indexed_post_count: number;
+    missing_posts: number;
+    stale_posts: number;
+    orphaned_posts: number;
+    needs_catch_up: boolean;
+    model_compatible: boolean;
+    model_needs_reindex: boolean;
+    model_compat_reason?: string;
+    stored_provider_type?: string;
+    stored_model_name?: string;
+    stored_dimensions: number;
+    vector_index_state: string;
+    // RFC 3339.
+    checked_at: string;
+    error?: string;
+}
+
 export interface ToolCall {
     id: string;
     name: string;

@@ -96,6 +96,9 @@ export const Route = {
     reindex: '/admin/reindex',
     reindexStatus: '/admin/reindex/status',
     reindexCancel: '/admin/reindex/cancel',
+    // A catch-up of missing and edited posts, and how complete and current the index is.
+    reindexCatchUp: '/admin/reindex/catchup',
+    reindexHealthCheck: '/admin/reindex/health-check',
     // Every tool the agents can be given, by server, and forgetting the cached MCP tool lists.
     mcpTools: '/admin/mcp/tools',
     mcpToolsCacheClear: '/admin/mcp/tools/cache/clear',
@@ -130,6 +133,29 @@ export const JobState = {
     completed: 'completed',
     failed: 'failed',
     canceled: 'canceled',
+} as const;
+
+// `operation` and `phase` of the reindex job.
+export const JobOperation = {
+    reindex: 'reindex',
+    catchUp: 'catch_up',
+} as const;
+export const JobPhase = {
+    buildingIndex: 'building_index',
+} as const;
+
+// `status` and `vector_index_state` of the index health check (src/search/health.rs).
+export const IndexHealthState = {
+    healthy: 'healthy',
+    mismatch: 'mismatch',
+    needsReindex: 'needs_reindex',
+    notConfigured: 'not_configured',
+    error: 'error',
+} as const;
+export const VectorIndexState = {
+    ready: 'ready',
+    missing: 'missing',
+    building: 'building',
 } as const;
 
 // `policy` of a `tool_configs` entry; no entry, or an unknown policy, asks.

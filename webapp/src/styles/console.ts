@@ -44,6 +44,50 @@ export const consoleCss = `
 .mattermost-ai-reindex { display: flex; flex-direction: column; gap: 8px; }
 .mattermost-ai-reindex .mattermost-ai-help, .mattermost-ai-row__field > [role='status'] { margin-top: 4px; }
 
+/* The index's jobs: progress, the confirm step, and the health card. */
+.mattermost-ai-reindex .mattermost-ai-notice { margin: 0; }
+.mattermost-ai-reindex__notice-actions { margin-top: 8px; }
+.mattermost-ai-job { display: flex; flex-direction: column; gap: 8px; }
+.mattermost-ai-config .mattermost-ai-job__text { font-variant-numeric: tabular-nums; }
+.mattermost-ai-job__text:focus { outline: none; }
+.mattermost-ai-job__text:focus-visible { border-radius: 2px; }
+.mattermost-ai-progress { position: relative; height: 8px; border-radius: 4px; background: var(--mmai-hover); overflow: hidden; }
+.mattermost-ai-progress__bar { height: 100%; min-width: 4px; border-radius: 4px; background: var(--button-bg); transition: width 0.3s ease; }
+.mattermost-ai-progress--busy .mattermost-ai-progress__bar { animation: mattermost-ai-pulse 1.6s ease-in-out infinite; }
+@keyframes mattermost-ai-pulse { 50% { opacity: 0.45; } }
+@media (prefers-reduced-motion: reduce) {
+  .mattermost-ai-progress__bar { transition: none; }
+  .mattermost-ai-progress--busy .mattermost-ai-progress__bar { animation: none; }
+}
+.mattermost-ai-confirm {
+  display: flex; flex-direction: column; gap: 8px; padding: 12px 16px;
+  border-radius: var(--mmai-radius); background: var(--mmai-error-tint); box-shadow: inset 0 0 0 1px rgba(var(--error-text-color-rgb), 0.32);
+}
+.mattermost-ai-health {
+  display: flex; flex-direction: column; gap: 8px; margin-top: 8px; padding: 12px 16px;
+  border: 1px solid var(--mmai-border); border-radius: 8px; background: var(--center-channel-bg);
+}
+.mattermost-ai-health__header { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; }
+.mattermost-ai-config .mattermost-ai-health__title { font-size: 14px; font-weight: 600; line-height: 20px; }
+.mattermost-ai-health__refresh { margin-left: auto; }
+.mattermost-ai-health__badge {
+  display: inline-flex; align-items: center; gap: 4px; min-height: 20px; padding: 2px 8px; border-radius: 10px;
+  background: var(--mmai-hover); color: var(--center-channel-color); font-size: 12px; font-weight: 600; line-height: 16px;
+}
+.mattermost-ai-health__badge > .icon { font-size: 14px; }
+.mattermost-ai-health__badge--ok { background: color-mix(in srgb, var(--online-indicator) 14%, transparent); }
+.mattermost-ai-health__badge--ok > .icon { color: color-mix(in srgb, var(--online-indicator) 75%, var(--center-channel-color)); }
+.mattermost-ai-health__badge--warn { background: color-mix(in srgb, var(--away-indicator) 18%, transparent); }
+.mattermost-ai-health__badge--warn > .icon { color: color-mix(in srgb, var(--away-indicator) 60%, var(--center-channel-color)); }
+.mattermost-ai-health__badge--error { background: var(--mmai-error-tint); }
+.mattermost-ai-health__badge--error > .icon { color: var(--mmai-error); }
+.mattermost-ai-health__badge--off > .icon { color: var(--mmai-muted); }
+.mattermost-ai-health__rows { display: flex; flex-direction: column; margin: 0; }
+.mattermost-ai-health__row { display: flex; justify-content: space-between; gap: 16px; padding: 6px 0; border-top: 1px solid var(--mmai-border); }
+.mattermost-ai-health__row:first-child { border-top: none; }
+.mattermost-ai-health__row > dt { font-weight: 400; color: var(--mmai-muted); }
+.mattermost-ai-health__row > dd { margin: 0; font-weight: 600; text-align: right; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
+
 /* A masked credential with its reveal button inside the field. */
 .mattermost-ai-secret { position: relative; }
 .mattermost-ai-secret > .form-control { padding-right: 44px; }
