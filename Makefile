@@ -1,7 +1,7 @@
 # Agents for Mattermost, in Rust.
 #   make dist   build the uploadable bundle dist/mattermost-ai-<version>.tar.gz
 #   make test   run every test: Rust (unit, simulator), webapp, Go conformance host
-#   make bench  print transport figures next to a Go net/rpc plugin's
+#   make bench  print transport figures next to a Go net/rpc plugin's, and search at scale
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
@@ -68,12 +68,19 @@ conformance: target/conformance-host target/refplugin
 
 test: lint rust-test webapp-test conformance
 
+# Search at scale: posts reindexed through the plugin, chunks on the store, and the labelled
+# quality set with a real embedding model. The 1M-chunk run: make bench SEARCH_CHUNKS=100000,1000000
+SEARCH_POSTS  ?= 20000
+SEARCH_CHUNKS ?= 100000
 bench: target/refplugin
 	cargo build --release --locked --workspace --bins
+	cargo build --release --locked --features bench --bin search-bench
 	target/release/transport-bench target/release/mattermost-ai target/refplugin
 	target/release/sse-bench
 	target/release/conversation-bench target/release/mattermost-ai --conversations 100
 	target/release/conversation-bench target/release/mattermost-ai --conversations 100 --grpc
+	DATABASE_URL="$${DATABASE_URL:-$$(scripts/pg-up.sh)}" target/release/search-bench target/release/mattermost-ai \
+	  --posts $(SEARCH_POSTS) --chunks $(SEARCH_CHUNKS) --quality bench/search/quality --embed-python "$$(scripts/py-embed.sh)"
 
 clean:
 	cargo clean

@@ -4,8 +4,9 @@
 //!
 //! Plain English words go through `english` (stop words dropped, stems matched: "deployed"
 //! finds "deploying"); anything that looks like an identifier (digits, `-`, `_`, `.`) or is not
-//! plain ASCII goes through `simple`, so "MM-48213", "E11000" or "Störung" match as written.
-//! The index holds both forms of every chunk (see `schema`).
+//! plain ASCII goes through `simple`, so "MM-48213", "E11000" or "Störung" match as written,
+//! and when a question has such terms they alone are searched for. The index holds both forms
+//! of every chunk (see `schema`).
 
 /// Terms of one question, as two tsquery texts (empty when there are none).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -187,6 +188,12 @@ pub fn text_query(question: &str) -> TextQuery {
             .collect::<Vec<_>>()
             .join(" | ")
     };
+    // Identifiers and words as written are the selective part of a question ("MM-48213 login
+    // fails"): when there are some, they alone are searched for, and the common words that
+    // would match half the index are left to the vector side.
+    if !simple.is_empty() {
+        english.clear();
+    }
     TextQuery {
         english: join(english),
         simple: join(simple),
@@ -199,8 +206,12 @@ mod tests {
 
     #[test]
     fn words_and_identifiers_go_to_their_configurations() {
+        let q = text_query("Why did the login fail after deploying?");
+        assert_eq!(q.english, "'login' | 'fail' | 'deploying'");
+        assert_eq!(q.simple, "");
+        // Identifiers are the selective part: they alone are searched for.
         let q = text_query("Why did MM-48213 fail with ERR_CONN_RESET on v9.11.2 after deploying?");
-        assert_eq!(q.english, "'fail' | 'deploying'");
+        assert_eq!(q.english, "");
         assert_eq!(q.simple, "'mm-48213' | 'err_conn_reset' | 'v9.11.2'");
     }
 
@@ -213,7 +224,7 @@ mod tests {
     #[test]
     fn other_languages_match_as_written() {
         let q = text_query("Störung beim Login, l'équipe");
-        assert_eq!(q.english, "'beim' | 'login'");
+        assert_eq!(q.english, "");
         assert_eq!(q.simple, "'störung' | 'équipe'");
     }
 

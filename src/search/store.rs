@@ -71,9 +71,13 @@ impl Store {
             .map_err(|e: sqlx::Error| StoreError::BadDataSource(redact(&e.to_string())))?;
         // Every statement is bounded: a slow query or a lock held by the server's own work
         // fails ours instead of piling up connections on the server's database.
+        // Always a plan for the actual values: a generic plan of `ORDER BY embedding <=> $1
+        // LIMIT $4` does not know the limit, prices the HNSW scan for the whole table and
+        // scans it all instead (after five executions of a prepared statement).
         let options = options.options([
             ("statement_timeout", STATEMENT_TIMEOUT_MS.to_string()),
             ("lock_timeout", LOCK_TIMEOUT_MS.to_string()),
+            ("plan_cache_mode", "force_custom_plan".to_owned()),
         ]);
         let pool = PgPoolOptions::new()
             .max_connections(4)
@@ -212,16 +216,15 @@ impl Store {
                     SELECT id, embedding <=> $1 AS d FROM {TABLE}
                     WHERE ($2::text IS NULL OR team_id = $2) AND ($3::text IS NULL OR channel_id = $3)
                     ORDER BY embedding <=> $1 LIMIT $4) near),
-             q AS (
-                SELECT (CASE WHEN $5 = '' THEN ''::tsquery ELSE to_tsquery('english', $5) END)
-                    || (CASE WHEN $8 = '' THEN ''::tsquery ELSE to_tsquery('simple', $8) END) AS q),
+             m AS (
+                SELECT e.id, e.content_tsv FROM {TABLE} e
+                WHERE e.content_tsv @@ {TEXT_QUERY}
+                  AND ($2::text IS NULL OR e.team_id = $2) AND ($3::text IS NULL OR e.channel_id = $3)
+                LIMIT {LEXICAL_SCAN} + 1),
              l AS (
                 SELECT id, row_number() OVER (ORDER BY rank DESC, id) AS r FROM (
-                    SELECT m.id, ts_rank_cd(m.content_tsv, q.q, 1) AS rank
-                    FROM (SELECT e.id, e.content_tsv FROM {TABLE} e, q
-                          WHERE e.content_tsv @@ q.q
-                            AND ($2::text IS NULL OR e.team_id = $2) AND ($3::text IS NULL OR e.channel_id = $3)
-                          LIMIT {LEXICAL_SCAN}) m, q
+                    SELECT m.id, ts_rank_cd(m.content_tsv, {TEXT_QUERY}, 1) AS rank FROM m
+                    WHERE (SELECT count(*) FROM m) <= {LEXICAL_SCAN}
                     ORDER BY rank DESC LIMIT $4) words),
              fused AS (
                 SELECT id, sum(1.0 / (60 + r)) AS f FROM (SELECT * FROM v UNION ALL SELECT * FROM l) both_lists
@@ -315,9 +318,17 @@ impl Store {
     }
 }
 
-/// Longest time a lexical match list is read before ranking: a query of common words can
-/// match a large part of the index; the ranking sees at most this many of those rows.
-pub const LEXICAL_SCAN: i64 = 20_000;
+/// Most rows a full-text match list is ranked over. Terms that match more are not selective
+/// (common words): their ranking would be costly (it reads every matching row) and add
+/// little to the vector side, so the words side is left out. Rare terms (identifiers,
+/// names, unusual words), where it matters, match far fewer.
+pub const LEXICAL_SCAN: i64 = 2_000;
+
+/// The question's terms as one tsquery (`$5`: English words, `$8`: terms as written). An
+/// expression of the parameters, not a joined row, so the planner (which plans every query
+/// for its values, see `connect`) turns it into a constant and uses the GIN index.
+const TEXT_QUERY: &str = "((CASE WHEN $5 = '' THEN ''::tsquery ELSE to_tsquery('english', $5) END) \
+     || (CASE WHEN $8 = '' THEN ''::tsquery ELSE to_tsquery('simple', $8) END))";
 
 /// Widens pgvector's HNSW search list for this transaction to `wanted` rows (it returns at
 /// most `ef_search` rows), and with a filter lets the scan continue until enough rows pass.
