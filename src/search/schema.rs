@@ -16,8 +16,8 @@ const LONG_STATEMENT: &str = "2h";
 /// Memory for one HNSW build (PostgreSQL's default, 64 MB, makes a large build spill and crawl).
 const BUILD_MEMORY: &str = "512MB";
 /// Words of the text index: `simple` keeps every token as written (identifiers, names, any
-/// language) and `english` adds stems, so "deploying" finds "deployed".
-const TEXT_VECTOR: &str = "to_tsvector('simple', content) || to_tsvector('english', content)";
+/// language), which is what the words side of hybrid search looks for.
+const TEXT_VECTOR: &str = "to_tsvector('simple', content)";
 
 /// What the table looks like now.
 #[derive(Debug, Clone, PartialEq)]

@@ -195,8 +195,8 @@ impl Store {
     }
 
     /// Vector and lexical results fused by reciprocal rank (RRF, k = 60): the `depth` nearest
-    /// chunks by meaning and the `depth` best full-text matches of `terms` (OR'ed words, see
-    /// [`super::hybrid::text_query`]) each give a chunk 1/(60 + rank); the best sums
+    /// chunks by meaning and the `depth` best full-text matches of `terms` (OR'ed literal terms,
+    /// see [`super::hybrid::text_query`]) each give a chunk 1/(60 + rank); the best sums
     /// come first. A literal identifier that embeddings blur (a ticket key, an error code)
     /// still comes up through the text side. The score is still the cosine similarity.
     pub async fn hybrid(
@@ -239,10 +239,9 @@ impl Store {
         .bind(&filter.team_id)
         .bind(&filter.channel_id)
         .bind(depth)
-        .bind(&terms.english)
+        .bind(&terms.terms)
         .bind(limit)
         .bind(offset)
-        .bind(&terms.simple)
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -324,11 +323,10 @@ impl Store {
 /// names, unusual words), where it matters, match far fewer.
 pub const LEXICAL_SCAN: i64 = 2_000;
 
-/// The question's terms as one tsquery (`$5`: English words, `$8`: terms as written). An
-/// expression of the parameters, not a joined row, so the planner (which plans every query
-/// for its values, see `connect`) turns it into a constant and uses the GIN index.
-const TEXT_QUERY: &str = "((CASE WHEN $5 = '' THEN ''::tsquery ELSE to_tsquery('english', $5) END) \
-     || (CASE WHEN $8 = '' THEN ''::tsquery ELSE to_tsquery('simple', $8) END))";
+/// The question's literal terms as a tsquery (`$5`). An expression of the parameter, not a
+/// joined row, so the planner (which plans every query for its values, see `connect`) turns
+/// it into a constant and uses the GIN index.
+const TEXT_QUERY: &str = "to_tsquery('simple', $5)";
 
 /// Widens pgvector's HNSW search list for this transaction to `wanted` rows (it returns at
 /// most `ef_search` rows), and with a filter lets the scan continue until enough rows pass.
