@@ -116,6 +116,16 @@ pub(super) fn chunks_of(search: &Search, p: &ServerPost) -> Vec<Chunk> {
 /// Chunks, embeds (one request for the batch) and stores posts (one bulk insert).
 async fn store_chunks(search: &Search, posts: &[ServerPost]) -> Result<(), SearchError> {
     let chunks: Vec<Chunk> = posts.iter().flat_map(|p| chunks_of(search, p)).collect();
+    let ids: Vec<String> = posts.iter().map(|p| p.id.clone()).collect();
+    embed_and_store(search, &ids, chunks).await
+}
+
+/// Embeds `chunks` in one request and replaces the chunks of `post_ids` with them.
+pub(super) async fn embed_and_store(
+    search: &Search,
+    post_ids: &[String],
+    chunks: Vec<Chunk>,
+) -> Result<(), SearchError> {
     let texts: Vec<String> = chunks.iter().map(|c| c.content.clone()).collect();
     let vectors = search
         .embedder
@@ -129,9 +139,8 @@ async fn store_chunks(search: &Search, posts: &[ServerPost]) -> Result<(), Searc
             texts.len()
         )));
     }
-    let ids: Vec<String> = posts.iter().map(|p| p.id.clone()).collect();
     let rows: Vec<(Chunk, Vec<f32>)> = chunks.into_iter().zip(vectors).collect();
-    search.store.replace_posts(&ids, &rows).await?;
+    search.store.replace_posts(post_ids, &rows).await?;
     Ok(())
 }
 

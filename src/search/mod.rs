@@ -199,20 +199,27 @@ fn sweep_interval() -> std::time::Duration {
     std::time::Duration::from_secs(secs)
 }
 
+/// The configuration in force when search is configured and licensed; why not otherwise.
+fn configured(core: &AnswerCore) -> Result<Arc<crate::config::snapshot::Snapshot>, SearchError> {
+    let snap = core.snapshot();
+    let cfg = &snap.effective.config.embedding_search_config;
+    if !cfg.enabled() {
+        return Err(SearchError::Disabled);
+    }
+    if !snap.entitlements.embedding_search {
+        return Err(SearchError::NotLicensed);
+    }
+    Ok(snap)
+}
+
 /// How long a failed setup is remembered before the next post tries again.
 const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl Engine {
     /// The service for the configuration in force, or why there is none.
     pub async fn get(&self, core: &AnswerCore) -> Result<Arc<Search>, SearchError> {
-        let snap = core.snapshot();
+        let snap = configured(core)?;
         let cfg = &snap.effective.config.embedding_search_config;
-        if !cfg.enabled() {
-            return Err(SearchError::Disabled);
-        }
-        if !snap.entitlements.embedding_search {
-            return Err(SearchError::NotLicensed);
-        }
         let key = serde_json::to_string(cfg).unwrap_or_default();
         let mut current = self.current.lock().await;
         if let Some((k, s)) = current.as_ref()
@@ -267,15 +274,15 @@ impl Engine {
     /// A service for the configuration in force that a full reindex can rebuild the index
     /// with, whatever state the index is in (another model, another size, no table).
     pub async fn for_rebuild(&self, core: &AnswerCore) -> Result<Arc<Search>, SearchError> {
-        let snap = core.snapshot();
-        let cfg = &snap.effective.config.embedding_search_config;
-        if !cfg.enabled() {
-            return Err(SearchError::Disabled);
-        }
-        if !snap.entitlements.embedding_search {
-            return Err(SearchError::NotLicensed);
-        }
-        Ok(Arc::new(build(core, core.api().as_ref(), cfg).await?))
+        let snap = configured(core)?;
+        Ok(Arc::new(
+            build(
+                core,
+                core.api().as_ref(),
+                &snap.effective.config.embedding_search_config,
+            )
+            .await?,
+        ))
     }
 
     /// The index is (being) rebuilt by `search`'s model: recorded as the index's, and

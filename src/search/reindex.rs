@@ -472,22 +472,7 @@ async fn store_batch(search: &Search, batch: &Batch) -> Result<(), SearchError> 
     if batch.posts.is_empty() {
         return Ok(());
     }
-    let texts: Vec<String> = batch.chunks.iter().map(|c| c.content.clone()).collect();
-    let vectors = search
-        .embedder
-        .embed(&texts)
-        .await
-        .map_err(|e| SearchError::Embedding(e.user_message()))?;
-    if vectors.len() != texts.len() {
-        return Err(SearchError::Embedding(format!(
-            "the embedding service returned {} vectors for {} texts",
-            vectors.len(),
-            texts.len()
-        )));
-    }
-    let rows: Vec<(Chunk, Vec<f32>)> = batch.chunks.iter().cloned().zip(vectors).collect();
-    search.store.replace_posts(&batch.posts, &rows).await?;
-    Ok(())
+    indexer::embed_and_store(search, &batch.posts, batch.chunks.clone()).await
 }
 
 /// Cancels a running job; None when there is none.
