@@ -16,14 +16,13 @@
 //! needs DATABASE_URL (a PostgreSQL with pgvector; scripts/pg-up.sh starts one).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use mattermost_ai::search::chunking::Chunking;
 use mattermost_ai::search::hybrid::text_query;
 use mattermost_ai::search::store::{Chunk, Filter, Store};
-use mattermost_simulator::fake_provider::{FakeProvider, Script, bag_of_words, one_agent_config};
+use mattermost_simulator::fake_embedder::FakeEmbedder;
+use mattermost_simulator::fake_provider::{FakeProvider, Script, one_agent_config};
 use mattermost_simulator::{Simulator, Transport, server_db};
 use serde_json::{Value, json};
 use sqlx::Connection;
@@ -244,53 +243,6 @@ async fn fresh_database() -> Result<String, String> {
     Ok(format!("{prefix}/{name}"))
 }
 
-/// What the embedding stand-in saw.
-#[derive(Default)]
-struct Served {
-    requests: AtomicUsize,
-    inputs: AtomicUsize,
-    max_inputs: AtomicUsize,
-    in_flight: AtomicUsize,
-    max_in_flight: AtomicUsize,
-}
-
-/// An OpenAI-compatible embeddings server answering after a fixed latency.
-async fn embedder(latency: Duration, dims: usize) -> Result<(String, Arc<Served>), String> {
-    let served = Arc::new(Served::default());
-    let state = served.clone();
-    let app = axum::Router::new().route(
-        "/embeddings",
-        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
-            let s = state.clone();
-            async move {
-                let now = s.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-                s.max_in_flight.fetch_max(now, Ordering::SeqCst);
-                tokio::time::sleep(latency).await;
-                let inputs: Vec<String> = body["input"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
-                    .unwrap_or_default();
-                s.requests.fetch_add(1, Ordering::SeqCst);
-                s.inputs.fetch_add(inputs.len(), Ordering::SeqCst);
-                s.max_inputs.fetch_max(inputs.len(), Ordering::SeqCst);
-                let data: Vec<Value> = inputs
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| json!({"object": "embedding", "index": i, "embedding": bag_of_words(t, dims)}))
-                    .collect();
-                s.in_flight.fetch_sub(1, Ordering::SeqCst);
-                axum::Json(json!({"object": "list", "data": data, "model": body["model"], "usage": {"prompt_tokens": 1, "total_tokens": 1}}))
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| e.to_string())?;
-    let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok((url, served))
-}
-
 /// Part 1: a reindex and searches through the plugin.
 async fn through_the_plugin(a: &Args, table: &mut Table) -> Result<(), String> {
     eprintln!(
@@ -304,7 +256,10 @@ async fn through_the_plugin(a: &Args, table: &mut Table) -> Result<(), String> {
     server_db::create_tables(&mut c)
         .await
         .map_err(|e| e.to_string())?;
-    let (embed_url, served) = embedder(Duration::from_millis(a.latency_ms), a.dims).await?;
+    let embedder = FakeEmbedder::start(Duration::from_millis(a.latency_ms), a.dims)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (embed_url, served) = (embedder.url.clone(), embedder.served.clone());
     let chat = FakeProvider::start(Vec::new()).await.map_err(|e| e.to_string())?;
     chat.route(|_| Some(Script::chat_completion(&["Here is what I found."], 0, None)));
     let search = json!({"type": "composite", "dimensions": a.dims,
@@ -426,7 +381,7 @@ async fn through_the_plugin(a: &Args, table: &mut Table) -> Result<(), String> {
         format!(
             "Reindex of {} posts ({} chunks), embedding latency {} ms",
             a.posts,
-            served.inputs.load(Ordering::SeqCst),
+            served.inputs(),
             a.latency_ms
         ),
         format!(
@@ -441,9 +396,9 @@ async fn through_the_plugin(a: &Args, table: &mut Table) -> Result<(), String> {
         "Embedding requests",
         format!(
             "{} requests, at most {} texts each, at most {} at once (configured {})",
-            served.requests.load(Ordering::SeqCst),
-            served.max_inputs.load(Ordering::SeqCst),
-            served.max_in_flight.load(Ordering::SeqCst),
+            served.requests(),
+            served.max_inputs(),
+            served.max_in_flight(),
             a.concurrency
         ),
         "≤ 2,048 inputs per request; bounded",

@@ -53,7 +53,7 @@ pub async fn recorded(api: &dyn MattermostApi) -> Option<ModelInfo> {
 
 pub async fn record(api: &dyn MattermostApi, info: &ModelInfo) {
     let mut info = info.clone();
-    info.indexed_at = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000;
+    info.indexed_at = crate::answer::mark::now_ms();
     if let Ok(b) = serde_json::to_vec(&info)
         && let Err(e) = api.kv_set(MODEL_INFO_KEY, &b).await
     {

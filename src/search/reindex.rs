@@ -11,6 +11,7 @@
 //! end (many times faster than maintaining it row by row); live indexing keeps it up to date
 //! afterwards.
 
+use crate::answer::mark::now_ms;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
@@ -212,7 +213,7 @@ pub async fn start(core: &Arc<SearchService>, mode: Mode) -> Result<JobStatus, J
             Mode::CatchUp => operation::CATCH_UP.into(),
             Mode::Reindex { .. } => operation::REINDEX.into(),
         },
-        last_updated_at: now_millis(),
+        last_updated_at: now_ms(),
         ..Default::default()
     };
     let prepared = async {
@@ -255,7 +256,7 @@ pub async fn start(core: &Arc<SearchService>, mode: Mode) -> Result<JobStatus, J
         if !canceled {
             status.completed_at = Some(now_rfc3339());
             status.phase = None;
-            status.last_updated_at = now_millis();
+            status.last_updated_at = now_ms();
             match result {
                 Ok(()) => {
                     status.status = status::COMPLETED.into();
@@ -321,7 +322,7 @@ async fn run(
             if let Ok(b) = serde_json::to_vec(&cursor) {
                 let _ = api.kv_set(CURSOR_KEY, &b).await;
             }
-            status.last_updated_at = now_millis();
+            status.last_updated_at = now_ms();
             if let Some(mut canceled) = job_status(api.as_ref())
                 .await
                 .filter(|s| s.status == status::CANCELED)
@@ -492,8 +493,4 @@ fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
-}
-
-fn now_millis() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
 }

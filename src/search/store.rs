@@ -3,6 +3,7 @@
 //! The table does not reference Mattermost's tables, so it survives their migrations; whether
 //! a user may see a row is decided at query time through the plugin API, never here.
 
+use crate::answer::mark::now_ms;
 use pgvector::Vector;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Row};
@@ -107,7 +108,7 @@ impl Store {
         post_ids: &[String],
         chunks: &[(Chunk, Vec<f32>)],
     ) -> Result<(), StoreError> {
-        let now = now_millis();
+        let now = now_ms();
         let n = chunks.len();
         let mut cols = Columns::with_capacity(n);
         for (c, v) in chunks {
@@ -392,10 +393,6 @@ impl Columns {
             embedding: Vec::with_capacity(n),
         }
     }
-}
-
-fn now_millis() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
 }
 
 impl Store {

@@ -5,11 +5,10 @@
 //! check telling both; a changed embedding model refused until a reindex; hybrid ranking
 //! finding a literal identifier that embeddings blur; one reindex at a time in a cluster.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use mattermost_simulator::fake_provider::{FakeProvider, Script, bag_of_words, one_agent_config};
+use mattermost_simulator::fake_embedder::FakeEmbedder;
+use mattermost_simulator::fake_provider::{FakeProvider, Script, one_agent_config};
 use mattermost_simulator::{Simulator, Transport, server_db};
 use serde_json::{Value, json};
 use sqlx::Connection;
@@ -17,72 +16,6 @@ use sqlx::Connection;
 use crate::common::db::{database, indexed};
 use crate::common::http::{get_json, post_json as call};
 use crate::search::{BIN, DIMS, enterprise, result_ids, server_tables, town_with};
-
-/// What the embedding server saw.
-#[derive(Default)]
-struct Seen {
-    requests: AtomicUsize,
-    inputs: AtomicUsize,
-    max_inputs: AtomicUsize,
-    in_flight: AtomicUsize,
-    max_in_flight: AtomicUsize,
-    /// The texts asked for since `mark` was last set (the resumed run's).
-    since_mark: std::sync::Mutex<Vec<String>>,
-}
-
-/// One request in flight, for as long as it lives.
-struct InFlight(Arc<Seen>);
-
-impl InFlight {
-    fn enter(seen: &Arc<Seen>) -> Self {
-        let now = seen.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        seen.max_in_flight.fetch_max(now, Ordering::SeqCst);
-        InFlight(seen.clone())
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// An OpenAI-compatible embeddings server on 127.0.0.1 that answers after `delay` (a real
-/// provider's latency), counting requests, inputs and how many requests were in flight at once.
-async fn slow_embedder(delay: Duration) -> (String, Arc<Seen>) {
-    let seen = Arc::new(Seen::default());
-    let state = seen.clone();
-    let app = axum::Router::new().route(
-        "/embeddings",
-        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
-            let seen = state.clone();
-            async move {
-                // Counted as the request arrives; a request the client gives up on (a cancel)
-                // still counts, and leaves the in-flight count when it is dropped.
-                let inputs: Vec<String> = body["input"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
-                    .unwrap_or_default();
-                seen.requests.fetch_add(1, Ordering::SeqCst);
-                seen.inputs.fetch_add(inputs.len(), Ordering::SeqCst);
-                seen.max_inputs.fetch_max(inputs.len(), Ordering::SeqCst);
-                seen.since_mark.lock().unwrap().extend(inputs.iter().cloned());
-                let _flight = InFlight::enter(&seen);
-                tokio::time::sleep(delay).await;
-                let data: Vec<Value> = inputs
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| json!({"object": "embedding", "index": i, "embedding": bag_of_words(t, DIMS)}))
-                    .collect();
-                axum::Json(json!({"object": "list", "data": data, "model": body["model"], "usage": {"prompt_tokens": 1, "total_tokens": 1}}))
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (url, seen)
-}
 
 fn search_config(url: &str, model: &str, extra: Value) -> Value {
     let mut cfg = json!({"type": "composite", "dimensions": DIMS,
@@ -95,15 +28,9 @@ fn search_config(url: &str, model: &str, extra: Value) -> Value {
 }
 
 /// A simulator whose search embeds at `embed_url` (chat answers come from `chat`).
-async fn start(
-    chat: &FakeProvider,
-    embed_url: &str,
-    db: &str,
-    search: Value,
-    env: &[(&str, &str)],
-) -> Simulator {
-    let _ = embed_url;
-    let mut b = Simulator::builder(BIN)
+/// The simulator with one agent on `chat` and search configured as `search`.
+fn builder(chat: &FakeProvider, search: Value) -> mattermost_simulator::SimulatorBuilder {
+    Simulator::builder(BIN)
         .transport(Transport::NetRpc)
         .license(enterprise())
         .plugin_config(one_agent_config(
@@ -111,12 +38,22 @@ async fn start(
             json!({}),
             json!({}),
             json!({"embeddingSearchConfig": search}),
-        ));
+        ))
+}
+
+/// The server's database settings, as the plugin reads them to reach its table.
+fn use_database(sim: &Simulator, db: &str) {
+    sim.data().server_config = json!({"SqlSettings": {"DriverName": "postgres", "DataSource": db}});
+}
+
+/// One simulator node, with the environment `env` and `db` as the server's database.
+async fn start(chat: &FakeProvider, db: &str, search: Value, env: &[(&str, &str)]) -> Simulator {
+    let mut b = builder(chat, search);
     for (k, v) in env {
         b = b.env(k, v);
     }
     let sim = b.start().await.unwrap();
-    sim.data().server_config = json!({"SqlSettings": {"DriverName": "postgres", "DataSource": db}});
+    use_database(&sim, db);
     sim
 }
 
@@ -218,13 +155,15 @@ async fn has_vector_index(db: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reindex_batches_bounds_its_requests_and_resumes_after_a_cancel() {
-    let (url, seen) = slow_embedder(Duration::from_millis(120)).await;
+    let embedder = FakeEmbedder::start(Duration::from_millis(120), DIMS)
+        .await
+        .unwrap();
+    let (url, seen) = (embedder.url.clone(), embedder.served.clone());
     let chat = chat().await;
     let db = database().await;
     let mut c = server_tables(&db).await;
     let sim = start(
         &chat,
-        &url,
         &db,
         search_config(&url, "slow-embed", json!({})),
         &[("MMAI_INDEX_CONCURRENCY", "3")],
@@ -296,7 +235,7 @@ async fn a_reindex_batches_bounds_its_requests_and_resumes_after_a_cancel() {
         "{cursor}"
     );
     let stored = indexed(&db).await.len();
-    seen.since_mark.lock().unwrap().clear();
+    seen.mark();
     assert!(
         stored >= 500 && stored < ids.len(),
         "{stored} posts stored before the cancel"
@@ -324,8 +263,7 @@ async fn a_reindex_batches_bounds_its_requests_and_resumes_after_a_cancel() {
             .fetch_all(&mut c)
             .await
             .unwrap();
-    let resumed: std::collections::HashSet<String> =
-        seen.since_mark.lock().unwrap().iter().cloned().collect();
+    let resumed: std::collections::HashSet<String> = seen.since_mark().into_iter().collect();
     assert!(
         after.len() < ids.len() && after.iter().all(|t| resumed.contains(t)),
         "the resume skipped posts after its cursor"
@@ -336,17 +274,14 @@ async fn a_reindex_batches_bounds_its_requests_and_resumes_after_a_cancel() {
         "the resume embedded posts from before its cursor"
     );
     // Requests within the provider's limits, several at once but never more than configured.
-    let requests = seen.requests.load(Ordering::SeqCst);
-    assert!(
-        seen.max_inputs.load(Ordering::SeqCst) <= 256,
-        "a request carried more than 256 texts"
-    );
+    let requests = seen.requests();
+    assert!(seen.max_inputs() <= 256, "a request carried more than 256 texts");
     assert!(
         requests >= ids.len() / 256 && requests <= ids.len() / 100,
         "{requests} requests for {} posts",
         ids.len()
     );
-    let widest = seen.max_in_flight.load(Ordering::SeqCst);
+    let widest = seen.max_in_flight();
     assert!(
         (2..=3).contains(&widest),
         "{widest} requests were in flight at once"
@@ -366,14 +301,7 @@ async fn catch_up_indexes_what_was_missed_and_the_health_check_tells() {
     let chat = chat().await;
     let db = database().await;
     let mut c = server_tables(&db).await;
-    let sim = start(
-        &chat,
-        &chat.url,
-        &db,
-        search_config(&chat.url, "fake-embed", json!({})),
-        &[],
-    )
-    .await;
+    let sim = start(&chat, &db, search_config(&chat.url, "fake-embed", json!({})), &[]).await;
     let (me, token) = admin(&sim).await;
     let town = town_with(&sim, &mut c, &me.id).await;
     let texts: Vec<String> = (0..20)
@@ -485,14 +413,7 @@ async fn a_changed_embedding_model_is_refused_until_a_reindex() {
     let chat = chat().await;
     let db = database().await;
     let mut c = server_tables(&db).await;
-    let sim = start(
-        &chat,
-        &chat.url,
-        &db,
-        search_config(&chat.url, "model-a", json!({})),
-        &[],
-    )
-    .await;
+    let sim = start(&chat, &db, search_config(&chat.url, "model-a", json!({})), &[]).await;
     let (me, token) = admin(&sim).await;
     let town = town_with(&sim, &mut c, &me.id).await;
     let texts: Vec<String> = vec!["The otter sanctuary opens on Monday".into()];
@@ -570,14 +491,7 @@ async fn ticket_search(hybrid: bool) -> (Vec<String>, String) {
     } else {
         json!({"parameters": {"hybrid": false}})
     };
-    let sim = start(
-        &chat,
-        &chat.url,
-        &db,
-        search_config(&chat.url, "fake-embed", extra),
-        &[],
-    )
-    .await;
+    let sim = start(&chat, &db, search_config(&chat.url, "fake-embed", extra), &[]).await;
     let (me, token) = admin(&sim).await;
     let town = town_with(&sim, &mut c, &me.id).await;
     let mut texts: Vec<String> = (0..30).map(|i| format!("MM-{}", 48300 + i)).collect();
@@ -609,25 +523,20 @@ async fn hybrid_ranking_finds_the_literal_identifier() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_node_of_a_cluster_runs_a_reindex() {
-    let (url, _seen) = slow_embedder(Duration::from_millis(100)).await;
+    let embedder = FakeEmbedder::start(Duration::from_millis(100), DIMS)
+        .await
+        .unwrap();
+    let url = embedder.url.clone();
     let chat = chat().await;
     let db = database().await;
     let mut c = server_tables(&db).await;
-    let cluster = Simulator::builder(BIN)
-        .transport(Transport::NetRpc)
-        .license(enterprise())
-        .plugin_config(one_agent_config(
-            &chat.url,
-            json!({}),
-            json!({}),
-            json!({"embeddingSearchConfig": search_config(&url, "slow-embed", json!({}))}),
-        ))
+    let cluster = builder(&chat, search_config(&url, "slow-embed", json!({})))
         .nodes(2)
         .start()
         .await
         .unwrap();
     let node = cluster.node(0);
-    node.data().server_config = json!({"SqlSettings": {"DriverName": "postgres", "DataSource": db}});
+    use_database(node, &db);
     let (me, token) = admin(node).await;
     let town = town_with(node, &mut c, &me.id).await;
     let texts: Vec<String> = (0..1200).map(|i| format!("Cluster note {i}")).collect();

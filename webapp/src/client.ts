@@ -120,17 +120,6 @@ export const summarizeInterval = (channelId: string, preset: string, startTime: 
 export const reactForMe = (postId: string, bot?: string) => call<void>(pluginUrl(withBot(Route.react(postId), bot)), 'POST');
 export const fetchModels = (service: {serviceType: string; apiKey: string; apiURL: string; orgID: string}) =>
     call<ModelInfo[]>(pluginUrl(Route.fetchModels), 'POST', service);
-export interface JobStatus {
-    status: string;
-    error?: string;
-    started_at?: string;
-    completed_at?: string;
-    processed_rows?: number;
-    total_rows?: number;
-}
-export const startReindex = () => call<JobStatus>(pluginUrl(Route.reindex), 'POST');
-export const reindexStatus = () => call<JobStatus>(pluginUrl(Route.reindexStatus), 'GET');
-export const cancelReindex = () => call<JobStatus>(pluginUrl(Route.reindexCancel), 'POST');
 
 // Starts a job of the search index. A 409 carries the job already running (on any node of the
 // cluster): that is what the admin wants to see, so it is returned rather than thrown.

@@ -13,6 +13,7 @@
 pub mod api_server;
 pub mod cluster;
 pub mod connection;
+pub mod fake_embedder;
 pub mod fake_provider;
 pub mod grpc_api;
 pub mod grpc_host;

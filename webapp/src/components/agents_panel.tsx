@@ -110,13 +110,7 @@ export default function AgentsPanel({currentUserId, currentUsername, currentUser
                 className='mattermost-ai-root mattermost-ai-rhs'
                 aria-busy='true'
             >
-                <div className='mattermost-ai-loading'>
-                    <span
-                        className='mattermost-ai-spinner'
-                        aria-hidden='true'
-                    />
-                    <span className='mattermost-ai-sr-only'>{t('ai.rhs.loading')}</span>
-                </div>
+                <Loading/>
             </div>
         );
     }
@@ -272,18 +266,7 @@ export default function AgentsPanel({currentUserId, currentUsername, currentUser
                 >
                     {t('ai.rhs.history')}
                 </h3>
-                {threads === null && (
-                    <div
-                        className='mattermost-ai-loading'
-                        aria-busy='true'
-                    >
-                        <span
-                            className='mattermost-ai-spinner'
-                            aria-hidden='true'
-                        />
-                        <span className='mattermost-ai-sr-only'>{t('ai.rhs.loading')}</span>
-                    </div>
-                )}
+                {threads === null && <Loading/>}
                 {threads?.length === 0 && <p className='mattermost-ai-muted'>{t('ai.rhs.noHistory')}</p>}
                 {threads && threads.length > 0 && (
                     <ul
@@ -314,6 +297,22 @@ export default function AgentsPanel({currentUserId, currentUsername, currentUser
                     textareaRef={composer}
                 />
             </div>
+        </div>
+    );
+}
+
+// A spinner, named for screen readers.
+function Loading() {
+    return (
+        <div
+            className='mattermost-ai-loading'
+            aria-busy='true'
+        >
+            <span
+                className='mattermost-ai-spinner'
+                aria-hidden='true'
+            />
+            <span className='mattermost-ai-sr-only'>{t('ai.rhs.loading')}</span>
         </div>
     );
 }
