@@ -45,6 +45,7 @@ dist: webapp
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+	cargo clippy --locked --features bench --bin search-bench -- -D warnings
 
 # Semantic search tests need PostgreSQL with pgvector: DATABASE_URL, or one started here.
 rust-test:

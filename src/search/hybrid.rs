@@ -24,6 +24,9 @@ impl TextQuery {
 
 /// At most this many terms are searched for (a pasted page is not a query).
 const MAX_TERMS: usize = 32;
+/// Longer "words" are not identifiers anyone types (a pasted blob, a base64 string); they are
+/// not searched for.
+const MAX_TERM_CHARS: usize = 64;
 
 /// The question's literal terms, each quoted, joined with `|`.
 pub fn text_query(question: &str) -> TextQuery {
@@ -42,7 +45,7 @@ pub fn text_query(question: &str) -> TextQuery {
         let literal = word
             .chars()
             .any(|c| c.is_ascii_digit() || matches!(c, '-' | '_' | '.') || !c.is_ascii());
-        if literal && !terms.contains(&word) {
+        if literal && word.chars().count() <= MAX_TERM_CHARS && !terms.contains(&word) {
             terms.push(word);
         }
     }
@@ -75,6 +78,12 @@ mod tests {
     fn words_in_other_scripts_match_as_written() {
         let q = text_query("Störung beim Login, l'équipe, ログイン");
         assert_eq!(q.terms, "'störung' | 'équipe' | 'ログイン'");
+    }
+
+    #[test]
+    fn a_blob_is_not_a_term() {
+        let blob = "a1".repeat(2000);
+        assert_eq!(text_query(&format!("{blob} MM-1")).terms, "'mm-1'");
     }
 
     #[test]

@@ -163,9 +163,10 @@ impl Store {
 
     /// The nearest chunks by cosine distance, best first, skipping `offset`.
     ///
-    /// pgvector's HNSW scan returns at most `hnsw.ef_search` rows (40 by default), so the
-    /// search list is widened to what is asked for, and with a filter the scan goes on
-    /// (iteratively) until enough rows pass it.
+    /// The HNSW scan's candidate list (`hnsw.ef_search`, 40 by default) is widened to what is
+    /// asked for (at least 64: better recall for a top 10), and with a team or channel filter,
+    /// which pgvector applies after the scan, the scan goes on (iteratively) until enough rows
+    /// pass it.
     pub async fn nearest(
         &self,
         query: &[f32],
@@ -329,8 +330,8 @@ pub const LEXICAL_SCAN: i64 = 2_000;
 /// it into a constant and uses the GIN index.
 const TEXT_QUERY: &str = "to_tsquery('simple', $5)";
 
-/// Widens pgvector's HNSW search list for this transaction to `wanted` rows (it returns at
-/// most `ef_search` rows), and with a filter lets the scan continue until enough rows pass.
+/// Widens pgvector's HNSW candidate list for this transaction to `wanted` rows, and with a
+/// filter lets the scan continue until enough rows pass it.
 async fn widen_scan(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     wanted: i64,

@@ -564,3 +564,54 @@ async fn one_node_of_a_cluster_runs_a_reindex() {
     assert_eq!(post(1).await.unwrap().status().as_u16(), 200);
     job_until(node, &token, finished).await;
 }
+
+/// Results the asker cannot read are dropped after the index answered: with two hundred nearer
+/// matches in a channel they are not in, the one post they can read must still be found on a
+/// later page of the HNSW scan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_readable_post_behind_many_unreadable_ones_is_found() {
+    let chat = chat().await;
+    let db = database().await;
+    let mut c = server_tables(&db).await;
+    let sim = start(&chat, &db, search_config(&chat.url, "fake-embed", json!({})), &[]).await;
+    let (me, token) = admin(&sim).await;
+    let town = town_with(&sim, &mut c, &me.id).await;
+    let (other, _) = sim.add_user("other", "system_user");
+    let secret = sim.add_channel(&town.team_id, "secret", "P");
+    sim.add_member(&secret.id, &other.id);
+    server_db::insert_channel(&mut c, &secret.id, &town.team_id, "P", "secret")
+        .await
+        .unwrap();
+    // Enough rows that the planner takes the HNSW index over a scan of the table.
+    let mut hidden: Vec<String> = (0..3000)
+        .map(|i| format!("filler about the weather and lunch plans number {i}"))
+        .collect();
+    // Nearer to the question than the readable post, and more of them than four pages.
+    let word = |i: usize| -> String {
+        [i / 26 % 26, i % 26]
+            .iter()
+            .map(|d| (b'a' + *d as u8) as char)
+            .collect()
+    };
+    hidden.extend((0..200).map(|i| format!("quarterly budget meeting notes {}zz", word(i))));
+    history(&sim, &mut c, &other.id, &secret.id, &hidden).await;
+    let visible = history(
+        &sim,
+        &mut c,
+        &me.id,
+        &town.id,
+        &["quarterly budget review, see the notes".to_owned()],
+    )
+    .await;
+    call(&sim, &token, "/admin/reindex", json!({})).await;
+    assert_eq!(job_until(&sim, &token, finished).await["status"], "completed");
+    assert!(has_vector_index(&db).await);
+    let (status, found) = call(
+        &sim,
+        &token,
+        "/search",
+        json!({"query": "quarterly budget meeting notes", "maxResults": 3}),
+    )
+    .await;
+    assert_eq!((status, result_ids(&found)), (200, visible), "{found}");
+}
