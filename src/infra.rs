@@ -8,6 +8,7 @@ use crate::config::snapshot::{LiveConfig, ServerFacts, Snapshot};
 use crate::metrics::Metrics;
 use crate::outbound::OutboundClient;
 use crate::usage::UsageSink;
+use crate::usage::book::UsageBook;
 use plugin_runtime::host::{MattermostApi, TransportKind};
 
 #[derive(Clone)]
@@ -20,6 +21,8 @@ pub struct Infra {
     pub outbound: OutboundClient,
     /// Every model call's token counts go here; metrics and the usage log subscribe.
     pub usage: Arc<UsageSink>,
+    /// Per-day usage in the server's database: the usage page and the quotas read it.
+    pub book: Arc<UsageBook>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -30,6 +33,7 @@ impl Infra {
         config: Arc<LiveConfig>,
         outbound: OutboundClient,
         usage: Arc<UsageSink>,
+        book: Arc<UsageBook>,
         metrics: Arc<Metrics>,
     ) -> Self {
         Infra {
@@ -38,6 +42,7 @@ impl Infra {
             config,
             outbound,
             usage,
+            book,
             metrics,
         }
     }

@@ -25,6 +25,7 @@ struct Registered {
     llm_requests: IntCounterVec,
     input_tokens: IntCounterVec,
     output_tokens: IntCounterVec,
+    quota_refusals: IntCounterVec,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +61,13 @@ impl Metrics {
     pub fn observe_http(&self, handler: &str, method: &str, status: u16, seconds: f64) {
         if let Ok(r) = self.registered() {
             r.observe_http(handler, method, status, seconds);
+        }
+    }
+
+    /// A model call refused by a token quota of `scope` (`user`, `team`, `agent`).
+    pub fn quota_refused(&self, scope: &str) {
+        if let Ok(r) = self.registered() {
+            r.quota_refusals.with_label_values(&[scope]).inc();
         }
     }
 
@@ -117,6 +125,14 @@ impl Registered {
             ),
             &["bot_name", "team_id"],
         )?;
+        let quota_refusals = IntCounterVec::new(
+            Opts::new(
+                "agents_quota_refusals_total",
+                "Model calls refused because a token quota was used up.",
+            ),
+            &["scope"],
+        )?;
+        registry.register(Box::new(quota_refusals.clone()))?;
         registry.register(Box::new(start_time.clone()))?;
         registry.register(Box::new(info.clone()))?;
         registry.register(Box::new(api_time.clone()))?;
@@ -138,6 +154,7 @@ impl Registered {
             http_requests,
             http_errors,
             llm_requests,
+            quota_refusals,
             input_tokens,
             output_tokens,
         })

@@ -23,6 +23,7 @@ use crate::outbound::OutboundClient;
 use crate::search::SearchService;
 use crate::tools::Toolbox;
 use crate::usage::UsageSink;
+use crate::usage::book::UsageBook;
 use crate::usage::log::TokenLog;
 use plugin_runtime::host::model::{
     CommandArgs, CommandResponse, FileData, HookContext, PluginClusterEvent, Post,
@@ -39,6 +40,7 @@ pub struct Plugin {
     metrics: Arc<Metrics>,
     token_log: Arc<TokenLog>,
     usage: Arc<UsageSink>,
+    book: Arc<UsageBook>,
     outbound: OutboundClient,
     app: OnceLock<App>,
 }
@@ -64,11 +66,14 @@ impl Plugin {
         let usage = Arc::new(UsageSink::default());
         usage.add(metrics.clone());
         usage.add(token_log.clone());
+        let book = Arc::new(UsageBook::default());
+        usage.add(book.clone());
         Ok(Plugin {
             config: Arc::new(LiveConfig::default()),
             metrics,
             token_log,
             usage,
+            book,
             outbound: OutboundClient::new(crate::outbound::OutboundSettings::default())?,
             app: OnceLock::new(),
         })
@@ -86,6 +91,7 @@ impl Plugin {
             self.config.clone(),
             self.outbound.clone(),
             self.usage.clone(),
+            self.book.clone(),
             self.metrics.clone(),
         );
         let answers = Arc::new(AnswerCore::new(infra.clone()));
@@ -179,6 +185,8 @@ impl Plugin {
             );
         }
         self.token_log.set_enabled(log_tokens);
+        self.configure_usage_book(api, entitlements.usage_tracking, cfg.usage_retention_days)
+            .await;
         let effective = Arc::new(Effective::new(cfg));
         // Report problems when they change, not on every save.
         if effective.problems != previous.effective.problems {
@@ -228,6 +236,34 @@ impl Plugin {
             }
         }
         self.config.set_snapshot(snapshot);
+    }
+
+    /// Points the usage book at the server's database when the license includes usage
+    /// tracking; without it nothing is recorded and the quotas are not enforced.
+    async fn configure_usage_book(&self, api: &dyn MattermostApi, licensed: bool, retention_days: i64) {
+        let source = if licensed {
+            match api
+                .get_unsanitized_config()
+                .await
+                .map(|c| crate::serverdb::data_source(&c))
+            {
+                Ok(Ok(s)) => Some(s),
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "token usage is not kept: no usable database");
+                    None
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "token usage is not kept: the database settings could not be read");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        if let Err(e) = self.book.configure(source.as_deref(), licensed, retention_days) {
+            tracing::warn!(error = %e, "token usage is not kept");
+        }
+        self.book.start();
     }
 
     /// Saves a migrated configuration back, once per cluster: under the lock, re-read and
@@ -331,6 +367,13 @@ impl Hooks for Plugin {
                 .streams
                 .stop_all(std::time::Duration::from_secs(3))
                 .await;
+        }
+        // The last usage rows are written before the process goes.
+        if tokio::time::timeout(std::time::Duration::from_secs(3), self.book.flush())
+            .await
+            .is_err()
+        {
+            tracing::warn!("the last token usage could not be written in time");
         }
         tracing::info!("Agents plugin deactivated");
         Ok(())

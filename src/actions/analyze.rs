@@ -84,7 +84,7 @@ async fn build(
     kind: &str,
     source: &Channel,
 ) -> Result<(Arc<dyn llm::LanguageModel>, Request), llm::LlmError> {
-    let model = llm::factory::build(&turn.service, core.outbound.clone())?;
+    let model = core.model(turn)?;
     let text = thread_text(api, root_id, turn).await?;
     let system = core
         .prompts

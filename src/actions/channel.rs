@@ -250,7 +250,7 @@ async fn build(
     from: i64,
     to: i64,
 ) -> Result<(Arc<dyn llm::LanguageModel>, llm::Request), llm::LlmError> {
-    let model = llm::factory::build(&turn.service, core.outbound.clone())?;
+    let model = core.model(turn)?;
     let posts = posts_between(api, &channel.id, from, to).await?;
     let refs: Vec<&Post> = posts.iter().collect();
     let mut text = if refs.is_empty() {

@@ -192,7 +192,7 @@ async fn build(
     channel: &Channel,
     lines: &[String],
 ) -> Result<(Arc<dyn llm::LanguageModel>, Request), llm::LlmError> {
-    let model = llm::factory::build(&turn.service, core.outbound.clone())?;
+    let model = core.model(turn)?;
     let model_name = model_name(turn);
     let limit = llm::budget::input_limit(&turn.service, &model_name);
     // A part must fit beside the prompt and the room kept for the answer.

@@ -273,7 +273,7 @@ pub async fn react(
         .try_take(user_id)
         .ok_or_else(|| ActionError::Busy(crate::answer::limits::busy_message()))?;
     let fail = |e: llm::LlmError| ActionError::Failed(e.user_message());
-    let model = llm::factory::build(&turn.service, core.outbound.clone()).map_err(fail)?;
+    let model = core.model(&turn).map_err(fail)?;
     let system = core
         .prompts
         .render(EMOJI_REACTION, ())

@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod inert;
 pub mod limits;
 pub mod mark;
+pub mod metered;
 pub mod owned;
 pub mod policy;
 pub mod prompts;
@@ -55,6 +56,19 @@ impl AnswerCore {
             streams: Default::default(),
             user_slots: Default::default(),
         }
+    }
+}
+
+impl AnswerCore {
+    /// The model `turn`'s agent runs on, behind the token quotas of its user, team and agent.
+    pub fn model(&self, turn: &Turn) -> Result<Arc<dyn llm::LanguageModel>, llm::LlmError> {
+        let inner = llm::factory::build(&turn.service, self.outbound.clone())?;
+        Ok(Arc::new(metered::Metered {
+            inner,
+            infra: self.infra.clone(),
+            who: turn.who(),
+            channel_id: turn.channel.id.clone(),
+        }))
     }
 }
 
@@ -124,6 +138,24 @@ pub struct Turn {
     pub service: ServiceConfig,
     pub user: User,
     pub channel: Channel,
+}
+
+impl Turn {
+    /// Whose quotas this turn's model calls count against.
+    pub fn who(&self) -> crate::usage::quota::Who {
+        crate::usage::quota::Who {
+            user_id: self.user.id.clone(),
+            team_id: crate::usage::team_label(&self.channel),
+            bot_id: self.bot_user_id.clone(),
+            agent_name: if self.bot.display_name.is_empty() {
+                self.bot.name.clone()
+            } else {
+                self.bot.display_name.clone()
+            },
+            is_admin: Some(self.user.is_system_admin()),
+            locale: self.user.locale.clone(),
+        }
+    }
 }
 
 /// The thread an answer to `p` belongs in.
@@ -265,6 +297,10 @@ pub fn count(
         bot_id: turn.bot_user_id.clone(),
         bot_username: turn.bot.name.clone(),
         provider: turn.service.service_type.clone(),
+        model: sent
+            .map(|r| r.model.clone())
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| model_name(turn)),
         operation: operation.into(),
         operation_subtype: String::new(),
         input_tokens: usage.input_tokens,

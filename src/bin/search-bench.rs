@@ -12,7 +12,7 @@
 //!    and hybrid ranking, overall and per category.
 //!
 //! usage: search-bench <plugin> [--posts N] [--chunks N[,N…]] [--dims D] [--latency-ms MS]
-//!        [--concurrency C] [--queries Q] [--quality DIR --embed-python PY]
+//!        [--concurrency C] [--queries Q] [--ef N[,N…]] [--quality DIR --embed-python PY]
 //! needs DATABASE_URL (a PostgreSQL with pgvector; scripts/pg-up.sh starts one).
 
 use std::collections::{HashMap, HashSet};
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use mattermost_ai::search::chunking::Chunking;
 use mattermost_ai::search::hybrid::text_query;
-use mattermost_ai::search::store::{Chunk, Filter, Store};
+use mattermost_ai::search::store::{Chunk, Filter, ScanWidth, Store};
 use mattermost_simulator::fake_embedder::FakeEmbedder;
 use mattermost_simulator::fake_provider::{FakeProvider, Script, one_agent_config};
 use mattermost_simulator::{Simulator, Transport, server_db};
@@ -37,6 +37,7 @@ struct Args {
     queries: usize,
     quality: Option<String>,
     embed_python: Option<String>,
+    ef_sweep: Vec<i64>,
 }
 
 fn args() -> Result<Args, String> {
@@ -50,6 +51,7 @@ fn args() -> Result<Args, String> {
         queries: 200,
         quality: None,
         embed_python: None,
+        ef_sweep: vec![40, 100, 400],
     };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
@@ -69,12 +71,19 @@ fn args() -> Result<Args, String> {
             "--queries" => a.queries = num(value("--queries")?, "--queries")?,
             "--quality" => a.quality = Some(value("--quality")?),
             "--embed-python" => a.embed_python = Some(value("--embed-python")?),
+            "--ef" => {
+                a.ef_sweep = value("--ef")?
+                    .split(',')
+                    .filter(|v| !v.is_empty())
+                    .map(|v| num(v.to_owned(), "--ef").map(|n| n as i64))
+                    .collect::<Result<_, _>>()?
+            }
             p if a.plugin.is_empty() => a.plugin = p.to_owned(),
             other => return Err(format!("unexpected argument {other}")),
         }
     }
     if a.plugin.is_empty() {
-        return Err("usage: search-bench <plugin> [--posts N] [--chunks N[,N…]] [--dims D] [--latency-ms MS] [--concurrency C] [--queries Q] [--quality DIR --embed-python PY]".into());
+        return Err("usage: search-bench <plugin> [--posts N] [--chunks N[,N…]] [--dims D] [--latency-ms MS] [--concurrency C] [--queries Q] [--ef N[,N…]] [--quality DIR --embed-python PY]".into());
     }
     Ok(a)
 }
@@ -530,7 +539,7 @@ async fn on_the_store(a: &Args, size: usize, table: &mut Table) -> Result<(), St
         .map_err(|e| e.to_string())?;
 
     // Exact search (no vector index): the ground truth and its latency.
-    let exact_n = if size > 200_000 { 20 } else { queries.len().min(50) };
+    let exact_n = queries.len().min(50);
     let mut truth: Vec<Vec<String>> = Vec::new();
     let mut exact = Vec::new();
     for (q, _) in queries.iter().take(exact_n) {
@@ -545,21 +554,12 @@ async fn on_the_store(a: &Args, size: usize, table: &mut Table) -> Result<(), St
     let t = Instant::now();
     store.build_vector_index().await.map_err(|e| e.to_string())?;
     let build = t.elapsed();
-    let mut hnsw = Vec::new();
-    let mut found = 0usize;
-    let mut wanted = 0usize;
-    for (i, (q, _)) in queries.iter().enumerate() {
-        let t = Instant::now();
-        let hits = store
-            .nearest(q, &Filter::default(), 10, 0)
-            .await
-            .map_err(|e| e.to_string())?;
-        hnsw.push(t.elapsed());
-        if let Some(want) = truth.get(i) {
-            let got: HashSet<String> = hits.into_iter().map(|h| h.chunk.post_id).collect();
-            found += want.iter().filter(|id| got.contains(*id)).count();
-            wanted += want.len();
-        }
+    // The default (adaptive) candidate list, then each fixed one the sweep names.
+    let (hnsw, recall) = top10(&store, &queries, &truth).await?;
+    let mut sweep = Vec::new();
+    for ef in &a.ef_sweep {
+        let fixed = store.clone().with_scan_width(ScanWidth::Fixed(*ef));
+        sweep.push((*ef, top10(&fixed, &queries, &truth).await?));
     }
     let mut hybrid = Vec::new();
     for (q, words) in &queries {
@@ -606,15 +606,51 @@ async fn on_the_store(a: &Args, size: usize, table: &mut Table) -> Result<(), St
     );
     table.row(
         format!("{label} chunks: recall@10 of HNSW against exact"),
-        format!("{:.3}", found as f64 / wanted.max(1) as f64),
+        format!(
+            "{recall:.3} (ef_search {} for a top 10)",
+            ScanWidth::Adaptive.for_rows(10)
+        ),
         "≥ 0.95",
     );
+    for (ef, (times, recall)) in sweep {
+        let (p50, p99) = p50_p99(times);
+        table.row(
+            format!("{label} chunks: HNSW at ef_search {ef}"),
+            format!("recall@10 {recall:.3}, p50 {} ms, p99 {} ms", ms(p50), ms(p99)),
+            "",
+        );
+    }
     table.row(
         format!("{label} chunks: hybrid query (vector + full text, RRF)"),
         format!("p50 {} ms, p99 {} ms", ms(y50), ms(y99)),
         "",
     );
     Ok(())
+}
+
+/// Top-10 queries on `store`: their times, and recall@10 against `truth` (the exact top 10
+/// of the first queries).
+async fn top10(
+    store: &Store,
+    queries: &[(Vec<f32>, String)],
+    truth: &[Vec<String>],
+) -> Result<(Vec<Duration>, f64), String> {
+    let mut times = Vec::new();
+    let (mut found, mut wanted) = (0usize, 0usize);
+    for (i, (q, _)) in queries.iter().enumerate() {
+        let t = Instant::now();
+        let hits = store
+            .nearest(q, &Filter::default(), 10, 0)
+            .await
+            .map_err(|e| e.to_string())?;
+        times.push(t.elapsed());
+        if let Some(want) = truth.get(i) {
+            let got: HashSet<String> = hits.into_iter().map(|h| h.chunk.post_id).collect();
+            found += want.iter().filter(|id| got.contains(*id)).count();
+            wanted += want.len();
+        }
+    }
+    Ok((times, found as f64 / wanted.max(1) as f64))
 }
 
 /// Part 3: search quality on the labelled set, with a real embedding model.
@@ -819,7 +855,9 @@ async fn main() -> std::process::ExitCode {
     };
     let mut table = Table::default();
     let run = async {
-        through_the_plugin(&a, &mut table).await?;
+        if a.posts > 0 {
+            through_the_plugin(&a, &mut table).await?;
+        }
         for size in a.chunks.clone() {
             on_the_store(&a, size, &mut table).await?;
         }

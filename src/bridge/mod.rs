@@ -396,6 +396,20 @@ impl Bridge {
             tracing::warn!(service = %p.service.name, detail = %e.detail, "bridge: the service cannot be used");
             BridgeError::Failed(format!("failed to complete LLM request: {}", e.user_message()))
         })?;
+        // Another plugin's calls for a user count against the same quotas as the user's own.
+        let model: Arc<dyn LanguageModel> = Arc::new(crate::answer::metered::Metered {
+            inner: model,
+            infra: self.core.infra.clone(),
+            who: crate::usage::quota::Who {
+                user_id: p.usage.user_id.clone(),
+                team_id: p.usage.team_id.clone(),
+                bot_id: p.usage.bot_id.clone(),
+                agent_name: p.bot.as_ref().map(|b| b.display_name.clone()).unwrap_or_default(),
+                is_admin: None,
+                locale: String::new(),
+            },
+            channel_id: String::new(),
+        });
         let permit = self
             .running
             .clone()
@@ -404,6 +418,7 @@ impl Bridge {
         let counter = Counter::for_model(&p.service.service_type, &p.model);
         let mut usage = p.usage;
         usage.provider = p.service.service_type.clone();
+        usage.model = p.model.clone();
         if let Some(op) = req.operation.as_deref().filter(|o| !o.is_empty()) {
             usage.operation = op.to_owned();
         }

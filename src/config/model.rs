@@ -26,8 +26,60 @@ pub struct Config {
     pub enable_channel_mention_tool_calling: bool,
     /// Policies of the built-in tools.
     pub builtin_tools: BuiltinTools,
+    /// Daily and monthly token limits (our addition; upstream has none).
+    pub token_quotas: TokenQuotas,
+    /// Days of per-day usage kept for the usage page and the quotas; 0 means 400.
+    pub usage_retention_days: i64,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// Token limits per user, per team and per agent, each daily and monthly (UTC days and
+/// months); 0 means no limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TokenQuotas {
+    pub enabled: bool,
+    /// Users are told once per period when their usage passes this share of a limit.
+    pub warn_at_percent: i64,
+    /// System admins are held to the limits too (by default they are exempt).
+    pub apply_to_admins: bool,
+    pub per_user: TokenLimit,
+    pub per_team: TokenLimit,
+    pub per_agent: TokenLimit,
+    /// Limits for one user, team or agent that replace the defaults above.
+    pub overrides: Vec<TokenLimitOverride>,
+}
+
+impl Default for TokenQuotas {
+    fn default() -> Self {
+        TokenQuotas {
+            enabled: false,
+            warn_at_percent: 80,
+            apply_to_admins: false,
+            per_user: TokenLimit::default(),
+            per_team: TokenLimit::default(),
+            per_agent: TokenLimit::default(),
+            overrides: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TokenLimit {
+    pub daily: i64,
+    pub monthly: i64,
+}
+
+/// `scope` is `user`, `team` or `agent`; `id` the user's, team's or agent's (bot user) id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TokenLimitOverride {
+    pub scope: String,
+    pub id: String,
+    pub daily: i64,
+    pub monthly: i64,
 }
 
 /// Service types by their config spelling; the descriptors in `crate::providers` are the one

@@ -80,6 +80,7 @@ pub fn normalize(config: &mut Value) {
     child(config, "builtinTools", |b| {
         canon(b, &keys_of::<BuiltinTools>(&[]))
     });
+    child(config, "tokenQuotas", |q| canon(q, &keys_of::<TokenQuotas>(&[])));
 }
 
 #[cfg(test)]

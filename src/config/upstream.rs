@@ -481,7 +481,7 @@ pub async fn import(api: &dyn MattermostApi) -> Outcome {
         Err(e) => {
             // Upstream's tables are optional; say why in the debug log only, without the
             // connection string.
-            tracing::debug!(error = %redact(&e.to_string()), "upstream 2.x tables not read");
+            tracing::debug!(error = %crate::serverdb::redact(&e.to_string()), "upstream 2.x tables not read");
             return Outcome::NothingFound;
         }
     };
@@ -557,14 +557,6 @@ async fn import_locked(api: &dyn MattermostApi, up: &Upstream) -> Outcome {
     }
     save_record(api, &record).await;
     Outcome::Imported(record)
-}
-
-/// A connection error without the credentials of a URL-style data source.
-fn redact(s: &str) -> String {
-    match (s.find("://"), s.rfind('@')) {
-        (Some(a), Some(b)) if b > a => format!("{}://…{}", &s[..a], &s[b..]),
-        _ => s.to_owned(),
-    }
 }
 
 #[cfg(test)]
@@ -689,7 +681,7 @@ mod tests {
 
     #[test]
     fn credentials_leave_connection_errors() {
-        let s = redact("error connecting to postgres://mm:secret@db:5432/mm");
+        let s = crate::serverdb::redact("error connecting to postgres://mm:secret@db:5432/mm");
         assert!(!s.contains("secret"), "{s}");
         assert!(s.contains("@db:5432"), "{s}");
     }

@@ -177,6 +177,18 @@ pub fn validate(c: &Config) -> Vec<Problem> {
             ),
         ));
     }
+    if let Some(ef) = c.embedding_search_config.parameters.get("efSearch")
+        && !ef.as_i64().is_some_and(|n| (1..=1000).contains(&n))
+    {
+        out.push(problem(
+            "embeddingSearchConfig.parameters.efSearch".into(),
+            "must be a whole number from 1 to 1000 (leave it out to let search choose)",
+        ));
+    }
+    out.extend(quota_problems(&c.token_quotas));
+    if c.usage_retention_days < 0 {
+        out.push(problem("usageRetentionDays".into(), "must not be negative"));
+    }
     if let Err(e) = crate::outbound::HostAllowlist::parse(&c.allowed_upstream_hostnames) {
         out.push(problem("allowedUpstreamHostnames".into(), e.to_string()));
     }
@@ -185,6 +197,47 @@ pub fn validate(c: &Config) -> Vec<Problem> {
             out.push(problem(
                 format!("mcp.servers[{i}].baseURL"),
                 "an MCP server needs an http:// or https:// URL",
+            ));
+        }
+    }
+    out
+}
+
+fn quota_problems(q: &crate::config::model::TokenQuotas) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if !(1..=100).contains(&q.warn_at_percent) {
+        out.push(problem(
+            "tokenQuotas.warnAtPercent".into(),
+            "must be a percentage from 1 to 100",
+        ));
+    }
+    let limits = [
+        ("tokenQuotas.perUser", q.per_user.daily, q.per_user.monthly),
+        ("tokenQuotas.perTeam", q.per_team.daily, q.per_team.monthly),
+        ("tokenQuotas.perAgent", q.per_agent.daily, q.per_agent.monthly),
+    ];
+    for (path, daily, monthly) in limits {
+        if daily < 0 || monthly < 0 {
+            out.push(problem(path.into(), "limits must not be negative (0 means none)"));
+        }
+    }
+    for (i, o) in q.overrides.iter().enumerate() {
+        if !matches!(o.scope.as_str(), "user" | "team" | "agent") {
+            out.push(problem(
+                format!("tokenQuotas.overrides[{i}].scope"),
+                "must be \"user\", \"team\" or \"agent\"",
+            ));
+        }
+        if o.id.is_empty() {
+            out.push(problem(
+                format!("tokenQuotas.overrides[{i}].id"),
+                "names no user, team or agent",
+            ));
+        }
+        if o.daily < 0 || o.monthly < 0 {
+            out.push(problem(
+                format!("tokenQuotas.overrides[{i}]"),
+                "limits must not be negative (0 means none)",
             ));
         }
     }

@@ -223,7 +223,7 @@ async fn prepare(
     trigger: &Post,
     reply: &Post,
 ) -> Result<(Arc<dyn llm::LanguageModel>, Request), llm::LlmError> {
-    let model = llm::factory::build(&turn.service, core.outbound.clone())?;
+    let model = core.model(turn)?;
     // Tools run after approval, in DMs and, when the admin allows it, in channels; elsewhere
     // the prompt says where they are.
     let offered = channel_tools::offered_in(core, &turn.channel);

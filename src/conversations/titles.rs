@@ -53,7 +53,7 @@ pub async fn ensure(core: &Arc<Conversations>, api: Arc<dyn MattermostApi>, turn
             Err(_) => trigger.message.clone(),
         }
     };
-    let Ok(model) = llm::factory::build(&turn.service, core.outbound.clone()) else {
+    let Ok(model) = core.model(turn) else {
         return;
     };
     let Ok(system) = core.prompts.render(CONVERSATION_TITLE, ()) else {

@@ -13,6 +13,7 @@
 mod actions;
 mod admin_config;
 mod admin_reindex;
+mod admin_usage;
 mod agents;
 mod answers;
 mod bridge;
@@ -146,6 +147,8 @@ pub fn router(services: State) -> Router {
         .route("/admin/reindex/cancel", post(admin_reindex::reindex_cancel))
         .route("/admin/reindex/catchup", post(admin_reindex::catch_up))
         .route("/admin/reindex/health-check", get(admin_reindex::health_check))
+        .route("/admin/usage", get(admin_usage::usage))
+        .route("/admin/usage/export.csv", get(admin_usage::export))
         .route("/admin/mcp/tools", get(mcp_tools::admin_tools))
         .route("/admin/mcp/tools/cache/clear", post(mcp_tools::clear_cache))
         .route_layer(from_fn_with_state(services.clone(), guard::require_admin))

@@ -17,6 +17,8 @@ pub enum ErrorClass {
     BadRequest,
     /// Refused before reaching the service: the user has too many answers in progress.
     Busy,
+    /// Refused before reaching the service: a token quota is used up.
+    QuotaExceeded,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -52,9 +54,9 @@ impl LlmError {
             ErrorClass::Unavailable => "The AI service is unavailable right now. Try again later.".into(),
             ErrorClass::Malformed => "The AI service sent a response the plugin could not read.".into(),
             ErrorClass::BadRequest => "The AI service rejected the request.".into(),
-            // Raised by the plugin itself (the per-user limit), never by a provider: its detail is
-            // the message for the user.
-            ErrorClass::Busy => self.detail.clone(),
+            // Raised by the plugin itself (the per-user limit, a quota), never by a provider: its
+            // detail is the message for the user.
+            ErrorClass::Busy | ErrorClass::QuotaExceeded => self.detail.clone(),
         }
     }
 

@@ -124,7 +124,7 @@ pub async fn ask(
         return Ok((NOTHING_FOUND.into(), results));
     }
     let fail = |e: llm::LlmError| ActionError::Failed(e.user_message());
-    let model = llm::factory::build(&turn.service, core.outbound.clone()).map_err(fail)?;
+    let model = core.model(&turn).map_err(fail)?;
     let req = request(core, &turn, q.query.trim(), &results).map_err(fail)?;
     let (answer, _, usage, end) = llm::collect(model.stream(&req).await.map_err(fail)?).await;
     count(core, &turn, usage, Some(&req), &answer, "search");
@@ -174,12 +174,7 @@ pub async fn run(
     let core = core.clone();
     let query = q.query.trim().to_owned();
     tokio::spawn(async move {
-        let built = async {
-            Ok((
-                llm::factory::build(&turn.service, core.outbound.clone())?,
-                request(&core, &turn, &query, &results)?,
-            ))
-        };
+        let built = async { Ok((core.model(&turn)?, request(&core, &turn, &query, &results)?)) };
         stream_request(&core, api, &turn, reply, built, "search").await;
     });
     Ok(started)

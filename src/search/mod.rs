@@ -27,7 +27,7 @@ use crate::llm::Embedder;
 use crate::llm::embeddings::OpenAiEmbeddings;
 use chunking::Chunking;
 use plugin_runtime::host::MattermostApi;
-use store::{Filter, Store, StoreError};
+use store::{Filter, ScanWidth, Store, StoreError};
 
 pub const DEFAULT_MODEL: &str = "text-embedding-3-large";
 pub const DEFAULT_DIMENSIONS: usize = 3072;
@@ -352,8 +352,13 @@ async fn build(
         .get("hybrid")
         .and_then(|v| v.as_bool())
         .unwrap_or(true);
+    // An admin may trade speed for recall: `parameters.efSearch`, pgvector's name for it.
+    let width = match cfg.parameters.get("efSearch").and_then(|v| v.as_i64()) {
+        Some(ef) if ef > 0 => ScanWidth::Fixed(ef),
+        _ => ScanWidth::Adaptive,
+    };
     Ok(Search {
-        store: Store::connect(driver, source, dims)?,
+        store: Store::connect(driver, source, dims)?.with_scan_width(width),
         embedder: Arc::new(embedder),
         chunking: Chunking::from_config(&cfg.chunking_options),
         model: identity::ModelInfo {

@@ -1,7 +1,10 @@
 //! Every model call ends in one usage record, handed to one sink; metrics and the token-usage
 //! log observe it, so no caller needs to know who counts.
 
+pub mod book;
 pub mod log;
+pub mod quota;
+pub mod report;
 
 use std::sync::{Arc, RwLock};
 
@@ -19,6 +22,8 @@ pub struct UsageRecord {
     pub bot_username: String,
     /// The service type (`openai`, `anthropic`…), for per-provider counts.
     pub provider: String,
+    /// The model that answered.
+    pub model: String,
     /// What the call was for: `conversation`, `title`, `summary`…
     pub operation: String,
     /// A finer label some callers give (the bridge's `operation_subtype`); often empty.

@@ -206,7 +206,8 @@ async fn a_bad_configuration_is_reported_and_the_previous_one_kept(t: Transport)
 
     // Invalid parts are reported with their paths; the valid rest keeps working.
     let cfg = json!({"services": [services()[0].clone(), {"id": "nokey", "type": "mistral"}],
-                     "bots": [agent("ai", "AI", "svc-openai"), agent("broken", "Broken", "nokey")]});
+                     "bots": [agent("ai", "AI", "svc-openai"), agent("broken", "Broken", "nokey")],
+                     "embeddingSearchConfig": {"type": "disabled", "parameters": {"efSearch": 5000}}});
     sim.save_plugin_config(json!({"config": cfg})).await.unwrap();
     let (_, check) = get(&sim, &admin, "/admin/config/check").await;
     let paths: Vec<&str> = check["problems"]
@@ -216,7 +217,9 @@ async fn a_bad_configuration_is_reported_and_the_previous_one_kept(t: Transport)
         .filter_map(|p| p["path"].as_str())
         .collect();
     assert!(
-        paths.contains(&"services[1].apiKey") && paths.contains(&"bots[1].serviceID"),
+        paths.contains(&"services[1].apiKey")
+            && paths.contains(&"bots[1].serviceID")
+            && paths.contains(&"embeddingSearchConfig.parameters.efSearch"),
         "{check}"
     );
     assert_eq!(check["loadError"], Value::Null);

@@ -33,3 +33,4 @@ mod runtime;
 mod search;
 mod search_jobs;
 mod upstream_import;
+mod usage;

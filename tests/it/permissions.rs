@@ -212,6 +212,14 @@ fn rows() -> Vec<Row> {
             [U, BAD, BAD, BAD, BAD],
         ),
         row("GET", "/admin/mcp/tools", Target::None, no_body, [U, F, F, F, K]),
+        row("GET", "/admin/usage", Target::None, no_body, [U, F, F, F, K]),
+        row(
+            "GET",
+            "/admin/usage/export.csv",
+            Target::None,
+            no_body,
+            [U, F, F, F, K],
+        ),
         row(
             "POST",
             "/admin/mcp/tools/cache/clear",
@@ -601,10 +609,10 @@ async fn world() -> World {
             sku_short_name: "enterprise".into(),
             ..Default::default()
         })
+        .server_config(json!({"SqlSettings": {"DriverName": "postgres", "DataSource": db}}))
         .start()
         .await
         .expect("the simulated server starts the plugin");
-    sim.data().server_config = json!({"SqlSettings": {"DriverName": "postgres", "DataSource": db}});
     let bot = sim.bot_user_id("ai").expect("the agent's bot exists");
 
     let (alice, alice_token) = sim.add_user("alice", "system_user");

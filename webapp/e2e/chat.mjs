@@ -375,6 +375,36 @@ try {
     check(await mcp.getByLabel('Policy for create_post').inputValue() === 'auto_run_in_dm' &&
         !await mcp.getByLabel('Enable read_channel').isChecked(), 'the refreshed list keeps the saved tool settings');
 
+    // ---- Locale: a German-speaking user. ----
+    // The same plugin on a second page whose user's profile says `de` (the harness's ?locale=):
+    // the plugin picks German at start, in the Agents panel and in the System Console.
+    {
+        const german = await browser.newPage({viewport: {width: 1280, height: 900}});
+        const germanErrors = [];
+        german.on('pageerror', (e) => germanErrors.push(e.message));
+        const url = new URL(hello.url);
+        url.searchParams.set('locale', 'de');
+        await german.goto(url.href);
+        await german.waitForFunction(() => window.harnessReady || window.harnessError, null, {timeout: 10000});
+        check(await german.evaluate(() => window.harnessError) === undefined, 'the harness starts the plugin for a user whose locale is de');
+        const deConsole = german.getByRole('main', {name: 'System Console'});
+        await reach('the System Console titles its sections in German (KI-Dienste, MCP-Server)', async () => {
+            await deConsole.getByRole('region', {name: 'KI-Dienste', exact: true}).waitFor({timeout: 10000});
+            await deConsole.getByRole('region', {name: 'MCP-Server', exact: true}).waitFor({timeout: 10000});
+        });
+        await german.getByRole('button', {name: 'Agenten', exact: true}).click();
+        const deRhs = german.getByRole('complementary', {name: 'Right-hand sidebar'});
+        await reach('the Agents panel speaks German (its intro and its message box)', async () => {
+            await deRhs.getByRole('heading', {name: 'Fragen Sie Assistant, was Sie möchten'}).waitFor({timeout: 10000});
+            await deRhs.getByText('Antworten können falsch sein', {exact: false}).waitFor({timeout: 1000});
+            await deRhs.getByLabel('Nachricht an den Agenten').waitFor({timeout: 1000});
+            await deRhs.getByPlaceholder('Nachricht an Assistant…').waitFor({timeout: 1000});
+        });
+        check(await german.locator('#rhs-title').innerText() === 'Agenten', 'the panel is registered with its German title');
+        check(germanErrors.length === 0, `no page errors for the German user${germanErrors.length ? `: ${germanErrors.join('; ')}` : ''}`);
+        await german.close();
+    }
+
     check(errors.length === 0, `no page errors${errors.length ? `: ${errors.join('; ')}` : ''}`);
     console.log(`screenshots in ${shots}`);
 } catch (e) {

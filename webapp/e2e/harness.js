@@ -151,8 +151,15 @@
         plugin = p;
     };
 
-    async function start() {
-        me = await (await fetch('/api/v4/users/me')).json();
+    // The user's language, kept on the profile as Mattermost keeps it (users.profiles[id].locale):
+    // `?locale=de` opens the page as a German-speaking user; the simulator's users speak English.
+    function withLocale(user) {
+        const locale = new URLSearchParams(window.location.search).get('locale');
+        return locale ? {...user, locale} : user;
+    }
+
+    async function start(options = {}) {
+        me = withLocale(await (await fetch('/api/v4/users/me')).json());
         plugin.initialize(registry, store);
         window.registered = registered;
 
@@ -165,6 +172,10 @@
 
         const setting = (registered.registerAdminConsoleCustomSetting || [])[0];
         const save = document.getElementById('save');
+        if (setting && options.loadConfig) {
+            // As Mattermost's admin console: the editor opens on the settings as saved.
+            configValue = await savedSetting(setting[0]);
+        }
         // As Mattermost's admin console: save actions run after the configuration is saved.
         const saveActions = new Set();
         if (setting) {
@@ -199,6 +210,7 @@
         events.onmessage = (e) => {
             const msg = JSON.parse(e.data);
             (wsHandlers[msg.event] || []).forEach((h) => h(msg));
+            eventListeners.forEach((l) => l(msg));
             if (msg.event === 'posted' || msg.event === 'post_edited') {
                 showInChannel(JSON.parse(msg.data.post));
             }
@@ -224,10 +236,20 @@
         ))));
     }
 
+    // A page built on the harness (the demo) sees every event too, and can open the console
+    // on the saved settings (`start({loadConfig: true})`).
+    const eventListeners = [];
+    async function savedSetting(id) {
+        const r = await fetch('/harness/plugin_config');
+        const saved = r.ok ? await r.json() : {};
+        return saved[id.toLowerCase()];
+    }
+
     window.harness = {
-        start: () => start().catch((e) => {
+        start: (options) => start(options).catch((e) => {
             window.harnessError = String(e);
         }),
+        onEvent: (listener) => eventListeners.push(listener),
         viewChannels: (ids) => ids.forEach((id) => viewed.add(id)),
         setTheme: applyTheme,
     };

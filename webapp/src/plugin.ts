@@ -6,7 +6,7 @@ import AgentsPanel from './components/agents_panel';
 import AskAI from './components/ask_ai';
 import ConfigEditor from './components/config';
 import LLMBotPost from './components/llmbot_post';
-import {en, setMessages, t} from './i18n';
+import {messagesFor, setLocale, t} from './i18n';
 import {openInPanel} from './panel_store';
 import {handlePostEvent} from './post_events';
 import {handlePostUpdate} from './stream_store';
@@ -23,6 +23,11 @@ function currentUserId(store?: Store): string | undefined {
 function currentUser(store?: Store) {
     const id = currentUserId(store);
     return id ? store?.getState().entities?.users?.profiles?.[id] : undefined;
+}
+
+// The user's language, which Mattermost keeps on their profile.
+function currentLocale(store?: Store): string | undefined {
+    return (currentUser(store) as {locale?: string} | undefined)?.locale;
 }
 
 function isAdmin(store?: Store): boolean {
@@ -46,13 +51,26 @@ export default class Plugin {
 
     private removeStyles?: () => void;
 
+    private stopFollowingLocale?: () => void;
+
     public initialize(registry: PluginRegistry, store?: Store): void {
         this.removeStyles = injectStyles();
         setSiteURLSource(() => store?.getState().entities?.general?.config?.SiteURL);
         // Full width, as upstream registers it: the page is the plugin's own settings page.
         registry.registerAdminConsoleCustomSetting('Config', ConfigEditor);
-        registry.registerTranslations?.((locale: string) => (locale === 'en' ? en : {}));
-        setMessages(en);
+        registry.registerTranslations?.(messagesFor);
+        // The user's language from the start, and again whenever their profile's locale changes
+        // (checked on every store update, so only a string comparison when it has not).
+        let locale = currentLocale(store);
+        setLocale(locale);
+        const followed = store as (Store & {subscribe?: (listener: () => void) => () => void}) | undefined;
+        this.stopFollowingLocale = followed?.subscribe?.(() => {
+            const next = currentLocale(store);
+            if (next !== locale) {
+                locale = next;
+                setLocale(next);
+            }
+        });
 
         const Panel = () => React.createElement(AgentsPanel, {
             currentUserId: currentUserId(store),
@@ -122,5 +140,7 @@ export default class Plugin {
     public uninitialize(): void {
         this.removeStyles?.();
         this.removeStyles = undefined;
+        this.stopFollowingLocale?.();
+        this.stopFollowingLocale = undefined;
     }
 }

@@ -265,6 +265,7 @@ pub struct SimulatorBuilder {
     env: Vec<(String, String)>,
     plugin_config: Option<Value>,
     license: Option<License>,
+    server_config: Option<Value>,
     activate: bool,
     /// `hooks` run in this process behind the real wire of `transport`.
     wired: bool,
@@ -311,6 +312,13 @@ impl SimulatorBuilder {
         self
     }
 
+    /// The server's configuration (`GetConfig`/`GetUnsanitizedConfig`) from before activation,
+    /// e.g. `SqlSettings` naming a real database.
+    pub fn server_config(mut self, config: Value) -> Self {
+        self.server_config = Some(config);
+        self
+    }
+
     pub fn license(mut self, license: License) -> Self {
         self.license = Some(license);
         self
@@ -335,6 +343,9 @@ impl SimulatorBuilder {
             d.plugin_config = c.iter().map(|(k, v)| (k.to_lowercase(), v.clone())).collect();
         }
         d.license = self.license.clone();
+        if let Some(c) = &self.server_config {
+            d.server_config = c.clone();
+        }
     }
 
     /// Connects a plugin to `state` (launched, wired or in process) and serves its HTTP fronts.
@@ -419,6 +430,7 @@ impl Simulator {
             env: Vec::new(),
             plugin_config: None,
             license: None,
+            server_config: None,
             activate: true,
             wired: false,
         }
