@@ -1,7 +1,9 @@
 # Agents for Mattermost, in Rust.
 #   make dist   build the uploadable bundle dist/mattermost-ai-<version>.tar.gz
+#   make deploy build it, upload it to MM_SERVICESETTINGS_SITEURL and enable it (README: Develop)
 #   make test   run every test: Rust (unit, simulator), webapp, Go conformance host
 #   make bench  print transport figures next to a Go net/rpc plugin's, and search at scale
+#   make demo   try the plugin in a browser, without a Mattermost server (Ctrl-C stops it)
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
@@ -14,7 +16,7 @@ goarch     = $(if $(findstring aarch64,$(1)),linux-arm64,linux-amd64)
 GO        := GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$(CURDIR)/target/gocache go
 CARGO_TEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo nextest run --workspace --locked --no-fail-fast" || echo "cargo test --workspace --locked --no-fail-fast")
 
-.PHONY: all dist test lint rust-test webapp webapp-test screenshots conformance bench clean
+.PHONY: all dist deploy enable disable test lint rust-test webapp webapp-test screenshots conformance bench demo clean
 
 all: dist
 
@@ -28,7 +30,7 @@ webapp: webapp/node_modules/.package-lock.json
 webapp-test: webapp/node_modules/.package-lock.json
 	cd webapp && npm run check && npm test && npm run build
 	cargo build --workspace --locked --bins
-	cd webapp && npm run e2e
+	cd webapp && DATABASE_URL="$${DATABASE_URL:-$$(../scripts/pg-up.sh)}" npm run e2e
 
 # The README's pictures of the panel and the System Console, light and dark, as the browser
 # test takes them.
@@ -41,6 +43,16 @@ dist: webapp
 	@for t in $(TARGETS); do cargo build --release --locked --bin mattermost-ai --target $$t; done
 	python3 scripts/bundle.py build $(BUNDLE) \
 	  $(foreach t,$(TARGETS),$(call goarch,$(t))=target/$(t)/release/mattermost-ai)
+
+# Upload to a running server and enable, with the plugin starter's variables:
+# MM_SERVICESETTINGS_SITEURL plus MM_ADMIN_TOKEN, or MM_ADMIN_USERNAME and MM_ADMIN_PASSWORD
+# (or MM_LOCALSOCKETPATH for local mode). `dist` rebuilds only what changed.
+PLUGINCTL := cargo run --locked -q -p pluginctl --
+deploy: dist
+	$(PLUGINCTL) deploy $(PLUGIN_ID) $(BUNDLE)
+
+enable disable:
+	$(PLUGINCTL) $@ $(PLUGIN_ID)
 
 lint:
 	cargo fmt --all --check
@@ -82,6 +94,16 @@ bench: target/refplugin
 	target/release/conversation-bench target/release/mattermost-ai --conversations 100 --grpc
 	DATABASE_URL="$${DATABASE_URL:-$$(scripts/pg-up.sh)}" target/release/search-bench target/release/mattermost-ai \
 	  --posts $(SEARCH_POSTS) --chunks $(SEARCH_CHUNKS) --quality bench/search/quality --embed-python "$$(scripts/py-embed.sh)"
+
+# The real plugin under the simulator with a small team, the webapp on a local page and a
+# stand-in model (DEMO_OPENAI_URL, DEMO_OPENAI_KEY, DEMO_OPENAI_MODEL for a real one). Search runs
+# when PostgreSQL with pgvector can be had: DATABASE_URL, or one started by scripts/pg-up.sh.
+demo: webapp
+	cargo build --locked --bin mattermost-ai
+	cargo build --locked -p mattermost-simulator --bin demo
+	@db="$${DATABASE_URL:-}"; \
+	if [ -z "$$db" ]; then echo "Starting PostgreSQL for search (scripts/pg-up.sh)..." >&2; db="$$(scripts/pg-up.sh 2>/dev/null || true)"; fi; \
+	DATABASE_URL="$$db" exec target/debug/demo target/debug/mattermost-ai webapp
 
 clean:
 	cargo clean

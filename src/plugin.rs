@@ -502,12 +502,19 @@ impl Hooks for Plugin {
         _ctx: HookContext,
         args: CommandArgs,
     ) -> Result<CommandResponse, AppError> {
+        // Only the user reads the answer: in their language, English if they cannot be read.
+        let locale = match self.api() {
+            Ok(api) => api
+                .get_user(&args.user_id)
+                .await
+                .map(|u| crate::i18n::Locale::new(&u.locale))
+                .unwrap_or_default(),
+            Err(_) => crate::i18n::Locale::default(),
+        };
+        let command = args.command.split_whitespace().next().unwrap_or("");
         Ok(CommandResponse {
             response_type: "ephemeral".into(),
-            text: format!(
-                "Unknown command: {}",
-                args.command.split_whitespace().next().unwrap_or("")
-            ),
+            text: locale.tr("command.unknown", &[crate::i18n::arg("Command", command)]),
             ..Default::default()
         })
     }

@@ -12,6 +12,7 @@ use crate::answer::owned::PostActionError;
 use crate::answer::prompts::{THREAD_ANALYSIS, THREAD_CONTEXT};
 use crate::answer::props::{PROMPT_TYPE, REFERENCED_THREAD};
 use crate::answer::{AnswerCore, ThreadAnalysis, Turn, one_shot_request, stream_request, thread_root};
+use crate::i18n::Text;
 use crate::llm::{self, Message, Request, Role};
 use plugin_runtime::host::MattermostApi;
 use plugin_runtime::host::model::{Channel, Post};
@@ -26,7 +27,9 @@ pub async fn start(
     bot: Option<&str>,
 ) -> Result<Started, ActionError> {
     if !KINDS.contains(&kind) {
-        return Err(ActionError::BadRequest(format!("unknown analysis_type {kind:?}")));
+        return Err(ActionError::BadRequest(
+            format!("unknown analysis_type {kind:?}").into(),
+        ));
     }
     let (Checked { api, channel, turn }, post) =
         check_post(core, user_id, post_id, bot, |e| e.ai_actions).await?;
@@ -155,10 +158,10 @@ impl ThreadAnalysis for Analysis {
             Ok(root) => api.get_channel(&root.channel_id).await.ok(),
             Err(_) => None,
         }
-        .ok_or_else(|| PostActionError::Refused("the analysed thread is gone".into()))?;
+        .ok_or_else(|| PostActionError::Refused(Text::tr("analysis.thread_gone", &[])))?;
         authorize(api.as_ref(), &turn.bot, &turn.bot_user_id, &turn.user.id, &source)
             .await
-            .map_err(|e| PostActionError::Refused(e.to_string()))?;
+            .map_err(|e| PostActionError::Refused(e.text()))?;
         let core = self.0.clone();
         tokio::spawn(async move { run(&core, api, turn, post, &thread, &kind, &source).await });
         Ok(())

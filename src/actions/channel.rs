@@ -11,6 +11,7 @@ use crate::answer::delivery::{ActionError, Started, result_post};
 use crate::answer::prompts::CHANNEL_SUMMARY;
 use crate::answer::props;
 use crate::answer::{AnswerCore, Turn, one_shot_request, stream_request};
+use crate::i18n::{Text, arg};
 use crate::llm;
 use plugin_runtime::host::MattermostApi;
 use plugin_runtime::host::model::{Channel, Post};
@@ -49,7 +50,7 @@ fn iso_ms(field: &str, s: &str) -> Result<i64, ActionError> {
     s.trim()
         .parse::<jiff::Timestamp>()
         .map(|t| t.as_millisecond())
-        .map_err(|_| ActionError::BadRequest(format!("{field} is not an ISO 8601 time")))
+        .map_err(|_| ActionError::BadRequest(format!("{field} is not an ISO 8601 time").into()))
 }
 
 /// The mobile request as the interval it means. Unread messages start where the user last
@@ -62,10 +63,9 @@ pub async fn interval_of(
     now: i64,
 ) -> Result<Interval, ActionError> {
     if req.analysis_type != SUMMARIZE_CHANNEL {
-        return Err(ActionError::BadRequest(format!(
-            "unknown analysis_type {:?}",
-            req.analysis_type
-        )));
+        return Err(ActionError::BadRequest(
+            format!("unknown analysis_type {:?}", req.analysis_type).into(),
+        ));
     }
     let prompt = req.prompt;
     if req.since.is_some() || req.until.is_some() {
@@ -87,7 +87,10 @@ pub async fn interval_of(
     }
     if let Some(days) = req.days {
         if !(1..=14).contains(&days) {
-            return Err(ActionError::BadRequest("days must be between 1 and 14".into()));
+            return Err(ActionError::BadRequest(Text::tr(
+                "summary.days",
+                &[arg("Days", MAX_SPAN_MS / DAY_MS)],
+            )));
         }
         return Ok(Interval {
             start_time: now - days * DAY_MS,
@@ -136,17 +139,16 @@ pub fn period(req: &Interval, now: i64) -> Result<(i64, i64), ActionError> {
     }
     let end = if req.end_time == 0 { now } else { req.end_time };
     if req.start_time >= end {
-        return Err(ActionError::BadRequest(
-            "start_time must be before end_time".into(),
-        ));
+        return Err(ActionError::BadRequest(Text::tr("summary.start_after_end", &[])));
     }
     if end - req.start_time > MAX_SPAN_MS {
         if req.end_time == 0 && req.preset_prompt != "summarize_range" {
             return Ok((end - MAX_SPAN_MS, end));
         }
-        return Err(ActionError::BadRequest(
-            "the period can be at most 14 days".into(),
-        ));
+        return Err(ActionError::BadRequest(Text::tr(
+            "summary.period_too_long",
+            &[arg("Days", MAX_SPAN_MS / DAY_MS)],
+        )));
     }
     Ok((req.start_time, end))
 }
@@ -179,10 +181,9 @@ pub async fn start(
     bot: Option<&str>,
 ) -> Result<Started, ActionError> {
     if !PRESETS.contains(&req.preset_prompt.as_str()) {
-        return Err(ActionError::BadRequest(format!(
-            "unknown preset_prompt {:?}",
-            req.preset_prompt
-        )));
+        return Err(ActionError::BadRequest(
+            format!("unknown preset_prompt {:?}", req.preset_prompt).into(),
+        ));
     }
     let (from, to) = period(&req, crate::answer::mark::now_ms())?;
     let Checked { api, channel, turn } =

@@ -13,6 +13,7 @@ use crate::answer::props;
 use crate::answer::{
     ANSWER_RESERVE_TOKENS, AnswerCore, Turn, count, model_name, one_shot_request, stream_request,
 };
+use crate::i18n::{Text, arg};
 use crate::llm::{self, Message, Request, Role};
 use plugin_runtime::host::MattermostApi;
 use plugin_runtime::host::model::{Channel, FileInfo, Post};
@@ -87,6 +88,14 @@ pub fn chunks(lines: &[String], limit: u64) -> Vec<String> {
     out
 }
 
+/// A transcript over `MAX_TRANSCRIPT_BYTES` is refused, with the limit.
+fn too_large() -> ActionError {
+    ActionError::BadRequest(Text::tr(
+        "meeting.transcript_too_large",
+        &[arg("Megabytes", MAX_TRANSCRIPT_BYTES / (1024 * 1024))],
+    ))
+}
+
 /// The transcript file of a meeting post: Calls' `captions[0].file_id`, else an attached
 /// `.vtt` or text file. Only a file that belongs to this post is read (attached to it, or
 /// uploaded for it): a caption pointing at any other file of the server is ignored.
@@ -117,12 +126,9 @@ async fn transcript_file(api: &dyn MattermostApi, post: &Post) -> Result<FileInf
             }
         }
     }
-    let info = found.ok_or_else(|| ActionError::BadRequest("the post has no transcript".into()))?;
+    let info = found.ok_or_else(|| ActionError::BadRequest(Text::tr("meeting.no_transcript", &[])))?;
     if info.size > MAX_TRANSCRIPT_BYTES {
-        return Err(ActionError::BadRequest(format!(
-            "the transcript is larger than {} MB",
-            MAX_TRANSCRIPT_BYTES / (1024 * 1024)
-        )));
+        return Err(too_large());
     }
     Ok(info)
 }
@@ -138,17 +144,17 @@ pub async fn summarize(
     let author = api
         .get_user(&post.user_id)
         .await
-        .map_err(|_| ActionError::NotFound("the post's author was not found".into()))?;
+        .map_err(|_| ActionError::NotFound(Text::tr("meeting.author_not_found", &[])))?;
     if !(author.is_bot && MEETING_BOTS.contains(&author.username.as_str())) {
-        return Err(ActionError::BadRequest("not a calls or zoom bot post".into()));
+        return Err(ActionError::BadRequest(Text::tr("meeting.not_meeting_post", &[])));
     }
     let file = transcript_file(api.as_ref(), &post).await?;
     let data = api
         .get_file(&file.id)
         .await
-        .map_err(|e| ActionError::Failed(e.for_user("reading the transcript")))?;
+        .map_err(|e| ActionError::Failed(e.for_user("reading the transcript").into()))?;
     if data.len() as i64 > MAX_TRANSCRIPT_BYTES {
-        return Err(ActionError::BadRequest("the transcript is too large".into()));
+        return Err(too_large());
     }
     let text = String::from_utf8_lossy(&data).into_owned();
     let lines = if text.trim_start().starts_with("WEBVTT") {
@@ -248,31 +254,27 @@ pub async fn postback(
     let summary = api
         .get_post(post_id)
         .await
-        .map_err(|_| ActionError::NotFound("post not found".into()))?;
+        .map_err(|_| ActionError::NotFound(Text::tr("action.post_not_found", &[])))?;
     if !core.snapshot().bot_ids.values().any(|b| *b == summary.user_id) {
-        return Err(ActionError::BadRequest("this is not an agent's post".into()));
+        return Err(ActionError::BadRequest(Text::tr("action.not_agent_post", &[])));
     }
     if summary.prop_str(props::REQUESTER) != Some(user_id) {
-        return Err(ActionError::Forbidden(
-            "only the user who asked can post this summary".into(),
-        ));
+        return Err(ActionError::Forbidden(Text::tr("meeting.only_requester", &[])));
     }
     let transcript_id = summary
         .prop_str(props::TRANSCRIPT_POST)
-        .ok_or_else(|| ActionError::BadRequest("this post is not a meeting summary".into()))?;
+        .ok_or_else(|| ActionError::BadRequest(Text::tr("meeting.not_summary", &[])))?;
     let transcript = api
         .get_post(transcript_id)
         .await
-        .map_err(|_| ActionError::NotFound("the meeting post was deleted".into()))?;
+        .map_err(|_| ActionError::NotFound(Text::tr("meeting.post_deleted", &[])))?;
     match api
         .has_permission_to_channel(user_id, &transcript.channel_id, "create_post")
         .await
     {
         Ok(true) => {}
         _ => {
-            return Err(ActionError::Forbidden(
-                "you cannot post in the meeting's channel".into(),
-            ));
+            return Err(ActionError::Forbidden(Text::tr("meeting.cannot_post", &[])));
         }
     }
     // The agent posts there in its own name: its channel restriction applies.
@@ -280,14 +282,14 @@ pub async fn postback(
     let bot = snap
         .agent_by_bot_id(&summary.user_id)
         .cloned()
-        .ok_or_else(|| ActionError::BadRequest("this agent is no longer configured".into()))?;
+        .ok_or_else(|| ActionError::BadRequest(Text::tr("action.agent_gone", &[])))?;
     let channel = api
         .get_channel(&transcript.channel_id)
         .await
-        .map_err(|_| ActionError::NotFound("the meeting's channel was not found".into()))?;
+        .map_err(|_| ActionError::NotFound(Text::tr("meeting.channel_not_found", &[])))?;
     crate::agents::access::check(api.as_ref(), &bot, &summary.user_id, user_id, &channel)
         .await
-        .map_err(|d| ActionError::Forbidden(d.to_string()))?;
+        .map_err(ActionError::from)?;
     let root = if transcript.root_id.is_empty() {
         transcript.id.clone()
     } else {
@@ -305,7 +307,7 @@ pub async fn postback(
     let created = api
         .create_post(&p)
         .await
-        .map_err(|e| ActionError::Failed(e.for_user("posting the summary")))?;
+        .map_err(|e| ActionError::Failed(e.for_user("posting the summary").into()))?;
     Ok((root, created.channel_id))
 }
 

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use crate::agents::access::authorize;
 use crate::answer::delivery::{ActionError, agent, dm_turn};
 use crate::answer::{AnswerCore, Turn};
+use crate::i18n::Text;
 use plugin_runtime::host::MattermostApi;
 use plugin_runtime::host::model::{Channel, Post};
 
@@ -38,16 +39,16 @@ pub async fn check_channel(
     let api = core.api();
     let snap = core.snapshot();
     if !gate(&snap.entitlements) {
-        return Err(ActionError::Forbidden("feature not licensed".into()));
+        return Err(ActionError::Forbidden(Text::tr("action.not_licensed", &[])));
     }
     let channel = api
         .get_channel(channel_id)
         .await
-        .map_err(|_| ActionError::NotFound("channel not found".into()))?;
+        .map_err(|_| ActionError::NotFound(Text::tr("action.channel_not_found", &[])))?;
     let (bot, bot_id) = agent(&snap, bot)?;
     authorize(api.as_ref(), &bot, &bot_id, user_id, &channel).await?;
     if !core.user_slots.has_room(user_id) {
-        return Err(ActionError::Busy(crate::answer::limits::busy_message()));
+        return Err(ActionError::Busy(crate::answer::limits::busy()));
     }
     let turn = dm_turn(core, api.as_ref(), bot, bot_id, user_id).await?;
     Ok(Checked { api, channel, turn })
@@ -65,7 +66,7 @@ pub async fn check_post(
         .api()
         .get_post(post_id)
         .await
-        .map_err(|_| ActionError::NotFound("post not found".into()))?;
+        .map_err(|_| ActionError::NotFound(Text::tr("action.post_not_found", &[])))?;
     let checked = check_channel(core, user_id, &post.channel_id, bot, gate).await?;
     Ok((checked, post))
 }

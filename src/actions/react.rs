@@ -7,6 +7,7 @@ use super::{Checked, check_post};
 use crate::answer::delivery::ActionError;
 use crate::answer::prompts::EMOJI_REACTION;
 use crate::answer::{AnswerCore, count, model_name};
+use crate::i18n::{Text, arg};
 use crate::llm::{self, Message, Request, Role};
 use plugin_runtime::host::model::Reaction;
 
@@ -271,13 +272,14 @@ pub async fn react(
     let _slot = core
         .user_slots
         .try_take(user_id)
-        .ok_or_else(|| ActionError::Busy(crate::answer::limits::busy_message()))?;
-    let fail = |e: llm::LlmError| ActionError::Failed(e.user_message());
+        .ok_or_else(|| ActionError::Busy(crate::answer::limits::busy()))?;
+    let locale = turn.locale();
+    let fail = |e: llm::LlmError| ActionError::Failed(e.user_message_in(&locale).into());
     let model = core.model(&turn).map_err(fail)?;
     let system = core
         .prompts
         .render(EMOJI_REACTION, ())
-        .map_err(|e| ActionError::Failed(e.to_string()))?;
+        .map_err(|e| ActionError::Failed(e.to_string().into()))?;
     let request = Request {
         messages: vec![
             Message::text(Role::System, system),
@@ -296,9 +298,9 @@ pub async fn react(
         emoji = "+1".into();
     }
     if !known(&emoji) {
-        return Err(ActionError::Failed(format!(
-            "the agent did not pick a known emoji ({:?})",
-            emoji.chars().take(40).collect::<String>()
+        return Err(ActionError::Failed(Text::tr(
+            "react.unknown_emoji",
+            &[arg("Emoji", emoji.chars().take(40).collect::<String>())],
         )));
     }
     api.add_reaction(&Reaction {
@@ -308,7 +310,7 @@ pub async fn react(
         ..Default::default()
     })
     .await
-    .map_err(|e| ActionError::Failed(e.for_user("adding the reaction")))?;
+    .map_err(|e| ActionError::Failed(e.for_user("adding the reaction").into()))?;
     Ok(emoji)
 }
 

@@ -3,6 +3,7 @@
 //! losing a license must never widen access.
 
 use crate::config::{AccessLevel, BotConfig};
+use crate::i18n::{Text, arg};
 use plugin_runtime::host::MattermostApi;
 use plugin_runtime::host::model::Channel;
 
@@ -21,6 +22,34 @@ pub enum Refusal {
     Unreadable,
     #[error(transparent)]
     Denied(#[from] Denied),
+}
+
+impl Denied {
+    /// The refusal as a user reads it, in their language (`Display` is the log's English).
+    pub fn text(&self) -> Text {
+        match self {
+            Denied::User(agent) => Text::tr("access.denied.user", &[arg("Agent", agent)]),
+            Denied::Channel(agent) => Text::tr("access.denied.channel", &[arg("Agent", agent)]),
+        }
+    }
+
+    /// The private note a refused user gets where they asked.
+    pub fn note(&self) -> Text {
+        match self {
+            Denied::User(agent) => Text::tr("access.note.user", &[arg("Agent", agent)]),
+            Denied::Channel(agent) => Text::tr("access.note.channel", &[arg("Agent", agent)]),
+        }
+    }
+}
+
+impl Refusal {
+    /// The refusal as a user reads it, in their language.
+    pub fn text(&self) -> Text {
+        match self {
+            Refusal::Unreadable => Text::tr("access.unreadable", &[]),
+            Refusal::Denied(d) => d.text(),
+        }
+    }
 }
 
 async fn in_any_team(api: &dyn MattermostApi, user_id: &str, teams: &[String]) -> bool {
@@ -176,6 +205,24 @@ mod tests {
         assert_eq!(
             check_channel(&bot, "bot1", &other),
             Err(Denied::Channel("AI".into()))
+        );
+    }
+
+    #[test]
+    fn refusals_are_said_in_the_users_language() {
+        use crate::i18n::Locale;
+        let denied = Denied::User("Helper".into());
+        let en = denied.note().in_locale(&Locale::new("en"));
+        assert!(en.contains("not allowed to use Helper"), "{en}");
+        let fr = denied.note().in_locale(&Locale::new("fr"));
+        assert!(fr.contains("Helper") && fr != en, "{fr}");
+        let es = Refusal::Unreadable.text().in_locale(&Locale::new("es"));
+        assert!(es.contains("canal"), "{es}");
+        assert!(
+            Denied::Channel("Helper".into())
+                .text()
+                .in_locale(&Locale::new("de"))
+                .contains("Kanal")
         );
     }
 }

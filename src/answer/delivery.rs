@@ -8,23 +8,38 @@ use super::props;
 use super::{AnswerCore, Turn};
 use crate::config::BotConfig;
 use crate::config::snapshot::Snapshot;
+use crate::i18n::Text;
 use plugin_runtime::host::MattermostApi;
 use plugin_runtime::host::model::Post;
 
-/// Why an answer could not start.
+/// Why an answer could not start. The text is said to the caller in their language at the
+/// HTTP edge; `Display` is English (logs).
 #[derive(Debug, thiserror::Error)]
 pub enum ActionError {
     #[error("{0}")]
-    BadRequest(String),
+    BadRequest(Text),
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Text),
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Text),
     #[error("{0}")]
-    Failed(String),
+    Failed(Text),
     /// The user has too many answers in progress.
     #[error("{0}")]
-    Busy(String),
+    Busy(Text),
+}
+
+impl ActionError {
+    /// What the caller is told.
+    pub fn text(&self) -> &Text {
+        match self {
+            ActionError::BadRequest(t)
+            | ActionError::Forbidden(t)
+            | ActionError::NotFound(t)
+            | ActionError::Failed(t)
+            | ActionError::Busy(t) => t,
+        }
+    }
 }
 
 /// What an action started: the result post and its channel.
@@ -45,7 +60,13 @@ impl Started {
 
 impl From<crate::agents::access::Refusal> for ActionError {
     fn from(r: crate::agents::access::Refusal) -> Self {
-        ActionError::Forbidden(r.to_string())
+        ActionError::Forbidden(r.text())
+    }
+}
+
+impl From<crate::agents::access::Denied> for ActionError {
+    fn from(d: crate::agents::access::Denied) -> Self {
+        ActionError::Forbidden(d.text())
     }
 }
 
@@ -63,12 +84,12 @@ pub fn agent(snap: &Snapshot, username: Option<&str>) -> Result<(BotConfig, Stri
     let bot = named
         .or_else(default)
         .cloned()
-        .ok_or_else(|| ActionError::Failed("no agent is configured".into()))?;
+        .ok_or_else(|| ActionError::Failed(Text::tr("action.no_agent", &[])))?;
     let id = snap
         .bot_ids
         .get(&bot.name)
         .cloned()
-        .ok_or_else(|| ActionError::Failed("the agent's bot account is not ready".into()))?;
+        .ok_or_else(|| ActionError::Failed(Text::tr("action.agent_not_ready", &[])))?;
     Ok((bot, id))
 }
 
@@ -83,11 +104,11 @@ pub async fn dm_turn(
     let user = api
         .get_user(user_id)
         .await
-        .map_err(|e| ActionError::Failed(e.for_user("reading the user")))?;
+        .map_err(|e| ActionError::Failed(e.for_user("reading the user").into()))?;
     let dm = api
         .get_direct_channel(user_id, &bot_user_id)
         .await
-        .map_err(|e| ActionError::Failed(e.for_user("opening the DM")))?;
+        .map_err(|e| ActionError::Failed(e.for_user("opening the DM").into()))?;
     let service = core
         .snapshot()
         .effective
@@ -126,5 +147,5 @@ pub async fn result_post(
     }
     api.create_post(&p)
         .await
-        .map_err(|e| ActionError::Failed(e.for_user("creating the result post")))
+        .map_err(|e| ActionError::Failed(e.for_user("creating the result post").into()))
 }

@@ -5,14 +5,19 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::i18n::{Locale, Text, arg};
+
 /// Answers (streamed or not) one user may have in progress.
 pub const MAX_ANSWERS_PER_USER: usize = 4;
 
-/// What a refused user is told.
-pub fn busy_message() -> String {
-    format!(
-        "You already have {MAX_ANSWERS_PER_USER} answers in progress. Wait for one to finish, then try again."
-    )
+/// What a refused user is told, for whoever reads it (an HTTP refusal).
+pub fn busy() -> Text {
+    Text::tr("answer.busy", &[arg("Count", MAX_ANSWERS_PER_USER)])
+}
+
+/// What a refused user is told, in their language (an answer post).
+pub fn busy_message(locale: &Locale) -> String {
+    busy().in_locale(locale)
 }
 
 #[derive(Default)]
@@ -66,6 +71,15 @@ impl UserSlots {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_refusal_names_the_limit_in_the_users_language() {
+        let en = busy_message(&Locale::new("en"));
+        assert!(en.contains("4 answers in progress"), "{en}");
+        assert_eq!(busy().to_string(), en);
+        let ja = busy_message(&Locale::new("ja"));
+        assert!(ja.contains('4') && ja != en, "{ja}");
+    }
 
     #[test]
     fn slots_are_per_user_and_come_back() {

@@ -28,6 +28,7 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use crate::config::{BotConfig, ServiceConfig};
+use crate::i18n::Locale;
 use crate::infra::Infra;
 use crate::llm::{self, Message, Request};
 use crate::usage::UsageRecord;
@@ -141,6 +142,11 @@ pub struct Turn {
 }
 
 impl Turn {
+    /// The requester's language, for what the plugin itself says in the answer.
+    pub fn locale(&self) -> Locale {
+        Locale::new(&self.user.locale)
+    }
+
     /// Whose quotas this turn's model calls count against.
     pub fn who(&self) -> crate::usage::quota::Who {
         crate::usage::quota::Who {
@@ -185,9 +191,13 @@ pub async fn stream_request(
     // Kept until the end: its tokens are counted only if the provider reports no usage.
     let mut sent: Option<Request> = None;
     let slot = core.user_slots.try_take(&turn.user.id);
+    let locale = turn.locale();
     let build = async {
         if slot.is_none() {
-            return Err(llm::LlmError::new(llm::ErrorClass::Busy, limits::busy_message()));
+            return Err(llm::LlmError::new(
+                llm::ErrorClass::Busy,
+                limits::busy_message(&locale),
+            ));
         }
         build.await
     };
@@ -216,6 +226,7 @@ pub async fn stream_request(
         mark.clone(),
         // Outside a DM, tool calls are the requester's until they share what they returned.
         !turn.channel.is_direct(),
+        locale,
     )
     .await;
     drop(registration);

@@ -2,10 +2,12 @@
 //! requester may, and a post the caller cannot read answers exactly like a missing one.
 
 use super::{AnswerCore, Turn, mark, props};
+use crate::i18n::Text;
 use plugin_runtime::host::MattermostApi;
 use plugin_runtime::host::model::Post;
 
-/// Why a route refused.
+/// Why a route refused. The text is said to the caller in their language at the HTTP edge;
+/// `Display` is English (logs).
 #[derive(Debug, thiserror::Error)]
 pub enum PostActionError {
     #[error("post not found")]
@@ -13,9 +15,20 @@ pub enum PostActionError {
     #[error("only the user who asked can do this")]
     NotRequester,
     #[error("{0}")]
-    Refused(String),
+    Refused(Text),
     #[error("{0}")]
-    Unavailable(String),
+    Unavailable(Text),
+}
+
+impl PostActionError {
+    /// What the caller is told.
+    pub fn text(&self) -> Text {
+        match self {
+            PostActionError::NotFound => Text::tr("action.post_not_found", &[]),
+            PostActionError::NotRequester => Text::tr("answer.not_requester", &[]),
+            PostActionError::Refused(t) | PostActionError::Unavailable(t) => t.clone(),
+        }
+    }
 }
 
 /// An answer post checked to be the caller's: only [`own_answer`] makes one, so a function that
@@ -63,7 +76,7 @@ pub async fn own_answer(
     }
     let snap = core.snapshot();
     if !snap.bot_ids.values().any(|id| *id == post.user_id) {
-        return Err(PostActionError::Refused("this is not an agent's post".into()));
+        return Err(PostActionError::Refused(Text::tr("action.not_agent_post", &[])));
     }
     if post.prop_str(props::REQUESTER) != Some(user_id) {
         return Err(PostActionError::NotRequester);
@@ -86,13 +99,14 @@ pub async fn answer_turn(
     let bot = snap
         .agent_by_bot_id(&post.user_id)
         .cloned()
-        .ok_or_else(|| PostActionError::Refused("this agent is no longer configured".into()))?;
-    let unavailable =
-        |e: plugin_runtime::host::ApiError| PostActionError::Unavailable(e.for_user("reading the answer"));
+        .ok_or_else(|| PostActionError::Refused(Text::tr("action.agent_gone", &[])))?;
+    let unavailable = |e: plugin_runtime::host::ApiError| {
+        PostActionError::Unavailable(e.for_user("reading the answer").into())
+    };
     let channel = api.get_channel(&post.channel_id).await.map_err(unavailable)?;
     crate::agents::access::check(api, &bot, &post.user_id, user_id, &channel)
         .await
-        .map_err(|d| PostActionError::Refused(d.to_string()))?;
+        .map_err(|d| PostActionError::Refused(d.text()))?;
     let user = api.get_user(user_id).await.map_err(unavailable)?;
     let service = snap.effective.service_for(&bot).cloned().unwrap_or_default();
     Ok(Turn {
@@ -115,7 +129,9 @@ pub async fn stop(core: &AnswerCore, answer: OwnedAnswer) -> Result<(), PostActi
         // the fallback it polls for (a server that drops the event still stops it).
         crate::cluster::publish(api.as_ref(), crate::cluster::events::STOP_ANSWER, post_id).await;
         if let Err(e) = mark::request_stop(api.as_ref(), post_id).await {
-            return Err(PostActionError::Unavailable(e.for_user("stopping the answer")));
+            return Err(PostActionError::Unavailable(
+                e.for_user("stopping the answer").into(),
+            ));
         }
     }
     Ok(())

@@ -7,7 +7,10 @@ use serde_json::json;
 
 use super::AnswerCore;
 use super::mark::{self, STREAMING_KEY_PREFIX, now_ms};
-use super::props::{POST_UPDATE_EVENT, event};
+use super::props::{self, POST_UPDATE_EVENT, event};
+use crate::i18n::Locale;
+use plugin_runtime::host::MattermostApi;
+use plugin_runtime::host::model::Post;
 
 /// A mark not renewed for this long belongs to an answer nobody is writing any more.
 const STALE_AFTER_MS: i64 = 60_000;
@@ -68,11 +71,11 @@ async fn finish_stale(core: &Arc<AnswerCore>) -> bool {
         }
         let finished = match api.get_post(post_id).await {
             Ok(mut post) => {
+                let note = requester_locale(api.as_ref(), &post)
+                    .await
+                    .tr("answer.note.interrupted", &[]);
                 let sep = if post.message.is_empty() { "" } else { "\n\n" };
-                post.message = format!(
-                    "{}{sep}(This answer was interrupted because the Agents plugin restarted. Use Regenerate to try again.)",
-                    post.message
-                );
+                post.message = format!("{}{sep}{note}", post.message);
                 match api.update_post(&post).await {
                     Ok(_) => {
                         let mut payload = serde_json::Map::new();
@@ -105,4 +108,20 @@ async fn finish_stale(core: &Arc<AnswerCore>) -> bool {
         }
     }
     live_elsewhere
+}
+
+/// The language of the user who asked for `post` (its requester prop): the note is theirs.
+/// English when the post names nobody (older answers) or the user cannot be read: recovery
+/// must not stop at one unreadable user.
+async fn requester_locale(api: &dyn MattermostApi, post: &Post) -> Locale {
+    let Some(requester) = post.prop_str(props::REQUESTER).filter(|r| !r.is_empty()) else {
+        return Locale::default();
+    };
+    match api.get_user(requester).await {
+        Ok(user) => Locale::new(&user.locale),
+        Err(e) => {
+            tracing::debug!(error = %e, "the requester of an interrupted answer could not be read");
+            Locale::default()
+        }
+    }
 }

@@ -13,6 +13,7 @@ use super::mark::StreamMark;
 use super::props::{self, POST_UPDATE_EVENT, ToolCallRecord, ToolCallStatus, event};
 use super::registry::StopSignal;
 use super::split::{SOFT_LIMIT, split};
+use crate::i18n::{Locale, arg};
 use crate::llm::{Annotation, Event, EventStream, FinishReason, LlmError, Thinking, ToolCall, Usage};
 use plugin_runtime::host::MattermostApi;
 use plugin_runtime::host::model::{Post, WebsocketBroadcast};
@@ -25,10 +26,9 @@ pub const SAVE_INTERVAL: Duration = Duration::from_secs(10);
 /// something endless must not flood a channel.
 pub const MAX_ANSWER_POSTS: usize = 10;
 /// Ends the last post of an answer that hit `MAX_ANSWER_POSTS`.
-pub const TRUNCATED_NOTE: &str =
-    "\n\n(This answer was truncated: it is longer than the plugin posts for one answer.)";
+const TRUNCATED_NOTE: &str = "answer.note.truncated";
 /// Ends the last post when Stop (or deactivation) came while a long answer was being split.
-const STOPPED_NOTE: &str = "\n\n(Stopped: the rest of this answer was not posted.)";
+const STOPPED_NOTE: &str = "answer.note.stopped";
 
 #[derive(Debug)]
 pub enum Ending {
@@ -80,6 +80,9 @@ struct Writer {
     mark: StreamMark,
     /// Set once the answer hit `MAX_ANSWER_POSTS`.
     truncated: bool,
+    /// The requester's language, for what the plugin itself adds to the answer (notes, the
+    /// error); the model answers in it on its own.
+    locale: Locale,
     /// Outside a DM: tool calls are kept whole for the requester alone (KV), and the post and
     /// its channel see them without arguments.
     private_tools: bool,
@@ -204,11 +207,11 @@ impl Writer {
     async fn overflow(&mut self) {
         while self.text.chars().count() > SOFT_LIMIT {
             if self.stop.token.is_cancelled() {
-                self.cut_here(STOPPED_NOTE);
+                self.cut_here(&self.note(STOPPED_NOTE));
                 return;
             }
             if self.posts.len() >= MAX_ANSWER_POSTS {
-                self.cut_here(TRUNCATED_NOTE);
+                self.cut_here(&self.note(TRUNCATED_NOTE));
                 self.truncated = true;
                 return;
             }
@@ -254,7 +257,7 @@ impl Writer {
                 Err(e) => {
                     // Without a follow-up post the rest cannot be shown; say so where it is.
                     tracing::error!(error = %e, "could not create a follow-up post for a long answer");
-                    self.text = "\n\n(The rest of this answer could not be posted.)".into();
+                    self.text = self.note("answer.note.rest_not_posted");
                     self.done_text.push_str(&rest);
                     return;
                 }
@@ -285,6 +288,12 @@ impl Writer {
         }
     }
 
+    /// A note the plugin adds after the answer's text (`id` is its message), a paragraph of
+    /// its own.
+    fn note(&self, id: &str) -> String {
+        format!("\n\n{}", self.locale.tr(id, &[]))
+    }
+
     /// Ends the answer in the current post: what fits, then `note`.
     fn cut_here(&mut self, note: &str) {
         let keep = SOFT_LIMIT.saturating_sub(note.chars().count());
@@ -294,8 +303,36 @@ impl Writer {
     }
 }
 
+/// What the plugin adds to the answer's text for how it ended: a note, or the error (also kept
+/// in the `llm_error` prop), in the requester's language.
+fn end_text(w: &mut Writer, ending: &Ending, no_tool_calls: bool) {
+    let empty = w.text.is_empty() && w.done_text.is_empty();
+    match ending {
+        Ending::Finished(_) if empty && no_tool_calls => {
+            w.text = w.locale.tr("answer.empty", &[]);
+        }
+        Ending::Finished(FinishReason::Length) => {
+            let note = w.note("answer.note.output_limit");
+            w.text.push_str(&note);
+        }
+        Ending::Finished(FinishReason::ContentFilter) => {
+            let note = w.note("answer.note.content_filter");
+            w.text.push_str(&note);
+        }
+        Ending::Failed(e) => {
+            let message = e.user_message_in(&w.locale);
+            let sep = if empty { "" } else { "\n\n" };
+            let said = w.locale.tr("answer.error", &[arg("Message", &message)]);
+            w.text.push_str(&format!("{sep}{said}"));
+            w.current().props.insert(props::ERROR.into(), json!(message));
+        }
+        _ => {}
+    }
+}
+
 /// Streams `events` into `post` (already created) until the stream ends or `stop` fires.
-/// Before each save it checks with `mark` that it still owns the post.
+/// Before each save it checks with `mark` that it still owns the post. What the plugin adds to
+/// the answer (notes, an error) is in the requester's `locale`.
 pub async fn run(
     api: Arc<dyn MattermostApi>,
     post: Post,
@@ -303,6 +340,7 @@ pub async fn run(
     stop: StopSignal,
     mark: StreamMark,
     private_tools: bool,
+    locale: Locale,
 ) -> Outcome {
     let cancel = stop.token.clone();
     let mut w = Writer {
@@ -310,6 +348,7 @@ pub async fn run(
         stop,
         mark,
         truncated: false,
+        locale,
         private_tools,
         text: post.message.clone(),
         posts: vec![post],
@@ -399,31 +438,7 @@ pub async fn run(
     if w.reasoning_open {
         w.publish_reasoning(true).await;
     }
-    match &ending {
-        Ending::Finished(_) if w.text.is_empty() && w.done_text.is_empty() && tool_calls.is_empty() => {
-            w.text = "The agent did not return a result.".into();
-        }
-        Ending::Finished(FinishReason::Length) => {
-            w.text
-                .push_str("\n\n(The answer was cut off at the model's output limit.)");
-        }
-        Ending::Finished(FinishReason::ContentFilter) => {
-            w.text
-                .push_str("\n\n(The AI service stopped this answer with its content filter.)");
-        }
-        Ending::Failed(e) => {
-            let sep = if w.text.is_empty() && w.done_text.is_empty() {
-                ""
-            } else {
-                "\n\n"
-            };
-            w.text.push_str(&format!("{sep}**Error:** {}", e.user_message()));
-            w.current()
-                .props
-                .insert(props::ERROR.into(), json!(e.user_message()));
-        }
-        _ => {}
-    }
+    end_text(&mut w, &ending, tool_calls.is_empty());
     w.overflow().await;
     if !tool_calls.is_empty() {
         let mut records = tool_call_records(&tool_calls);

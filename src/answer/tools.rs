@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub use super::policy::ToolOrigin;
+use crate::i18n::Locale;
 use crate::llm::ToolSpec;
 use crate::outbound::OutboundClient;
 use plugin_runtime::host::MattermostApi;
@@ -19,8 +20,9 @@ pub trait ToolProvider: Send + Sync {
     async fn tools_for(&self, api: &dyn MattermostApi, user_id: &str) -> Vec<Arc<dyn Tool>>;
 
     /// What the user should do so more tools become available (Markdown lines, e.g. "connect
-    /// your account to …"), said once in a while by the conversation that offers the tools.
-    async fn notices(&self, _api: &dyn MattermostApi, _user_id: &str) -> Vec<String> {
+    /// your account to …", in the user's `locale`), said once in a while by the conversation
+    /// that offers the tools.
+    async fn notices(&self, _api: &dyn MattermostApi, _user_id: &str, _locale: &Locale) -> Vec<String> {
         Vec::new()
     }
 }

@@ -12,7 +12,7 @@
 //!    and hybrid ranking, overall and per category.
 //!
 //! usage: search-bench <plugin> [--posts N] [--chunks N[,N…]] [--dims D] [--latency-ms MS]
-//!        [--concurrency C] [--queries Q] [--ef N[,N…]] [--quality DIR --embed-python PY]
+//!        [--concurrency C] [--queries Q] [--ef N[,N…]] [--keep-db | --reuse-db NAME] [--quality DIR --embed-python PY]
 //! needs DATABASE_URL (a PostgreSQL with pgvector; scripts/pg-up.sh starts one).
 
 use std::collections::{HashMap, HashSet};
@@ -38,6 +38,9 @@ struct Args {
     quality: Option<String>,
     embed_python: Option<String>,
     ef_sweep: Vec<i64>,
+    /// A store database kept by an earlier run (`--keep-db`): queries only, no load or build.
+    reuse_db: Option<String>,
+    keep_db: bool,
 }
 
 fn args() -> Result<Args, String> {
@@ -52,6 +55,8 @@ fn args() -> Result<Args, String> {
         quality: None,
         embed_python: None,
         ef_sweep: vec![40, 100, 400],
+        reuse_db: None,
+        keep_db: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
@@ -71,6 +76,8 @@ fn args() -> Result<Args, String> {
             "--queries" => a.queries = num(value("--queries")?, "--queries")?,
             "--quality" => a.quality = Some(value("--quality")?),
             "--embed-python" => a.embed_python = Some(value("--embed-python")?),
+            "--reuse-db" => a.reuse_db = Some(value("--reuse-db")?),
+            "--keep-db" => a.keep_db = true,
             "--ef" => {
                 a.ef_sweep = value("--ef")?
                     .split(',')
@@ -83,7 +90,7 @@ fn args() -> Result<Args, String> {
         }
     }
     if a.plugin.is_empty() {
-        return Err("usage: search-bench <plugin> [--posts N] [--chunks N[,N…]] [--dims D] [--latency-ms MS] [--concurrency C] [--queries Q] [--ef N[,N…]] [--quality DIR --embed-python PY]".into());
+        return Err("usage: search-bench <plugin> [--posts N] [--chunks N[,N…]] [--dims D] [--latency-ms MS] [--concurrency C] [--queries Q] [--ef N[,N…]] [--keep-db | --reuse-db NAME] [--quality DIR --embed-python PY]".into());
     }
     Ok(a)
 }
@@ -236,20 +243,54 @@ fn vm_hwm_kib(pid: u32) -> Option<u64> {
 }
 
 async fn fresh_database() -> Result<String, String> {
+    let name = format!("mmai_bench_{}", mattermost_simulator::new_id());
+    admin_sql(&format!("CREATE DATABASE {name}")).await?;
+    database_named(&name)
+}
+
+/// The URL of database `name` on DATABASE_URL's server.
+fn database_named(name: &str) -> Result<String, String> {
+    let base = std::env::var("DATABASE_URL")
+        .map_err(|_| "DATABASE_URL is not set (scripts/pg-up.sh starts a server)")?;
+    let (prefix, _) = base
+        .rsplit_once('/')
+        .ok_or("DATABASE_URL ends with a database name")?;
+    Ok(format!("{prefix}/{name}"))
+}
+
+async fn admin_sql(statement: &str) -> Result<(), String> {
     let base = std::env::var("DATABASE_URL")
         .map_err(|_| "DATABASE_URL is not set (scripts/pg-up.sh starts a server)")?;
     let mut admin = sqlx::PgConnection::connect(&base)
         .await
         .map_err(|e| format!("DATABASE_URL: {e}"))?;
-    let name = format!("mmai_bench_{}", mattermost_simulator::new_id());
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+    sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
         .execute(&mut admin)
         .await
         .map_err(|e| e.to_string())?;
-    let (prefix, _) = base
-        .rsplit_once('/')
-        .ok_or("DATABASE_URL ends with a database name")?;
-    Ok(format!("{prefix}/{name}"))
+    Ok(())
+}
+
+/// Exact nearest neighbours (the vector index switched off for this transaction).
+async fn exact_top10(store: &Store, q: &[f32]) -> Result<Vec<String>, String> {
+    let mut tx = store.pool().begin().await.map_err(|e| e.to_string())?;
+    for s in [
+        "SET LOCAL enable_indexscan = off",
+        "SET LOCAL statement_timeout = 0",
+    ] {
+        sqlx::query(s)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let ids: Vec<String> =
+        sqlx::query_scalar("SELECT post_id FROM mmai_post_embeddings ORDER BY embedding <=> $1 LIMIT 10")
+            .bind(pgvector::Vector::from(q.to_vec()))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(ids)
 }
 
 /// Part 1: a reindex and searches through the plugin.
@@ -481,9 +522,19 @@ fn unit(mut v: Vec<f32>) -> Vec<f32> {
 /// Part 2: the store at `size` chunks.
 async fn on_the_store(a: &Args, size: usize, table: &mut Table) -> Result<(), String> {
     eprintln!("store with {size} chunks of {} dimensions", a.dims);
-    let db = fresh_database().await?;
+    let reuse = a.reuse_db.is_some();
+    let (db, name) = match &a.reuse_db {
+        Some(name) => (database_named(name)?, name.clone()),
+        None => {
+            let db = fresh_database().await?;
+            let name = db.rsplit('/').next().unwrap_or("").to_owned();
+            (db, name)
+        }
+    };
     let store = Store::connect("postgres", &db, a.dims).map_err(|e| e.to_string())?;
-    store.reset_for_load().await.map_err(|e| e.to_string())?;
+    if !reuse {
+        store.reset_for_load().await.map_err(|e| e.to_string())?;
+    }
     let mut space = Space::new(a.dims, (size / 200).clamp(50, 5000));
     let mut rng = Rng(0xdeadbeefcafef00d);
     let t = Instant::now();
@@ -520,10 +571,13 @@ async fn on_the_store(a: &Args, size: usize, table: &mut Table) -> Result<(), St
                 v,
             ));
         }
-        store
-            .replace_posts(&ids, &rows)
-            .await
-            .map_err(|e| e.to_string())?;
+        // A kept database already holds these rows: the same generator gives the same queries.
+        if !reuse {
+            store
+                .replace_posts(&ids, &rows)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
         done += n;
         if done % 100_000 == 0 {
             eprintln!("  loaded {done}");
@@ -544,12 +598,8 @@ async fn on_the_store(a: &Args, size: usize, table: &mut Table) -> Result<(), St
     let mut exact = Vec::new();
     for (q, _) in queries.iter().take(exact_n) {
         let t = Instant::now();
-        let hits = store
-            .nearest(q, &Filter::default(), 10, 0)
-            .await
-            .map_err(|e| e.to_string())?;
+        truth.push(exact_top10(&store, q).await?);
         exact.push(t.elapsed());
-        truth.push(hits.into_iter().map(|h| h.chunk.post_id).collect());
     }
     let t = Instant::now();
     store.build_vector_index().await.map_err(|e| e.to_string())?;
@@ -581,12 +631,16 @@ async fn on_the_store(a: &Args, size: usize, table: &mut Table) -> Result<(), St
     };
     table.row(
         format!("{label} chunks: bulk load, HNSW build"),
-        format!(
-            "{:.1} s load ({:.0} chunks/s), {:.1} s build",
-            load.as_secs_f64(),
-            size as f64 / load.as_secs_f64(),
-            build.as_secs_f64()
-        ),
+        if reuse {
+            "kept from an earlier run (--reuse-db)".to_owned()
+        } else {
+            format!(
+                "{:.1} s load ({:.0} chunks/s), {:.1} s build",
+                load.as_secs_f64(),
+                size as f64 / load.as_secs_f64(),
+                build.as_secs_f64()
+            )
+        },
         "",
     );
     table.row(
@@ -607,8 +661,8 @@ async fn on_the_store(a: &Args, size: usize, table: &mut Table) -> Result<(), St
     table.row(
         format!("{label} chunks: recall@10 of HNSW against exact"),
         format!(
-            "{recall:.3} (ef_search {} for a top 10)",
-            ScanWidth::Adaptive.for_rows(10)
+            "{recall:.3} (adaptive: ef_search {} for a top 10)",
+            ScanWidth::Adaptive.for_rows(10, size as i64)
         ),
         "≥ 0.95",
     );
@@ -625,6 +679,12 @@ async fn on_the_store(a: &Args, size: usize, table: &mut Table) -> Result<(), St
         format!("p50 {} ms, p99 {} ms", ms(y50), ms(y99)),
         "",
     );
+    store.pool().close().await;
+    if a.keep_db || reuse {
+        eprintln!("  the store database is kept: --reuse-db {name}");
+    } else {
+        admin_sql(&format!("DROP DATABASE IF EXISTS {name}")).await?;
+    }
     Ok(())
 }
 

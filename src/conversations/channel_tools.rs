@@ -19,6 +19,7 @@ use super::{Conversations, continue_after_tools, record_tool_calls};
 use crate::answer::Turn;
 use crate::answer::owned::{OwnedAnswer, PostActionError, answer_turn};
 use crate::answer::props::{self, ToolCallRecord};
+use crate::i18n::Text;
 use plugin_runtime::host::MattermostApi;
 use plugin_runtime::host::model::{Channel, Post};
 
@@ -47,7 +48,7 @@ async fn kept(api: &dyn MattermostApi, key: &str) -> Result<Option<Vec<ToolCallR
     let raw = api
         .kv_get(key)
         .await
-        .map_err(|e| PostActionError::Unavailable(e.for_user("reading the tool calls")))?;
+        .map_err(|e| PostActionError::Unavailable(e.for_user("reading the tool calls").into()))?;
     Ok(raw.and_then(|b| serde_json::from_slice(&b).ok()))
 }
 
@@ -58,21 +59,19 @@ pub(super) async fn runnable_calls(
     post: &Post,
     user_id: &str,
 ) -> Result<Vec<ToolCallRecord>, PostActionError> {
-    let mut calls = props::tool_calls(post)
-        .ok_or_else(|| PostActionError::Refused("this post has no tool calls".into()))?;
+    let mut calls =
+        props::tool_calls(post).ok_or_else(|| PostActionError::Refused(Text::tr("tools.no_calls", &[])))?;
     if !props::is_true(post, props::PENDING_TOOL_CALL_REDACTED) {
         return Ok(calls);
     }
     let whole = kept(api, &props::tool_call_private_key(&post.id, user_id))
         .await?
-        .ok_or_else(|| PostActionError::Refused("these tool calls are no longer available".into()))?;
+        .ok_or_else(|| PostActionError::Refused(Text::tr("tools.calls_gone", &[])))?;
     for c in &mut calls {
         match whole.iter().find(|w| w.id == c.id) {
             Some(w) => c.arguments = w.arguments.clone(),
             None => {
-                return Err(PostActionError::Refused(
-                    "these tool calls are no longer available".into(),
-                ));
+                return Err(PostActionError::Refused(Text::tr("tools.calls_gone", &[])));
             }
         }
     }
@@ -98,14 +97,14 @@ pub(super) async fn hold(
         return continue_after_tools(core, api, post, turn, user_id).await;
     }
     let bytes = serde_json::to_vec(&ran)
-        .map_err(|_| PostActionError::Unavailable("the tool results could not be kept".into()))?;
+        .map_err(|_| PostActionError::Unavailable(Text::tr("tools.results_not_kept", &[])))?;
     api.kv_set_with_expiry(
         &props::tool_result_private_key(&post.id, user_id),
         &bytes,
         props::PRIVATE_TOOL_DATA_SECONDS,
     )
     .await
-    .map_err(|e| PostActionError::Unavailable(e.for_user("keeping the tool results")))?;
+    .map_err(|e| PostActionError::Unavailable(e.for_user("keeping the tool results").into()))?;
     post.props
         .insert(props::PENDING_TOOL_RESULT.into(), json!(props::TRUE));
     record_tool_calls(api.as_ref(), post, &shown).await?;
@@ -120,7 +119,7 @@ pub async fn private_calls(
     let key = props::tool_call_private_key(&answer.post().id, answer.user_id());
     kept(core.api().as_ref(), &key)
         .await?
-        .ok_or_else(|| PostActionError::Refused("this post has no private tool calls".into()))
+        .ok_or_else(|| PostActionError::Refused(Text::tr("tools.no_private_calls", &[])))
 }
 
 /// `GET /post/{id}/tool_result_private`: the requester's results of a channel tool post, until
@@ -132,7 +131,7 @@ pub async fn private_results(
     let key = props::tool_result_private_key(&answer.post().id, answer.user_id());
     kept(core.api().as_ref(), &key)
         .await?
-        .ok_or_else(|| PostActionError::Refused("this post has no private tool results".into()))
+        .ok_or_else(|| PostActionError::Refused(Text::tr("tools.no_private_results", &[])))
 }
 
 /// `POST /post/{id}/tool_result`: shares the results of the `shared` calls onto the post, keeps
@@ -146,12 +145,10 @@ pub async fn decide(
     let user_id = answer.user_id().to_owned();
     let mut post = answer.into_post();
     if !props::is_true(&post, props::PENDING_TOOL_RESULT) {
-        return Err(PostActionError::Refused(
-            "this post has no private tool results to decide about".into(),
-        ));
+        return Err(PostActionError::Refused(Text::tr("tools.nothing_to_decide", &[])));
     }
-    let mut calls = props::tool_calls(&post)
-        .ok_or_else(|| PostActionError::Refused("this post has no tool calls".into()))?;
+    let mut calls =
+        props::tool_calls(&post).ok_or_else(|| PostActionError::Refused(Text::tr("tools.no_calls", &[])))?;
     let turn = answer_turn(&core.core, api.as_ref(), &post, &user_id).await?;
     let claim = format!("{DECISION_PREFIX}{}", post.id);
     match api
@@ -160,16 +157,18 @@ pub async fn decide(
     {
         Ok(true) => {}
         Ok(false) => {
-            return Err(PostActionError::Refused(
-                "these tool results were already decided".into(),
+            return Err(PostActionError::Refused(Text::tr("tools.results_decided", &[])));
+        }
+        Err(e) => {
+            return Err(PostActionError::Unavailable(
+                e.for_user("claiming the decision").into(),
             ));
         }
-        Err(e) => return Err(PostActionError::Unavailable(e.for_user("claiming the decision"))),
     }
     let outcome = async {
         let results = kept(api.as_ref(), &props::tool_result_private_key(&post.id, &user_id))
             .await?
-            .ok_or_else(|| PostActionError::Refused("these tool results are no longer available".into()))?;
+            .ok_or_else(|| PostActionError::Refused(Text::tr("tools.results_gone", &[])))?;
         for c in calls.iter_mut().filter(|c| c.status.ran()) {
             c.result = match results.iter().find(|r| r.id == c.id) {
                 Some(r) if shared.contains(&c.id) => r.result.clone(),

@@ -24,6 +24,7 @@ use crate::answer::{
     ANSWER_RESERVE_TOKENS, AnswerCore, ThreadAnalysis, Turn, context, counter, model_name, stream_request,
     thread_root,
 };
+use crate::i18n::{Locale, Text};
 use crate::llm::{self, Effort, ReasoningOptions, Request};
 use plugin_runtime::host::MattermostApi;
 use plugin_runtime::host::model::Post;
@@ -149,7 +150,7 @@ pub async fn on_post(core: &Arc<Conversations>, post: Post) {
             user_id: bot_user_id.clone(),
             channel_id: channel.id.clone(),
             root_id: thread_root(&post),
-            message: format!("Sorry, {denied}. Ask your system admin if you need access."),
+            message: denied.note().in_locale(&Locale::new(&user.locale)),
             ..Default::default()
         };
         if let Err(e) = api.send_ephemeral_post(&user.id, &note).await {
@@ -323,9 +324,10 @@ pub async fn regenerate(core: &Arc<Conversations>, answer: OwnedAnswer) -> Resul
     let post_id = post.id.clone();
     let post_id = post_id.as_str();
     if props::is_true(&post, props::NO_REGEN) {
-        return Err(PostActionError::Refused(
-            "this answer cannot be regenerated".into(),
-        ));
+        return Err(PostActionError::Refused(Text::tr(
+            "answer.cannot_regenerate",
+            &[],
+        )));
     }
     // An answer to a message, or a thread analysis; anything else has nothing to re-run.
     let analysis = post
@@ -336,13 +338,14 @@ pub async fn regenerate(core: &Arc<Conversations>, answer: OwnedAnswer) -> Resul
         (Some(id), _) => Some(
             api.get_post(id)
                 .await
-                .map_err(|_| PostActionError::Refused("the question was deleted".into()))?,
+                .map_err(|_| PostActionError::Refused(Text::tr("answer.question_deleted", &[])))?,
         ),
         (None, Some(_)) => None,
         (None, None) => {
-            return Err(PostActionError::Refused(
-                "this answer cannot be regenerated".into(),
-            ));
+            return Err(PostActionError::Refused(Text::tr(
+                "answer.cannot_regenerate",
+                &[],
+            )));
         }
     };
     let turn = answer_turn(&core.core, api.as_ref(), &post, user_id).await?;
@@ -375,7 +378,7 @@ pub async fn regenerate(core: &Arc<Conversations>, answer: OwnedAnswer) -> Resul
     let post = api
         .update_post(&post)
         .await
-        .map_err(|e| PostActionError::Unavailable(e.for_user("saving the answer")))?;
+        .map_err(|e| PostActionError::Unavailable(e.for_user("saving the answer").into()))?;
     let core = core.clone();
     match (trigger, analysis) {
         (Some(trigger), _) => {
@@ -402,21 +405,17 @@ pub async fn tool_call(
     let post = answer.into_post();
     let post_id = post.id.clone();
     let post_id = post_id.as_str();
-    let calls = props::tool_calls(&post)
-        .ok_or_else(|| PostActionError::Refused("this post has no tool calls".into()))?;
+    let calls =
+        props::tool_calls(&post).ok_or_else(|| PostActionError::Refused(Text::tr("tools.no_calls", &[])))?;
     if !calls.iter().any(|c| c.status == ToolCallStatus::Pending) {
-        return Err(PostActionError::Refused(
-            "these tool calls were already decided".into(),
-        ));
+        return Err(PostActionError::Refused(Text::tr("tools.already_decided", &[])));
     }
     let turn = answer_turn(&core.core, api.as_ref(), &post, user_id).await?;
     if !channel_tools::offered_in(core, &turn.channel) {
-        return Err(PostActionError::Refused(
-            "tools run only in direct messages".into(),
-        ));
+        return Err(PostActionError::Refused(Text::tr("tools.dm_only", &[])));
     }
     if turn.bot.disable_tools {
-        return Err(PostActionError::Refused("this agent has tools turned off".into()));
+        return Err(PostActionError::Refused(Text::tr("tools.disabled", &[])));
     }
     // Outside a DM the post shows the calls without their arguments: they run with the whole
     // calls kept for the requester.
@@ -450,11 +449,9 @@ async fn claim_tool_post(
         .await
     {
         Ok(true) => Ok(claim),
-        Ok(false) => Err(PostActionError::Refused(
-            "these tool calls were already decided".into(),
-        )),
+        Ok(false) => Err(PostActionError::Refused(Text::tr("tools.already_decided", &[]))),
         Err(e) => Err(PostActionError::Unavailable(
-            e.for_user("claiming the tool calls"),
+            e.for_user("claiming the tool calls").into(),
         )),
     }
 }
@@ -531,7 +528,7 @@ async fn record_tool_calls(
     let post = api
         .update_post(&post)
         .await
-        .map_err(|e| PostActionError::Unavailable(e.for_user("saving the answer")))?;
+        .map_err(|e| PostActionError::Unavailable(e.for_user("saving the answer").into()))?;
     let mut fields = Map::new();
     fields.insert(event::POST_ID.into(), json!(post.id));
     fields.insert(event::CONTROL.into(), json!(event::CONTROL_TOOL_CALL));
@@ -573,7 +570,7 @@ async fn continue_after_tools(
     let reply = api
         .create_post(&reply)
         .await
-        .map_err(|e| PostActionError::Unavailable(e.for_user("saving the answer")))?;
+        .map_err(|e| PostActionError::Unavailable(e.for_user("saving the answer").into()))?;
     let core = core.clone();
     tokio::spawn(async move { stream_answer(&core, api, turn, post, reply).await });
     Ok(())

@@ -13,7 +13,7 @@ const KEY_PREFIX: &str = "tool_notice_";
 const EVERY_SECONDS: i64 = 3600;
 
 pub async fn tool_notices(core: &Conversations, api: &dyn MattermostApi, turn: &Turn) {
-    for notice in core.tools.notices(api, &turn.user.id).await {
+    for notice in core.tools.notices(api, &turn.user.id, &turn.locale()).await {
         let digest = Sha256::digest(format!("{}\n{notice}", turn.user.id).as_bytes());
         let key = format!("{KEY_PREFIX}{:x}", digest);
         if !matches!(api.kv_insert_if_absent(&key, b"1", EVERY_SECONDS).await, Ok(true)) {

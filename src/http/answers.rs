@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 use serde::Deserialize;
 
 use super::{HttpError, HttpResult, JsonBody, UserId};
-use crate::answer::owned::{self, OwnedAnswer};
+use crate::answer::owned::{self, OwnedAnswer, PostActionError};
 use crate::answer::props::ToolCallRecord;
 
 /// The answer post of `{post_id}`, checked to be the caller's.
@@ -68,7 +68,8 @@ impl FromRequestParts<super::State> for RequestedOnly {
     async fn from_request_parts(parts: &mut Parts, s: &super::State) -> Result<Self, HttpError> {
         match Requested::from_request_parts(parts, s).await {
             Ok(Requested(answer)) => Ok(RequestedOnly(answer)),
-            Err(e) if e.status == StatusCode::FORBIDDEN => Err(HttpError::not_found()),
+            // Exactly what a missing post answers, message included.
+            Err(e) if e.status == StatusCode::FORBIDDEN => Err(PostActionError::NotFound.into()),
             Err(e) => Err(e),
         }
     }

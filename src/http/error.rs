@@ -1,5 +1,6 @@
 //! The one error type of the HTTP edge: every refusal and failure a handler returns becomes a
-//! status and a JSON body here, whichever domain error it came from.
+//! status and a JSON body here, whichever domain error it came from. A refusal meant for a chat
+//! user keeps its message unsaid (`Said`) until `localize` knows the caller's language.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -7,25 +8,48 @@ use serde_json::{Value, json};
 
 use crate::answer::delivery::ActionError;
 use crate::answer::owned::PostActionError;
+use crate::i18n::Text;
 
 /// A status with a JSON body: `{"error": "..."}`, or a body of its own (a job's status).
 #[derive(Debug)]
 pub struct HttpError {
     pub status: StatusCode,
     pub body: Value,
+    /// The message of a refusal a chat user reads, said again in their language on the way
+    /// out (`super::locale::localize`); the body holds its English.
+    text: Option<Text>,
 }
+
+/// A response's message for its caller, as a response extension: the `localize` layer turns
+/// it into the body in the caller's language.
+#[derive(Debug, Clone)]
+pub struct Said(pub Text);
 
 impl HttpError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
         HttpError {
             status,
             body: json!({ "error": message.into() }),
+            text: None,
+        }
+    }
+
+    /// A refusal a chat user reads: `{"error": …}` in their language.
+    pub fn said(status: StatusCode, text: Text) -> Self {
+        HttpError {
+            status,
+            body: json!({ "error": text.to_string() }),
+            text: text.is_translated().then_some(text),
         }
     }
 
     /// A status with a body that is not an error message (e.g. a reindex job's state).
     pub fn with_body(status: StatusCode, body: Value) -> Self {
-        HttpError { status, body }
+        HttpError {
+            status,
+            body,
+            text: None,
+        }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -39,7 +63,11 @@ impl HttpError {
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body)).into_response()
+        let mut response = (self.status, axum::Json(self.body)).into_response();
+        if let Some(text) = self.text {
+            response.extensions_mut().insert(Said(text));
+        }
+        response
     }
 }
 
@@ -52,7 +80,7 @@ impl From<ActionError> for HttpError {
             ActionError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ActionError::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
         };
-        HttpError::new(status, e.to_string())
+        HttpError::said(status, e.text().clone())
     }
 }
 
@@ -64,9 +92,32 @@ impl From<PostActionError> for HttpError {
             PostActionError::Refused(_) => StatusCode::BAD_REQUEST,
             PostActionError::Unavailable(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        HttpError::new(status, e.to_string())
+        HttpError::said(status, e.text())
     }
 }
 
 /// What a handler returns.
 pub type HttpResult<T> = Result<T, HttpError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_carries_its_message_for_the_callers_language() {
+        let r = HttpError::from(PostActionError::NotRequester).into_response();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let said = r.extensions().get::<Said>().expect("the message");
+        assert_eq!(said.0, Text::tr("answer.not_requester", &[]));
+        // A plain detail is said as it is: nothing to translate, no user to read.
+        let plain = HttpError::from(ActionError::Failed("reading the user: gone".into())).into_response();
+        assert!(plain.extensions().get::<Said>().is_none());
+        assert!(
+            HttpError::not_found()
+                .into_response()
+                .extensions()
+                .get::<Said>()
+                .is_none()
+        );
+    }
+}

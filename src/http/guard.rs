@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::{HttpError, UserId};
 use crate::agents::access::may_read;
+use crate::i18n::Text;
 
 /// Any user the server vouched for (401 otherwise).
 pub async fn require_user(request: Request, next: Next) -> Response {
@@ -61,16 +62,21 @@ pub async fn require_reader(State(s): State<super::State>, request: Request, nex
     } else if let Some(id) = params.get("post_id") {
         match api.get_post(id).await {
             Ok(p) => p.channel_id,
-            Err(_) => return HttpError::new(StatusCode::NOT_FOUND, "post not found").into_response(),
+            Err(_) => return refusal(StatusCode::NOT_FOUND, "action.post_not_found"),
         }
     } else {
         return HttpError::not_found().into_response();
     };
     let Ok(channel) = api.get_channel(&channel_id).await else {
-        return HttpError::new(StatusCode::NOT_FOUND, "channel not found").into_response();
+        return refusal(StatusCode::NOT_FOUND, "action.channel_not_found");
     };
     if !may_read(api.as_ref(), &user, &channel).await {
-        return HttpError::new(StatusCode::FORBIDDEN, "you cannot read this channel").into_response();
+        return refusal(StatusCode::FORBIDDEN, "access.unreadable");
     }
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// A refusal the webapp shows the user, in their language (`super::locale`).
+fn refusal(status: StatusCode, id: &'static str) -> Response {
+    HttpError::said(status, Text::tr(id, &[])).into_response()
 }

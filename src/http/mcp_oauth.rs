@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::{HttpError, HttpResult, UserId};
 use crate::config::McpServer;
+use crate::i18n::{Locale, Text, arg};
 use crate::mcp::{enabled_servers, oauth};
 
 /// An enabled server by name, when MCP is on and licensed.
@@ -26,7 +27,7 @@ fn server(s: &super::State, name: &str) -> Result<McpServer, HttpError> {
 }
 
 fn refused(e: oauth::OAuthError) -> HttpError {
-    HttpError::new(StatusCode::BAD_REQUEST, e.to_string())
+    HttpError::said(StatusCode::BAD_REQUEST, e.text())
 }
 
 /// `GET /mcp/oauth/{server}/start`: 302 to the authorization server.
@@ -50,64 +51,77 @@ pub struct Callback {
     error: Option<String>,
 }
 
-/// `GET /oauth/callback`: the page the authorization server sends the browser back to.
+/// `GET /oauth/callback`: the page the authorization server sends the browser back to, in
+/// the user's language.
 pub async fn callback(
     State(s): State<super::State>,
     UserId(user): UserId,
     Query(q): Query<Callback>,
 ) -> Response {
-    let page = |status: StatusCode, title: &str, text: &str| {
-        let body = format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>{}</title></head><body><p>{}</p><script>setTimeout(function(){{window.close()}},1500)</script></body></html>",
-            escape(title),
-            escape(text)
-        );
-        (status, Html(body)).into_response()
-    };
+    let locale = caller_locale(&s, &user).await;
+    match connect(&s, &user, &q).await {
+        Ok(server) => page(
+            StatusCode::OK,
+            &locale,
+            &locale.tr("mcp.oauth.connected.title", &[]),
+            &locale.tr("mcp.oauth.connected", &[arg("Server", server)]),
+        ),
+        Err(why) => page(
+            StatusCode::BAD_REQUEST,
+            &locale,
+            &locale.tr("mcp.oauth.not_connected.title", &[]),
+            &why.in_locale(&locale),
+        ),
+    }
+}
+
+/// Finishes the authorization the callback brings back: the server's name, or why not.
+async fn connect(s: &super::State, user: &str, q: &Callback) -> Result<String, Text> {
     let (Some(code), Some(state)) = (q.code.as_deref(), q.state.as_deref()) else {
         let why = if q.error.is_some() {
-            "The authorization was declined."
+            "mcp.oauth.declined"
         } else {
-            "The authorization server sent no code."
+            "mcp.oauth.no_code"
         };
-        return page(StatusCode::BAD_REQUEST, "Not connected", why);
+        return Err(Text::tr(why, &[]));
     };
     let api = s.answers.api();
-    let name = match oauth::pending_server(api.as_ref(), &user, state).await {
-        Ok(n) => n,
-        Err(e) => return page(StatusCode::BAD_REQUEST, "Not connected", &e.to_string()),
-    };
-    let Ok(server) = server(&s, &name) else {
-        return page(
-            StatusCode::BAD_REQUEST,
-            "Not connected",
-            "That MCP server is no longer configured.",
-        );
-    };
-    match oauth::finish(
+    let name = oauth::pending_server(api.as_ref(), user, state)
+        .await
+        .map_err(|e| e.text())?;
+    let server = server(s, &name).map_err(|_| Text::tr("mcp.oauth.server_gone", &[]))?;
+    oauth::finish(
         &api,
         &s.answers.outbound,
         &server,
-        &user,
+        user,
         &s.answers.site_url(),
         code,
         state,
     )
     .await
-    {
-        Ok(()) => {
-            s.mcp_clients.clients.reset(&server, &user).await;
-            page(
-                StatusCode::OK,
-                "Connected",
-                &format!(
-                    "Your account is connected to {}. You can close this window.",
-                    server.name
-                ),
-            )
-        }
-        Err(e) => page(StatusCode::BAD_REQUEST, "Not connected", &e.to_string()),
+    .map_err(|e| e.text())?;
+    s.mcp_clients.clients.reset(&server, user).await;
+    Ok(server.name)
+}
+
+/// The user's language; English when they cannot be read (the page is shown either way).
+async fn caller_locale(s: &super::State, user: &str) -> Locale {
+    match s.answers.api().get_user(user).await {
+        Ok(u) => Locale::new(&u.locale),
+        Err(_) => Locale::default(),
     }
+}
+
+/// A small page that says how the connection went and closes itself.
+fn page(status: StatusCode, locale: &Locale, title: &str, text: &str) -> Response {
+    let body = format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head><body><p>{}</p><script>setTimeout(function(){{window.close()}},1500)</script></body></html>",
+        locale.code(),
+        escape(title),
+        escape(text)
+    );
+    (status, Html(body)).into_response()
 }
 
 /// `DELETE /mcp/oauth/{server}`: forgets the caller's tokens for the server.

@@ -20,6 +20,7 @@ mod bridge;
 mod error;
 mod extract;
 mod guard;
+mod locale;
 mod mcp_oauth;
 mod mcp_server;
 mod mcp_tools;
@@ -163,6 +164,7 @@ pub fn router(services: State) -> Router {
         .merge(readers)
         .merge(admins)
         .fallback(meta::not_found)
+        .layer(from_fn_with_state(services.clone(), locale::localize))
         .layer(from_fn_with_state(services.clone(), meta::track))
         .with_state(services)
 }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::i18n::{Locale, arg};
 use crate::outbound::{OutboundError, OutboundRequest};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,25 +40,37 @@ impl LlmError {
         }
     }
 
-    /// What a chat user is told.
+    /// What a chat user is told, in English: for logs, admins and callers that are not a chat
+    /// user (the LLM Bridge, tools, the System Console).
     pub fn user_message(&self) -> String {
-        match self.class {
-            ErrorClass::Authentication => "The AI service rejected the plugin's credentials. Ask your system admin to check the service's API key.".into(),
-            ErrorClass::Permission => "The AI service refused this request (permission denied). Ask your system admin to check the service's access.".into(),
+        self.user_message_in(&Locale::default())
+    }
+
+    /// What a chat user is told, in their language.
+    pub fn user_message_in(&self, locale: &Locale) -> String {
+        let id = match self.class {
+            ErrorClass::Authentication => "llm.error.authentication",
+            ErrorClass::Permission => "llm.error.permission",
             ErrorClass::RateLimited => match self.retry_after {
-                Some(d) => format!("The AI service is rate limiting requests. Try again in {} seconds.", d.as_secs().max(1)),
-                None => "The AI service is rate limiting requests or is out of quota. Try again later.".into(),
+                Some(d) => {
+                    return locale.tr(
+                        "llm.error.rate_limited.seconds",
+                        &[arg("Seconds", d.as_secs().max(1))],
+                    );
+                }
+                None => "llm.error.rate_limited",
             },
-            ErrorClass::ModelNotFound => "The AI service does not know the configured model. Ask your system admin to check the agent's model.".into(),
-            ErrorClass::ContextTooLong => "The conversation is too long for the model. Start a new thread or shorten the request.".into(),
-            ErrorClass::Timeout => "The AI service took too long to answer.".into(),
-            ErrorClass::Unavailable => "The AI service is unavailable right now. Try again later.".into(),
-            ErrorClass::Malformed => "The AI service sent a response the plugin could not read.".into(),
-            ErrorClass::BadRequest => "The AI service rejected the request.".into(),
+            ErrorClass::ModelNotFound => "llm.error.model_not_found",
+            ErrorClass::ContextTooLong => "llm.error.context_too_long",
+            ErrorClass::Timeout => "llm.error.timeout",
+            ErrorClass::Unavailable => "llm.error.unavailable",
+            ErrorClass::Malformed => "llm.error.malformed",
+            ErrorClass::BadRequest => "llm.error.bad_request",
             // Raised by the plugin itself (the per-user limit, a quota), never by a provider: its
-            // detail is the message for the user.
-            ErrorClass::Busy | ErrorClass::QuotaExceeded => self.detail.clone(),
-        }
+            // detail is the message for the user, already in their language.
+            ErrorClass::Busy | ErrorClass::QuotaExceeded => return self.detail.clone(),
+        };
+        locale.tr(id, &[])
     }
 
     /// Classifies an HTTP failure from its status and body.
@@ -135,5 +148,49 @@ pub async fn send_within(req: OutboundRequest, first_byte: Duration) -> Result<r
         )),
         Ok(Err(e)) => Err(LlmError::from(&e)),
         Ok(Ok(r)) => Ok(r),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_are_told_in_their_language_and_logs_in_english() {
+        let e = LlmError::from_status(401, "bad key sk-123", None);
+        assert!(e.user_message().contains("credentials"), "{}", e.user_message());
+        let de = e.user_message_in(&Locale::new("de"));
+        assert!(de.contains("Anmeldedaten"), "{de}");
+        assert!(!de.contains("sk-123"));
+        let limited = LlmError::from_status(429, "", Some(Duration::from_secs(7)));
+        assert!(limited.user_message().contains("7 seconds"));
+        let ja = limited.user_message_in(&Locale::new("ja"));
+        assert!(ja.contains('7') && !ja.contains("seconds"), "{ja}");
+        // The plugin's own refusals are already in the user's language.
+        let busy = LlmError::new(ErrorClass::Busy, "Sie haben schon …");
+        assert_eq!(busy.user_message_in(&Locale::new("fr")), "Sie haben schon …");
+    }
+
+    #[test]
+    fn every_class_has_a_message_in_every_language() {
+        let classes = [
+            ErrorClass::Authentication,
+            ErrorClass::Permission,
+            ErrorClass::RateLimited,
+            ErrorClass::ModelNotFound,
+            ErrorClass::ContextTooLong,
+            ErrorClass::Timeout,
+            ErrorClass::Unavailable,
+            ErrorClass::Malformed,
+            ErrorClass::BadRequest,
+        ];
+        for (lang, _) in crate::i18n::LANGUAGES {
+            let l = Locale::new(lang);
+            for class in classes {
+                let text = LlmError::new(class, "detail").user_message_in(&l);
+                assert!(!text.starts_with("llm.error."), "{lang} {class:?}: {text}");
+                assert!(!text.contains("detail"), "{lang} {class:?}");
+            }
+        }
     }
 }

@@ -21,6 +21,7 @@ use tokio::sync::Mutex;
 
 use crate::answer::tools::{Tool, ToolContext, ToolError, ToolOrigin, ToolProvider};
 use crate::config::{McpConfig, McpServer};
+use crate::i18n::{Locale, arg};
 use crate::infra::Infra;
 use crate::llm::ToolSpec;
 use crate::outbound::{OutboundClient, Trust};
@@ -74,7 +75,7 @@ impl ToolProvider for McpTools {
     }
 
     /// A link to connect each server that wants OAuth and that the user has not connected.
-    async fn notices(&self, api: &dyn MattermostApi, user_id: &str) -> Vec<String> {
+    async fn notices(&self, api: &dyn MattermostApi, user_id: &str, locale: &Locale) -> Vec<String> {
         let snap = self.infra.snapshot();
         let cfg = &snap.effective.config.mcp;
         if !cfg.enabled || !snap.entitlements.mcp {
@@ -84,10 +85,13 @@ impl ToolProvider for McpTools {
         let mut out = Vec::new();
         for server in enabled_servers(cfg) {
             if self.clients.wants_oauth(server).await && !oauth::connected(api, &server.name, user_id).await {
-                out.push(format!(
-                    "The tools of **{}** need your permission first: [connect your account]({}).",
-                    server.name.replace(['*', '[', ']', '(', ')'], ""),
-                    oauth::connect_url(&site, &server.name)
+                out.push(locale.tr(
+                    "mcp.connect_notice",
+                    &[
+                        // The name sits in Markdown emphasis: nothing in it may close it.
+                        arg("Server", server.name.replace(['*', '[', ']', '(', ')'], "")),
+                        arg("Link", oauth::connect_url(&site, &server.name)),
+                    ],
                 ));
             }
         }

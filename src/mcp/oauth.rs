@@ -23,6 +23,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::config::McpServer;
+use crate::i18n::{Text, arg};
 use crate::outbound::{OutboundClient, Trust};
 use plugin_runtime::host::MattermostApi;
 use reqwest::Url;
@@ -53,6 +54,35 @@ pub enum OAuthError {
     Exchange { server: String, detail: String },
     #[error("storing the authorization failed")]
     Store,
+}
+
+impl OAuthError {
+    /// What the user connecting their account reads, in their language; the details a server
+    /// sent stay as they came (`Display` is the log's English).
+    pub fn text(&self) -> Text {
+        match self {
+            OAuthError::UnknownServer(server) => {
+                Text::tr("mcp.oauth.unknown_server", &[arg("Server", server)])
+            }
+            OAuthError::UnknownState => Text::tr("mcp.oauth.unknown_state", &[]),
+            OAuthError::Discovery { server, detail } => Text::tr(
+                "mcp.oauth.discovery",
+                &[arg("Server", server), arg("Detail", detail)],
+            ),
+            OAuthError::NotAllowed { server, detail } => Text::tr(
+                "mcp.oauth.not_allowed",
+                &[arg("Server", server), arg("Detail", detail)],
+            ),
+            OAuthError::Registration { server } => {
+                Text::tr("mcp.oauth.registration", &[arg("Server", server)])
+            }
+            OAuthError::Exchange { server, detail } => Text::tr(
+                "mcp.oauth.exchange",
+                &[arg("Server", server), arg("Detail", detail)],
+            ),
+            OAuthError::Store => Text::tr("mcp.oauth.store", &[]),
+        }
+    }
 }
 
 fn token_key(user_id: &str, server: &str) -> String {

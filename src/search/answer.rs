@@ -13,10 +13,12 @@ use crate::answer::delivery::{ActionError, Started, agent, dm_turn, result_post}
 use crate::answer::prompts::SEARCH_ANSWER;
 use crate::answer::props::{NO_REGEN, SEARCH_QUERY, SEARCH_RESULTS};
 use crate::answer::{Turn, count, one_shot_request, stream_request};
+use crate::i18n::Text;
 use crate::llm;
 use plugin_runtime::host::model::Post;
 
-const NOTHING_FOUND: &str = "I could not find any messages that match your search.";
+/// What the asker is told when no message they may read matches.
+const NOTHING_FOUND: &str = "search.nothing_found";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -44,13 +46,17 @@ impl Query {
     }
 }
 
+/// A search failure as the asker reads it. The embedding provider's message is English (it
+/// comes from `LlmError::user_message`, also shown to admins); the rest is translated.
 fn search_failure(e: SearchError) -> ActionError {
     match e {
-        SearchError::Disabled => ActionError::BadRequest(e.to_string()),
-        SearchError::NotLicensed => ActionError::Forbidden(e.to_string()),
-        SearchError::Embedding(_) => ActionError::Failed(e.to_string()),
+        SearchError::Disabled => ActionError::BadRequest(Text::tr("search.disabled", &[])),
+        SearchError::NotLicensed => ActionError::Forbidden(Text::tr("search.not_licensed", &[])),
+        SearchError::Embedding(_) => ActionError::Failed(e.to_string().into()),
         SearchError::Config(_) | SearchError::Store(_) | SearchError::Unavailable(_) => {
-            ActionError::Failed(e.for_user())
+            // The details (hosts, SQL) go to the admin's log only.
+            tracing::error!(error = %e, "semantic search failed");
+            ActionError::Failed(Text::tr("search.unavailable", &[]))
         }
     }
 }
@@ -63,7 +69,7 @@ async fn prepare(
     bot: Option<&str>,
 ) -> Result<(Arc<dyn plugin_runtime::host::MattermostApi>, Turn, Vec<RagResult>), ActionError> {
     if q.query.trim().is_empty() {
-        return Err(ActionError::BadRequest("the search query is empty".into()));
+        return Err(ActionError::BadRequest(Text::tr("search.empty_query", &[])));
     }
     let search = core.engine.get(core).await.map_err(search_failure)?;
     let api = core.api();
@@ -71,7 +77,7 @@ async fn prepare(
     let (bot, bot_id) = agent(&snap, bot)?;
     crate::agents::access::check_user(api.as_ref(), &bot, user_id)
         .await
-        .map_err(|d| ActionError::Forbidden(d.to_string()))?;
+        .map_err(ActionError::from)?;
     let turn = dm_turn(core, api.as_ref(), bot, bot_id, user_id).await?;
     let results = search
         .search(
@@ -118,12 +124,13 @@ pub async fn ask(
     let _slot = core
         .user_slots
         .try_take(user_id)
-        .ok_or_else(|| ActionError::Busy(crate::answer::limits::busy_message()))?;
+        .ok_or_else(|| ActionError::Busy(crate::answer::limits::busy()))?;
     let (_, turn, results) = prepare(core, user_id, q, bot).await?;
+    let locale = turn.locale();
     if results.is_empty() {
-        return Ok((NOTHING_FOUND.into(), results));
+        return Ok((locale.tr(NOTHING_FOUND, &[]), results));
     }
-    let fail = |e: llm::LlmError| ActionError::Failed(e.user_message());
+    let fail = |e: llm::LlmError| ActionError::Failed(e.user_message_in(&locale).into());
     let model = core.model(&turn).map_err(fail)?;
     let req = request(core, &turn, q.query.trim(), &results).map_err(fail)?;
     let (answer, _, usage, end) = llm::collect(model.stream(&req).await.map_err(fail)?).await;
@@ -141,7 +148,7 @@ pub async fn run(
     bot: Option<&str>,
 ) -> Result<Started, ActionError> {
     if !core.user_slots.has_room(user_id) {
-        return Err(ActionError::Busy(crate::answer::limits::busy_message()));
+        return Err(ActionError::Busy(crate::answer::limits::busy()));
     }
     let (api, turn, results) = prepare(core, user_id, q, bot).await?;
     let mut question = Post {
@@ -154,7 +161,7 @@ pub async fn run(
     let question = api
         .create_post(&question)
         .await
-        .map_err(|e| ActionError::Failed(e.for_user("posting the question")))?;
+        .map_err(|e| ActionError::Failed(e.for_user("posting the question").into()))?;
     let listed = serde_json::to_string(&results).unwrap_or_else(|_| "[]".into());
     let mut reply = result_post(
         api.as_ref(),
@@ -165,7 +172,7 @@ pub async fn run(
     .await?;
     let started = Started::of(&question);
     if results.is_empty() {
-        reply.message = NOTHING_FOUND.into();
+        reply.message = turn.locale().tr(NOTHING_FOUND, &[]);
         if let Err(e) = api.update_post(&reply).await {
             tracing::warn!(error = %e, "could not save the search answer");
         }

@@ -9,6 +9,7 @@ pub mod user_lookup;
 use std::sync::Arc;
 
 use crate::answer::tools::{Tool, ToolProvider};
+use crate::i18n::Locale;
 use plugin_runtime::host::MattermostApi;
 
 /// Every tool a conversation may offer: the built-ins first, then each provider's in order; a
@@ -45,10 +46,10 @@ impl ToolProvider for Toolbox {
         tools
     }
 
-    async fn notices(&self, api: &dyn MattermostApi, user_id: &str) -> Vec<String> {
+    async fn notices(&self, api: &dyn MattermostApi, user_id: &str, locale: &Locale) -> Vec<String> {
         let mut out = Vec::new();
         for provider in &self.providers {
-            out.extend(provider.notices(api, user_id).await);
+            out.extend(provider.notices(api, user_id, locale).await);
         }
         out
     }

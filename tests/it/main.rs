@@ -11,6 +11,7 @@ mod channel_tools;
 mod cluster;
 mod config_listeners;
 mod conversations;
+mod i18n;
 mod layering;
 mod llm_anthropic;
 mod llm_asksage;

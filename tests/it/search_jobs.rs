@@ -200,6 +200,10 @@ async fn a_reindex_batches_bounds_its_requests_and_resumes_after_a_cancel() {
     ];
     server_db::insert_posts(&mut c, &extra).await.unwrap();
 
+    // The first three requests (as many as may be in flight: the first page's two and one of
+    // the next) are answered, the rest wait: the cancel below lands mid-job however busy the
+    // machine is.
+    seen.hold_after(3);
     let (status, started) = call(&sim, &token, "/admin/reindex", json!({})).await;
     assert_eq!(status, 200, "{started}");
     assert_eq!(started["operation"], "reindex");
@@ -218,6 +222,7 @@ async fn a_reindex_batches_bounds_its_requests_and_resumes_after_a_cancel() {
         "{canceled}"
     );
     assert_eq!(canceled["resumable"], true, "{canceled}");
+    seen.release();
     // The lock goes with the stopped job, and the cursor stays.
     for _ in 0..400 {
         if !sim.data().kv.contains_key("reindex_job_lock") {

@@ -295,7 +295,7 @@ async fn a_user_over_the_daily_limit_is_refused_politely_without_a_provider_call
     let nein = ask(&w.sim, &w.bot_id, &hans, &w.town.id, "zwei").await;
     assert!(
         nein.message
-            .contains("Du hast dein tägliches Limit von 1 KI-Tokens erreicht."),
+            .contains("Sie haben Ihr tägliches Limit von 1 KI-Tokens erreicht."),
         "{}",
         nein.message
     );

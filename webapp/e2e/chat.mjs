@@ -375,6 +375,21 @@ try {
     check(await mcp.getByLabel('Policy for create_post').inputValue() === 'auto_run_in_dm' &&
         !await mcp.getByLabel('Enable read_channel').isChecked(), 'the refreshed list keeps the saved tool settings');
 
+    // ---- Usage: the tokens the conversations above used, drawn per day and per user. ----
+    const usage = console_.getByRole('region', {name: 'Usage', exact: true});
+    await usage.getByRole('button', {name: 'Refresh'}).click();
+    await reach('the usage page draws the tokens per day', () => usage.getByRole('img', {name: /^Tokens per day: [1-9][\d,.]* in 30 days$/}).waitFor({timeout: 10000}));
+    const days = await usage.locator('svg g[data-day]').count();
+    check(days === 30, `the chart has a bar group per day (${days})`);
+    const tallest = await usage.locator('svg rect').evaluateAll((rects) => Math.max(...rects.map((r) => r.getBBox().height)));
+    check(tallest > 0, `today's bar is drawn (${tallest})`);
+    const topUsers = await usage.getByRole('list', {name: 'Top users'}).innerText();
+    check(/admin/.test(topUsers) && /tokens/.test(topUsers), `the top users list the admin with their tokens (${topUsers.replace(/\n/g, ' ')})`);
+    const csvHref = await usage.getByRole('link', {name: 'Export CSV'}).getAttribute('href');
+    const csv = await page.evaluate(async (href) => (await fetch(href)).text(), csvHref);
+    check(csv.startsWith('day,agent_id,agent,user_id,username') && /,admin,/.test(csv), 'the CSV export has a row for the admin');
+    await lookAt('the usage page', '#console', null);
+
     // ---- Locale: a German-speaking user. ----
     // The same plugin on a second page whose user's profile says `de` (the harness's ?locale=):
     // the plugin picks German at start, in the Agents panel and in the System Console.

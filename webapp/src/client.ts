@@ -1,7 +1,7 @@
 import {PLUGIN_ID} from './manifest';
 import type {
     AgentsResponse, Config, ConfigCheck, IndexHealth, McpCacheCleared, McpToolsResponse, ModelInfo, PluginVersion, Post, PostList,
-    ReindexJob, ReindexStart, Thread, ToolCall, UserMcpToolsResponse,
+    ReindexJob, ReindexStart, Thread, ToolCall, UsageReport, UserMcpToolsResponse,
 } from './types';
 import {BOT_USERNAME_PARAM, Route} from './wire';
 
@@ -209,3 +209,8 @@ export async function namesOf(kind: 'users' | 'teams' | 'channels', idList: stri
 }
 
 export type {Config};
+
+// Token usage for admins over a range of UTC days (`YYYY-MM-DD`), and the CSV of every row.
+const usageRange = (from: string, to: string) => `?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+export const getUsage = (from: string, to: string) => call<UsageReport>(pluginUrl(Route.usage + usageRange(from, to)), 'GET');
+export const usageExportUrl = (from: string, to: string) => pluginUrl(Route.usageExport + usageRange(from, to));

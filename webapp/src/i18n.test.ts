@@ -11,7 +11,8 @@ const locales = ['de', 'es', 'fr', 'ja'];
 // Ids whose text is rightly the same as English in a language: a license name, a format with
 // nothing but placeholders, and words the language shares with English.
 const sameAsEnglish: Record<string, string[]> = {
-    de: ['ai.config.enterprise', 'ai.config.toolsOf', 'ai.rhs.botTag', 'ai.config.name', 'ai.config.teamIDs', 'ai.config.tools', 'ai.rhs.agent'],
+    de: ['ai.config.enterprise', 'ai.config.toolsOf', 'ai.rhs.botTag', 'ai.config.name', 'ai.config.teamIDs', 'ai.config.tools', 'ai.rhs.agent',
+        'ai.quotas.scope.agent', 'ai.quotas.scope.team'],
     es: ['ai.config.enterprise', 'ai.config.toolsOf', 'ai.rhs.botTag'],
     fr: ['ai.config.enterprise', 'ai.config.toolsOf', 'ai.rhs.botTag', 'ai.config.agents', 'ai.rhs.title', 'ai.rhs.agent', 'ai.config.service',
         'ai.config.type', 'ai.post.sources', 'ai.post.sourcesCount', 'ai.post.toolArguments', 'ai.config.indexModelValue'],

@@ -100,7 +100,56 @@ export interface Config {
     builtinTools?: Record<string, unknown>;
     // Whether agents mentioned in channel threads may call tools.
     enableChannelMentionToolCalling?: boolean;
+    tokenQuotas?: TokenQuotas;
+    // Days of per-day usage kept; 0 or missing means 400.
+    usageRetentionDays?: number;
     [other: string]: unknown;
+}
+
+// Daily and monthly token limits (0: none), UTC days and months.
+export interface TokenLimit {
+    daily?: number;
+    monthly?: number;
+}
+
+export interface TokenLimitOverride extends TokenLimit {
+    scope: 'user' | 'team' | 'agent';
+    // The user's, team's or agent's (bot user) id.
+    id: string;
+}
+
+export interface TokenQuotas {
+    enabled?: boolean;
+    warnAtPercent?: number;
+    applyToAdmins?: boolean;
+    perUser?: TokenLimit;
+    perTeam?: TokenLimit;
+    perAgent?: TokenLimit;
+    overrides?: TokenLimitOverride[];
+}
+
+// Token sums (GET /admin/usage).
+export interface UsageCounts {
+    inputTokens: number;
+    outputTokens: number;
+    requests: number;
+}
+
+export interface UsageNamed extends UsageCounts {
+    id: string;
+    name: string;
+}
+
+export interface UsageReport {
+    recording: boolean;
+    from: string;
+    to: string;
+    totals: UsageCounts;
+    days: Array<UsageCounts & {day: string}>;
+    agents: UsageNamed[];
+    models: UsageNamed[];
+    topUsers: UsageNamed[];
+    topTeams: UsageNamed[];
 }
 
 // An admin's decision about one tool, in a `tool_configs` list. No entry means policy "ask"

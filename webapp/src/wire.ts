@@ -101,6 +101,8 @@ export const Route = {
     reindexHealthCheck: '/admin/reindex/health-check',
     // Every tool the agents can be given, by server, and forgetting the cached MCP tool lists.
     mcpTools: '/admin/mcp/tools',
+    usage: '/admin/usage',
+    usageExport: '/admin/usage/export.csv',
     mcpToolsCacheClear: '/admin/mcp/tools/cache/clear',
     // The Mattermost MCP server for external clients (`mcp.enablePluginServer`).
     mcpServer: '/mcp-server/mcp',

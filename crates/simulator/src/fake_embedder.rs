@@ -13,7 +13,6 @@ use crate::fake_provider::bag_of_words;
 
 /// What the server saw. Requests count as they arrive, so one the client gave up on (a
 /// cancel) counts too, and leaves the in-flight count when it is dropped.
-#[derive(Default)]
 pub struct Served {
     pub requests: AtomicUsize,
     pub inputs: AtomicUsize,
@@ -21,6 +20,25 @@ pub struct Served {
     pub in_flight: AtomicUsize,
     pub max_in_flight: AtomicUsize,
     since_mark: Mutex<Vec<String>>,
+    /// Requests past this many wait until [`Served::release`] (none wait by default): a test
+    /// can stop a job at a known point however busy the machine is.
+    hold_after: AtomicUsize,
+    released: Mutex<Option<tokio::sync::watch::Sender<bool>>>,
+}
+
+impl Default for Served {
+    fn default() -> Self {
+        Served {
+            requests: Default::default(),
+            inputs: Default::default(),
+            max_inputs: Default::default(),
+            in_flight: Default::default(),
+            max_in_flight: Default::default(),
+            since_mark: Default::default(),
+            hold_after: AtomicUsize::new(usize::MAX),
+            released: Default::default(),
+        }
+    }
 }
 
 impl Served {
@@ -42,6 +60,32 @@ impl Served {
 
     pub fn max_in_flight(&self) -> usize {
         Self::get(&self.max_in_flight)
+    }
+
+    /// Holds every request after the first `n` until [`Served::release`].
+    pub fn hold_after(&self, n: usize) {
+        let (tx, _) = tokio::sync::watch::channel(false);
+        *lock(&self.released) = Some(tx);
+        self.hold_after.store(n, Ordering::SeqCst);
+    }
+
+    /// Lets held requests (and every later one) through.
+    pub fn release(&self) {
+        self.hold_after.store(usize::MAX, Ordering::SeqCst);
+        if let Some(tx) = lock(&self.released).as_ref() {
+            let _ = tx.send(true);
+        }
+    }
+
+    /// Waits while request number `n` (from 1) is held.
+    async fn gate(&self, n: usize) {
+        if n <= self.hold_after.load(Ordering::SeqCst) {
+            return;
+        }
+        let rx = lock(&self.released).as_ref().map(|tx| tx.subscribe());
+        if let Some(mut rx) = rx {
+            let _ = rx.wait_for(|open| *open).await;
+        }
     }
 
     /// Forgets the texts asked for so far; [`Served::since_mark`] lists the ones after.
@@ -94,11 +138,12 @@ impl FakeEmbedder {
                         .as_array()
                         .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
                         .unwrap_or_default();
-                    s.requests.fetch_add(1, Ordering::SeqCst);
+                    let n = s.requests.fetch_add(1, Ordering::SeqCst) + 1;
                     s.inputs.fetch_add(inputs.len(), Ordering::SeqCst);
                     s.max_inputs.fetch_max(inputs.len(), Ordering::SeqCst);
                     lock(&s.since_mark).extend(inputs.iter().cloned());
                     let _flight = InFlight::enter(&s);
+                    s.gate(n).await;
                     tokio::time::sleep(latency).await;
                     let data: Vec<Value> = inputs
                         .iter()

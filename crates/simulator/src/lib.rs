@@ -13,6 +13,7 @@
 pub mod api_server;
 pub mod cluster;
 pub mod connection;
+pub mod demo_model;
 pub mod fake_embedder;
 pub mod fake_provider;
 pub mod grpc_api;
@@ -22,6 +23,7 @@ pub mod in_process;
 pub mod inter_plugin;
 pub mod manifest;
 pub mod netrpc_host;
+pub mod scratch_db;
 pub mod server_api;
 pub mod server_db;
 pub mod store;

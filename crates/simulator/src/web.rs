@@ -1,7 +1,7 @@
-//! The simulated server as a browser sees it, for the webapp's end-to-end test: a page and
-//! static files, the handful of `/api/v4` routes the webapp calls, the websocket events as
-//! server-sent events (a test page has no Mattermost websocket), and the plugin's routes
-//! exactly as [`crate::http_front`] serves them.
+//! The simulated server as a browser sees it, for the webapp's end-to-end test and `make demo`:
+//! a page and static files, the handful of `/api/v4` routes the webapp and the demo page call
+//! (users, channels, posts), the websocket events as server-sent events (a test page has no
+//! Mattermost websocket), and the plugin's routes exactly as [`crate::http_front`] serves them.
 //!
 //! The `/api/v4` routes hold the page to Mattermost's strict CSRF rule: a write made with the
 //! session cookie must echo the `MMCSRF` cookie in `X-CSRF-Token`.
@@ -20,10 +20,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{get, post, put};
 use bytes::Bytes;
-use plugin_runtime::host::model::{Post, channel_type};
+use plugin_runtime::host::model::{Channel, ChannelMember, Post, Reaction, Team, User, channel_type};
 use serde_json::{Value, json};
 
-use crate::{SimState, Simulator, now_millis};
+use crate::{Data, SimState, Simulator, now_millis};
 
 /// What the page is made of: `/` serves `index`, `/static/<name>` the named files.
 pub struct Page {
@@ -62,6 +62,17 @@ pub async fn listen(
     page: Page,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    serve(listener, sim, page, Router::new()).await
+}
+
+/// Serves the page and the API on `listener`, with `extra` routes of the caller's beside them
+/// (the demo's status); returns the address.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    sim: &Simulator,
+    page: Page,
+    extra: Router,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let addr = listener.local_addr()?;
     let web = Web {
         sim: sim.state.clone(),
@@ -73,15 +84,23 @@ pub async fn listen(
         .route("/", get(index))
         .route("/static/{*name}", get(file))
         .route("/api/v4/users/me", get(me))
+        .route("/api/v4/users/me/teams", get(my_teams))
+        .route("/api/v4/users/me/channels", get(my_channels))
+        .route("/api/v4/users/me/channel_members", get(my_channel_members))
+        .route("/api/v4/users/ids", post(users_by_ids))
         .route("/api/v4/users/{id}", get(user))
         .route("/api/v4/users/{id}/image", get(profile_image))
         .route("/api/v4/channels/direct", post(direct))
+        .route("/api/v4/channels/{id}/posts", get(channel_posts))
         .route("/api/v4/posts", post(create_post))
+        .route("/api/v4/posts/{id}", get(get_post))
         .route("/api/v4/posts/{id}/thread", get(thread))
-        .route("/harness/plugin_config", put(save_config))
+        .route("/api/v4/posts/{id}/reactions", get(reactions))
+        .route("/harness/plugin_config", put(save_config).get(saved_config))
         .route("/harness/bot_post", post(bot_post))
         .route("/harness/events", get(events))
         .with_state(web)
+        .merge(extra)
         .fallback_service(plugin);
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -193,9 +212,108 @@ async fn user(
         .users
         .get(&id)
         .ok_or_else(|| failure(StatusCode::NOT_FOUND, "no such user"))?;
-    Ok(Json(
-        json!({"id": u.id, "username": u.username, "roles": u.roles, "is_bot": u.is_bot}),
-    ))
+    Ok(Json(user_json(u)))
+}
+
+/// A user as the REST API shows one to another user (no e-mail, no settings).
+fn user_json(u: &User) -> Value {
+    json!({"id": u.id, "username": u.username, "roles": u.roles, "is_bot": u.is_bot,
+           "first_name": u.first_name, "last_name": u.last_name, "nickname": u.nickname,
+           "position": u.position, "last_picture_update": u.last_picture_update})
+}
+
+/// `POST /api/v4/users/ids`: the users of these ids that exist.
+async fn users_by_ids(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Json(ids): Json<Vec<String>>,
+) -> Result<Json<Value>, Failure> {
+    caller(&web, &headers, true)?;
+    let d = web.sim.data();
+    let users: Vec<Value> = ids
+        .iter()
+        .filter_map(|id| d.users.get(id))
+        .map(user_json)
+        .collect();
+    Ok(Json(Value::Array(users)))
+}
+
+/// The teams the caller belongs to.
+async fn my_teams(State(web): State<Web>, headers: HeaderMap) -> Result<Json<Value>, Failure> {
+    let me = caller(&web, &headers, false)?;
+    let d = web.sim.data();
+    let teams: Vec<&Team> = d
+        .teams
+        .values()
+        .filter(|t| d.team_members.contains_key(&(t.id.clone(), me.clone())))
+        .collect();
+    as_json(teams)
+}
+
+/// The channels the caller is a member of, direct messages included, in every team.
+async fn my_channels(State(web): State<Web>, headers: HeaderMap) -> Result<Json<Value>, Failure> {
+    let me = caller(&web, &headers, false)?;
+    let d = web.sim.data();
+    let mut channels: Vec<&Channel> = d
+        .channels
+        .values()
+        .filter(|c| c.delete_at == 0 && d.channel_members.contains_key(&(c.id.clone(), me.clone())))
+        .collect();
+    channels.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
+    as_json(channels)
+}
+
+/// The caller's memberships, with when they last viewed each channel.
+async fn my_channel_members(State(web): State<Web>, headers: HeaderMap) -> Result<Json<Value>, Failure> {
+    let me = caller(&web, &headers, false)?;
+    let d = web.sim.data();
+    let members: Vec<&ChannelMember> = d.channel_members.values().filter(|m| m.user_id == me).collect();
+    as_json(members)
+}
+
+/// Whether the caller may read the channel (they are a member).
+fn reads(d: &Data, me: &str, channel_id: &str) -> Result<(), Failure> {
+    if d.channel_members
+        .contains_key(&(channel_id.to_owned(), me.to_owned()))
+    {
+        Ok(())
+    } else {
+        Err(failure(StatusCode::FORBIDDEN, "no access to the channel"))
+    }
+}
+
+/// `{order, posts}` of a channel, newest first, as the REST API answers.
+async fn channel_posts(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Failure> {
+    let me = caller(&web, &headers, false)?;
+    let d = web.sim.data();
+    reads(&d, &me, &id)?;
+    let mut posts: Vec<&Post> = d
+        .posts
+        .values()
+        .filter(|p| p.channel_id == id && p.delete_at == 0)
+        .collect();
+    posts.sort_by_key(|p| std::cmp::Reverse(p.create_at));
+    as_json(crate::store::post_list(posts))
+}
+
+async fn get_post(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Failure> {
+    let me = caller(&web, &headers, false)?;
+    let d = web.sim.data();
+    let post = d
+        .posts
+        .get(&id)
+        .filter(|p| p.delete_at == 0)
+        .ok_or_else(|| failure(StatusCode::NOT_FOUND, "no such post"))?;
+    reads(&d, &me, &post.channel_id)?;
+    as_json(post)
 }
 
 async fn direct(
@@ -247,6 +365,27 @@ async fn create_post(
         .map_err(|e| failure(StatusCode::BAD_REQUEST, e.message))?;
     web.sim.fire_posted(post.clone());
     as_json(post)
+}
+
+/// The reactions to a post.
+async fn reactions(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Failure> {
+    let me = caller(&web, &headers, false)?;
+    let d = web.sim.data();
+    let post = d
+        .posts
+        .get(&id)
+        .ok_or_else(|| failure(StatusCode::NOT_FOUND, "no such post"))?;
+    reads(&d, &me, &post.channel_id)?;
+    let list: Vec<&Reaction> = d
+        .reactions
+        .iter()
+        .filter(|r| r.post_id == id && r.delete_at == 0)
+        .collect();
+    as_json(list)
 }
 
 /// `{order, posts}` for the thread of `id`, as the REST API answers.
@@ -318,6 +457,20 @@ async fn bot_post(
     as_json(post)
 }
 
+/// The plugin settings as saved, for the System Console to start from. System admins only.
+async fn saved_config(State(web): State<Web>, headers: HeaderMap) -> Result<Json<Value>, Failure> {
+    let me = caller(&web, &headers, false)?;
+    let d = web.sim.data();
+    let admin = d.users.get(&me).is_some_and(|u| u.is_system_admin());
+    if !admin {
+        return Err(failure(
+            StatusCode::FORBIDDEN,
+            "only system admins read plugin settings",
+        ));
+    }
+    Ok(Json(Value::Object(d.plugin_config.clone())))
+}
+
 /// What System Console's Save does for plugin settings: store them and deliver
 /// OnConfigurationChange, answering once the plugin has taken them.
 async fn save_config(
@@ -360,6 +513,7 @@ async fn events(State(web): State<Web>, headers: HeaderMap) -> Result<Response, 
     let sim = web.sim.clone();
     tokio::spawn(async move {
         let mut next_event = sim.data().ws_events.len();
+        let mut next_reaction = sim.data().reactions.len();
         let mut known: HashMap<String, i64> = sim
             .data()
             .posts
@@ -367,7 +521,7 @@ async fn events(State(web): State<Web>, headers: HeaderMap) -> Result<Response, 
             .map(|p| (p.id.clone(), p.update_at))
             .collect();
         loop {
-            let batch = collect(&sim, &me, &mut next_event, &mut known);
+            let batch = collect(&sim, &me, (&mut next_event, &mut next_reaction), &mut known);
             for message in batch {
                 if tx
                     .send(Ok(Bytes::from(format!("data: {message}\n\n"))))
@@ -393,9 +547,28 @@ async fn events(State(web): State<Web>, headers: HeaderMap) -> Result<Response, 
         .into_response())
 }
 
-fn collect(sim: &SimState, me: &str, next_event: &mut usize, known: &mut HashMap<String, i64>) -> Vec<Value> {
+/// The events for `me` since the last call: `next` is where the plugin's events and the
+/// reactions were read up to.
+fn collect(
+    sim: &SimState,
+    me: &str,
+    next: (&mut usize, &mut usize),
+    known: &mut HashMap<String, i64>,
+) -> Vec<Value> {
+    let (next_event, next_reaction) = next;
     let d = sim.data();
     let mut out = Vec::new();
+    // Reactions (the plugin's "react for me"), as the server's `reaction_added`.
+    for r in d.reactions.iter().skip(*next_reaction) {
+        if d.channel_members
+            .contains_key(&(r.channel_id.clone(), me.to_owned()))
+        {
+            let text = serde_json::to_string(r).unwrap_or_default();
+            out.push(json!({"event": "reaction_added", "data": {"reaction": text},
+                            "broadcast": {"channel_id": r.channel_id, "user_id": ""}}));
+        }
+    }
+    *next_reaction = d.reactions.len();
     for e in d.ws_events.iter().skip(*next_event) {
         let b = &e.broadcast;
         let to_me = (b.user_id.is_empty() || b.user_id == me)

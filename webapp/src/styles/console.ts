@@ -154,6 +154,42 @@ export const consoleCss = `
 }
 .mattermost-ai-picker__option:hover, .mattermost-ai-picker__option:focus-visible { background: var(--mmai-hover); }
 
+/* Usage: totals, tokens per day as stacked bars (input in the theme's button colour, output in
+   a lighter tint of it), and named sums as horizontal bars. */
+.mattermost-ai-usage__range { width: auto; height: 40px; }
+.mattermost-ai-usage__totals { display: flex; flex-wrap: wrap; gap: 32px; margin: 0; }
+.mattermost-ai-usage__totals dt { color: var(--mmai-muted); font-size: 12px; font-weight: 400; }
+.mattermost-ai-usage__totals dd { margin: 0; font-size: 20px; font-weight: 600; line-height: 28px; }
+.mattermost-ai-chart { margin: 0; display: flex; flex-direction: column; gap: 8px; }
+.mattermost-ai-chart__caption { font-weight: 600; }
+.mattermost-ai-chart__plot { width: 100%; height: 160px; border-bottom: 1px solid var(--mmai-border-strong); }
+.mattermost-ai-chart__input { fill: var(--button-bg); }
+.mattermost-ai-chart__output { fill: rgba(var(--button-bg-rgb), 0.4); }
+.mattermost-ai-chart__legend { display: flex; gap: 16px; font-size: 12px; color: var(--mmai-muted); }
+.mattermost-ai-chart__key::before {
+  content: ''; display: inline-block; width: 10px; height: 10px; margin-right: 6px; border-radius: 2px;
+  vertical-align: -1px; background: var(--button-bg);
+}
+.mattermost-ai-chart__key--output::before { background: rgba(var(--button-bg-rgb), 0.4); }
+.mattermost-ai-table { border-collapse: collapse; width: 100%; font-size: 12px; }
+.mattermost-ai-table th, .mattermost-ai-table td { padding: 4px 8px; text-align: right; border-bottom: 1px solid var(--mmai-border); }
+.mattermost-ai-table th:first-child { text-align: left; font-weight: 400; }
+.mattermost-ai-table thead th { font-weight: 600; }
+.mattermost-ai-usage__grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 24px; }
+.mattermost-ai-bars__title { font-size: 14px; font-weight: 600; margin: 0 0 8px; }
+.mattermost-ai-bars ul { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 8px; }
+.mattermost-ai-bars li { display: grid; grid-template-columns: minmax(0, 1fr) auto; grid-template-areas: 'name figure' 'track track'; gap: 2px 8px; }
+.mattermost-ai-bars__name { grid-area: name; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.mattermost-ai-bars__figure { grid-area: figure; color: var(--mmai-muted); font-size: 12px; }
+.mattermost-ai-bars__track { grid-area: track; height: 6px; border-radius: 3px; background: var(--mmai-faint); }
+.mattermost-ai-bars__fill { display: block; height: 100%; border-radius: 3px; background: var(--button-bg); }
+/* Quotas: daily and monthly side by side; an override's fields on one line when there is room. */
+.mattermost-ai-limits { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }
+.mattermost-ai-override {
+  display: grid; grid-template-columns: 120px minmax(0, 1fr) minmax(0, 1.2fr) auto; gap: 8px; align-items: start;
+  padding: 12px; border: 1px solid var(--mmai-border); border-radius: var(--mmai-radius);
+}
+
 /* Narrow pages (a small window, a docked console): one column. */
 @container (max-width: 640px) {
   .mattermost-ai-row { grid-template-columns: minmax(0, 1fr); gap: 4px; }
@@ -166,5 +202,6 @@ export const consoleCss = `
   .mattermost-ai-card__title { max-width: calc(100% - 26px); }
   .mattermost-ai-card__subtitle { flex-basis: 100%; padding-left: 26px; }
   .mattermost-ai-tool { grid-template-columns: minmax(0, 1fr) auto; grid-template-areas: 'info switch' 'policy policy'; }
+  .mattermost-ai-override { grid-template-columns: minmax(0, 1fr) auto; }
 }
 `;

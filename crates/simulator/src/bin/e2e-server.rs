@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use mattermost_simulator::fake_provider::{FakeProvider, Script, Seen};
+use mattermost_simulator::scratch_db::ScratchDb;
 use mattermost_simulator::web::{Page, listen};
 use mattermost_simulator::{Simulator, Transport};
 use plugin_runtime::host::model::License;
@@ -101,7 +102,18 @@ async fn run(plugin: PathBuf, webapp: PathBuf) -> Result<(), String> {
         Ok("grpc") => Transport::Grpc,
         _ => Transport::NetRpc,
     };
-    let sim = Simulator::builder(&plugin)
+    // With DATABASE_URL, the server's database is a scratch one: token usage is recorded and
+    // the console's usage page has something to draw.
+    let db = match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(ScratchDb::create(url.trim(), "mmai_e2e").await?),
+        _ => None,
+    };
+    let mut builder = Simulator::builder(&plugin);
+    if let Some(db) = &db {
+        builder =
+            builder.server_config(json!({"SqlSettings": {"DriverName": "postgres", "DataSource": db.url}}));
+    }
+    let sim = builder
         .transport(transport)
         .license(License {
             id: "e2e".into(),
@@ -196,6 +208,9 @@ async fn run(plugin: PathBuf, webapp: PathBuf) -> Result<(), String> {
     })
     .await;
     sim.shutdown().await.map_err(|e| e.to_string())?;
+    if let Some(db) = db {
+        db.drop_now().await;
+    }
     Ok(())
 }
 

@@ -18,6 +18,8 @@ const routes = (problems: unknown[] = [], lic = license) => ({
     '/ai_bots': () => ({bots: [agent], license: lic}),
     '/admin/config/check': () => ({problems}),
     '/admin/mcp/tools': () => ({servers: []}),
+    '/admin/usage': () => ({recording: true, from: '2026-11-09', to: '2026-12-08', totals: {inputTokens: 0, outputTokens: 0, requests: 0},
+        days: [], agents: [], models: [], topUsers: [], topTeams: []}),
 });
 // The description of a control: the text of the elements its aria-describedby names.
 const description = (el: HTMLElement) => (el.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean)
@@ -29,7 +31,7 @@ describe('ConfigEditor layout', () => {
         const {container} = render(<ConfigEditor id='Config' value={saved}/>);
         expect((container.firstElementChild as HTMLElement).className).toBe('mattermost-ai-root mattermost-ai-config');
         const names = screen.getAllByRole('region').map((r) => r.getAttribute('aria-labelledby') && document.getElementById(r.getAttribute('aria-labelledby') ?? '')?.textContent);
-        expect(names).toEqual(['AI services', 'Agents', 'General', 'Embedding search', 'MCP servers', 'Tools']);
+        expect(names).toEqual(['AI services', 'Agents', 'General', 'Token quotas', 'Usage', 'Embedding search', 'MCP servers', 'Tools']);
         expect(screen.getByRole('region', {name: 'MCP servers'})).toBeTruthy();
         expect(within(screen.getByRole('region', {name: 'AI services'})).getByRole('button', {name: 'Add service'}).className).toBe('btn btn-tertiary btn-sm');
         // On/off settings are switches that keep check box semantics.

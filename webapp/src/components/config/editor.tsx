@@ -11,7 +11,9 @@ import McpPanel from './mcp';
 import {parseConfig} from './model';
 import type {Obj} from './model';
 import Problems from './problems';
+import QuotasPanel from './quotas';
 import Services from './services';
+import UsagePanel from './usage';
 
 // The System Console's "Config" setting: the whole plugin configuration, saved as one object
 // the way Mattermost saves plugin settings. The plugin registers it without a title, so it has
@@ -63,6 +65,7 @@ export default function ConfigEditor({id, value, onChange, setSaveNeeded, regist
         setSaveNeeded?.();
     };
 
+    const usageLocked = license !== undefined && !license.usageTracking;
     return (
         <div className='mattermost-ai-root mattermost-ai-config'>
             <Problems
@@ -89,6 +92,17 @@ export default function ConfigEditor({id, value, onChange, setSaveNeeded, regist
                 config={config}
                 license={license}
                 update={update}
+            />
+            <QuotasPanel
+                config={config}
+                problems={problems}
+                botIds={botIds}
+                locked={usageLocked}
+                update={update}
+            />
+            <UsagePanel
+                locked={usageLocked}
+                pending={license === undefined}
             />
             <EmbeddingPanel
                 value={(config.embeddingSearchConfig ?? {}) as Obj}

@@ -153,7 +153,7 @@ describe('ConfigEditor MCP', () => {
         renderEditor();
         expect(await screen.findByText('Could not list this server\'s tools: connection refused')).toBeTruthy();
         expect(screen.getByText(/This server needs OAuth authorization/)).toBeTruthy();
-        const link = screen.getByRole('link', {name: 'Authorize'});
+        const link = await screen.findByRole('link', {name: 'Authorize'});
         expect(link.getAttribute('href')).toBe('https://jira.example.com/authorize?state=1');
     });
 
