@@ -175,7 +175,8 @@ pub async fn summarize(
     let started = Started::of(&reply);
     let core = core.clone();
     tokio::spawn(async move {
-        let built = build(&core, &turn, &channel, &lines);
+        let progress = crate::answer::stream::Progress::new(api.clone(), &reply);
+        let built = build(&core, &turn, &channel, &lines, &progress);
         stream_request(&core, api, &turn, reply, built, "meeting_summary").await;
     });
     Ok(started)
@@ -197,6 +198,7 @@ async fn build(
     turn: &Turn,
     channel: &Channel,
     lines: &[String],
+    progress: &crate::answer::stream::Progress,
 ) -> Result<(Arc<dyn llm::LanguageModel>, Request), llm::LlmError> {
     let model = core.model(turn)?;
     let model_name = model_name(turn);
@@ -215,6 +217,9 @@ async fn build(
     let total = parts.len();
     let n = total.min(MAX_PARTS);
     for (i, part) in parts.into_iter().take(n).enumerate() {
+        progress
+            .step(crate::answer::props::progress::TRANSCRIPT_PARTS, i + 1, n)
+            .await;
         let sys = system(
             core,
             turn,

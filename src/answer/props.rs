@@ -33,6 +33,18 @@ pub mod event {
     pub const CONTROL_ANNOTATIONS: &str = "annotations";
 }
 
+/// Progress of an answer that takes several model calls before its text starts (a long
+/// transcript's parts): `post_id`, `stage`, `step` of `steps`. Its own event, so clients that
+/// do not know it (the mobile app) ignore it rather than misread a `postupdate`.
+pub const POST_PROGRESS_EVENT: &str = "postprogress";
+pub mod progress {
+    pub const STAGE: &str = "stage";
+    pub const STEP: &str = "step";
+    pub const STEPS: &str = "steps";
+    /// `stage` values.
+    pub const TRANSCRIPT_PARTS: &str = "transcript_parts";
+}
+
 /// The user an answer is for (only they may stop, regenerate or approve its tools).
 pub const REQUESTER: &str = "llm_requester_user_id";
 /// The post an answer answers.

@@ -473,3 +473,41 @@ pub async fn run(
         saved,
     }
 }
+
+/// Tells the clients watching `post` how far the work before its text has come (see
+/// [`super::props::POST_PROGRESS_EVENT`]). Best effort: a failed publish is only logged.
+pub struct Progress {
+    api: Arc<dyn MattermostApi>,
+    post_id: String,
+    channel_id: String,
+}
+
+impl Progress {
+    pub fn new(api: Arc<dyn MattermostApi>, post: &Post) -> Self {
+        Progress {
+            api,
+            post_id: post.id.clone(),
+            channel_id: post.channel_id.clone(),
+        }
+    }
+
+    pub async fn step(&self, stage: &str, step: usize, steps: usize) {
+        use super::props::progress;
+        let mut payload = Map::new();
+        payload.insert(event::POST_ID.into(), json!(self.post_id));
+        payload.insert(progress::STAGE.into(), json!(stage));
+        payload.insert(progress::STEP.into(), json!(step));
+        payload.insert(progress::STEPS.into(), json!(steps));
+        let broadcast = WebsocketBroadcast {
+            channel_id: self.channel_id.clone(),
+            ..Default::default()
+        };
+        if let Err(e) = self
+            .api
+            .publish_websocket_event(super::props::POST_PROGRESS_EVENT, payload, &broadcast)
+            .await
+        {
+            tracing::warn!(post_id = %self.post_id, error = %e, "could not publish progress");
+        }
+    }
+}

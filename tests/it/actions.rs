@@ -555,6 +555,23 @@ async fn meeting_transcripts_are_summarized_in_chunks_and_posted_back(t: Transpo
     );
     let last = reqs.last().unwrap()["messages"][1]["content"].as_str().unwrap();
     assert!(last.contains("Notes of part 1 of"), "{}", &last[..60]);
+    // Each part was announced to the channel's clients before its call, counting up.
+    let steps: Vec<(i64, i64)> = w
+        .sim
+        .data()
+        .ws_events
+        .iter()
+        .filter(|e| e.event == "custom_mattermost-ai_postprogress")
+        .filter(|e| e.payload["stage"] == "transcript_parts" && e.payload["post_id"] == body["postid"])
+        .map(|e| {
+            (
+                e.payload["step"].as_i64().unwrap_or(0),
+                e.payload["steps"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let parts = (reqs.len() - 1) as i64;
+    assert_eq!(steps, (1..=parts).map(|i| (i, parts)).collect::<Vec<_>>());
     let summary_id = body["postid"].as_str().unwrap().to_owned();
     assert_eq!(
         post(&w, &summary_id).props["referenced_transcript_post_id"],

@@ -9,10 +9,10 @@ import LLMBotPost from './components/llmbot_post';
 import {messagesFor, setLocale, t} from './i18n';
 import {openInPanel} from './panel_store';
 import {handlePostEvent} from './post_events';
-import {handlePostUpdate} from './stream_store';
+import {handlePostProgress, handlePostUpdate} from './stream_store';
 import {injectStyles} from './styles';
 import type {Post, PluginRegistry, Store} from './types';
-import {AnalysisKind, POST_EDITED_EVENT, POST_TYPE, POST_UPDATE_EVENT, POSTED_EVENT} from './wire';
+import {AnalysisKind, POST_EDITED_EVENT, POST_PROGRESS_EVENT, POST_TYPE, POST_UPDATE_EVENT, POSTED_EVENT} from './wire';
 
 export {POST_TYPE, POST_UPDATE_EVENT};
 
@@ -126,6 +126,7 @@ export default class Plugin {
         registry.registerNewMessagesSeparatorActionComponent?.(Separator);
 
         registry.registerWebSocketEventHandler?.(POST_UPDATE_EVENT, (msg) => handlePostUpdate(msg.data));
+        registry.registerWebSocketEventHandler?.(POST_PROGRESS_EVENT, (msg) => handlePostProgress(msg.data));
         // The server's own post events keep a conversation open in the panel up to date.
         registry.registerWebSocketEventHandler?.(POSTED_EVENT, (msg) => handlePostEvent(msg.data));
         registry.registerWebSocketEventHandler?.(POST_EDITED_EVENT, (msg) => handlePostEvent(msg.data));

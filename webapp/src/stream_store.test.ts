@@ -1,13 +1,13 @@
 import {beforeEach, describe, expect, it} from 'vitest';
 
-import {getLiveAnswer, handlePostUpdate, parseList, resetLiveAnswers} from './stream_store';
+import {getLiveAnswer, handlePostProgress, handlePostUpdate, parseList, resetLiveAnswers} from './stream_store';
 
 beforeEach(() => resetLiveAnswers());
 
 describe('live answers', () => {
     it('follow the postupdate events of one post', () => {
         handlePostUpdate({post_id: 'p1', control: 'start'});
-        expect(getLiveAnswer('p1')).toEqual({streaming: true, text: '', reasoning: undefined, toolCalls: undefined, annotations: undefined});
+        expect(getLiveAnswer('p1')).toEqual({streaming: true, text: '', reasoning: undefined, toolCalls: undefined, annotations: undefined, progress: undefined});
         handlePostUpdate({post_id: 'p1', next: 'Hel'});
         handlePostUpdate({post_id: 'p1', next: 'Hello'});
         handlePostUpdate({post_id: 'p1', control: 'reasoning_summary', reasoning: 'Thinking'});
@@ -24,6 +24,18 @@ describe('live answers', () => {
         handlePostUpdate({post_id: 'p1', control: 'end'});
         expect(getLiveAnswer('p1')?.streaming).toBe(false);
         expect(getLiveAnswer('p1')?.text).toBe('Hello');
+    });
+
+    it('follow the progress of work before the text, until the text starts', () => {
+        handlePostProgress({post_id: 'p1', stage: 'transcript_parts', step: 2, steps: 5});
+        expect(getLiveAnswer('p1')).toEqual({streaming: true, progress: {stage: 'transcript_parts', step: 2, steps: 5}});
+        // Nonsense is ignored: a step past the steps, no stage, no post.
+        handlePostProgress({post_id: 'p1', stage: 'transcript_parts', step: 6, steps: 5});
+        handlePostProgress({post_id: 'p1', step: 3, steps: 5});
+        handlePostProgress({stage: 'transcript_parts', step: 3, steps: 5});
+        expect(getLiveAnswer('p1')?.progress?.step).toBe(2);
+        handlePostUpdate({post_id: 'p1', control: 'start'});
+        expect(getLiveAnswer('p1')?.progress).toBeUndefined();
     });
 
     it('ignore events without a post id, and keep other answers as they were', () => {

@@ -1,6 +1,6 @@
 import {createStore, useStore} from './store';
 import type {Annotation, ToolCall} from './types';
-import {PostUpdateControl, PostUpdateField} from './wire';
+import {PostUpdateControl, PostUpdateField, ProgressField} from './wire';
 
 // Live state of answers as the `custom_mattermost-ai_postupdate` websocket event reports it.
 // The server sends the whole text so far each time, so a missed event costs nothing.
@@ -10,6 +10,8 @@ export interface LiveAnswer {
     reasoning?: string;
     toolCalls?: ToolCall[];
     annotations?: Annotation[];
+    // Work before the text starts, e.g. part 2 of 5 of a long transcript.
+    progress?: {stage: string; step: number; steps: number};
 }
 
 // By post id; replaced, never changed in place, so an unchanged answer keeps its object.
@@ -44,6 +46,7 @@ export function handlePostUpdate(data: Record<string, unknown>): void {
         next.reasoning = undefined;
         next.toolCalls = undefined;
         next.annotations = undefined;
+        next.progress = undefined;
         break;
     case PostUpdateControl.end:
     case PostUpdateControl.cancel:
@@ -66,6 +69,19 @@ export function handlePostUpdate(data: Record<string, unknown>): void {
         }
     }
     answers.set(new Map(answers.get()).set(postId, next));
+}
+
+// A `postprogress` event: the answer is being worked on, at step `step` of `steps`.
+export function handlePostProgress(data: Record<string, unknown>): void {
+    const postId = data[ProgressField.postId];
+    const step = Number(data[ProgressField.step]);
+    const steps = Number(data[ProgressField.steps]);
+    const stage = data[ProgressField.stage];
+    if (typeof postId !== 'string' || !postId || typeof stage !== 'string' || !(step >= 1 && steps >= step)) {
+        return;
+    }
+    const prev: LiveAnswer = answers.get().get(postId) ?? {streaming: false};
+    answers.set(new Map(answers.get()).set(postId, {...prev, streaming: true, progress: {stage, step, steps}}));
 }
 
 export function getLiveAnswer(postId: string): LiveAnswer | undefined {

@@ -70,6 +70,13 @@ export const PostUpdateControl = {
     annotations: 'annotations',
 } as const;
 
+// How far the work before an answer's text has come (a long transcript's parts), as its own
+// event: `post_id`, `stage`, `step` of `steps`.
+export const POST_PROGRESS = 'postprogress';
+export const POST_PROGRESS_EVENT = `custom_${PLUGIN_ID}_${POST_PROGRESS}`;
+export const ProgressField = {postId: 'post_id', stage: 'stage', step: 'step', steps: 'steps'} as const;
+export const ProgressStage = {transcriptParts: 'transcript_parts'} as const;
+
 // Mattermost's own websocket events for posts, whose data carries the post as JSON in `post`.
 export const POSTED_EVENT = 'posted';
 export const POST_EDITED_EVENT = 'post_edited';

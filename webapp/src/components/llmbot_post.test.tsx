@@ -3,7 +3,7 @@ import React from 'react';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 
 import {resetAgents, setAgents} from '../agents_store';
-import {handlePostUpdate, resetLiveAnswers} from '../stream_store';
+import {handlePostProgress, handlePostUpdate, resetLiveAnswers} from '../stream_store';
 import {EXFIL, agent, agentPost, anchorsAreSafe, forged, installPostUtils, known, license, planted, serve} from '../test_support';
 import {POST_TYPE} from '../wire';
 
@@ -55,6 +55,15 @@ describe('LLMBotPost', () => {
         } finally {
             vi.useRealTimers();
         }
+    });
+
+    it('says which part of a long transcript is being summarized before the text starts', () => {
+        serve({});
+        const {container} = render(<LLMBotPost post={post} currentUserId='u1'/>);
+        act(() => handlePostProgress({post_id: 'p1', stage: 'transcript_parts', step: 2, steps: 3}));
+        expect(container.querySelector('.mattermost-ai-typing')?.textContent).toBe('Summarizing part 2 of 3 of the transcript…');
+        act(() => handlePostUpdate({post_id: 'p1', control: 'start'}));
+        expect(container.querySelector('.mattermost-ai-typing')?.textContent).toBe('Starting…');
     });
 
     it('shows the streaming state: a typing indicator, then a cursor on the growing text', () => {

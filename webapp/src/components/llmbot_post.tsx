@@ -6,7 +6,7 @@ import {t} from '../i18n';
 import {ExternalLink, SafeMarkdown, permalink} from '../safe_text';
 import {parseList, useLiveAnswer} from '../stream_store';
 import type {Annotation, Post, ToolCall} from '../types';
-import {PostProp, ToolCallStatus} from '../wire';
+import {PostProp, ProgressStage, ToolCallStatus} from '../wire';
 
 import Disclosure from './ui/disclosure';
 import Icon from './ui/icon';
@@ -397,7 +397,9 @@ function AgentPost({post, currentUserId, allowUnsafeLinks}: LLMBotPostProps & {a
                         <span/>
                         <span/>
                     </span>
-                    {t('ai.post.starting')}
+                    {live?.progress?.stage === ProgressStage.transcriptParts ?
+                        t('ai.post.progressTranscript', {step: live.progress.step, steps: live.progress.steps}) :
+                        t('ai.post.starting')}
                 </div>
             ) : (shown && (
                 <SafeMarkdown

@@ -30,7 +30,11 @@ describe('ConfigEditor services', () => {
         const calls = serve({'/admin/models/fetch': () => [{id: 'gpt-4o', displayName: 'gpt-4o'}], '/ai_bots': () => ({bots: [], license}), '/admin/config/check': () => ({problems: []})});
         render(<ConfigEditor id='Config' value={saved}/>);
         fireEvent.click(screen.getByText('Fetch models'));
+        // While the provider is asked, the button waits and says so.
+        expect(screen.getByText('Fetching models…').getAttribute('role')).toBe('status');
+        expect(screen.getByText('Fetch models').closest('button')?.getAttribute('aria-busy')).toBe('true');
         expect(await screen.findByText(/1 models available: gpt-4o/)).toBeTruthy();
+        expect(screen.getByText('Fetch models').closest('button')?.disabled).toBe(false);
         const call = calls.find((c) => c.url.includes('/admin/models/fetch'));
         expect(JSON.parse(String(call?.init?.body))).toEqual({serviceType: 'openai', apiKey: 'sk', apiURL: '', orgID: ''});
         expect((call?.init?.headers as Record<string, string>)['X-Requested-With']).toBe('XMLHttpRequest');

@@ -35,7 +35,10 @@ function checkOf(key: string, value: unknown, required: boolean): string | undef
 // The models the service offers, listed with the credentials as typed (not yet saved).
 function FetchModels({service}: {service: ServiceConfig}) {
     const [models, setModels] = useState('');
+    const [busy, setBusy] = useState(false);
     const listModels = async () => {
+        setBusy(true);
+        setModels(t('ai.config.fetchingModels'));
         try {
             const list = await fetchModels({
                 serviceType: service.type,
@@ -46,6 +49,8 @@ function FetchModels({service}: {service: ServiceConfig}) {
             setModels(t('ai.config.modelsFetched', {count: list.length}) + (list.length ? `: ${list.map((m) => m.id).join(', ')}` : ''));
         } catch (e) {
             setModels(e instanceof Error ? e.message : String(e));
+        } finally {
+            setBusy(false);
         }
     };
     return (
@@ -54,6 +59,8 @@ function FetchModels({service}: {service: ServiceConfig}) {
                 type='button'
                 className='btn btn-tertiary btn-sm'
                 onClick={listModels}
+                disabled={busy}
+                aria-busy={busy || undefined}
             >
                 <Icon name='refresh'/>
                 {t('ai.config.fetchModels')}
