@@ -354,6 +354,12 @@ fn checked(err: Error) -> Error {
     err
 }
 
+/// A deploy with a token that must fail: its (checked) error.
+async fn deploy_refused(url: &str, token: &str, bundle: &std::path::Path) -> Error {
+    let env = [("MM_SERVICESETTINGS_SITEURL", url), ("MM_ADMIN_TOKEN", token)];
+    checked(run(&deploy(bundle), &env).await.expect_err("the deploy fails"))
+}
+
 // ---------------------------------------------------------------------------------------------
 // The cases
 
@@ -445,14 +451,7 @@ async fn wrong_url_is_connection_refused() {
     drop(listener);
     let (_dir, path) = bundle_file(b"bundle");
 
-    let err = checked(
-        run(
-            &deploy(&path),
-            &[("MM_SERVICESETTINGS_SITEURL", &url), ("MM_ADMIN_TOKEN", TOKEN)],
-        )
-        .await
-        .expect_err("unreachable"),
-    );
+    let err = deploy_refused(&url, TOKEN, &path).await;
 
     let line = err.to_string();
     assert!(matches!(err, Error::Unreachable { .. }), "{line}");
@@ -469,14 +468,7 @@ async fn https_to_a_plain_http_server() {
     let url = url.replace("http://", "https://");
     let (_dir, path) = bundle_file(b"bundle");
 
-    let err = checked(
-        run(
-            &deploy(&path),
-            &[("MM_SERVICESETTINGS_SITEURL", &url), ("MM_ADMIN_TOKEN", TOKEN)],
-        )
-        .await
-        .expect_err("no TLS"),
-    );
+    let err = deploy_refused(&url, TOKEN, &path).await;
 
     assert!(matches!(err, Error::Unreachable { .. }), "{err}");
     assert!(
@@ -490,17 +482,7 @@ async fn bad_token() {
     let (stand, url) = serve(|_| {}).await;
     let (_dir, path) = bundle_file(b"bundle");
 
-    let err = checked(
-        run(
-            &deploy(&path),
-            &[
-                ("MM_SERVICESETTINGS_SITEURL", &url),
-                ("MM_ADMIN_TOKEN", "wrong-token"),
-            ],
-        )
-        .await
-        .expect_err("refused"),
-    );
+    let err = deploy_refused(&url, "wrong-token", &path).await;
 
     assert!(matches!(err, Error::TokenRefused { .. }), "{err}");
     assert!(err.to_string().contains("MM_ADMIN_TOKEN"), "{err}");
@@ -533,14 +515,7 @@ async fn uploads_disabled() {
     let (_stand, url) = serve(|w| w.uploads_enabled = false).await;
     let (_dir, path) = bundle_file(b"bundle");
 
-    let err = checked(
-        run(
-            &deploy(&path),
-            &[("MM_SERVICESETTINGS_SITEURL", &url), ("MM_ADMIN_TOKEN", TOKEN)],
-        )
-        .await
-        .expect_err("disabled"),
-    );
+    let err = deploy_refused(&url, TOKEN, &path).await;
 
     let line = err.to_string();
     assert!(matches!(err, Error::UploadsDisabled { .. }), "{line}");
@@ -560,14 +535,7 @@ async fn bundle_refused_shows_the_servers_message() {
         serve(|w| w.refuse_bundle = Some("Unable to extract plugin: gzip: invalid header".into())).await;
     let (_dir, path) = bundle_file(b"not a tarball");
 
-    let err = checked(
-        run(
-            &deploy(&path),
-            &[("MM_SERVICESETTINGS_SITEURL", &url), ("MM_ADMIN_TOKEN", TOKEN)],
-        )
-        .await
-        .expect_err("refused"),
-    );
+    let err = deploy_refused(&url, TOKEN, &path).await;
 
     assert!(matches!(err, Error::Refused { status: 400, .. }), "{err}");
     assert!(
@@ -587,14 +555,7 @@ async fn a_long_server_message_is_cut() {
         serve(|w| w.refuse_bundle = Some(format!("first line\nsecond {}", "x".repeat(5000)))).await;
     let (_dir, path) = bundle_file(b"bundle");
 
-    let err = checked(
-        run(
-            &deploy(&path),
-            &[("MM_SERVICESETTINGS_SITEURL", &url), ("MM_ADMIN_TOKEN", TOKEN)],
-        )
-        .await
-        .expect_err("refused"),
-    );
+    let err = deploy_refused(&url, TOKEN, &path).await;
 
     assert!(
         err.to_string().len() < 600,
@@ -609,14 +570,7 @@ async fn missing_bundle_asks_for_make_dist() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("dist/mattermost-ai-0.1.0.tar.gz");
 
-    let err = checked(
-        run(
-            &deploy(&path),
-            &[("MM_SERVICESETTINGS_SITEURL", &url), ("MM_ADMIN_TOKEN", TOKEN)],
-        )
-        .await
-        .expect_err("missing"),
-    );
+    let err = deploy_refused(&url, TOKEN, &path).await;
 
     assert!(matches!(err, Error::BundleMissing { .. }), "{err}");
     assert!(
@@ -676,14 +630,7 @@ async fn redirects_are_not_followed() {
     tokio::spawn(async move { axum::serve(listener, app).await });
     let (_dir, path) = bundle_file(b"bundle");
 
-    let err = checked(
-        run(
-            &deploy(&path),
-            &[("MM_SERVICESETTINGS_SITEURL", &url), ("MM_ADMIN_TOKEN", TOKEN)],
-        )
-        .await
-        .expect_err("redirect"),
-    );
+    let err = deploy_refused(&url, TOKEN, &path).await;
 
     assert!(matches!(err, Error::Redirected { status: 307, .. }), "{err}");
     assert!(err.to_string().contains(&elsewhere_url), "{err}");
@@ -695,14 +642,7 @@ async fn bundle_of_another_plugin_is_not_enabled() {
     let (stand, url) = serve(|w| w.bundle_id = "com.example.other".into()).await;
     let (_dir, path) = bundle_file(b"bundle");
 
-    let err = checked(
-        run(
-            &deploy(&path),
-            &[("MM_SERVICESETTINGS_SITEURL", &url), ("MM_ADMIN_TOKEN", TOKEN)],
-        )
-        .await
-        .expect_err("other id"),
-    );
+    let err = deploy_refused(&url, TOKEN, &path).await;
 
     assert!(matches!(err, Error::OtherPlugin { .. }), "{err}");
     assert!(stand.world().enabled.is_empty());
