@@ -67,6 +67,7 @@ fn args() -> Result<Args, String> {
             "--chunks" => {
                 a.chunks = value("--chunks")?
                     .split(',')
+                    .filter(|v| !v.is_empty())
                     .map(|v| num(v.to_owned(), "--chunks"))
                     .collect::<Result<_, _>>()?
             }

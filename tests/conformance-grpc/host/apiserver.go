@@ -42,6 +42,8 @@ var ambient = map[string]bool{
 	"HasPermissionTo": true,
 	// the database settings, to look for upstream 2.x's tables on a first activation
 	"GetUnsanitizedConfig": true,
+	// the caller's language, for what the plugin tells them
+	"GetUser": true,
 }
 
 // adminUserID is the one user this server treats as a system admin.
@@ -182,6 +184,12 @@ func (a *apiServer) KVList(context.Context, *pb.KVListRequest) (*pb.KVListRespon
 // HasPermissionTo: adminUserID holds every permission, nobody else any.
 func (a *apiServer) HasPermissionTo(_ context.Context, r *pb.HasPermissionToRequest) (*pb.HasPermissionToResponse, error) {
 	return &pb.HasPermissionToResponse{HasPermission: r.GetUserId() == adminUserID}, nil
+}
+
+// GetUser: any id is a plain user who speaks English (the plugin reads the caller's
+// language for what it tells them, e.g. an unknown command's reply).
+func (a *apiServer) GetUser(_ context.Context, r *pb.GetUserRequest) (*pb.GetUserResponse, error) {
+	return &pb.GetUserResponse{User: &pb.User{Id: r.GetUserId(), Username: "someone", Roles: "system_user", Locale: "en"}}, nil
 }
 
 // GetBots: a fresh server has no bots of ours.

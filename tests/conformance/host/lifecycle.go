@@ -29,6 +29,8 @@ var ambientNames = []string{
 	"KVSetWithOptions", "KVDelete", "GetBots",
 	// finishing answers a previous run left mid-stream, and a reindex job a restart interrupted
 	"KVList", "KVGet",
+	// the caller's language, for what the plugin tells them (e.g. an unknown command's reply)
+	"GetUser",
 	// ServeHTTP routes for system admins only (/echo): only adminUserID holds manage_system
 	"HasPermissionTo",
 	// the database settings, to look for upstream 2.x's tables on a first activation
@@ -68,6 +70,10 @@ func ambientHandler(method string, args, rets reflect.Value) error {
 		r.Field(0).SetBool(true) // the lock is free
 	case "HasPermissionTo":
 		r.Field(0).SetBool(args.Elem().Field(0).String() == adminUserID)
+	case "GetUser":
+		// Any id is a plain user who speaks English, as on a fresh server's first account.
+		id := args.Elem().Field(0).String()
+		r.Field(0).Set(reflect.ValueOf(&model.User{Id: id, Username: "someone", Roles: "system_user", Locale: "en"}))
 	case "KVDelete", "GetBots", "KVList", "KVGet":
 		// nil error; no bots yet
 	default:
