@@ -105,7 +105,9 @@ impl Plugin {
             Some(search.clone() as Arc<dyn crate::answer::MessageSearch>),
         ));
         let embedded = Arc::new(EmbeddedTools(mattermost_tools.clone()));
-        let tools = Arc::new(Toolbox::new(vec![search.clone(), embedded, mcp.clone()]));
+        let tools = Arc::new(
+            Toolbox::new(vec![search.clone(), embedded, mcp.clone()]).with_web_search(infra.config.clone()),
+        );
         let bridge = Arc::new(crate::bridge::Bridge::new(answers.clone(), tools.clone()));
         let analysis = Arc::new(Analysis(answers.clone()));
         let conversations = Arc::new(Conversations::new(answers.clone(), tools, analysis));

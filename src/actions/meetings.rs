@@ -227,7 +227,7 @@ async fn build(
             json!({"partial": true, "part": i + 1, "parts": n}),
         )?;
         let req = one_shot_request(turn, sys, part);
-        let (text, _, usage, end) = llm::collect(model.stream(&req).await?).await;
+        let (text, _, usage, end) = crate::answer::collect(model.stream(&req).await?).await;
         count(core, turn, usage, Some(&req), &text, "meeting_summary_part");
         end?;
         notes.push(format!("Notes of part {} of {n}:\n{text}", i + 1));

@@ -290,7 +290,7 @@ pub async fn react(
         user_id: Some(user_id.to_owned()),
         ..Default::default()
     };
-    let (answer, _, usage, end) = llm::collect(model.stream(&request).await.map_err(fail)?).await;
+    let (answer, _, usage, end) = crate::answer::collect(model.stream(&request).await.map_err(fail)?).await;
     count(core, &turn, usage, Some(&request), &answer, "react");
     end.map_err(fail)?;
     let mut emoji = parse(&answer);

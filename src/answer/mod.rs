@@ -5,8 +5,10 @@
 //! recovery, the per-user limit, the tool capability (`tools`) and delivery into the caller's
 //! DM. Conversations, actions, search and tools build on it and never on each other.
 
+pub mod citations;
 pub mod context;
 pub mod delivery;
+pub mod fallback;
 pub mod inert;
 pub mod limits;
 pub mod mark;
@@ -61,14 +63,45 @@ impl AnswerCore {
 }
 
 impl AnswerCore {
-    /// The model `turn`'s agent runs on, behind the token quotas of its user, team and agent.
+    /// The model `turn`'s agent runs on, behind the token quotas of its user, team and agent,
+    /// with the service's fallback (if it names a usable one) for failures before the answer.
     pub fn model(&self, turn: &Turn) -> Result<Arc<dyn llm::LanguageModel>, llm::LlmError> {
-        let inner = llm::factory::build(&turn.service, self.outbound.clone())?;
-        Ok(Arc::new(metered::Metered {
-            inner,
-            infra: self.infra.clone(),
-            who: turn.who(),
-            channel_id: turn.channel.id.clone(),
+        let metered = |inner| -> Arc<dyn llm::LanguageModel> {
+            Arc::new(metered::Metered {
+                inner,
+                infra: self.infra.clone(),
+                who: turn.who(),
+                channel_id: turn.channel.id.clone(),
+            })
+        };
+        let primary = metered(llm::factory::build(&turn.service, self.outbound.clone())?);
+        let snap = self.snapshot();
+        let Some(service) = snap.effective.fallback_for(&turn.service) else {
+            return Ok(primary);
+        };
+        // A fallback that cannot be built (an unsupported type) leaves the primary alone.
+        let built = match llm::factory::build(service, self.outbound.clone()) {
+            Ok(model) => model,
+            Err(e) => {
+                tracing::warn!(service = %service.name, detail = %e.detail, "the fallback service cannot be used");
+                return Ok(primary);
+            }
+        };
+        Ok(Arc::new(fallback::Fallback {
+            primary,
+            // The fallback's call is a model call for the same user: the quotas apply again.
+            fallback: metered(built),
+            answerer: llm::Answerer {
+                service_id: service.id.clone(),
+                service_name: if service.name.is_empty() {
+                    service.id.clone()
+                } else {
+                    service.name.clone()
+                },
+                service_type: service.service_type.clone(),
+                model: service.default_model.clone(),
+            },
+            primary_name: turn.service.name.clone(),
         }))
     }
 }
@@ -206,7 +239,11 @@ pub async fn stream_request(
             if core.snapshot().effective.config.enable_llm_trace {
                 tracing::info!(agent = %turn.bot.name, operation, request = %trace_view(&request), "LLM call");
             }
-            let events = model.stream(&request).await;
+            // Citations of the built-in web search's results become the answer's annotations.
+            let events = model
+                .stream(&request)
+                .await
+                .map(|e| citations::decorate(e, citations::from_request(&request)));
             sent = Some(request);
             events
         }
@@ -285,16 +322,22 @@ pub fn one_shot_request(turn: &Turn, system: String, text: String) -> Request {
 
 /// Hands one call's usage to the sink. Where the provider reported none, the request sent
 /// and the answer are counted here (so the tokenizer runs only then): never zero.
+/// The usage is counted for the service that answered: the turn's own, or its fallback.
 pub fn count(
     core: &AnswerCore,
     turn: &Turn,
-    usage: Option<llm::Usage>,
+    spent: impl Into<Spent>,
     sent: Option<&Request>,
     text: &str,
     operation: &str,
 ) {
+    let Spent { usage, answered_by } = spent.into();
+    let answered_by = answered_by.as_ref();
     let usage = usage.unwrap_or_else(|| {
-        let counter = counter(turn);
+        let counter = match answered_by {
+            Some(a) => llm::tokens::Counter::for_model(&a.service_type, &a.model),
+            None => counter(turn),
+        };
         llm::Usage {
             input_tokens: sent
                 .map(|r| llm::budget::request_tokens(&r.messages, &counter))
@@ -307,16 +350,67 @@ pub fn count(
         team_id: crate::usage::team_label(&turn.channel),
         bot_id: turn.bot_user_id.clone(),
         bot_username: turn.bot.name.clone(),
-        provider: turn.service.service_type.clone(),
-        model: sent
-            .map(|r| r.model.clone())
-            .filter(|m| !m.is_empty())
-            .unwrap_or_else(|| model_name(turn)),
+        provider: answered_by.map_or_else(|| turn.service.service_type.clone(), |a| a.service_type.clone()),
+        model: match answered_by {
+            Some(a) => a.model.clone(),
+            None => sent
+                .map(|r| r.model.clone())
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| model_name(turn)),
+        },
         operation: operation.into(),
         operation_subtype: String::new(),
         input_tokens: usage.input_tokens,
         output_tokens: usage.output_tokens,
     });
+}
+
+/// What one call spent, and who spent it when a fallback answered.
+#[derive(Debug, Clone, Default)]
+pub struct Spent {
+    /// As the provider reported it; `None`: counted from the request and answer.
+    pub usage: Option<llm::Usage>,
+    pub answered_by: Option<llm::Answerer>,
+}
+
+impl From<Option<llm::Usage>> for Spent {
+    fn from(usage: Option<llm::Usage>) -> Self {
+        Spent {
+            usage,
+            answered_by: None,
+        }
+    }
+}
+
+/// [`llm::collect`] for answers: the usage comes with the service that answered, for [`count`].
+/// Kept beside `llm::collect` rather than in it: which service answered is the answer core's
+/// business (the fallback lives here), not the wire formats'.
+pub async fn collect(
+    events: llm::EventStream,
+) -> (
+    String,
+    Vec<llm::ToolCall>,
+    Spent,
+    Result<llm::FinishReason, llm::LlmError>,
+) {
+    let mut events = events;
+    let (mut text, mut calls, mut spent) = (String::new(), Vec::new(), Spent::default());
+    while let Some(ev) = events.recv().await {
+        match ev {
+            llm::Event::Text(t) => text.push_str(&t),
+            llm::Event::ToolCalls(c) => calls.extend(c),
+            llm::Event::Usage(u) => spent.usage = Some(u),
+            llm::Event::AnsweredBy(a) => spent.answered_by = Some(a),
+            llm::Event::End(r) => return (text, calls, spent, Ok(r)),
+            llm::Event::Error(e) => return (text, calls, spent, Err(e)),
+            llm::Event::Reasoning(_) | llm::Event::Thinking(_) | llm::Event::Annotations(_) => {}
+        }
+    }
+    let end = llm::LlmError::new(
+        llm::ErrorClass::Malformed,
+        "the stream ended without an end event",
+    );
+    (text, calls, spent, Err(end))
 }
 
 /// Logs failures for admins and hands the usage to the sink.
@@ -336,7 +430,11 @@ fn report(
             "the AI service failed an answer"
         );
     }
-    count(core, turn, outcome.usage, sent, &outcome.text, operation);
+    let spent = Spent {
+        usage: outcome.usage,
+        answered_by: outcome.answered_by.clone(),
+    };
+    count(core, turn, spent, sent, &outcome.text, operation);
 }
 
 /// The rendered request for the LLM trace: roles and text, images by size only.

@@ -79,6 +79,10 @@ pub const ACTIVATE_AI: &str = "activate_ai";
 /// renderers can show the post's error state (the message text carries it too, for clients
 /// without our webapp).
 pub const ERROR: &str = "llm_error";
+/// Set when the service's fallback answered (`fallbackServiceID`): the fallback service's name
+/// and the model that answered, for renderers; the text ends with a note saying the same.
+pub const FALLBACK_SERVICE: &str = "llm_fallback_service";
+pub const FALLBACK_MODEL: &str = "llm_fallback_model";
 /// A thread analysis: the analysed thread's root and which analysis it was.
 pub const REFERENCED_THREAD: &str = "referenced_thread";
 pub const PROMPT_TYPE: &str = "prompt_type";

@@ -14,7 +14,9 @@ use super::props::{self, POST_UPDATE_EVENT, ToolCallRecord, ToolCallStatus, even
 use super::registry::StopSignal;
 use super::split::{SOFT_LIMIT, split};
 use crate::i18n::{Locale, arg};
-use crate::llm::{Annotation, Event, EventStream, FinishReason, LlmError, Thinking, ToolCall, Usage};
+use crate::llm::{
+    Annotation, Answerer, Event, EventStream, FinishReason, LlmError, Thinking, ToolCall, Usage,
+};
 use plugin_runtime::host::MattermostApi;
 use plugin_runtime::host::model::{Post, WebsocketBroadcast};
 
@@ -51,6 +53,8 @@ pub struct Outcome {
     /// Whether the final save reached the server (false also when a newer stream took the
     /// post over): the restart-recovery mark stays until an answer is really saved.
     pub saved: bool,
+    /// Set when the service's fallback answered instead: its usage is that service's.
+    pub answered_by: Option<Answerer>,
 }
 
 /// The tool calls as recorded, pending the user's decision.
@@ -95,6 +99,8 @@ struct Writer {
     reasoning_open: bool,
     thinking: Option<Thinking>,
     annotations: Vec<Annotation>,
+    /// The fallback that answered, once it announced itself.
+    answered_by: Option<Answerer>,
     last_publish: Option<Instant>,
     last_save: Instant,
     dirty: bool,
@@ -328,6 +334,17 @@ fn end_text(w: &mut Writer, ending: &Ending, no_tool_calls: bool) {
         }
         _ => {}
     }
+    // Last, so it reads as a footnote to the whole answer, error included.
+    if let Some(a) = &w.answered_by {
+        let note = format!(
+            "\n\n{}",
+            w.locale.tr(
+                "answer.note.fallback",
+                &[arg("Model", &a.model), arg("Service", &a.service_name)],
+            )
+        );
+        w.text.push_str(&note);
+    }
 }
 
 /// Streams `events` into `post` (already created) until the stream ends or `stop` fires.
@@ -357,6 +374,7 @@ pub async fn run(
         reasoning_open: false,
         thinking: None,
         annotations: Vec::new(),
+        answered_by: None,
         last_publish: None,
         last_save: Instant::now(),
         dirty: false,
@@ -431,6 +449,13 @@ pub async fn run(
             Event::Usage(u) => usage = Some(u),
             Event::End(reason) => break Ending::Finished(reason),
             Event::Error(e) => break Ending::Failed(e),
+            Event::AnsweredBy(a) => {
+                let p = w.current();
+                p.props
+                    .insert(props::FALLBACK_SERVICE.into(), json!(a.service_name));
+                p.props.insert(props::FALLBACK_MODEL.into(), json!(a.model));
+                w.answered_by = Some(a);
+            }
         }
     };
     // Dropping the stream closes the upstream request (the Stop button's promise).
@@ -471,6 +496,7 @@ pub async fn run(
         tool_calls,
         ending,
         saved,
+        answered_by: w.answered_by,
     }
 }
 

@@ -654,7 +654,10 @@ impl Completion {
                 llm::Event::Usage(u) => usage = Some(u),
                 llm::Event::End(_) => break Ok(()),
                 llm::Event::Error(e) => break Err(self.failed(&e)),
-                llm::Event::Reasoning(_) | llm::Event::Thinking(_) | llm::Event::Annotations(_) => {}
+                llm::Event::Reasoning(_)
+                | llm::Event::Thinking(_)
+                | llm::Event::Annotations(_)
+                | llm::Event::AnsweredBy(_) => {}
             }
         };
         // Counted whatever happened: the provider's figures, else our count of what was sent.

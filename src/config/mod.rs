@@ -93,7 +93,12 @@ pub struct Effective {
 impl Effective {
     pub fn new(config: Config) -> Self {
         let mut problems = validate::validate(&config);
-        let bad = |problems: &[Problem], prefix: String| problems.iter().any(|p| p.path.starts_with(&prefix));
+        // A bad fallback is ignored at run time; the service itself still works.
+        let bad = |problems: &[Problem], prefix: String| {
+            problems
+                .iter()
+                .any(|p| p.path.starts_with(&prefix) && !p.path.ends_with(".fallbackServiceID"))
+        };
         let services: Vec<usize> = (0..config.services.len())
             .filter(|i| !bad(&problems, format!("services[{i}].")))
             .collect();
@@ -128,6 +133,24 @@ impl Effective {
             .iter()
             .map(|i| &self.config.services[*i])
             .find(|s| s.id == bot.service_id)
+    }
+
+    /// The usable service `service` falls back to, if it names one without a problem (a loop,
+    /// a missing id). Only this one hop is ever taken: the fallback's own fallback is not.
+    pub fn fallback_for(&self, service: &ServiceConfig) -> Option<&ServiceConfig> {
+        let id = service.fallback_service_id.trim();
+        if id.is_empty() || id == service.id {
+            return None;
+        }
+        let index = self.config.services.iter().position(|s| s.id == service.id)?;
+        let path = format!("services[{index}].fallbackServiceID");
+        if self.problems.iter().any(|p| p.path == path) {
+            return None;
+        }
+        self.services
+            .iter()
+            .map(|i| &self.config.services[*i])
+            .find(|s| s.id == id)
     }
 
     /// The agent `/ai_bots` lists first: `defaultBotName`, else the first agent.

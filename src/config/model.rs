@@ -30,8 +30,84 @@ pub struct Config {
     pub token_quotas: TokenQuotas,
     /// Days of per-day usage kept for the usage page and the quotas; 0 means 400.
     pub usage_retention_days: i64,
+    /// The built-in web search tools (upstream's `webSearch`).
+    pub web_search: WebSearchConfig,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// `WebSearch` and `WebSearchFetchSource`: upstream's `webSearch` object, same field names, so
+/// an exported upstream configuration keeps working. `apiURL` replaces the provider's public
+/// endpoint (a proxy, or a fake in tests), as a service's `apiURL` does.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct WebSearchConfig {
+    pub enabled: bool,
+    /// `google` or `brave`.
+    pub provider: String,
+    pub google: WebSearchGoogle,
+    pub brave: WebSearchBrave,
+    /// Domains whose pages are never returned nor fetched (their subdomains neither).
+    pub domain_denylist: Vec<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct WebSearchGoogle {
+    pub api_key: String,
+    /// The Programmable Search Engine's `cx`.
+    pub search_engine_id: String,
+    pub result_limit: i64,
+    #[serde(rename = "apiURL")]
+    pub api_url: String,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `pollTimeout`/`pollInterval` drive upstream's use of Brave's summarizer; we keep them so a
+/// save does not lose them, and use plain web results only.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct WebSearchBrave {
+    pub api_key: String,
+    #[serde(rename = "apiURL")]
+    pub api_url: String,
+    pub result_limit: i64,
+    pub poll_timeout: i64,
+    pub poll_interval: i64,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The keys are credentials: they stay out of debug output (and so out of logs).
+impl std::fmt::Debug for WebSearchConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = |s: &str| if s.is_empty() { "" } else { "<redacted>" };
+        f.debug_struct("WebSearchConfig")
+            .field("enabled", &self.enabled)
+            .field("provider", &self.provider)
+            .field("google_api_key", &secret(&self.google.api_key))
+            .field("google_search_engine_id", &self.google.search_engine_id)
+            .field("google_api_url", &self.google.api_url)
+            .field("brave_api_key", &secret(&self.brave.api_key))
+            .field("brave_api_url", &self.brave.api_url)
+            .field("domain_denylist", &self.domain_denylist)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for WebSearchGoogle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSearchGoogle").finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for WebSearchBrave {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSearchBrave").finish_non_exhaustive()
+    }
 }
 
 /// Token limits per user, per team and per agent, each daily and monthly (UTC days and
@@ -125,8 +201,54 @@ pub struct ServiceConfig {
     pub send_user_id: bool,
     #[serde(rename = "useResponsesAPI")]
     pub use_responses_api: bool,
+    /// Extra HTTP headers sent with every request to this service (a gateway's tenant or key
+    /// header, say). Values are secrets like `apiKey`: never logged or shown to non-admins.
+    #[serde(deserialize_with = "custom_headers_any")]
+    pub custom_headers: Vec<CustomHeader>,
+    /// Another service (upstream's name) that answers once when this one fails in a way
+    /// another service can fix; its default model is used. One hop, never a chain.
+    #[serde(rename = "fallbackServiceID")]
+    pub fallback_service_id: String,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// One admin-set request header of a service (`customHeaders[i]`).
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CustomHeader {
+    pub name: String,
+    pub value: String,
+}
+
+/// `customHeaders` as we write it (`[{name, value}]`), or as a name → value object, the shape
+/// some forks of the Go plugin saved: a config from one must not fail to load. `null` is none.
+fn custom_headers_any<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<CustomHeader>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Shape {
+        List(Vec<CustomHeader>),
+        Map(BTreeMap<String, String>),
+        None(()),
+    }
+    Ok(match Shape::deserialize(d)? {
+        Shape::List(list) => list,
+        Shape::Map(map) => map
+            .into_iter()
+            .map(|(name, value)| CustomHeader { name, value })
+            .collect(),
+        Shape::None(()) => Vec::new(),
+    })
+}
+
+/// The value may be a credential: only the name is printed.
+impl std::fmt::Debug for CustomHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CustomHeader")
+            .field("name", &self.name)
+            .field("value", &"<redacted>")
+            .finish()
+    }
 }
 
 /// Secrets stay out of logs and debug output.
@@ -143,6 +265,8 @@ impl std::fmt::Debug for ServiceConfig {
             .field("region", &self.region)
             .field("aws_access_key_id", &secret(&self.aws_access_key_id))
             .field("aws_secret_access_key", &secret(&self.aws_secret_access_key))
+            .field("custom_headers", &self.custom_headers)
+            .field("fallback_service_id", &self.fallback_service_id)
             .finish_non_exhaustive()
     }
 }

@@ -568,12 +568,13 @@ mod tests {
             "services": [
                 {"id": "svc26charidxxxxxxxxxxxxxxx", "name": "OpenAI", "type": "openai", "apiKey": "sk-1",
                  "defaultModel": "gpt-4o", "useResponsesAPI": true, "fallbackServiceID": "other",
-                 "vertexProjectID": ""}
+                 "loadTestMockConfig": {"profile": "read"}, "vertexProjectID": ""}
             ],
             "bots": [],
             "defaultBotName": "helper",
             "enableLLMTrace": true,
             "webSearch": {"enabled": true, "provider": "brave"},
+            "futureSetting": {"on": true},
             "embeddingSearchConfig": {"type": "disabled"},
             "mcp": {"enabled": true, "servers": [], "embeddedServer": {"enabled": true}}
         })
@@ -625,13 +626,15 @@ mod tests {
         );
         assert_eq!(mine.extra["futurecolumn"], "x");
         assert!(mine.extra.get("deleteat").is_none());
-        assert_eq!(cfg.services[0].extra["fallbackServiceID"], "other");
-        assert_eq!(cfg.extra["webSearch"]["provider"], "brave");
+        assert_eq!(cfg.services[0].fallback_service_id, "other");
+        assert_eq!(cfg.services[0].extra["loadTestMockConfig"]["profile"], "read");
+        assert_eq!(cfg.web_search.provider, "brave");
+        assert_eq!(cfg.extra["futureSetting"]["on"], true);
         let text = rec.skipped.join("\n");
         for want in [
             "agent \"mine\": kept in the configuration but not applied here: adminUserIDs (1), creatorID",
-            "settings kept in the configuration but not applied here: webSearch",
-            "service \"OpenAI\": kept but not applied here: fallbackServiceID",
+            "settings kept in the configuration but not applied here: futureSetting",
+            "service \"OpenAI\": kept but not applied here: loadTestMockConfig",
             "conversations (3)",
             "10 rows",
         ] {

@@ -367,6 +367,8 @@ pub async fn regenerate(core: &Arc<Conversations>, answer: OwnedAnswer) -> Resul
         props::REASONING_SIGNATURE,
         props::ANNOTATIONS,
         props::ERROR,
+        props::FALLBACK_SERVICE,
+        props::FALLBACK_MODEL,
         props::PENDING_TOOL_CALL_REDACTED,
         props::PENDING_TOOL_RESULT,
         props::AUTO_APPROVED_TOOL_CALL,

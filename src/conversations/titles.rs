@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::Conversations;
 use crate::answer::prompts::CONVERSATION_TITLE;
 use crate::answer::{Turn, thread_root};
-use crate::llm::{self, Message, Request, Role};
+use crate::llm::{Message, Request, Role};
 use plugin_runtime::host::MattermostApi;
 use plugin_runtime::host::model::Post;
 
@@ -71,7 +71,7 @@ pub async fn ensure(core: &Arc<Conversations>, api: Arc<dyn MattermostApi>, turn
     };
     let text = match model.stream(&request).await {
         Ok(s) => {
-            let (text, _, usage, end) = llm::collect(s).await;
+            let (text, _, usage, end) = crate::answer::collect(s).await;
             crate::answer::count(core, turn, usage, Some(&request), &text, "title");
             match end {
                 Ok(_) => text,

@@ -45,6 +45,9 @@ pub struct FetchModels {
     api_url: String,
     #[serde(default, rename = "orgID", alias = "orgId")]
     org_id: String,
+    /// The service's custom headers: a gateway may need them to list models too.
+    #[serde(default)]
+    custom_headers: Vec<crate::config::CustomHeader>,
 }
 
 /// `POST /admin/models/fetch`: the models the given credentials can use, `[{id, displayName}]`.
@@ -66,6 +69,7 @@ pub async fn fetch_models(
         api_key: req.api_key,
         api_url: req.api_url,
         org_id: req.org_id,
+        custom_headers: req.custom_headers,
         ..Default::default()
     };
     list_models(&s.answers.outbound, &service)

@@ -29,7 +29,7 @@ impl OpenAiEmbeddings {
         http: OutboundClient,
     ) -> Result<Self, LlmError> {
         Ok(OpenAiEmbeddings {
-            http,
+            http: super::factory::service_client(service, &http),
             ep: Endpoint::from_service(service)?,
             model: model.to_owned(),
             dimensions,

@@ -9,6 +9,8 @@ pub mod budget;
 pub mod embeddings;
 pub mod error;
 pub mod factory;
+pub mod gemini;
+pub mod google_auth;
 pub mod models;
 pub mod openai;
 pub mod responses;
@@ -209,6 +211,20 @@ pub enum Event {
     End(FinishReason),
     /// The last event of a failed stream; text already delivered stays valid.
     Error(LlmError),
+    /// What follows comes from another service than the one asked (its fallback): sent once,
+    /// before any other event of that service, so the answer can say who answered and its
+    /// usage is counted for that service.
+    AnsweredBy(Answerer),
+}
+
+/// A service and model that answered in place of the one asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answerer {
+    pub service_id: String,
+    /// The name admins gave the service (its id when it has none).
+    pub service_name: String,
+    pub service_type: String,
+    pub model: String,
 }
 
 /// A stream of events; dropping it cancels the upstream request.
@@ -234,7 +250,7 @@ pub async fn collect(
     while let Some(ev) = s.recv().await {
         match ev {
             Event::Text(t) => text.push_str(&t),
-            Event::Reasoning(_) | Event::Thinking(_) | Event::Annotations(_) => {}
+            Event::Reasoning(_) | Event::Thinking(_) | Event::Annotations(_) | Event::AnsweredBy(_) => {}
             Event::ToolCalls(c) => calls.extend(c),
             Event::Usage(u) => usage = Some(u),
             Event::End(r) => return (text, calls, usage, Ok(r)),

@@ -41,8 +41,12 @@ async fn get_json(req: crate::outbound::OutboundRequest) -> Result<Value, LlmErr
 }
 
 pub async fn list_models(http: &OutboundClient, s: &ServiceConfig) -> Result<Vec<ModelInfo>, LlmError> {
+    let http = &super::factory::service_client(s, http);
     let base = s.api_url.trim().trim_end_matches('/');
     let bad = |m: &str| LlmError::new(ErrorClass::BadRequest, m.to_owned());
+    if s.service_type == crate::providers::ServiceType::Gemini.id() {
+        return super::gemini::list_models(http, s).await;
+    }
     let mut models = Vec::new();
     match s.service_type.as_str() {
         service_type::ANTHROPIC => {

@@ -20,8 +20,9 @@
 //! (`x-api-key`, `api-key`, `x-access-tokens`) and admins add headers for MCP servers. So a
 //! configured endpoint follows same-origin redirects only, and an untrusted request that
 //! carries any header beyond the plain ones in [`PUBLIC_HEADERS`] does too; only a request
-//! with nothing to leak may be redirected elsewhere. Bodies are read with a size cap
-//! ([`read_capped`] and friends).
+//! with nothing to leak may be redirected elsewhere. Headers an admin set for a service
+//! ([`OutboundClient::with_headers`]) are credentials too and share that rule. Bodies are read
+//! with a size cap ([`read_capped`] and friends).
 
 mod allowlist;
 mod error;
@@ -54,6 +55,28 @@ pub const PUBLIC_HEADERS: &[&str] = &[
     "user-agent",
     "anthropic-version",
     "anthropic-beta",
+];
+/// Header names an admin may not set on a service: the plugin sets them itself (keys, request
+/// signing, framing), and an override would break requests or let a key go where it should not.
+pub const RESERVED_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "api-key",
+    "x-api-key",
+    "x-access-tokens",
+    "anthropic-version",
+    "content-type",
+    "content-length",
+    "transfer-encoding",
+    "host",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "upgrade",
+    "te",
+    "trailer",
+    "expect",
+    "cookie",
 ];
 /// Cap for an error body read to explain a failure (the message is all we need).
 pub const ERROR_BODY_CAP: usize = 64 * 1024;
@@ -108,6 +131,9 @@ pub struct TestingOverrides {
 #[derive(Clone)]
 pub struct OutboundClient {
     inner: Arc<Inner>,
+    /// Sent with every request this handle makes (a service's custom headers), before the
+    /// caller's own; values are marked sensitive so no debug output prints them.
+    extra: Option<Arc<HeaderMap>>,
 }
 
 /// The clients are built on first use, not with the plugin: building one loads the system's
@@ -207,7 +233,17 @@ impl OutboundClient {
                 untrusted_credentialed: OnceLock::new(),
                 checks,
             }),
+            extra: None,
         })
+    }
+
+    /// The same client (pools, allowlist) sending `headers` with every request it starts,
+    /// e.g. a service's custom headers. They count as credentials for redirects, like keys.
+    pub fn with_headers(&self, headers: HeaderMap) -> OutboundClient {
+        OutboundClient {
+            inner: self.inner.clone(),
+            extra: (!headers.is_empty()).then(|| Arc::new(headers)),
+        }
     }
 
     /// Installs a new allowlist (after a configuration change); requests already sent keep
@@ -244,8 +280,12 @@ impl OutboundClient {
             Trust::Configured => ClientKind::Configured,
             Trust::Untrusted => ClientKind::Untrusted,
         })?;
+        let mut builder = client.request(method, url);
+        if let Some(extra) = &self.extra {
+            builder = builder.headers(HeaderMap::clone(extra));
+        }
         Ok(OutboundRequest {
-            builder: client.request(method, url),
+            builder,
             host,
             trust,
             inner: self.inner.clone(),
@@ -429,6 +469,51 @@ impl OutboundRequest {
             .await
             .map_err(|e| OutboundError::with_host(e, host))
     }
+}
+
+/// Why an admin-set header cannot be sent, in words for a configuration problem (never quoting
+/// the value, which may be a key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderRefusal {
+    Name(String),
+    Value(String),
+}
+
+/// Checks an admin-set header; the name and value ready to send (the value marked sensitive).
+pub fn custom_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), HeaderRefusal> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(HeaderRefusal::Name("a header needs a name".into()));
+    }
+    let parsed = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+        HeaderRefusal::Name(format!(
+            "{name:?} is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)"
+        ))
+    })?;
+    let lower = parsed.as_str();
+    // Bedrock's requests are signed with x-amz-* headers; another one would break the signature.
+    if RESERVED_HEADERS.contains(&lower) || lower.starts_with("x-amz-") {
+        return Err(HeaderRefusal::Name(format!(
+            "{name:?} is set by the plugin itself and cannot be overridden"
+        )));
+    }
+    let mut value = HeaderValue::from_str(value.trim()).map_err(|_| {
+        HeaderRefusal::Value("the value must be visible ASCII text, without line breaks".into())
+    })?;
+    value.set_sensitive(true);
+    Ok((parsed, value))
+}
+
+/// The usable headers of a list, for sending; ones [`custom_header`] refuses are left out
+/// (configuration validation reports them, and a service with them is not used).
+pub fn custom_headers<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for (name, value) in headers {
+        if let Ok((n, v)) = custom_header(name, value) {
+            map.append(n, v);
+        }
+    }
+    map
 }
 
 /// True when a header beyond [`PUBLIC_HEADERS`] is set: it may be a key.

@@ -10,9 +10,11 @@ mod ask_sage;
 mod azure;
 mod bedrock;
 mod cohere;
+mod gemini;
 mod mistral;
 mod openai;
 mod openai_compatible;
+mod vertex;
 
 use serde::Serialize;
 
@@ -27,6 +29,8 @@ pub enum ServiceType {
     Cohere,
     Mistral,
     AskSage,
+    Gemini,
+    Vertex,
 }
 
 impl ServiceType {
@@ -41,6 +45,8 @@ impl ServiceType {
             ServiceType::Cohere => "cohere",
             ServiceType::Mistral => "mistral",
             ServiceType::AskSage => "asage",
+            ServiceType::Gemini => "gemini",
+            ServiceType::Vertex => "vertex",
         }
     }
 
@@ -58,12 +64,14 @@ impl ServiceType {
             ServiceType::Cohere => &cohere::DESCRIPTOR,
             ServiceType::Mistral => &mistral::DESCRIPTOR,
             ServiceType::AskSage => &ask_sage::DESCRIPTOR,
+            ServiceType::Gemini => &gemini::DESCRIPTOR,
+            ServiceType::Vertex => &vertex::DESCRIPTOR,
         }
     }
 }
 
 /// Every provider, in the order the System Console lists them.
-pub static ALL: [&Descriptor; 8] = [
+pub static ALL: [&Descriptor; 10] = [
     &openai::DESCRIPTOR,
     &azure::DESCRIPTOR,
     &openai_compatible::DESCRIPTOR,
@@ -72,6 +80,8 @@ pub static ALL: [&Descriptor; 8] = [
     &cohere::DESCRIPTOR,
     &mistral::DESCRIPTOR,
     &ask_sage::DESCRIPTOR,
+    &gemini::DESCRIPTOR,
+    &vertex::DESCRIPTOR,
 ];
 
 /// The descriptor of a configured type, if the type is known.
@@ -88,6 +98,8 @@ pub enum Wire {
     AnthropicMessages,
     BedrockConverse,
     AskSage,
+    /// Google's generateContent (Gemini API and Vertex AI).
+    GoogleGenerateContent,
 }
 
 /// Whether a capability is there.

@@ -133,7 +133,7 @@ pub async fn ask(
     let fail = |e: llm::LlmError| ActionError::Failed(e.user_message_in(&locale).into());
     let model = core.model(&turn).map_err(fail)?;
     let req = request(core, &turn, q.query.trim(), &results).map_err(fail)?;
-    let (answer, _, usage, end) = llm::collect(model.stream(&req).await.map_err(fail)?).await;
+    let (answer, _, usage, end) = crate::answer::collect(model.stream(&req).await.map_err(fail)?).await;
     count(core, &turn, usage, Some(&req), &answer, "search");
     end.map_err(fail)?;
     Ok((answer, results))

@@ -643,6 +643,11 @@ const SERVICE: &[(&str, Kind)] = &[
     ("streamingTimeoutSeconds", Kind::Int),
     ("sendUserId", Kind::Bool),
     ("useResponsesAPI", Kind::Bool),
+    (
+        "customHeaders",
+        Kind::List(&[("name", Kind::Str), ("value", Kind::Str)]),
+    ),
+    ("fallbackServiceID", Kind::Str),
     // Generation 0 ("AI Copilot") fields.
     ("serviceName", Kind::ServiceType),
     ("url", Kind::Str),

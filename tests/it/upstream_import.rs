@@ -43,6 +43,7 @@ async fn seed_upstream(db: &str) {
         "enableLLMTrace": false,
         "allowedUpstreamHostnames": "",
         "webSearch": {"enabled": true, "provider": "brave", "brave": {"apiKey": "brave-key"}},
+        "futureSetting": {"on": true},
         "embeddingSearchConfig": {"type": "composite", "dimensions": 3,
             "vectorStore": {"type": "pgvector", "parameters": {}},
             "embeddingProvider": {"type": "openai", "parameters": {"apiKey": "sk-embed", "embeddingModel": "text-embedding-3-small"}},
@@ -199,6 +200,10 @@ async fn an_unconfigured_plugin_imports_upstreams_configuration_and_agents(t: Tr
     assert_eq!(cfg["defaultBotName"], "helper");
     assert_eq!(
         cfg["webSearch"]["provider"], "brave",
+        "upstream's web search comes over: {cfg}"
+    );
+    assert_eq!(
+        cfg["futureSetting"]["on"], true,
         "unknown settings are kept: {cfg}"
     );
     let bots = cfg["bots"].as_array().cloned().unwrap_or_default();
@@ -250,7 +255,7 @@ async fn an_unconfigured_plugin_imports_upstreams_configuration_and_agents(t: Tr
         "creatorID",
         "conversations (1)",
         "llm_posts_embeddings: 1 rows",
-        "webSearch",
+        "futureSetting",
     ] {
         assert!(skipped.contains(want), "{want:?} missing from {skipped}");
     }

@@ -1,6 +1,6 @@
 import {PLUGIN_ID} from './manifest';
 import type {
-    AgentsResponse, Config, ConfigCheck, IndexHealth, McpCacheCleared, McpToolsResponse, ModelInfo, PluginVersion, Post, PostList,
+    AgentsResponse, Config, ConfigCheck, CustomHeader, IndexHealth, McpCacheCleared, McpToolsResponse, ModelInfo, PluginVersion, Post, PostList,
     ReindexJob, ReindexStart, Thread, ToolCall, UsageReport, UserMcpToolsResponse,
 } from './types';
 import {BOT_USERNAME_PARAM, Route} from './wire';
@@ -118,7 +118,7 @@ export const summarizeInterval = (channelId: string, preset: string, startTime: 
         start_time: startTime, end_time: 0, preset_prompt: preset,
     });
 export const reactForMe = (postId: string, bot?: string) => call<void>(pluginUrl(withBot(Route.react(postId), bot)), 'POST');
-export const fetchModels = (service: {serviceType: string; apiKey: string; apiURL: string; orgID: string}) =>
+export const fetchModels = (service: {serviceType: string; apiKey: string; apiURL: string; orgID: string; customHeaders?: CustomHeader[]}) =>
     call<ModelInfo[]>(pluginUrl(Route.fetchModels), 'POST', service);
 
 // Starts a job of the search index. A 409 carries the job already running (on any node of the

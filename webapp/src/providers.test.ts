@@ -28,6 +28,8 @@ const OLD_REQUIRED: Record<string, string[]> = {
     mistral: ['apiKey'],
     asage: ['apiKey'],
 };
+// Added since, with upstream's type ids and Vertex field names.
+const GOOGLE_TYPES = ['gemini', 'vertex'];
 const oldSupportsWebSearch = (s?: ServiceConfig) =>
     Boolean(s) && (s?.type === 'anthropic' || (OLD_OPENAI_FAMILY.includes(s?.type ?? '') && Boolean(s?.useResponsesAPI)));
 
@@ -35,9 +37,9 @@ const service = (type: string, useResponsesAPI?: boolean): ServiceConfig => ({id
 
 describe('provider table', () => {
     it('lists the service types in the editor\'s order, each with the name users see', () => {
-        expect(serviceTypes()).toEqual(OLD_SERVICE_TYPES);
-        expect(SERVICE_TYPES).toEqual(OLD_SERVICE_TYPES);
-        expect(descriptors().map((d) => d.label)).toEqual(['OpenAI', 'Azure OpenAI', 'OpenAI Compatible', 'Anthropic', 'AWS Bedrock', 'Cohere', 'Mistral', 'Ask Sage']);
+        expect(serviceTypes()).toEqual([...OLD_SERVICE_TYPES, ...GOOGLE_TYPES]);
+        expect(SERVICE_TYPES).toEqual([...OLD_SERVICE_TYPES, ...GOOGLE_TYPES]);
+        expect(descriptors().map((d) => d.label)).toEqual(['OpenAI', 'Azure OpenAI', 'OpenAI Compatible', 'Anthropic', 'AWS Bedrock', 'Cohere', 'Mistral', 'Ask Sage', 'Google Gemini', 'Google Vertex AI']);
     });
 
     it('gives each type the fields and required fields the editor had', () => {
@@ -59,6 +61,13 @@ describe('provider table', () => {
                 expect(supportsWebSearch(s)).toBe(oldSupportsWebSearch(s));
                 expect(supportsReasoning(s)).toBe(oldSupportsWebSearch(s));
             }
+        }
+        expect(canListModels('gemini')).toBe(true);
+        expect(canListModels('vertex')).toBe(false);
+        expect(requiredOf('vertex')).toEqual(['vertexProjectID', 'region', 'vertexAuthCredentials']);
+        for (const type of GOOGLE_TYPES) {
+            expect(supportsReasoning(service(type))).toBe(true);
+            expect(supportsWebSearch(service(type))).toBe(true);
         }
         expect(supportsWebSearch(undefined)).toBe(false);
         expect(supportsReasoning(undefined)).toBe(false);

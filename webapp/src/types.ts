@@ -57,12 +57,24 @@ export interface ServiceConfig {
     region?: string;
     awsAccessKeyID?: string;
     awsSecretAccessKey?: string;
+    // Vertex AI, with upstream's names: the Google Cloud project and the service-account JSON key.
+    vertexProjectID?: string;
+    vertexAuthCredentials?: string;
     tokenLimit?: number;
     outputTokenLimit?: number;
     streamingTimeoutSeconds?: number;
     sendUserId?: boolean;
     useResponsesAPI?: boolean;
+    // Sent with every request to the service; values are secrets like the API key.
+    customHeaders?: CustomHeader[];
+    // Upstream's name: the service that answers once when this one fails before answering.
+    fallbackServiceID?: string;
     [other: string]: unknown;
+}
+
+export interface CustomHeader {
+    name: string;
+    value: string;
 }
 
 export interface BotConfig {

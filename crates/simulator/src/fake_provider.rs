@@ -75,6 +75,30 @@ impl Script {
         Script::sse(c)
     }
 
+    /// A streamed Google generateContent answer (Gemini API and Vertex AI, `alt=sse`): `parts`
+    /// as text chunks `delay_ms` apart, the last with finishReason STOP and the usage when
+    /// given (prompt, candidates). The stream simply ends; there is no `[DONE]`.
+    pub fn gemini_text(parts: &[&str], delay_ms: u64, usage: Option<(u64, u64)>) -> Self {
+        let last = parts.len().saturating_sub(1);
+        let c = parts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mut candidate = serde_json::json!({"content": {"role": "model", "parts": [{"text": p}]}, "index": 0});
+                let mut chunk = serde_json::json!({});
+                if i == last {
+                    candidate["finishReason"] = "STOP".into();
+                    if let Some((prompt, out)) = usage {
+                        chunk["usageMetadata"] = serde_json::json!({"promptTokenCount": prompt, "candidatesTokenCount": out, "totalTokenCount": prompt + out});
+                    }
+                }
+                chunk["candidates"] = serde_json::json!([candidate]);
+                (delay_ms, format!("data: {chunk}\r\n\r\n"))
+            })
+            .collect();
+        Script::sse(c)
+    }
+
     /// A Chat Completions answer that asks for tools: (call id, tool name, arguments).
     pub fn chat_tool_calls(calls: &[(&str, &str, Value)]) -> Self {
         let list: Vec<Value> = calls

@@ -16,6 +16,7 @@ pub mod connection;
 pub mod demo_model;
 pub mod fake_embedder;
 pub mod fake_provider;
+pub mod fake_search;
 pub mod grpc_api;
 pub mod grpc_host;
 pub mod http_front;

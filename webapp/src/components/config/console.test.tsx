@@ -31,7 +31,7 @@ describe('ConfigEditor layout', () => {
         const {container} = render(<ConfigEditor id='Config' value={saved}/>);
         expect((container.firstElementChild as HTMLElement).className).toBe('mattermost-ai-root mattermost-ai-config');
         const names = screen.getAllByRole('region').map((r) => r.getAttribute('aria-labelledby') && document.getElementById(r.getAttribute('aria-labelledby') ?? '')?.textContent);
-        expect(names).toEqual(['AI services', 'Agents', 'General', 'Token quotas', 'Usage', 'Embedding search', 'MCP servers', 'Tools']);
+        expect(names).toEqual(['AI services', 'Agents', 'General', 'Token quotas', 'Usage', 'Embedding search', 'Web search', 'MCP servers', 'Tools']);
         expect(screen.getByRole('region', {name: 'MCP servers'})).toBeTruthy();
         expect(within(screen.getByRole('region', {name: 'AI services'})).getByRole('button', {name: 'Add service'}).className).toBe('btn btn-tertiary btn-sm');
         // On/off settings are switches that keep check box semantics.

@@ -14,6 +14,7 @@ import Problems from './problems';
 import QuotasPanel from './quotas';
 import Services from './services';
 import UsagePanel from './usage';
+import WebSearchPanel from './web_search';
 
 // The System Console's "Config" setting: the whole plugin configuration, saved as one object
 // the way Mattermost saves plugin settings. The plugin registers it without a title, so it has
@@ -109,6 +110,7 @@ export default function ConfigEditor({id, value, onChange, setSaveNeeded, regist
                 locked={license !== undefined && !license.embeddingSearch}
                 onChange={(v) => update({...config, embeddingSearchConfig: v})}
             />
+            <WebSearchPanel config={config} problems={problems} disabled={disabled} update={update}/>
             <McpPanel
                 config={config}
                 problems={problems}

@@ -3,7 +3,7 @@ import React, {useId, useState} from 'react';
 import {fetchModels} from '../../client';
 import {t} from '../../i18n';
 import {canListModels, descriptor, descriptors, fieldsOf, requiredOf} from '../../providers';
-import type {Config, ConfigProblem, ServiceConfig} from '../../types';
+import type {Config, ConfigProblem, CustomHeader, ServiceConfig} from '../../types';
 import Card from '../ui/card';
 import Icon from '../ui/icon';
 import IconButton from '../ui/icon_button';
@@ -17,7 +17,7 @@ import Section from './section';
 // How each setting is edited; the provider table says which settings a service type uses.
 const NUMBER_FIELDS = ['tokenLimit', 'outputTokenLimit', 'streamingTimeoutSeconds'];
 const BOOL_FIELDS = ['sendUserId', 'useResponsesAPI'];
-const SECRET_FIELDS = ['apiKey', 'awsSecretAccessKey'];
+const SECRET_FIELDS = ['apiKey', 'awsSecretAccessKey', 'vertexAuthCredentials'];
 const URL_FIELDS = ['apiURL'];
 
 // "OpenAI · gpt-4o": what tells closed service cards apart.
@@ -40,11 +40,14 @@ function FetchModels({service}: {service: ServiceConfig}) {
         setBusy(true);
         setModels(t('ai.config.fetchingModels'));
         try {
+            // A gateway may need the service's headers to list models too.
+            const headers = service.customHeaders ?? [];
             const list = await fetchModels({
                 serviceType: service.type,
                 apiKey: service.apiKey ?? '',
                 apiURL: service.apiURL ?? '',
                 orgID: service.orgId ?? '',
+                ...(headers.length ? {customHeaders: headers} : {}),
             });
             setModels(t('ai.config.modelsFetched', {count: list.length}) + (list.length ? `: ${list.map((m) => m.id).join(', ')}` : ''));
         } catch (e) {
@@ -70,9 +73,135 @@ function FetchModels({service}: {service: ServiceConfig}) {
     );
 }
 
-function ServiceEditor({service, index, usedBy, problems, isNew, onChange, onDelete}: {
+// Extra headers for every request to the service, a row each. Values may be a gateway's key,
+// so they are masked like the API key; the server refuses names it sets itself.
+function CustomHeaders({headers, index, problems, onChange}: {
+    headers: CustomHeader[];
+    index: number;
+    problems: ConfigProblem[];
+    onChange: (h: CustomHeader[]) => void;
+}) {
+    const helpId = useId();
+    const setAt = (i: number, h: Partial<CustomHeader>) => onChange(headers.map((x, j) => (j === i ? {...x, ...h} : x)));
+    return (
+        <div
+            role='group'
+            aria-label={t('ai.config.customHeaders')}
+        >
+            {headers.map((h, i) => {
+                const at = (f: string) => problemAt(problems, `services[${index}].customHeaders[${i}].${f}`);
+                const n = String(i + 1);
+                const valueLabel = t('ai.config.headerValue', {n});
+                return (
+                    // Rows have no identity but their place in the list.
+                    <React.Fragment key={i}>
+                        <Field
+                            label={t('ai.config.headerName', {n})}
+                            problem={at('name')}
+                        >
+                            {(c) => (
+                                <input
+                                    {...c}
+                                    className='form-control'
+                                    spellCheck={false}
+                                    autoCapitalize='off'
+                                    value={h.name}
+                                    onChange={(e) => setAt(i, {name: e.target.value})}
+                                />
+                            )}
+                        </Field>
+                        <Field
+                            label={valueLabel}
+                            problem={at('value')}
+                        >
+                            {(c) => (
+                                <SecretInput
+                                    {...c}
+                                    {...revealLabels(valueLabel)}
+                                    value={h.value}
+                                    onChange={(v) => setAt(i, {value: v})}
+                                />
+                            )}
+                        </Field>
+                        <FieldActions>
+                            <button
+                                type='button'
+                                className='btn btn-tertiary btn-sm'
+                                onClick={() => onChange(headers.filter((_, j) => j !== i))}
+                            >
+                                <Icon name='trash-can-outline'/>
+                                {t('ai.config.removeHeader', {name: h.name || n})}
+                            </button>
+                        </FieldActions>
+                    </React.Fragment>
+                );
+            })}
+            <FieldActions>
+                <button
+                    type='button'
+                    className='btn btn-tertiary btn-sm'
+                    aria-describedby={helpId}
+                    onClick={() => onChange([...headers, {name: '', value: ''}])}
+                >
+                    <Icon name='plus'/>
+                    {t('ai.config.addHeader')}
+                </button>
+                <p
+                    id={helpId}
+                    className='mattermost-ai-help'
+                >
+                    {t('ai.config.customHeadersHelp')}
+                </p>
+            </FieldActions>
+        </div>
+    );
+}
+
+// The service that answers once when this one fails before answering; any other service.
+function FallbackField({service, index, others, problems, onChange}: {
     service: ServiceConfig;
     index: number;
+    others: ServiceConfig[];
+    problems: ConfigProblem[];
+    onChange: (id: string) => void;
+}) {
+    const value = service.fallbackServiceID ?? '';
+    // A saved id no service has any more stays visible, so the admin sees what to fix.
+    const missing = value && !others.some((o) => o.id === value);
+    return (
+        <Field
+            label={t('ai.config.fallbackService')}
+            help={t('ai.config.fallbackServiceHelp')}
+            problem={problemAt(problems, `services[${index}].fallbackServiceID`)}
+        >
+            {(c) => (
+                <select
+                    {...c}
+                    className='form-control'
+                    value={value}
+                    onChange={(e) => onChange(e.target.value)}
+                >
+                    <option value=''>{t('ai.config.fallbackNone')}</option>
+                    {others.map((o) => (
+                        <option
+                            key={o.id}
+                            value={o.id}
+                        >
+                            {o.name || o.id}
+                        </option>
+                    ))}
+                    {missing && <option value={value}>{value}</option>}
+                </select>
+            )}
+        </Field>
+    );
+}
+
+function ServiceEditor({service, index, others, usedBy, problems, isNew, onChange, onDelete}: {
+    service: ServiceConfig;
+    index: number;
+    // The other services, for the fallback.
+    others: ServiceConfig[];
     usedBy: string[];
     problems: ConfigProblem[];
     isNew: boolean;
@@ -157,6 +286,19 @@ function ServiceEditor({service, index, usedBy, problems, isNew, onChange, onDel
                     </Field>
                 );
             })}
+            <FallbackField
+                service={service}
+                index={index}
+                others={others}
+                problems={problems}
+                onChange={(id) => set('fallbackServiceID', id)}
+            />
+            <CustomHeaders
+                headers={service.customHeaders ?? []}
+                index={index}
+                problems={problems}
+                onChange={(h) => set('customHeaders', h)}
+            />
             {canListModels(service.type) && <FetchModels service={service}/>}
             {inUse && (
                 <p id={inUseId} className='mattermost-ai-help'>
@@ -202,6 +344,7 @@ export default function Services({config, problems, disabled, update}: {
                             key={s.id || i}
                             service={s}
                             index={i}
+                            others={config.services.filter((_, j) => j !== i)}
                             isNew={Boolean(s.id) && s.id === added}
                             problems={problems}
                             usedBy={config.bots.filter((b) => b.serviceID === s.id).map((b) => b.displayName || b.name)}
