@@ -47,12 +47,8 @@ impl Messages {
                 .ok()
                 .filter(|v| *v > 0)
                 .unwrap_or(DEFAULT_MAX_TOKENS),
-            chunk_timeout: Duration::from_secs(if s.streaming_timeout_seconds > 0 {
-                s.streaming_timeout_seconds as u64
-            } else {
-                60
-            }),
-            first_byte_timeout: Duration::from_secs(120),
+            chunk_timeout: super::chunk_timeout(s.streaming_timeout_seconds, 60),
+            first_byte_timeout: super::FIRST_BYTE_TIMEOUT,
         }
     }
 

@@ -87,7 +87,6 @@ impl Converse {
         } else {
             Auth::Chain
         };
-        let secs = |v: i64, d: u64| Duration::from_secs(if v > 0 { v as u64 } else { d });
         Ok(Converse {
             http,
             endpoint,
@@ -99,8 +98,8 @@ impl Converse {
                 .ok()
                 .filter(|v| *v > 0)
                 .unwrap_or(DEFAULT_MAX_TOKENS),
-            chunk_timeout: secs(s.streaming_timeout_seconds, 60),
-            first_byte_timeout: Duration::from_secs(120),
+            chunk_timeout: super::chunk_timeout(s.streaming_timeout_seconds, 60),
+            first_byte_timeout: super::FIRST_BYTE_TIMEOUT,
         })
     }
 

@@ -111,12 +111,8 @@ impl GenerateContent {
             auth,
             default_model: s.default_model.clone(),
             output_limit: u32::try_from(s.output_token_limit).ok().filter(|v| *v > 0),
-            chunk_timeout: Duration::from_secs(if s.streaming_timeout_seconds > 0 {
-                s.streaming_timeout_seconds.unsigned_abs()
-            } else {
-                60
-            }),
-            first_byte_timeout: Duration::from_secs(120),
+            chunk_timeout: super::chunk_timeout(s.streaming_timeout_seconds, 60),
+            first_byte_timeout: super::FIRST_BYTE_TIMEOUT,
         }
     }
 

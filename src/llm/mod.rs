@@ -230,6 +230,20 @@ pub struct Answerer {
 /// A stream of events; dropping it cancels the upstream request.
 pub type EventStream = mpsc::Receiver<Event>;
 
+/// How long a stream may wait for a provider's first byte (a model may think a while first).
+pub const FIRST_BYTE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The longest silence between two chunks of a stream: the service's
+/// `streamingTimeoutSeconds` when set, else `default_secs`.
+pub fn chunk_timeout(service_seconds: i64, default_secs: u64) -> std::time::Duration {
+    std::time::Duration::from_secs(
+        u64::try_from(service_seconds)
+            .ok()
+            .filter(|v| *v > 0)
+            .unwrap_or(default_secs),
+    )
+}
+
 #[async_trait::async_trait]
 pub trait LanguageModel: Send + Sync {
     /// Starts a streamed completion. Failures before the first byte come back here; later ones

@@ -71,7 +71,6 @@ impl Endpoint {
                 ));
             }
         };
-        let secs = |v: i64, d: u64| Duration::from_secs(if v > 0 { v as u64 } else { d });
         Ok(Endpoint {
             flavor,
             base_url,
@@ -81,8 +80,8 @@ impl Endpoint {
             // Neither Mistral nor Cohere's compatibility API takes `user`.
             send_user_id: s.send_user_id && !matches!(flavor, Flavor::Mistral | Flavor::Cohere),
             output_limit: u32::try_from(s.output_token_limit).ok().filter(|v| *v > 0),
-            chunk_timeout: secs(s.streaming_timeout_seconds, 30),
-            first_byte_timeout: Duration::from_secs(120),
+            chunk_timeout: super::chunk_timeout(s.streaming_timeout_seconds, 30),
+            first_byte_timeout: super::FIRST_BYTE_TIMEOUT,
         })
     }
 
