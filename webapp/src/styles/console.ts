@@ -183,6 +183,9 @@ export const consoleCss = `
 .mattermost-ai-bars__figure { grid-area: figure; color: var(--mmai-muted); font-size: 12px; }
 .mattermost-ai-bars__track { grid-area: track; height: 6px; border-radius: 3px; background: var(--mmai-faint); }
 .mattermost-ai-bars__fill { display: block; height: 100%; border-radius: 3px; background: var(--button-bg); }
+/* An agent's MCP tools: a ticked list per server. */
+.mattermost-ai-agent-tools { display: flex; flex-direction: column; gap: 4px; }
+.mattermost-ai-agent-tools__tool { display: flex; align-items: center; gap: 8px; font-weight: 400; margin: 0; cursor: pointer; }
 /* Quotas: daily and monthly side by side; an override's fields on one line when there is room. */
 .mattermost-ai-limits { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }
 .mattermost-ai-override {

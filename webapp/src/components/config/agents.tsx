@@ -10,6 +10,7 @@ import Icon from '../ui/icon';
 import IconButton from '../ui/icon_button';
 import Toggle from '../ui/toggle';
 
+import AgentTools from './agent_tools';
 import Field from './field';
 import {hasProblemUnder, newId, nonNegativeCheck, problemAt, requiredCheck} from './model';
 import Section, {Subsection} from './section';
@@ -155,6 +156,12 @@ function AgentEditor({bot, index, services, problems, license, botUserId, isNew,
                         </Field>
                     )}
                 </>
+            )}
+            {!bot.disableTools && (
+                <AgentTools
+                    value={bot}
+                    onChange={(v) => onChange({...bot, ...v})}
+                />
             )}
             <Subsection
                 title={t('ai.config.accessTitle')}
