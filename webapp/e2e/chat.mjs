@@ -15,6 +15,8 @@ import {fileURLToPath} from 'node:url';
 
 import {chromium} from 'playwright-core';
 
+import {reporter} from './report.mjs';
+
 import {axeViolations, defaultPainted, focusVisible, focusedName} from './look.mjs';
 
 const webapp = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,22 +53,7 @@ const savedPluginConfig = async () => {
     return JSON.parse(line).plugin_config;
 };
 
-let failed = false;
-const check = (ok, what) => {
-    console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-    failed ||= !ok;
-};
-// Waits for a condition the page should reach, reporting it instead of throwing.
-const reach = async (what, wait) => {
-    try {
-        await wait();
-        check(true, what);
-        return true;
-    } catch (e) {
-        check(false, `${what}: ${e.message.split('\n')[0]}`);
-        return false;
-    }
-};
+const {check, reach, failed} = reporter();
 
 // Where a planted image would leak to: every request it receives is a leak.
 const leaks = [];
@@ -439,4 +426,4 @@ try {
         });
     });
 }
-process.exit(failed ? 1 : 0);
+process.exit(failed() ? 1 : 0);

@@ -11,24 +11,12 @@ import {fileURLToPath} from 'node:url';
 
 import {chromium} from 'playwright-core';
 
+import {reporter} from './report.mjs';
+
 const webapp = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = join(webapp, '..');
 
-let failed = false;
-const check = (ok, what) => {
-    console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-    failed ||= !ok;
-};
-const reach = async (what, wait) => {
-    try {
-        await wait();
-        check(true, what);
-        return true;
-    } catch (e) {
-        check(false, `${what}: ${e.message.split('\n')[0]}`);
-        return false;
-    }
-};
+const {check, reach, failed} = reporter();
 
 // The demo's own choice of model and port are the person's; the test wants the stand-in on a
 // free port.
@@ -209,7 +197,7 @@ left.filter((p) => existsSync(`/proc/${p}`)).forEach((p) => {
         // Gone meanwhile.
     }
 });
-if (failed) {
+if (failed()) {
     console.log(`demo's stderr:\n${stderr.join('\n')}`);
 }
-process.exit(failed ? 1 : 0);
+process.exit(failed() ? 1 : 0);
